@@ -1,0 +1,20 @@
+//===- Registration.cpp - Everything kiln-opt and the JIT register --------===//
+#include "compiler/Registration.h"
+#include "dialects/Kiln/IR/KilnDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+
+namespace kiln {
+
+void registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<KilnDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+}
+
+void registerAllPasses() { mlir::registerAllPasses(); }
+
+} // namespace kiln

@@ -1,0 +1,73 @@
+//===- ShapeInference.cpp - Shape rules shared by ops and lowering --------===//
+#include "dialects/Kiln/IR/ShapeInference.h"
+
+#include "mlir/IR/BuiltinTypeInterfaces.h"
+
+using namespace llvm;
+using mlir::ShapedType;
+
+namespace kiln {
+
+std::optional<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> lhs,
+                                                    ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> out(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t a = i < lhs.size() ? lhs[lhs.size() - 1 - i] : 1;
+    int64_t b = i < rhs.size() ? rhs[rhs.size() - 1 - i] : 1;
+    int64_t &r = out[rank - 1 - i];
+    if (a == b)
+      r = a;
+    else if (a == 1)
+      r = b;
+    else if (b == 1)
+      r = a;
+    else if (ShapedType::isDynamic(a))
+      r = b;
+    else if (ShapedType::isDynamic(b))
+      r = a;
+    else
+      return std::nullopt;
+  }
+  return out;
+}
+
+int64_t windowOutputSize(int64_t input, int64_t window, int64_t stride,
+                         Padding padding) {
+  if (ShapedType::isDynamic(input))
+    return ShapedType::kDynamic;
+  if (padding == Padding::same)
+    return (input + stride - 1) / stride;
+  if (input < window)
+    return 0;
+  return (input - window) / stride + 1;
+}
+
+std::pair<int64_t, int64_t> windowPadding(int64_t input, int64_t window,
+                                          int64_t stride, Padding padding) {
+  if (padding == Padding::valid)
+    return {0, 0};
+  int64_t out = (input + stride - 1) / stride;
+  int64_t total = std::max<int64_t>((out - 1) * stride + window - input, 0);
+  return {total / 2, total - total / 2};
+}
+
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return std::nullopt;
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += ShapedType::isDynamic(shape[i]) ? "None" : std::to_string(shape[i]);
+  }
+  if (shape.size() == 1)
+    s += ",";
+  return s + ")";
+}
+
+} // namespace kiln
