@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "dialects/Kiln/IR/OpChecks.h"
 #include "dialects/Kiln/IR/ShapeInference.h"
 
 #include "mlir/IR/Builders.h"
@@ -15,6 +16,8 @@
 
 using namespace mlir;
 using namespace kiln;
+
+using namespace kiln::detail;
 
 namespace {
 
@@ -33,33 +36,6 @@ std::string shapeStr(Type t) {
   llvm::raw_string_ostream os(s);
   os << rt;
   return s;
-}
-
-LogicalResult sameElementType(std::optional<Location> loc, StringRef op,
-                              ArrayRef<Value> values) {
-  Type first;
-  for (Value v : values) {
-    if (!v)
-      continue;
-    Type et = cast<RankedTensorType>(v.getType()).getElementType();
-    if (!first)
-      first = et;
-    else if (et != first)
-      return emitOptionalError(loc, "'kiln.", op,
-                               "' operands must share an element type, got ",
-                               first, " and ", et);
-  }
-  return success();
-}
-
-LogicalResult checkPositivePair(std::optional<Location> loc, StringRef op,
-                                StringRef name, ArrayRef<int64_t> values) {
-  if (values.size() != 2 || values[0] <= 0 || values[1] <= 0)
-    return emitOptionalError(loc, "'kiln.", op, "' expects ", name,
-                             " to be two positive integers, got [",
-                             llvm::make_range(values.begin(), values.end()),
-                             "]");
-  return success();
 }
 
 /// Shared by conv2d and max_pool2d: output spatial sizes of a window op.
@@ -396,10 +372,7 @@ static LogicalResult inferDenseLabelLoss(StringRef op, std::optional<Location> l
                                          SmallVectorImpl<Type> &results) {
   auto t = cast<RankedTensorType>(yTrue.getType());
   auto p = cast<RankedTensorType>(yPred.getType());
-  bool ok = t.getRank() == p.getRank() && p.getRank() >= 1;
-  for (int64_t i = 0; ok && i < p.getRank(); ++i)
-    ok = dimsCompatible(t.getDimSize(i), p.getDimSize(i));
-  if (!ok)
+  if (p.getRank() < 1 || !shapesCompatible(t.getShape(), p.getShape()))
     return emitOptionalError(loc, "'kiln.", op, "' y_true ", t,
                              " does not match y_pred ", p);
   if (failed(sameElementType(loc, op, {yTrue, yPred})))
@@ -426,18 +399,7 @@ LogicalResult SparseCategoricalCrossentropyOp::inferReturnTypes(
     SmallVectorImpl<Type> &results) {
   auto t = cast<RankedTensorType>(adaptor.getYTrue().getType());
   auto p = cast<RankedTensorType>(adaptor.getYPred().getType());
-  if (p.getRank() < 1)
-    return emitOptionalError(loc, "'kiln.sparse_categorical_crossentropy' "
-                                  "expects y_pred of rank 1 or more, got ",
-                             p);
-  ArrayRef<int64_t> outer = p.getShape().drop_back();
-  ArrayRef<int64_t> labels = t.getShape();
-  if (labels.size() == outer.size() + 1 && labels.back() == 1)
-    labels = labels.drop_back();
-  bool ok = labels.size() == outer.size();
-  for (size_t i = 0; ok && i < outer.size(); ++i)
-    ok = dimsCompatible(labels[i], outer[i]);
-  if (!ok)
+  if (!sparseLabelsMatch(t.getShape(), p.getShape()))
     return emitOptionalError(loc, "'kiln.sparse_categorical_crossentropy' "
                                   "labels ",
                              t, " must have y_pred's shape without its class "
@@ -446,6 +408,37 @@ LogicalResult SparseCategoricalCrossentropyOp::inferReturnTypes(
   results.push_back(RankedTensorType::get({}, p.getElementType()));
   return success();
 }
+
+namespace kiln::detail {
+
+LogicalResult sameElementType(std::optional<Location> loc, StringRef op,
+                              ArrayRef<Value> values) {
+  Type first;
+  for (Value v : values) {
+    if (!v)
+      continue;
+    Type et = cast<RankedTensorType>(v.getType()).getElementType();
+    if (!first)
+      first = et;
+    else if (et != first)
+      return emitOptionalError(loc, "'kiln.", op,
+                               "' operands must share an element type, got ",
+                               first, " and ", et);
+  }
+  return success();
+}
+
+LogicalResult checkPositivePair(std::optional<Location> loc, StringRef op,
+                                StringRef name, ArrayRef<int64_t> values) {
+  if (values.size() != 2 || values[0] <= 0 || values[1] <= 0)
+    return emitOptionalError(loc, "'kiln.", op, "' expects ", name,
+                             " to be two positive integers, got [",
+                             llvm::make_range(values.begin(), values.end()),
+                             "]");
+  return success();
+}
+
+} // namespace kiln::detail
 
 #define GET_OP_CLASSES
 #include "dialects/Kiln/IR/KilnOps.cpp.inc"

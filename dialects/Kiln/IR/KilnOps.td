@@ -279,6 +279,15 @@ class Kiln_LossOp<string mnemonic, string what, string shapes, string example>
   }];
 }
 
+// Cross-entropies also take logits (`from_logits`, as in Keras): the loss is
+// then computed from log-softmax / log-sigmoid, without clipping, which is
+// what Keras's TensorFlow backend does when y_pred comes straight from a
+// softmax or sigmoid. Canonicalization folds `loss(softmax(z))` into
+// `loss(z) from_logits`, giving the stable (p - y) gradient.
+defvar Kiln_CrossentropyFormat = [{
+  $y_true `,` $y_pred (`from_logits` $from_logits^)? attr-dict `:` type($y_true) `,` type($y_pred)
+}];
+
 class Kiln_DenseLabelLossOp<string mnemonic, string what>
     : Kiln_LossOp<mnemonic, what,
         "`y_true` has `y_pred`'s shape (dynamic dimensions match anything) "
@@ -295,12 +304,25 @@ def Kiln_BinaryCrossentropyOp : Kiln_DenseLabelLossOp<"binary_crossentropy", [{
     Binary cross-entropy on probabilities, as Keras computes it:
     `p = clip(y_pred, 1e-7, 1 - 1e-7)`, then
     `-mean(y * log(p) + (1 - y) * log(1 - p))` over the last axis.
-  }]>;
+    With `from_logits`, `y_pred` holds logits `z` and the per-element loss is
+    `max(z, 0) - z * y + log(1 + exp(-|z|))`.
+  }]> {
+  let arguments = (ins Kiln_FloatTensor:$y_true, Kiln_FloatTensor:$y_pred,
+                       UnitAttr:$from_logits);
+  let assemblyFormat = Kiln_CrossentropyFormat;
+  let hasCanonicalizer = 1;
+}
 def Kiln_CategoricalCrossentropyOp : Kiln_DenseLabelLossOp<"categorical_crossentropy", [{
     Categorical cross-entropy on probabilities along the last axis, as Keras
     computes it: `p = y_pred / sum(y_pred)`, clipped to `[1e-7, 1 - 1e-7]`,
-    then `-sum(y_true * log(p))`.
-  }]>;
+    then `-sum(y_true * log(p))`. With `from_logits`, `y_pred` holds logits
+    and the loss is `-sum(y_true * log_softmax(y_pred))`.
+  }]> {
+  let arguments = (ins Kiln_FloatTensor:$y_true, Kiln_FloatTensor:$y_pred,
+                       UnitAttr:$from_logits);
+  let assemblyFormat = Kiln_CrossentropyFormat;
+  let hasCanonicalizer = 1;
+}
 
 def Kiln_SparseCategoricalCrossentropyOp
     : Kiln_LossOp<"sparse_categorical_crossentropy", [{
@@ -313,7 +335,15 @@ def Kiln_SparseCategoricalCrossentropyOp
     A label outside `[0, classes)` is a run-time error reported by the runtime
     before the step runs.}],
     "%l = kiln.sparse_categorical_crossentropy %labels, %p : tensor<?xi32>, tensor<?x10xf32>"> {
-  let arguments = (ins Kiln_LabelTensor:$y_true, Kiln_FloatTensor:$y_pred);
+  let arguments = (ins Kiln_LabelTensor:$y_true, Kiln_FloatTensor:$y_pred,
+                       UnitAttr:$from_logits);
+  let assemblyFormat = Kiln_CrossentropyFormat;
+  let hasCanonicalizer = 1;
 }
+
+include "dialects/Kiln/IR/KilnGradientOps.td"
+include "dialects/Kiln/IR/KilnOptimizerOps.td"
+include "dialects/Kiln/IR/KilnMetricOps.td"
+include "dialects/Kiln/IR/KilnAutodiffOps.td"
 
 #endif // KILN_OPS_TD

@@ -58,6 +58,28 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+static bool dimsCompatible(int64_t a, int64_t b) {
+  return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+}
+
+bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!dimsCompatible(a[i], b[i]))
+      return false;
+  return true;
+}
+
+bool sparseLabelsMatch(ArrayRef<int64_t> labels, ArrayRef<int64_t> pred) {
+  if (pred.empty())
+    return false;
+  ArrayRef<int64_t> outer = pred.drop_back();
+  if (labels.size() == outer.size() + 1 && labels.back() == 1)
+    labels = labels.drop_back();
+  return shapesCompatible(labels, outer);
+}
+
 std::string formatShape(ArrayRef<int64_t> shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) {

@@ -35,6 +35,14 @@ std::pair<int64_t, int64_t> windowPadding(int64_t input, int64_t window,
 /// Maps a possibly negative axis into [0, rank); std::nullopt when out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
+/// Whether sparse class labels of shape `labels` fit predictions of shape
+/// `pred`: `pred` without its class axis, optionally with a trailing 1.
+bool sparseLabelsMatch(llvm::ArrayRef<int64_t> labels,
+                       llvm::ArrayRef<int64_t> pred);
+
+/// Whether two shapes have equal rank and sizes that are equal or dynamic.
+bool shapesCompatible(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+
 /// Renders a shape as Keras prints it: "(None, 28, 28)".
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 
