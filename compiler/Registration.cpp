@@ -1,5 +1,7 @@
 //===- Registration.cpp - Everything kiln-opt and the JIT register --------===//
 #include "compiler/Registration.h"
+#include "compiler/Autodiff/Passes.h"
+#include "compiler/Conversion/Passes.h"
 #include "dialects/Kiln/IR/KilnDialect.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -13,8 +15,13 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<KilnDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  registerGradientInterfaces(registry);
 }
 
-void registerAllPasses() { mlir::registerAllPasses(); }
+void registerAllPasses() {
+  mlir::registerAllPasses();
+  registerKilnConversionPasses();
+  registerKilnAutodiffPasses();
+}
 
 } // namespace kiln
