@@ -23,7 +23,8 @@ std::vector<int64_t> labelValues(const Tensor &labels) {
       out[i] = labels.data<int32_t>()[i];
     break;
   case DType::i64:
-    std::memcpy(out.data(), labels.raw(), labels.nbytes());
+    if (n > 0)
+      std::memcpy(out.data(), labels.raw(), labels.nbytes());
     break;
   case DType::f32:
     for (int64_t i = 0; i < n; ++i) {

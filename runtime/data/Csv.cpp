@@ -192,8 +192,8 @@ Tensor readCsv(const std::string &path, const CsvOptions &options) {
       columnsLine = lineNo;
     } else if (static_cast<int64_t>(cells.size()) != columns) {
       throwError(path, ": line ", lineNo, " has ", cells.size(),
-                 " columns, expected ", columns, " like line ", columnsLine,
-                 " (ragged rows)");
+                 cells.size() == 1 ? " column" : " columns", ", expected ",
+                 columns, " like line ", columnsLine, " (ragged rows)");
     }
     if (firstError)
       parser.failAt(lineNo, firstError->first, firstError->second);

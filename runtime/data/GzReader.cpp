@@ -70,14 +70,18 @@ void GzReader::readExact(void *dst, size_t n, const char *what) {
 }
 
 std::vector<uint8_t> GzReader::readUpTo(uint64_t n) {
-  constexpr uint64_t kStep = uint64_t(16) << 20;
+  // Reserving only maps address space; pages are touched as data arrives, so
+  // a header that lies about its size costs nothing before the file runs out.
+  constexpr uint64_t kReserveCap = uint64_t(256) << 20;
+  constexpr uint64_t kChunk = uint64_t(1) << 20;
   std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(std::min(n, kReserveCap)));
+  std::vector<uint8_t> chunk(static_cast<size_t>(std::min(n, kChunk)));
   while (out.size() < n) {
-    size_t before = out.size();
-    size_t step = static_cast<size_t>(std::min<uint64_t>(kStep, n - before));
-    out.resize(before + step);
-    size_t got = read(out.data() + before, step);
-    out.resize(before + got);
+    size_t step = static_cast<size_t>(
+        std::min<uint64_t>(chunk.size(), n - out.size()));
+    size_t got = read(chunk.data(), step);
+    out.insert(out.end(), chunk.begin(), chunk.begin() + got);
     if (got < step)
       break;
   }

@@ -127,7 +127,8 @@ Tensor readIdxExpecting(const std::string &path, uint32_t expectedMagic) {
 
   Tensor out = Tensor::empty(shape, dtype);
   if (itemSize == 1) {
-    std::memcpy(out.raw(), bytes.data(), bytes.size());
+    if (!bytes.empty())
+      std::memcpy(out.raw(), bytes.data(), bytes.size());
   } else {
     // IDX stores multi-byte elements big-endian; the host is little-endian.
     auto *dst = static_cast<unsigned char *>(out.raw());

@@ -1,13 +1,13 @@
-// .npy reader and writer; the header is a Python dict literal, parsed here.
+// .npy reader and writer: preamble, header dict (see PyLiteral.h), raw data.
 #include "runtime/data/Npy.h"
 
 #include "runtime/data/GzReader.h"
+#include "runtime/data/PyLiteral.h"
 
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -21,200 +21,6 @@ namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicSize = 6;
-
-// A Python literal as it may appear in an .npy header.
-struct PyValue {
-  enum Kind { Str, Bool, None, Int, Tuple, List } kind = None;
-  std::string str;
-  bool boolean = false;
-  int64_t integer = 0;
-  std::vector<PyValue> items;
-};
-
-const char *kindName(PyValue::Kind kind) {
-  switch (kind) {
-  case PyValue::Str:
-    return "a string";
-  case PyValue::Bool:
-    return "a bool";
-  case PyValue::None:
-    return "None";
-  case PyValue::Int:
-    return "an int";
-  case PyValue::Tuple:
-    return "a tuple";
-  case PyValue::List:
-    return "a list";
-  }
-  return "?";
-}
-
-// Recursive-descent parser for the dict literal NumPy writes with repr(); it
-// accepts any spacing, either quote style, trailing commas and Python 2's
-// "3L" integers, which is what files from other writers contain.
-class HeaderParser {
-public:
-  HeaderParser(const std::string &path, const std::string &text,
-               uint64_t fileOffset)
-      : path_(path), text_(text), base_(fileOffset) {}
-
-  std::map<std::string, PyValue> parseDict() {
-    std::map<std::string, PyValue> dict;
-    expect('{');
-    while (true) {
-      skipSpace();
-      if (peek() == '}')
-        break;
-      uint64_t keyOffset = base_ + pos_;
-      PyValue key = parseValue();
-      if (key.kind != PyValue::Str)
-        fail("dictionary key must be a string, got " +
-                 std::string(kindName(key.kind)),
-             keyOffset);
-      expect(':');
-      PyValue value = parseValue();
-      if (!dict.emplace(key.str, std::move(value)).second)
-        fail("duplicate key '" + key.str + "'", keyOffset);
-      skipSpace();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() != '}')
-        fail("expected ',' or '}' in the header dict");
-    }
-    ++pos_;
-    skipSpace();
-    if (pos_ != text_.size())
-      fail("unexpected text after the header dict");
-    return dict;
-  }
-
-  [[noreturn]] void fail(const std::string &what) { fail(what, base_ + pos_); }
-  [[noreturn]] void fail(const std::string &what, uint64_t offset) {
-    throwError(path_, ": bad .npy header at byte offset ", offset, ": ", what,
-               " (header: ", printable(), ")");
-  }
-
-private:
-  std::string printable() const {
-    std::string s = text_;
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\n'))
-      s.pop_back();
-    for (char &c : s)
-      if (static_cast<unsigned char>(c) < 0x20 ||
-          static_cast<unsigned char>(c) >= 0x7F)
-        c = '?';
-    return s.size() > 200 ? s.substr(0, 200) + "..." : s;
-  }
-
-  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
-
-  void skipSpace() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-            text_[pos_] == '\r'))
-      ++pos_;
-  }
-
-  void expect(char c) {
-    skipSpace();
-    if (peek() != c)
-      fail(std::string("expected '") + c + "'" +
-           (pos_ < text_.size() ? std::string(", got '") + peek() + "'"
-                                : std::string(", got the end of the header")));
-    ++pos_;
-  }
-
-  PyValue parseValue() {
-    skipSpace();
-    char c = peek();
-    if (c == '\'' || c == '"')
-      return parseString(c);
-    if (c == '(')
-      return parseSequence(')', PyValue::Tuple);
-    if (c == '[')
-      return parseSequence(']', PyValue::List);
-    if (c >= '0' && c <= '9')
-      return parseInt();
-    if (c == '-')
-      fail("negative numbers are not valid here");
-    for (const char *word : {"True", "False", "None"}) {
-      size_t n = std::strlen(word);
-      if (text_.compare(pos_, n, word) == 0) {
-        pos_ += n;
-        PyValue v;
-        v.kind = word[0] == 'N' ? PyValue::None : PyValue::Bool;
-        v.boolean = word[0] == 'T';
-        return v;
-      }
-    }
-    fail(pos_ < text_.size() ? std::string("unexpected character '") + c + "'"
-                             : std::string("unexpected end of the header"));
-  }
-
-  PyValue parseString(char quote) {
-    uint64_t start = base_ + pos_;
-    ++pos_;
-    PyValue v;
-    v.kind = PyValue::Str;
-    while (pos_ < text_.size() && text_[pos_] != quote) {
-      if (text_[pos_] == '\\' && pos_ + 1 < text_.size())
-        ++pos_;
-      v.str += text_[pos_++];
-    }
-    if (pos_ >= text_.size())
-      fail("unterminated string", start);
-    ++pos_;
-    return v;
-  }
-
-  PyValue parseInt() {
-    uint64_t start = base_ + pos_;
-    PyValue v;
-    v.kind = PyValue::Int;
-    while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
-      int digit = text_[pos_++] - '0';
-      if (v.integer > (std::numeric_limits<int64_t>::max() - digit) / 10)
-        fail("integer too large", start);
-      v.integer = v.integer * 10 + digit;
-    }
-    if (peek() == 'L' || peek() == 'l')
-      ++pos_;
-    return v;
-  }
-
-  // "(3, 4)", "(3,)", "()"; "(3)" is the int 3, as in Python.
-  PyValue parseSequence(char close, PyValue::Kind kind) {
-    ++pos_;
-    PyValue seq;
-    seq.kind = kind;
-    bool sawComma = false;
-    while (true) {
-      skipSpace();
-      if (peek() == close)
-        break;
-      seq.items.push_back(parseValue());
-      skipSpace();
-      if (peek() == ',') {
-        ++pos_;
-        sawComma = true;
-        continue;
-      }
-      if (peek() != close)
-        fail(std::string("expected ',' or '") + close + "'");
-    }
-    ++pos_;
-    if (kind == PyValue::Tuple && seq.items.size() == 1 && !sawComma)
-      return seq.items[0];
-    return seq;
-  }
-
-  const std::string &path_;
-  const std::string &text_;
-  uint64_t base_;
-  size_t pos_ = 0;
-};
 
 // How the file's elements map to a tensor.
 struct ElementFormat {
@@ -304,8 +110,8 @@ Tensor readNpy(const std::string &path) {
                headerBytes.size(), " available");
   std::string header(headerBytes.begin(), headerBytes.end());
 
-  HeaderParser parser(path, header, headerOffset);
-  std::map<std::string, PyValue> dict = parser.parseDict();
+  std::map<std::string, PyValue> dict =
+      parsePyDict(header, path, headerOffset);
   for (const char *key : {"descr", "fortran_order", "shape"})
     if (!dict.count(key))
       throwError(path, ": .npy header has no '", key, "' key");

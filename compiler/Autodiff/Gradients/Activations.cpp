@@ -1,0 +1,76 @@
+//===- Activations.cpp - Gradients of activations, exp and log ------------===//
+//
+// relu reads its input; sigmoid, tanh, softmax and exp read their result,
+// whose derivative is a function of it, so the forward value is reused
+// instead of recomputed.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Autodiff/Gradients/Gradients.h"
+
+using namespace mlir;
+
+namespace kiln::grad {
+namespace {
+
+/// relu_grad(dy, x), sigmoid_grad(dy, y), tanh_grad(dy, y).
+template <typename OpTy, typename GradOpTy, bool ReadsResult>
+struct ActivationGradient
+    : GradientOpInterface::ExternalModel<
+          ActivationGradient<OpTy, GradOpTy, ReadsResult>, OpTy> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto act = cast<OpTy>(op);
+    Value saved = ReadsResult ? act.getResult() : act.getInput();
+    dxs.push_back(GradOpTy::create(b, op->getLoc(), dys[0], saved));
+    return success();
+  }
+};
+
+/// softmax_grad(dy, y) = y * (dy - sum(dy * y)) along the softmax's axis.
+struct SoftmaxGradient
+    : GradientOpInterface::ExternalModel<SoftmaxGradient, SoftmaxOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto softmax = cast<SoftmaxOp>(op);
+    dxs.push_back(SoftmaxGradOp::create(
+        b, op->getLoc(), dys[0], softmax.getResult(), softmax.getAxisAttr()));
+    return success();
+  }
+};
+
+/// d exp(x) = dy * exp(x), reusing the result.
+struct ExpGradient : GradientOpInterface::ExternalModel<ExpGradient, ExpOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto exp = cast<ExpOp>(op);
+    dxs.push_back(MulOp::create(b, op->getLoc(), dys[0], exp.getResult()));
+    return success();
+  }
+};
+
+/// d log(x) = dy / x.
+struct LogGradient : GradientOpInterface::ExternalModel<LogGradient, LogOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto log = cast<LogOp>(op);
+    dxs.push_back(DivOp::create(b, op->getLoc(), dys[0], log.getInput()));
+    return success();
+  }
+};
+
+} // namespace
+
+void registerActivationGradients(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, KilnDialect *) {
+    ReluOp::attachInterface<ActivationGradient<ReluOp, ReluGradOp, false>>(
+        *ctx);
+    SigmoidOp::attachInterface<
+        ActivationGradient<SigmoidOp, SigmoidGradOp, true>>(*ctx);
+    TanhOp::attachInterface<ActivationGradient<TanhOp, TanhGradOp, true>>(*ctx);
+    SoftmaxOp::attachInterface<SoftmaxGradient>(*ctx);
+    ExpOp::attachInterface<ExpGradient>(*ctx);
+    LogOp::attachInterface<LogGradient>(*ctx);
+  });
+}
+
+} // namespace kiln::grad
