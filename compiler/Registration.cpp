@@ -2,6 +2,8 @@
 #include "compiler/Registration.h"
 #include "compiler/Autodiff/Passes.h"
 #include "compiler/Conversion/Passes.h"
+#include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Transforms/Passes.h"
 #include "dialects/Kiln/IR/KilnDialect.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -22,6 +24,8 @@ void registerAllPasses() {
   mlir::registerAllPasses();
   registerKilnConversionPasses();
   registerKilnAutodiffPasses();
+  registerKilnTransformsPasses();
+  registerPipelines();
 }
 
 } // namespace kiln

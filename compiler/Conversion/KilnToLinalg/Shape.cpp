@@ -1,0 +1,103 @@
+//===- Shape.cpp - kiln.reshape and kiln.transpose ------------------------===//
+//
+// reshape reinterprets row-major elements: it collapses the input to 1-D and
+// expands that to the result (canonicalization merges the pair into a single
+// collapse or expand where one suffices). transpose is linalg.transpose.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/KilnToLinalg/Patterns.h"
+#include "compiler/Conversion/KilnToLinalg/Utils.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+
+using namespace mlir;
+
+namespace kiln::lowering {
+namespace {
+
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    RankedTensorType outType = op.getResult().getType();
+    if (inType.getRank() == 0) {
+      // Only all-ones shapes hold one element.
+      rewriter.replaceOp(
+          op, insertUnitDims(rewriter, loc, input,
+                             SmallVector<bool>(outType.getRank(), true)));
+      return success();
+    }
+
+    // Collapse to 1-D.
+    Value flat = input;
+    if (inType.getRank() != 1) {
+      ReassociationIndices all =
+          llvm::to_vector(llvm::seq<int64_t>(0, inType.getRank()));
+      flat = tensor::CollapseShapeOp::create(
+          rewriter, loc, input, ArrayRef<ReassociationIndices>{all});
+    }
+    if (outType.getRank() == 0) {
+      rewriter.replaceOp(op, tensor::CollapseShapeOp::create(
+                                 rewriter, loc, outType, flat,
+                                 ArrayRef<ReassociationIndices>{}));
+      return success();
+    }
+    if (outType.getRank() == 1) {
+      rewriter.replaceOp(op, castTo(rewriter, loc, flat, outType));
+      return success();
+    }
+
+    // Expand to the result; its one dynamic size is total / static product.
+    int64_t staticCount = 1;
+    for (int64_t d : outType.getShape())
+      if (!ShapedType::isDynamic(d))
+        staticCount *= d;
+    Sizes outSizes;
+    for (int64_t d : outType.getShape()) {
+      if (!ShapedType::isDynamic(d)) {
+        outSizes.push_back(rewriter.getIndexAttr(d));
+        continue;
+      }
+      OpFoldResult total = tensor::getMixedSize(rewriter, loc, flat, 0);
+      outSizes.push_back(floorDivIndex(rewriter, loc, total, staticCount));
+    }
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(0, outType.getRank()));
+    rewriter.replaceOp(op, tensor::ExpandShapeOp::create(
+                               rewriter, loc, outType, flat,
+                               ArrayRef<ReassociationIndices>{all}, outSizes));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Sizes in = sizesOf(rewriter, loc, adaptor.getInput());
+    Sizes out;
+    for (int64_t p : op.getPermutation())
+      out.push_back(in[p]);
+    RankedTensorType type = op.getResult().getType();
+    Value init =
+        emptyTensor(rewriter, loc, sizesFor(type, out), type.getElementType());
+    auto transpose = linalg::TransposeOp::create(
+        rewriter, loc, adaptor.getInput(), init, op.getPermutation());
+    rewriter.replaceOp(op, transpose.getResult());
+    return success();
+  }
+};
+
+} // namespace
+
+void populateShapePatterns(RewritePatternSet &patterns) {
+  patterns.add<ReshapeLowering, TransposeLowering>(patterns.getContext());
+}
+
+} // namespace kiln::lowering

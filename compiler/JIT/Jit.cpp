@@ -1,0 +1,79 @@
+//===- Jit.cpp - Compile an LLVM-dialect module to host code --------------===//
+#include "compiler/JIT/Jit.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/TargetParser/Host.h"
+#include <mutex>
+
+namespace kiln {
+
+static void initializeNativeTarget() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+std::string describeHostCpu() {
+  std::string s = llvm::sys::getHostCPUName().str();
+  for (const auto &f : llvm::sys::getHostCPUFeatures())
+    if (f.second)
+      s += " +" + f.first().str();
+  return s;
+}
+
+JitModule::JitModule(std::unique_ptr<mlir::ExecutionEngine> engine)
+    : engine(std::move(engine)) {}
+JitModule::~JitModule() = default;
+
+llvm::Expected<std::unique_ptr<JitModule>>
+JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
+  initializeNativeTarget();
+  mlir::registerBuiltinDialectTranslation(*module->getContext());
+  mlir::registerLLVMDialectTranslation(*module->getContext());
+
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return builder.takeError();
+  if (!options.cpu.empty()) {
+    // A named CPU replaces the host's features with that CPU's own.
+    builder->setCPU(options.cpu);
+    builder->getFeatures() = llvm::SubtargetFeatures();
+  }
+  auto level = options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                                       : llvm::CodeGenOptLevel::None;
+  builder->setCodeGenOptLevel(level);
+  auto tm = builder->createTargetMachine();
+  if (!tm)
+    return tm.takeError();
+
+  mlir::ExecutionEngineOptions engineOptions;
+  engineOptions.transformer =
+      mlir::makeOptimizingTransformer(options.optLevel, 0, tm->get());
+  engineOptions.jitCodeGenOptLevel = level;
+  auto engine =
+      mlir::ExecutionEngine::create(module, engineOptions, std::move(*tm));
+  if (!engine)
+    return engine.takeError();
+  return std::unique_ptr<JitModule>(new JitModule(std::move(*engine)));
+}
+
+llvm::Expected<JitModule::PackedFn>
+JitModule::lookup(const std::string &name) const {
+  auto fn = engine->lookupPacked("_mlir_ciface_" + name);
+  if (!fn)
+    return fn.takeError();
+  return *fn;
+}
+
+} // namespace kiln

@@ -1,0 +1,312 @@
+//===- MakeSteps.cpp - train_step / eval_step / predict_step --------------===//
+//
+// Wraps a model's tensor functions into the memref entry points the runtime
+// calls. The whole training step (forward, loss, backward, optimizer update,
+// metrics) ends up in one function that updates buffers in place.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+#include "dialects/Kiln/IR/KilnOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNMAKESTEPSPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// The optimizer's hyper-parameters after defaults are applied.
+struct Optimizer {
+  enum Kind { Sgd, Rmsprop, Adam, Adagrad } kind;
+  double lr, momentum, rho, beta1, beta2, epsilon;
+  bool nesterov;
+
+  /// State buffers per trainable parameter, in the order the ABI lists them.
+  unsigned slots() const {
+    switch (kind) {
+    case Sgd:
+      return momentum != 0.0 ? 1 : 0;
+    case Rmsprop:
+    case Adagrad:
+      return 1;
+    case Adam:
+      return 2;
+    }
+    return 0;
+  }
+};
+
+/// Argument roles of @loss: leading `kiln.param` arguments, then inputs,
+/// then targets.
+struct Signature {
+  unsigned numParams = 0, numInputs = 0, numTargets = 0;
+  SmallVector<unsigned> trainable;
+};
+
+MemRefType memrefFor(Type t) {
+  auto rt = cast<RankedTensorType>(t);
+  return MemRefType::get(rt.getShape(), rt.getElementType());
+}
+
+struct KilnMakeStepsPass
+    : public kiln::impl::KilnMakeStepsPassBase<KilnMakeStepsPass> {
+  using KilnMakeStepsPassBase::KilnMakeStepsPassBase;
+
+  FailureOr<Optimizer> parseOptimizer() {
+    Optimizer o{Optimizer::Sgd, learningRate, momentum, rho, beta1, beta2,
+                epsilon, nesterov};
+    if (optimizer == "sgd")
+      o.kind = Optimizer::Sgd;
+    else if (optimizer == "rmsprop")
+      o.kind = Optimizer::Rmsprop;
+    else if (optimizer == "adam")
+      o.kind = Optimizer::Adam;
+    else if (optimizer == "adagrad")
+      o.kind = Optimizer::Adagrad;
+    else {
+      getOperation().emitError("kiln-make-steps: unknown optimizer '")
+          << optimizer << "'; expected one of: sgd, rmsprop, adam, adagrad";
+      return failure();
+    }
+    if (o.lr < 0)
+      o.lr = o.kind == Optimizer::Sgd ? 0.01 : 0.001;
+    return o;
+  }
+
+  FailureOr<Signature> analyze(func::FuncOp loss, func::FuncOp forward) {
+    Signature sig;
+    unsigned n = loss.getNumArguments();
+    while (sig.numParams < n && loss.getArgAttr(sig.numParams, "kiln.param"))
+      ++sig.numParams;
+    for (unsigned i = 0; i < n; ++i) {
+      if (!loss.getArgAttr(i, "kiln.trainable"))
+        continue;
+      if (i >= sig.numParams)
+        return loss.emitError("kiln-make-steps: trainable argument #")
+               << i << " must also be a leading kiln.param argument";
+      sig.trainable.push_back(i);
+    }
+    if (forward) {
+      if (forward.getNumArguments() < sig.numParams ||
+          forward.getNumArguments() >= n)
+        return forward.emitError("kiln-make-steps: @forward must take @loss's ")
+               << sig.numParams << " parameters and its inputs";
+      sig.numInputs = forward.getNumArguments() - sig.numParams;
+    } else {
+      sig.numInputs = n - sig.numParams - 1;
+    }
+    sig.numTargets = n - sig.numParams - sig.numInputs;
+    FunctionType type = loss.getFunctionType();
+    if (type.getNumResults() == 0)
+      return loss.emitError("kiln-make-steps: @loss returns nothing");
+    for (Type r : type.getResults()) {
+      auto rt = dyn_cast<RankedTensorType>(r);
+      if (!rt || rt.getRank() != 0 || !rt.getElementType().isF32())
+        return loss.emitError("kiln-make-steps: @loss results must be 0-d f32 "
+                              "tensors (loss, metrics...), got ")
+               << r;
+    }
+    for (Type t : type.getInputs())
+      if (!isa<RankedTensorType>(t))
+        return loss.emitError("kiln-make-steps: @loss arguments must be ranked "
+                              "tensors, got ")
+               << t;
+    return sig;
+  }
+
+  /// Opens a step function with memref arguments and returns its entry block.
+  Block *createStep(OpBuilder &b, Location loc, StringRef name,
+                    ArrayRef<Type> args) {
+    auto fn = func::FuncOp::create(b, loc, name, b.getFunctionType(args, {}));
+    fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    Block *entry = fn.addEntryBlock();
+    return entry;
+  }
+
+  /// Stores each 0-d result into out[i].
+  void storeResults(OpBuilder &b, Location loc, ValueRange results, Value out) {
+    for (auto [i, r] : llvm::enumerate(results)) {
+      Value v = tensor::ExtractOp::create(b, loc, r, ValueRange{});
+      Value idx = arith::ConstantIndexOp::create(b, loc, i);
+      memref::StoreOp::create(b, loc, v, out, ValueRange{idx});
+    }
+  }
+
+  void buildTrainStep(OpBuilder &b, Location loc, func::FuncOp loss,
+                      const Signature &sig, const Optimizer &opt) {
+    FunctionType type = loss.getFunctionType();
+    unsigned numTrainable = sig.trainable.size();
+    SmallVector<Type> args;
+    for (unsigned i = 0; i < sig.numParams; ++i)
+      args.push_back(memrefFor(type.getInput(i)));
+    for (unsigned s = 0; s < opt.slots(); ++s)
+      for (unsigned t : sig.trainable)
+        args.push_back(memrefFor(type.getInput(t)));
+    args.push_back(MemRefType::get({}, b.getI64Type()));
+    for (unsigned i = sig.numParams; i < type.getNumInputs(); ++i)
+      args.push_back(memrefFor(type.getInput(i)));
+    args.push_back(MemRefType::get({(int64_t)type.getNumResults()}, b.getF32Type()));
+
+    Block *entry = createStep(b, loc, "train_step", args);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    auto asTensor = [&](Value m, bool writable) -> Value {
+      auto mt = cast<MemRefType>(m.getType());
+      return bufferization::ToTensorOp::create(
+          b, loc, RankedTensorType::get(mt.getShape(), mt.getElementType()), m,
+          /*restrict=*/true, writable);
+    };
+    SmallVector<Value> callArgs;
+    for (unsigned i = 0; i < sig.numParams; ++i)
+      callArgs.push_back(asTensor(entry->getArgument(i), /*writable=*/true));
+    unsigned stateBase = sig.numParams;
+    unsigned itArg = stateBase + opt.slots() * numTrainable;
+    for (unsigned i = sig.numParams; i < type.getNumInputs(); ++i)
+      callArgs.push_back(asTensor(entry->getArgument(itArg + 1 + i - sig.numParams),
+                                  /*writable=*/false));
+    SmallVector<Type> resultTypes(type.getResults());
+    for (unsigned t : sig.trainable)
+      resultTypes.push_back(type.getInput(t));
+    auto vg = ValueAndGradOp::create(b, loc, resultTypes, loss.getSymName(),
+                                     callArgs);
+    Value iterMem = entry->getArgument(itArg);
+    Value it = memref::LoadOp::create(b, loc, iterMem, ValueRange{});
+
+    auto f32 = [&](double v) { return b.getF32FloatAttr(v); };
+    for (auto [k, t] : llvm::enumerate(sig.trainable)) {
+      Value param = callArgs[t];
+      Value grad = vg.getResult(type.getNumResults() + k);
+      SmallVector<Value> stateMem, state;
+      for (unsigned s = 0; s < opt.slots(); ++s) {
+        stateMem.push_back(entry->getArgument(stateBase + s * numTrainable + k));
+        state.push_back(asTensor(stateMem.back(), /*writable=*/true));
+      }
+      SmallVector<Value> updated;
+      switch (opt.kind) {
+      case Optimizer::Sgd:
+        if (opt.slots() == 0)
+          updated.push_back(SgdUpdateOp::create(b, loc, param.getType(), param,
+                                                grad, f32(opt.lr)));
+        else
+          llvm::append_range(
+              updated, SgdMomentumUpdateOp::create(
+                           b, loc, param.getType(), param.getType(), param,
+                           grad, state[0], f32(opt.lr), f32(opt.momentum),
+                           opt.nesterov ? b.getUnitAttr() : UnitAttr())
+                           ->getResults());
+        break;
+      case Optimizer::Rmsprop:
+        llvm::append_range(updated,
+                           RmspropUpdateOp::create(b, loc, param.getType(),
+                                                   param.getType(), param, grad,
+                                                   state[0], f32(opt.lr),
+                                                   f32(opt.rho), f32(opt.epsilon))
+                               ->getResults());
+        break;
+      case Optimizer::Adam:
+        llvm::append_range(
+            updated, AdamUpdateOp::create(b, loc, param.getType(),
+                                          param.getType(), param.getType(),
+                                          param, grad, state[0], state[1], it,
+                                          f32(opt.lr), f32(opt.beta1),
+                                          f32(opt.beta2), f32(opt.epsilon))
+                         ->getResults());
+        break;
+      case Optimizer::Adagrad:
+        llvm::append_range(updated,
+                           AdagradUpdateOp::create(b, loc, param.getType(),
+                                                   param.getType(), param, grad,
+                                                   state[0], f32(opt.lr),
+                                                   f32(opt.epsilon))
+                               ->getResults());
+        break;
+      }
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, TypeRange{}, updated[0], entry->getArgument(t),
+          /*restrict=*/true, /*writable=*/true);
+      for (unsigned s = 0; s < opt.slots(); ++s)
+        bufferization::MaterializeInDestinationOp::create(
+            b, loc, TypeRange{}, updated[1 + s], stateMem[s],
+            /*restrict=*/true, /*writable=*/true);
+    }
+    Value one = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1);
+    memref::StoreOp::create(b, loc, arith::AddIOp::create(b, loc, it, one),
+                            iterMem, ValueRange{});
+    storeResults(b, loc, vg.getResults().take_front(type.getNumResults()),
+                 entry->getArguments().back());
+    func::ReturnOp::create(b, loc);
+  }
+
+  /// eval_step and predict_step: read-only parameters, a call, stores.
+  void buildReadOnlyStep(OpBuilder &b, Location loc, StringRef name,
+                         func::FuncOp callee, bool storeScalars) {
+    FunctionType type = callee.getFunctionType();
+    SmallVector<Type> args;
+    for (Type t : type.getInputs())
+      args.push_back(memrefFor(t));
+    if (storeScalars)
+      args.push_back(MemRefType::get({(int64_t)type.getNumResults()}, b.getF32Type()));
+    else
+      for (Type t : type.getResults())
+        args.push_back(memrefFor(t));
+    Block *entry = createStep(b, loc, name, args);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(entry);
+    SmallVector<Value> callArgs;
+    for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+      auto mt = cast<MemRefType>(args[i]);
+      callArgs.push_back(bufferization::ToTensorOp::create(
+          b, loc, RankedTensorType::get(mt.getShape(), mt.getElementType()),
+          entry->getArgument(i), /*restrict=*/true, /*writable=*/false));
+    }
+    auto call = func::CallOp::create(b, loc, callee, callArgs);
+    if (storeScalars) {
+      storeResults(b, loc, call.getResults(), entry->getArguments().back());
+    } else {
+      for (auto [i, r] : llvm::enumerate(call.getResults()))
+        bufferization::MaterializeInDestinationOp::create(
+            b, loc, TypeRange{}, r, entry->getArgument(type.getNumInputs() + i),
+            /*restrict=*/true, /*writable=*/true);
+    }
+    func::ReturnOp::create(b, loc);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto loss = module.lookupSymbol<func::FuncOp>("loss");
+    auto forward = module.lookupSymbol<func::FuncOp>("forward");
+    if (!loss) {
+      module.emitError("kiln-make-steps: the module has no @loss function");
+      return signalPassFailure();
+    }
+    for (StringRef name : {"train_step", "eval_step", "predict_step"})
+      if (module.lookupSymbol(name)) {
+        module.emitError("kiln-make-steps: @") << name << " already exists";
+        return signalPassFailure();
+      }
+    FailureOr<Optimizer> opt = parseOptimizer();
+    FailureOr<Signature> sig = analyze(loss, forward);
+    if (failed(opt) || failed(sig))
+      return signalPassFailure();
+
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    Location loc = loss.getLoc();
+    buildTrainStep(b, loc, loss, *sig, *opt);
+    buildReadOnlyStep(b, loc, "eval_step", loss, /*storeScalars=*/true);
+    if (forward)
+      buildReadOnlyStep(b, forward.getLoc(), "predict_step", forward,
+                        /*storeScalars=*/false);
+    loss.setPrivate();
+    if (forward)
+      forward.setPrivate();
+  }
+};
+
+} // namespace

@@ -1,0 +1,24 @@
+//===- Passes.h - Kiln transformations --------------------------*- C++ -*-===//
+#ifndef KILN_COMPILER_TRANSFORMS_PASSES_H
+#define KILN_COMPILER_TRANSFORMS_PASSES_H
+
+#include "dialects/Kiln/IR/KilnDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace kiln {
+
+#define GEN_PASS_DECL
+#include "compiler/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/Transforms/Passes.h.inc"
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_TRANSFORMS_PASSES_H

@@ -1,0 +1,41 @@
+// RUN: kiln-opt %s --split-input-file --kiln-make-steps --verify-diagnostics
+
+// Tests that a module without @loss is refused.
+// expected-error @+1 {{kiln-make-steps: the module has no @loss function}}
+module {
+  func.func @forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+    return %x : tensor<?x3xf32>
+  }
+}
+
+// -----
+// Tests that loss results must be 0-d f32 tensors.
+module {
+  // expected-error @+1 {{kiln-make-steps: @loss results must be 0-d f32 tensors (loss, metrics...), got 'tensor<3xf32>'}}
+  func.func @loss(%w: tensor<3xf32> {kiln.param, kiln.trainable}, %x: tensor<?x3xf32>, %y: tensor<?x3xf32>) -> tensor<3xf32> {
+    return %w : tensor<3xf32>
+  }
+}
+
+// -----
+// Tests that a trainable argument must be a leading parameter.
+module {
+  // expected-error @+1 {{kiln-make-steps: trainable argument #1 must also be a leading kiln.param argument}}
+  func.func @loss(%x: tensor<?x3xf32>, %w: tensor<3xf32> {kiln.trainable}, %y: tensor<?x3xf32>) -> tensor<f32> {
+    %l = kiln.mse %y, %x : tensor<?x3xf32>, tensor<?x3xf32>
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+// Tests that an existing step function is not overwritten.
+// expected-error @+1 {{kiln-make-steps: @train_step already exists}}
+module {
+  func.func @loss(%w: tensor<3xf32> {kiln.param, kiln.trainable}, %x: tensor<?x3xf32>, %y: tensor<?x3xf32>) -> tensor<f32> {
+    %l = kiln.mse %y, %x : tensor<?x3xf32>, tensor<?x3xf32>
+    return %l : tensor<f32>
+  }
+  func.func @train_step() {
+    return
+  }
+}
