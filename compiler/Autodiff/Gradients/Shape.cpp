@@ -1,5 +1,8 @@
-//===- Shape.cpp - Gradients of reshape and transpose ---------------------===//
+//===- Shape.cpp - Gradients of reshape, transpose, concatenate ---------------------===//
 #include "compiler/Autodiff/Gradients/Gradients.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 
@@ -35,12 +38,40 @@ struct TransposeGradient
   }
 };
 
+/// Each input's adjoint is its slice of the result's adjoint.
+struct ConcatenateGradient
+    : GradientOpInterface::ExternalModel<ConcatenateGradient, ConcatenateOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto concat = cast<ConcatenateOp>(op);
+    Location loc = op->getLoc();
+    int64_t axis = concat.getAxis();
+    OpFoldResult offset = b.getIndexAttr(0);
+    for (Value input : concat.getInputs()) {
+      auto type = cast<RankedTensorType>(input.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+      SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+      offsets[axis] = offset;
+      Value slice = tensor::ExtractSliceOp::create(b, loc, type, dys[0], offsets,
+                                                   sizes, strides);
+      dxs.push_back(slice);
+      AffineExpr d0, d1;
+      bindSymbols(b.getContext(), d0, d1);
+      offset = affine::makeComposedFoldedAffineApply(b, loc, d0 + d1,
+                                                     {offset, sizes[axis]});
+    }
+    return success();
+  }
+};
+
 } // namespace
 
 void registerShapeGradients(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, KilnDialect *) {
     ReshapeOp::attachInterface<ReshapeGradient>(*ctx);
     TransposeOp::attachInterface<TransposeGradient>(*ctx);
+    ConcatenateOp::attachInterface<ConcatenateGradient>(*ctx);
   });
 }
 

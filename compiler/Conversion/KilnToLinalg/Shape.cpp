@@ -1,4 +1,4 @@
-//===- Shape.cpp - kiln.reshape and kiln.transpose ------------------------===//
+//===- Shape.cpp - kiln.reshape, transpose, concatenate---------------------===//
 //
 // reshape reinterprets row-major elements: it collapses the input to 1-D and
 // expands that to the result (canonicalization merges the pair into a single
@@ -94,10 +94,42 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   }
 };
 
+/// Concatenation writes each input into its slice of an empty result.
+struct ConcatenateLowering : OpConversionPattern<ConcatenateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatenateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t axis = op.getAxis();
+    RankedTensorType type = op.getResult().getType();
+    Sizes resultSizes = sizesOf(rewriter, loc, adaptor.getInputs().front());
+    resultSizes[axis] = indexAttr(rewriter, 0);
+    for (Value input : adaptor.getInputs())
+      resultSizes[axis] = addIndex(rewriter, loc, resultSizes[axis],
+                                   tensor::getMixedSize(rewriter, loc, input, axis));
+    Value result = emptyTensor(rewriter, loc, sizesFor(type, resultSizes),
+                               type.getElementType());
+    OpFoldResult offset = indexAttr(rewriter, 0);
+    for (Value input : adaptor.getInputs()) {
+      Sizes sizes = sizesOf(rewriter, loc, input);
+      Sizes offsets(type.getRank(), indexAttr(rewriter, 0));
+      Sizes strides(type.getRank(), indexAttr(rewriter, 1));
+      offsets[axis] = offset;
+      result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
+                                             offsets, sizes, strides);
+      offset = addIndex(rewriter, loc, offset, sizes[axis]);
+    }
+    rewriter.replaceOp(op, castTo(rewriter, loc, result, type));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering>(patterns.getContext());
+  patterns.add<ReshapeLowering, TransposeLowering, ConcatenateLowering>(
+      patterns.getContext());
 }
 
 } // namespace kiln::lowering

@@ -291,6 +291,42 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ConcatenateOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &results) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return emitOptionalError(loc, "'kiln.concatenate' needs at least one input");
+  auto first = cast<RankedTensorType>(inputs.front().getType());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= first.getRank())
+    return emitOptionalError(loc, "'kiln.concatenate' axis ", axis,
+                             " is out of range for ", first);
+  if (failed(sameElementType(loc, "concatenate", llvm::to_vector(inputs))))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : inputs) {
+    auto t = cast<RankedTensorType>(v.getType());
+    bool ok = t.getRank() == first.getRank();
+    for (int64_t i = 0; ok && i < t.getRank(); ++i)
+      if (i != axis) {
+        ok = dimsCompatible(t.getDimSize(i), shape[i]);
+        shape[i] = mergeDims(shape[i], t.getDimSize(i));
+      }
+    if (!ok)
+      return emitOptionalError(loc, "'kiln.concatenate' inputs ", first, " and ",
+                               t, " differ outside axis ", axis);
+    if (ShapedType::isDynamic(t.getDimSize(axis)) || ShapedType::isDynamic(shape[axis]))
+      shape[axis] = ShapedType::kDynamic;
+    else
+      shape[axis] += t.getDimSize(axis);
+  }
+  results.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//

@@ -184,6 +184,24 @@ def Kiln_TransposeOp : Kiln_Op<"transpose", [InferTypeOpAdaptor]> {
   let assemblyFormat = "$input `permutation` `=` $permutation attr-dict `:` type($input)";
 }
 
+def Kiln_ConcatenateOp : Kiln_Op<"concatenate", [InferTypeOpAdaptor]> {
+  let summary = "join tensors along an axis";
+  let description = [{
+    Keras's `Concatenate`: inputs of one rank and element type whose sizes
+    agree on every axis but `axis` (non-negative here; the frontend
+    normalizes Keras's -1). The result's `axis` size is the sum, dynamic if
+    any input's is.
+
+    ```mlir
+    %c = kiln.concatenate %a, %b axis = 1 : tensor<?x32xf32>, tensor<?x16xf32>
+    // %c : tensor<?x48xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Kiln_FloatTensor>:$inputs, I64Attr:$axis);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$inputs `axis` `=` $axis attr-dict `:` type($inputs)";
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//

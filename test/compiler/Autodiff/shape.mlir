@@ -36,3 +36,24 @@ func.func @flatten(%x: tensor<?x28x28xf32> {kiln.trainable}, %w: tensor<784x10xf
   %l = kiln.mse %y, %z : tensor<?x10xf32>, tensor<?x10xf32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// Tests that each input of a concatenation gets its slice of the adjoint,
+// at offsets that follow the (dynamic) sizes of the earlier inputs.
+// CHECK-LABEL: func.func @concat_grad
+// CLEAN-LABEL: func.func @concat_grad
+// CLEAN-SAME: (%[[A:.*]]: tensor<?x3xf32> {kiln.trainable}, %[[B:.*]]: tensor<?x2xf32> {kiln.trainable}, %[[R:.*]]: tensor<?x5xf32>)
+// CLEAN: kiln.broadcast_like
+// CLEAN: %[[DC:[^ ]+]] = kiln.mul %{{[^ ]+}}, %[[R]]
+// CLEAN: %[[NA:[^ ]+]] = tensor.dim %[[A]]
+// CLEAN: %[[DA:[^ ]+]] = tensor.extract_slice %[[DC]][0, 0] [%[[NA]], 3] [1, 1] : tensor<?x5xf32> to tensor<?x3xf32>
+// CLEAN: %[[NB:[^ ]+]] = tensor.dim %[[B]]
+// CLEAN: %[[DB:[^ ]+]] = tensor.extract_slice %[[DC]][0, 3] [%[[NB]], 2] [1, 1] : tensor<?x5xf32> to tensor<?x2xf32>
+// CLEAN: return %{{.*}}, %[[DA]], %[[DB]]
+func.func @concat(%a: tensor<?x3xf32> {kiln.trainable}, %b: tensor<?x2xf32> {kiln.trainable}, %r: tensor<?x5xf32>) -> tensor<f32> {
+  %c = kiln.concatenate %a, %b axis = 1 : tensor<?x3xf32>, tensor<?x2xf32>
+  %m = kiln.mul %c, %r : tensor<?x5xf32>, tensor<?x5xf32>
+  %l = kiln.reduce_sum %m axes = [0, 1] : tensor<?x5xf32>
+  return %l : tensor<f32>
+}

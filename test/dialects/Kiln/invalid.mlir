@@ -318,3 +318,18 @@ func.func @loss_result(%y: tensor<?x10xf32>, %p: tensor<?x10xf32>) {
   %0 = "kiln.mse"(%y, %p) : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<1xf32>
   return
 }
+
+// -----
+// Tests that concatenate needs matching sizes off the axis and a valid axis.
+func.func @concat_shapes(%a: tensor<?x32xf32>, %b: tensor<?x3x16xf32>) {
+  // expected-error @+1 {{'kiln.concatenate' inputs 'tensor<?x32xf32>' and 'tensor<?x3x16xf32>' differ outside axis 1}}
+  %0 = kiln.concatenate %a, %b axis = 1 : tensor<?x32xf32>, tensor<?x3x16xf32>
+  return
+}
+
+// -----
+func.func @concat_axis(%a: tensor<?x32xf32>, %b: tensor<?x16xf32>) {
+  // expected-error @+1 {{'kiln.concatenate' axis 2 is out of range for 'tensor<?x32xf32>'}}
+  %0 = kiln.concatenate %a, %b axis = 2 : tensor<?x32xf32>, tensor<?x16xf32>
+  return
+}

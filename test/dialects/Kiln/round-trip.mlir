@@ -137,3 +137,12 @@ func.func @losses(%y: tensor<?x10xf32>, %p: tensor<?x10xf32>, %l32: tensor<?xi32
   %6 = kiln.sparse_categorical_crossentropy %lf, %p : tensor<?xf32>, tensor<?x10xf32>
   return %0, %1, %2, %3, %4, %5, %6 : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>
 }
+
+// -----
+// Tests concatenate along the feature axis with a dynamic batch.
+// CHECK-LABEL: func.func @concatenate
+func.func @concatenate(%a: tensor<?x32xf32>, %b: tensor<?x16xf32>) -> tensor<?x48xf32> {
+  // CHECK: kiln.concatenate %{{.*}}, %{{.*}} axis = 1 : tensor<?x32xf32>, tensor<?x16xf32>
+  %0 = kiln.concatenate %a, %b axis = 1 : tensor<?x32xf32>, tensor<?x16xf32>
+  return %0 : tensor<?x48xf32>
+}

@@ -124,3 +124,12 @@ TEST(ElementwiseGradient, SoftmaxBothAxes) {
                   {in.param("x", {3, 5}, -2, 2), in.constant("r", {3, 5})});
   }
 }
+
+TEST(ElementwiseGradient, ConcatenateDynamicBatch) {
+  Inputs in(48);
+  Arg a = in.param("a", {3, 4}), b = in.param("b", {3, 2}), r = in.constant("r", {3, 6});
+  a.dynamicBatch = b.dynamicBatch = r.dynamicBatch = true;
+  checkGradient("  %y = kiln.concatenate %a, %b axis = 1 : tensor<?x4xf32>, tensor<?x2xf32>\n" +
+                    weightedSum("%y", "tensor<?x6xf32>", 2),
+                {a, b, r});
+}

@@ -1,15 +1,13 @@
 //===- Harness.cpp - Compile kiln IR and call it, for unit tests ----------===//
 #include "Harness.h"
 
-#include "compiler/Pipelines/Pipelines.h"
+#include "compiler/JIT/Compile.h"
 #include "compiler/Registration.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdlib>
@@ -105,21 +103,9 @@ std::unique_ptr<JitModule> compileKiln(const std::string &source,
     ADD_FAILURE() << "parse failed:\n" << diagnostics << "\n" << source;
     return nullptr;
   }
-  mlir::PassManager pm(&context);
-  if (!prePipeline.empty() &&
-      mlir::failed(mlir::parsePassPipeline(prePipeline, pm, os))) {
-    ADD_FAILURE() << "bad pipeline '" << prePipeline << "': " << diagnostics;
-    return nullptr;
-  }
-  kiln::buildKilnToLLVMPipeline(pm);
-  if (mlir::failed(pm.run(*module))) {
-    ADD_FAILURE() << "kiln-to-llvm failed:\n" << diagnostics << "\n" << source;
-    return nullptr;
-  }
-  auto jit = JitModule::create(*module, options);
+  auto jit = compileToJit(*module, prePipeline, options);
   if (!jit) {
-    ADD_FAILURE() << "JIT failed: " << llvm::toString(jit.takeError()) << "\n"
-                  << diagnostics;
+    ADD_FAILURE() << llvm::toString(jit.takeError()) << "\n" << source;
     return nullptr;
   }
   return std::move(*jit);

@@ -59,10 +59,12 @@ void compareUpdates(const std::string &opLine, int slots, float initialSlot,
   EXPECT_EQ(iterations, kSteps);
   for (int i = 0; i < kSize; ++i) {
     EXPECT_NEAR(p.f32()[i], theirs.p[i], 2e-6 * (1 + std::abs(theirs.p[i]))) << "param " << i;
-    if (slots > 0)
+    if (slots > 0) {
       EXPECT_NEAR(s0.f32()[i], theirs.s0[i], 2e-6 * (1 + std::abs(theirs.s0[i]))) << "slot 0, " << i;
-    if (slots > 1)
+    }
+    if (slots > 1) {
       EXPECT_NEAR(s1.f32()[i], theirs.s1[i], 2e-6 * (1 + std::abs(theirs.s1[i]))) << "slot 1, " << i;
+    }
   }
 }
 

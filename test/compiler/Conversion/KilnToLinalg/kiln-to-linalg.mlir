@@ -560,3 +560,18 @@ func.func @train_step(%w: tensor<4x2xf32>, %x: tensor<?x4xf32>) -> tensor<4x2xf3
   %w1 = kiln.sgd_update %w, %dw learning_rate = 0.01 : tensor<4x2xf32>
   return %w1 : tensor<4x2xf32>
 }
+
+// -----
+
+// Tests that concatenate inserts each input into its slice of one empty
+// result, the second at the first's size along the axis.
+// CHECK-LABEL: func.func @concatenate
+// CHECK-SAME: (%[[A:.*]]: tensor<?x3xf32>, %[[B:.*]]: tensor<?x2xf32>)
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x5xf32>
+// CHECK: %[[S:.*]] = tensor.insert_slice %[[A]] into %[[E]][0, 0] [%{{.*}}, 3] [1, 1]
+// CHECK: tensor.insert_slice %[[B]] into %[[S]][0, 3] [%{{.*}}, 2] [1, 1]
+// NOKILN-NOT: kiln.concatenate
+func.func @concatenate(%a: tensor<?x3xf32>, %b: tensor<?x2xf32>) -> tensor<?x5xf32> {
+  %0 = kiln.concatenate %a, %b axis = 1 : tensor<?x3xf32>, tensor<?x2xf32>
+  return %0 : tensor<?x5xf32>
+}

@@ -1,0 +1,51 @@
+// The bridge from layers to kiln IR.
+#include "frontend/Emitter.h"
+
+#include "dialects/Kiln/IR/KilnOps.h"
+#include "runtime/Error.h"
+
+namespace kiln {
+
+static const char *kActivations = "linear, relu, sigmoid, tanh, softmax, exponential";
+
+void checkActivation(const std::string &name, const std::string &where) {
+  for (const char *known : {"linear", "relu", "sigmoid", "tanh", "softmax", "exponential"})
+    if (name == known)
+      return;
+  throwError(where, "unknown activation '", name, "'; expected one of: ",
+             kActivations);
+}
+
+Shape Emitter::shapeOf(Sym s) {
+  auto t = mlir::cast<mlir::RankedTensorType>(value(s).getType());
+  Shape shape;
+  for (int64_t d : t.getShape())
+    shape.push_back(mlir::ShapedType::isDynamic(d) ? -1 : d);
+  return shape;
+}
+
+mlir::RankedTensorType Emitter::tensorType(const Shape &shape, mlir::Type element) {
+  llvm::SmallVector<int64_t> dims;
+  for (int64_t d : shape)
+    dims.push_back(d < 0 ? mlir::ShapedType::kDynamic : d);
+  return mlir::RankedTensorType::get(dims, element ? element : b.getF32Type());
+}
+
+Sym Emitter::activation(const std::string &name, Sym x) {
+  mlir::Value v = value(x);
+  if (name == "linear")
+    return x;
+  if (name == "relu")
+    return sym(ReluOp::create(b, loc, v));
+  if (name == "sigmoid")
+    return sym(SigmoidOp::create(b, loc, v));
+  if (name == "tanh")
+    return sym(TanhOp::create(b, loc, v));
+  if (name == "exponential")
+    return sym(ExpOp::create(b, loc, v));
+  if (name == "softmax")
+    return sym(SoftmaxOp::create(b, loc, v, b.getI64IntegerAttr(-1)));
+  throwError("unknown activation '", name, "'; expected one of: ", kActivations);
+}
+
+} // namespace kiln

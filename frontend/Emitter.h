@@ -1,0 +1,36 @@
+// The bridge from layers to kiln IR (frontend-internal: includes MLIR).
+#ifndef KILN_FRONTEND_EMITTER_H
+#define KILN_FRONTEND_EMITTER_H
+
+#include "frontend/Layer.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+
+namespace kiln {
+
+class Emitter {
+public:
+  Emitter(mlir::OpBuilder &builder, mlir::Location loc) : b(builder), loc(loc) {}
+
+  static mlir::Value value(Sym s) { return mlir::Value::getFromOpaquePointer(s.value); }
+  static Sym sym(mlir::Value v) { return {v.getAsOpaquePointer()}; }
+  static Shape shapeOf(Sym s);
+
+  /// A tensor type of f32 (or `element`) with -1 as a dynamic dimension.
+  mlir::RankedTensorType tensorType(const Shape &shape, mlir::Type element = {});
+
+  /// Applies a Keras activation by name ("linear" returns `x`).
+  Sym activation(const std::string &name, Sym x);
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+};
+
+/// Throws kiln::Error unless `name` is an activation Kiln knows.
+void checkActivation(const std::string &name, const std::string &where);
+
+} // namespace kiln
+
+#endif // KILN_FRONTEND_EMITTER_H

@@ -1,0 +1,144 @@
+// Layers and symbolic tensors: the graph a Kiln model is built from.
+//
+// A model is a DAG of layers from the start. `Layer` is a cheap handle (a
+// shared pointer), so `Dense(32)(x)` and `model.add(Dense(32))` work as in
+// Keras and calling the same handle twice shares its weights. Nothing here
+// includes MLIR: a layer emits kiln IR through the frontend's Emitter, seen
+// by layers only as opaque `Sym` values.
+#ifndef KILN_FRONTEND_LAYER_H
+#define KILN_FRONTEND_LAYER_H
+
+#include "frontend/Initializers.h"
+#include "runtime/Tensor.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+class Emitter;
+class LayerImpl;
+
+/// An SSA value of the model being emitted (an mlir::Value, opaque here).
+struct Sym {
+  void *value = nullptr;
+};
+
+/// A weight a layer owns: Keras's `add_weight`.
+struct WeightSpec {
+  std::string name;
+  Shape shape;
+  Initializer initializer;
+  bool trainable = true;
+};
+
+namespace detail {
+struct Node;
+} // namespace detail
+
+/// A symbolic tensor: the output of `Input(...)` or of a layer call. Its
+/// shape has -1 where Keras prints None (the batch).
+class KerasTensor {
+public:
+  KerasTensor() = default;
+  explicit KerasTensor(std::shared_ptr<detail::Node> node) : node_(std::move(node)) {}
+  const Shape &shape() const;
+  const std::shared_ptr<detail::Node> &node() const { return node_; }
+  bool valid() const { return node_ != nullptr; }
+
+private:
+  std::shared_ptr<detail::Node> node_;
+};
+
+/// Keras's `Input(shape=...)`: a placeholder for a batch of samples of
+/// `shape` (without the batch dimension).
+KerasTensor Input(Shape shape, std::string name = "");
+
+class Layer {
+public:
+  Layer() = default;
+  explicit Layer(std::shared_ptr<LayerImpl> impl) : impl_(std::move(impl)) {}
+
+  /// Calls the layer on symbolic tensors (Functional API). Shapes are
+  /// checked now: a mismatch throws kiln::Error naming the layer.
+  KerasTensor operator()(const KerasTensor &x) const;
+  KerasTensor operator()(const std::vector<KerasTensor> &xs) const;
+
+  const std::string &name() const;
+  const std::string &class_name() const;
+  /// Weights in Keras order (kernel, bias); empty until the layer is built.
+  std::vector<Tensor> get_weights() const;
+  void set_weights(const std::vector<Tensor> &weights);
+  int64_t count_params() const;
+
+  const std::shared_ptr<LayerImpl> &impl() const { return impl_; }
+
+private:
+  std::shared_ptr<LayerImpl> impl_;
+};
+
+/// What every layer implements. Subclasses live in frontend/layers/.
+class LayerImpl {
+public:
+  /// `prefix` is Keras's snake-case class name ("dense"); an empty `name`
+  /// takes the next free one ("dense", "dense_1", ...).
+  LayerImpl(std::string className, const std::string &prefix, std::string name,
+            Shape declaredInputShape = {});
+  virtual ~LayerImpl();
+
+  const std::string &name() const { return name_; }
+  const std::string &className() const { return className_; }
+  /// The per-sample input shape given by input_shape / input_dim, if any.
+  const Shape &declaredInputShape() const { return declaredInputShape_; }
+
+  virtual size_t minInputs() const { return 1; }
+  virtual size_t maxInputs() const { return 1; }
+  /// Output shape for the input shapes (batch = -1); throws on bad shapes.
+  virtual Shape outputShape(const std::vector<Shape> &inputs) const = 0;
+  virtual std::vector<WeightSpec> weightSpecs(const std::vector<Shape> &inputs) const;
+  /// Emits the layer's computation; `weights` follow weightSpecs' order.
+  virtual Sym emit(Emitter &emitter, const std::vector<Sym> &inputs,
+                   const std::vector<Sym> &weights) const = 0;
+
+  /// Creates and initializes the weights on first use; later calls check
+  /// that the input shapes still fit them.
+  void build(const std::vector<Shape> &inputs);
+  bool built() const { return built_; }
+  const std::vector<WeightSpec> &specs() const { return specs_; }
+  std::vector<Tensor> &weights() { return weights_; }
+  const std::vector<Tensor> &weights() const { return weights_; }
+
+  /// "Layer 'dense_1' (Dense): " for error messages.
+  std::string where() const;
+
+private:
+  std::string className_, name_;
+  Shape declaredInputShape_;
+  bool built_ = false;
+  std::vector<WeightSpec> specs_;
+  std::vector<Tensor> weights_;
+};
+
+namespace backend {
+/// Resets the automatic layer and model names (Keras's clear_session).
+void clear_session();
+} // namespace backend
+
+namespace detail {
+
+/// A node of the layer graph: one call of a layer (or an Input).
+struct Node {
+  std::shared_ptr<LayerImpl> layer; // the InputLayer for inputs
+  std::vector<KerasTensor> inputs;
+  Shape shape;
+};
+
+/// The next automatic name for `prefix`: "dense", then "dense_1", ...
+std::string uniqueName(const std::string &prefix);
+
+} // namespace detail
+
+} // namespace kiln
+
+#endif // KILN_FRONTEND_LAYER_H

@@ -1,0 +1,102 @@
+// The Keras layers Kiln provides. Options follow each Keras constructor's
+// keyword arguments, in Keras's order, so C++20 designated initializers read
+// like the Python call:
+//   layers::Dense(300, {.activation = "relu"})
+//   layers::Conv2D(32, {5, 5}, {.padding = "same", .activation = "relu",
+//                               .input_shape = {28, 28, 1}})
+#ifndef KILN_FRONTEND_LAYERS_H
+#define KILN_FRONTEND_LAYERS_H
+
+#include "frontend/Layer.h"
+
+namespace kiln::layers {
+
+struct DenseOptions {
+  std::string activation = "linear";
+  bool use_bias = true;
+  Initializer kernel_initializer = "glorot_uniform";
+  Initializer bias_initializer = "zeros";
+  /// Only on the first layer of a Sequential model: the per-sample shape.
+  Shape input_shape = {};
+  int64_t input_dim = 0;
+  std::string name = "";
+};
+/// Keras `Dense`: activation(input · kernel + bias), kernel (in, units).
+class Dense : public Layer {
+public:
+  explicit Dense(int64_t units, DenseOptions options = {});
+};
+
+struct FlattenOptions {
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `Flatten`: (batch, d1, d2, ...) -> (batch, d1 * d2 * ...).
+class Flatten : public Layer {
+public:
+  explicit Flatten(FlattenOptions options = {});
+};
+
+struct ActivationOptions {
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `Activation`: applies a named activation.
+class Activation : public Layer {
+public:
+  explicit Activation(std::string activation, ActivationOptions options = {});
+};
+
+struct Conv2DOptions {
+  std::vector<int64_t> strides = {1, 1};
+  std::string padding = "valid";
+  std::string data_format = "channels_last";
+  std::string activation = "linear";
+  bool use_bias = true;
+  Initializer kernel_initializer = "glorot_uniform";
+  Initializer bias_initializer = "zeros";
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `Conv2D` (channels_last): kernel (kh, kw, in_channels, filters).
+class Conv2D : public Layer {
+public:
+  Conv2D(int64_t filters, std::vector<int64_t> kernel_size,
+         Conv2DOptions options = {});
+  Conv2D(int64_t filters, int64_t kernel_size, Conv2DOptions options = {})
+      : Conv2D(filters, std::vector<int64_t>{kernel_size, kernel_size},
+               std::move(options)) {}
+};
+
+struct MaxPooling2DOptions {
+  /// Empty strides mean "same as pool_size", Keras's default.
+  std::vector<int64_t> strides = {};
+  std::string padding = "valid";
+  std::string data_format = "channels_last";
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `MaxPooling2D` (channels_last).
+class MaxPooling2D : public Layer {
+public:
+  explicit MaxPooling2D(std::vector<int64_t> pool_size = {2, 2},
+                        MaxPooling2DOptions options = {});
+  explicit MaxPooling2D(MaxPooling2DOptions options)
+      : MaxPooling2D({2, 2}, std::move(options)) {}
+};
+
+/// Keras `Add`: elementwise sum of two or more tensors of one shape.
+class Add : public Layer {
+public:
+  explicit Add(std::string name = "");
+};
+
+/// Keras `Concatenate` along `axis` (default the last).
+class Concatenate : public Layer {
+public:
+  explicit Concatenate(int64_t axis = -1, std::string name = "");
+};
+
+} // namespace kiln::layers
+
+#endif // KILN_FRONTEND_LAYERS_H

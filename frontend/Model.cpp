@@ -1,0 +1,275 @@
+// Keras models: graph analysis and the fit / evaluate / predict surface.
+#include "frontend/ModelImpl.h"
+
+#include "runtime/Error.h"
+
+#include <algorithm>
+#include <set>
+
+namespace kiln {
+
+Model::Impl::Impl() = default;
+Model::Impl::~Impl() = default;
+
+void Model::Impl::buildFrom(const Tensor &x) {
+  if (built())
+    return;
+  if (pending.empty())
+    throwError("model '", name, "' has no layers");
+  Shape sample(x.shape().begin() + std::min<size_t>(1, x.shape().size()),
+               x.shape().end());
+  if (sample.empty())
+    throwError("model '", name, "': cannot infer the input shape from data of "
+               "shape ", shapeToString(x.shape()),
+               "; give the first layer an input_shape");
+  KerasTensor t = Input(sample);
+  inputs = {t};
+  for (const Layer &l : pending)
+    t = l(t);
+  outputs = {t};
+  pending.clear();
+  analyze();
+}
+
+void Model::Impl::analyze() {
+  nodes.clear();
+  layers.clear();
+  std::set<detail::Node *> visited, inputNodes;
+  for (const KerasTensor &i : inputs)
+    inputNodes.insert(i.node().get());
+  // Post-order DFS from the outputs gives a topological order.
+  std::function<void(const std::shared_ptr<detail::Node> &)> visit =
+      [&](const std::shared_ptr<detail::Node> &n) {
+        if (!visited.insert(n.get()).second)
+          return;
+        if (n->inputs.empty() && !inputNodes.count(n.get()))
+          throwError("model '", name, "': output depends on input '",
+                     n->layer->name(),
+                     "', which is not one of the model's inputs");
+        for (const KerasTensor &in : n->inputs)
+          visit(in.node());
+        nodes.push_back(n);
+      };
+  for (const KerasTensor &o : outputs)
+    visit(o.node());
+  std::set<LayerImpl *> seen;
+  for (const auto &n : nodes) {
+    if (sequential && n->inputs.empty())
+      continue; // Keras hides a Sequential model's InputLayer
+    if (seen.insert(n->layer.get()).second)
+      layers.push_back(n->layer);
+  }
+}
+
+std::vector<Tensor> Model::Impl::layerWeights() const {
+  std::vector<Tensor> all;
+  for (const auto &l : layers)
+    for (const Tensor &w : l->weights())
+      all.push_back(w);
+  return all;
+}
+
+void Model::Impl::syncLayers() {
+  if (!state)
+    return;
+  std::vector<Tensor> trained = state->params();
+  size_t k = 0;
+  for (const auto &l : layers)
+    for (Tensor &w : l->weights()) {
+      const Tensor &src = trained[k++];
+      std::copy(src.data<float>(), src.data<float>() + src.size(),
+                w.data<float>());
+    }
+}
+
+void Model::Impl::requireCompiled(const char *what) const {
+  if (!state)
+    throwError("model '", name, "': call compile() before ", what, "()");
+}
+
+Model::Model(std::string name) : impl_(std::make_unique<Impl>()) {
+  impl_->name = std::move(name);
+}
+
+Model::Model(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs,
+             std::string name)
+    : Model(name.empty() ? detail::uniqueName("model") : std::move(name)) {
+  if (inputs.empty() || outputs.empty())
+    throwError("Model: needs at least one input and one output");
+  for (const KerasTensor &i : inputs)
+    if (!i.valid() || !i.node()->inputs.empty())
+      throwError("Model: inputs must come from kiln::Input(...)");
+  impl_->inputs = std::move(inputs);
+  impl_->outputs = std::move(outputs);
+  impl_->analyze();
+}
+
+Model::Model(KerasTensor input, KerasTensor output, std::string name)
+    : Model(std::vector<KerasTensor>{std::move(input)},
+            std::vector<KerasTensor>{std::move(output)}, std::move(name)) {}
+
+Model::~Model() = default;
+Model::Model(Model &&) noexcept = default;
+Model &Model::operator=(Model &&) noexcept = default;
+
+Sequential::Sequential(std::string name)
+    : Model(name.empty() ? detail::uniqueName("sequential") : std::move(name)) {
+  impl_->sequential = true;
+}
+
+Sequential::Sequential(std::initializer_list<Layer> layers, std::string name)
+    : Sequential(std::move(name)) {
+  for (const Layer &l : layers)
+    add(l);
+}
+
+void Sequential::add(const Layer &layer) {
+  Impl &m = *impl_;
+  if (!layer.impl())
+    throwError("Sequential.add: empty layer");
+  if (m.state)
+    throwError("Sequential.add: model '", m.name, "' is already compiled");
+  if (m.built()) {
+    m.outputs = {layer(m.outputs.front())};
+    m.analyze();
+    return;
+  }
+  const Shape &declared = layer.impl()->declaredInputShape();
+  if (m.pending.empty() && !declared.empty()) {
+    KerasTensor in = Input(declared);
+    m.inputs = {in};
+    m.outputs = {layer(in)};
+    m.analyze();
+    return;
+  }
+  m.pending.push_back(layer);
+}
+
+void Model::compile(const CompileOptions &options) {
+  impl_->compileOptions = options;
+  impl_->state.reset();
+  impl_->jit.reset();
+  if (impl_->built())
+    impl_->compileSteps();
+}
+
+/// Builds and compiles on first contact with data when compile() could not.
+static void prepare(Model::Impl &m, const Tensor &x, const char *what) {
+  if (!m.compileOptions)
+    throwError("model '", m.name, "': call compile() before ", what, "()");
+  if (!m.built())
+    m.buildFrom(x);
+  if (!m.state)
+    m.compileSteps();
+}
+
+/// Sparse labels given as (n, 1) are taken as (n,), as Keras does.
+static Tensor targetsFor(const Model::Impl &m, const Tensor &y) {
+  const auto &sig = m.steps.signature;
+  if (sig.sparseLabelClasses > 0 && y.rank() == 2 && y.shape()[1] == 1 &&
+      sig.targets.front().size() == 1)
+    return y.reshape({y.shape()[0]});
+  return y;
+}
+
+History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
+  Impl &m = *impl_;
+  prepare(m, x, "fit");
+  train::FitOptions run;
+  run.epochs = options.epochs;
+  run.batch_size = options.batch_size;
+  run.verbose = options.verbose;
+  run.validation_split = options.validation_split;
+  if (options.validation_data)
+    run.validation_data = train::ValidationData{
+        {options.validation_data->first},
+        {targetsFor(m, options.validation_data->second)}};
+  run.shuffle = options.shuffle;
+  run.initial_epoch = options.initial_epoch;
+  run.callbacks = options.callbacks;
+  run.seed = options.seed;
+  History h = train::fit(m.steps, *m.state, {x}, {targetsFor(m, y)}, run);
+  m.syncLayers();
+  return h;
+}
+
+std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,
+                                    EvaluateOptions options) {
+  Impl &m = *impl_;
+  prepare(m, x, "evaluate");
+  return train::evaluate(m.steps, *m.state, {x}, {targetsFor(m, y)},
+                         options.batch_size, options.verbose);
+}
+
+Tensor Model::predict(const Tensor &x, PredictOptions options) {
+  Impl &m = *impl_;
+  prepare(m, x, "predict");
+  return train::predict(m.steps, *m.state, {x}, options.batch_size,
+                        options.verbose)
+      .front();
+}
+
+Tensor Model::predict_classes(const Tensor &x, PredictOptions options) {
+  Tensor p = predict(x, options);
+  int64_t n = p.shape().front();
+  int64_t k = p.size() / std::max<int64_t>(n, 1);
+  Tensor classes = Tensor::zeros({n}, DType::i64);
+  const float *data = p.data<float>();
+  int64_t *out = classes.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    const float *row = data + i * k;
+    out[i] = k == 1 ? (row[0] > 0.5f ? 1 : 0)
+                    : std::max_element(row, row + k) - row;
+  }
+  return classes;
+}
+
+std::vector<Tensor> Model::get_weights() {
+  if (impl_->state)
+    return impl_->state->get_weights();
+  std::vector<Tensor> out;
+  for (const Tensor &w : impl_->layerWeights())
+    out.push_back(w.clone());
+  return out;
+}
+
+void Model::set_weights(const std::vector<Tensor> &weights) {
+  Impl &m = *impl_;
+  std::vector<Tensor> mine = m.layerWeights();
+  if (weights.size() != mine.size())
+    throwError("model '", m.name, "': set_weights expects ", mine.size(),
+               " arrays, got ", weights.size());
+  size_t k = 0;
+  for (const auto &l : m.layers) {
+    size_t count = l->weights().size();
+    Layer(l).set_weights(std::vector<Tensor>(weights.begin() + k,
+                                             weights.begin() + k + count));
+    k += count;
+  }
+  if (m.state)
+    m.state->set_weights(m.layerWeights());
+}
+
+std::vector<Layer> Model::layers() {
+  std::vector<Layer> out;
+  for (const auto &l : impl_->layers)
+    out.emplace_back(l);
+  for (const Layer &l : impl_->pending)
+    out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> Model::metrics_names() const {
+  return impl_->resultNames;
+}
+
+const std::string &Model::name() const { return impl_->name; }
+
+std::string Model::to_mlir() {
+  impl_->requireCompiled("to_mlir");
+  return impl_->mlir;
+}
+
+double Model::compile_seconds() const { return impl_->compileSeconds; }
+
+} // namespace kiln

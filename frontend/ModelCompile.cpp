@@ -1,0 +1,288 @@
+// compile(): the layer graph as kiln IR (@forward and @loss), then
+// kiln-make-steps, the kiln-to-llvm pipeline and the JIT.
+#include "frontend/Emitter.h"
+#include "frontend/ModelImpl.h"
+#include "frontend/OpsContext.h"
+
+#include "compiler/JIT/Compile.h"
+#include "compiler/Registration.h"
+#include "dialects/Kiln/IR/KilnOps.h"
+#include "runtime/Error.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+
+namespace kiln {
+namespace {
+
+enum class Loss { mse, mae, bce, cce, scce };
+
+Loss parseLoss(const std::string &name) {
+  static const std::map<std::string, Loss> names = {
+      {"mse", Loss::mse},
+      {"mean_squared_error", Loss::mse},
+      {"mae", Loss::mae},
+      {"mean_absolute_error", Loss::mae},
+      {"binary_crossentropy", Loss::bce},
+      {"categorical_crossentropy", Loss::cce},
+      {"sparse_categorical_crossentropy", Loss::scce}};
+  auto it = names.find(name);
+  if (it == names.end())
+    throwError("unknown loss '", name,
+               "'; expected one of: mse, mean_squared_error, mae, "
+               "mean_absolute_error, binary_crossentropy, "
+               "categorical_crossentropy, sparse_categorical_crossentropy");
+  return it->second;
+}
+
+/// Emits one metric of (y_true, y_pred) as a 0-d f32 value.
+mlir::Value emitMetric(Emitter &e, const Metric &metric, Loss loss,
+                       mlir::Value yTrue, mlir::Value yPred) {
+  mlir::OpBuilder &b = e.b;
+  mlir::Location loc = e.loc;
+  int64_t classes = Emitter::shapeOf(Emitter::sym(yPred)).back();
+  if (metric.fn) {
+    OpsScope scope(e);
+    ops::Value r = metric.fn(ops::Value(Emitter::sym(yTrue)),
+                             ops::Value(Emitter::sym(yPred)));
+    // Per-sample results are averaged, as Keras's MeanMetricWrapper does.
+    return Emitter::value(ops::mean(r).sym);
+  }
+  std::string name = metric.name;
+  if (name == "accuracy" || name == "acc") {
+    if (loss == Loss::scce)
+      name = "sparse_categorical_accuracy";
+    else if (loss == Loss::bce || classes == 1)
+      name = "binary_accuracy";
+    else
+      name = "categorical_accuracy";
+  }
+  bool sparse = loss == Loss::scce;
+  auto needDense = [&] {
+    if (sparse)
+      throwError("metric '", metric.name, "' needs one-hot or real-valued "
+                 "targets, but the loss takes sparse integer labels");
+  };
+  if (name == "sparse_categorical_accuracy") {
+    if (!sparse)
+      throwError("metric 'sparse_categorical_accuracy' needs integer labels "
+                 "(loss 'sparse_categorical_crossentropy')");
+    return SparseCategoricalAccuracyOp::create(b, loc, yTrue, yPred);
+  }
+  if (name == "categorical_accuracy") {
+    needDense();
+    return CategoricalAccuracyOp::create(b, loc, yTrue, yPred);
+  }
+  if (name == "binary_accuracy") {
+    needDense();
+    return BinaryAccuracyOp::create(b, loc, yTrue, yPred, b.getF32FloatAttr(0.5));
+  }
+  if (name == "mae" || name == "mean_absolute_error") {
+    needDense();
+    return MaeOp::create(b, loc, yTrue, yPred);
+  }
+  if (name == "mse" || name == "mean_squared_error") {
+    needDense();
+    return MseOp::create(b, loc, yTrue, yPred);
+  }
+  throwError("unknown metric '", metric.name,
+             "'; expected one of: accuracy, acc, binary_accuracy, "
+             "categorical_accuracy, sparse_categorical_accuracy, mae, "
+             "mean_absolute_error, mse, mean_squared_error, or a "
+             "kiln::Metric with a function");
+}
+
+mlir::Value emitLoss(Emitter &e, Loss loss, mlir::Value yTrue, mlir::Value yPred) {
+  switch (loss) {
+  case Loss::mse:
+    return MseOp::create(e.b, e.loc, yTrue, yPred);
+  case Loss::mae:
+    return MaeOp::create(e.b, e.loc, yTrue, yPred);
+  case Loss::bce:
+    return BinaryCrossentropyOp::create(e.b, e.loc, yTrue, yPred);
+  case Loss::cce:
+    return CategoricalCrossentropyOp::create(e.b, e.loc, yTrue, yPred);
+  case Loss::scce:
+    return SparseCategoricalCrossentropyOp::create(e.b, e.loc, yTrue, yPred);
+  }
+  return {};
+}
+
+/// Emits the layer graph on `params` and `inputs`; returns the outputs.
+std::vector<mlir::Value> emitGraph(Emitter &e, const Model::Impl &m,
+                                   mlir::ValueRange params,
+                                   mlir::ValueRange inputs) {
+  std::map<detail::Node *, Sym> values;
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    values[m.inputs[i].node().get()] = Emitter::sym(inputs[i]);
+  std::map<LayerImpl *, size_t> firstWeight;
+  size_t k = 0;
+  for (const auto &l : m.layers) {
+    firstWeight[l.get()] = k;
+    k += l->weights().size();
+  }
+  for (const auto &n : m.nodes) {
+    if (values.count(n.get()))
+      continue;
+    std::vector<Sym> in, weights;
+    for (const KerasTensor &t : n->inputs)
+      in.push_back(values.at(t.node().get()));
+    size_t w0 = firstWeight.at(n->layer.get());
+    for (size_t i = 0; i < n->layer->weights().size(); ++i)
+      weights.push_back(Emitter::sym(params[w0 + i]));
+    e.loc = mlir::NameLoc::get(e.b.getStringAttr(n->layer->name()));
+    values[n.get()] = n->layer->emit(e, in, weights);
+  }
+  std::vector<mlir::Value> out;
+  for (const KerasTensor &o : m.outputs)
+    out.push_back(Emitter::value(values.at(o.node().get())));
+  return out;
+}
+
+mlir::MLIRContext &sharedContext() {
+  // One context for every model of the process: registering every dialect
+  // costs milliseconds, and compiled code does not depend on the context.
+  static mlir::MLIRContext *context = [] {
+    mlir::DialectRegistry registry;
+    registerAllDialects(registry);
+    registerAllPasses();
+    auto *ctx = new mlir::MLIRContext(registry);
+    ctx->loadAllAvailableDialects();
+    return ctx;
+  }();
+  return *context;
+}
+
+} // namespace
+
+void Model::Impl::compileSteps() {
+  if (outputs.size() != 1)
+    throwError("model '", name, "': compile supports one output for now, got ",
+               outputs.size());
+  const CompileOptions &options = *compileOptions;
+  if (options.loss.empty())
+    throwError("model '", name, "': compile needs a loss");
+  Loss loss = parseLoss(options.loss);
+  Shape outShape = outputs.front().shape();
+
+  mlir::MLIRContext &ctx = sharedContext();
+  mlir::OpBuilder b(&ctx);
+  mlir::Location loc = b.getUnknownLoc();
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  Emitter e(b, loc);
+
+  abi::StepSignature sig;
+  llvm::SmallVector<mlir::Type> paramTypes, inputTypes, outputTypes;
+  for (const auto &l : layers)
+    for (size_t i = 0; i < l->weights().size(); ++i) {
+      sig.params.push_back(l->weights()[i].shape());
+      sig.trainable.push_back(l->specs()[i].trainable);
+      paramTypes.push_back(e.tensorType(sig.params.back()));
+    }
+  for (const KerasTensor &i : inputs) {
+    sig.inputs.push_back(i.shape());
+    sig.inputTypes.push_back(DType::f32);
+    inputTypes.push_back(e.tensorType(i.shape()));
+  }
+  sig.outputs.push_back(outShape);
+  outputTypes.push_back(e.tensorType(outShape));
+  Shape targetShape = outShape;
+  mlir::Type targetType = e.tensorType(outShape);
+  sig.targetTypes.push_back(DType::f32);
+  if (loss == Loss::scce) {
+    targetShape.pop_back();
+    targetType = e.tensorType(targetShape, b.getI32Type());
+    sig.targetTypes.back() = DType::i32;
+    sig.sparseLabelClasses = outShape.back();
+  }
+  sig.targets.push_back(targetShape);
+
+  // @forward(params..., inputs...) -> outputs
+  llvm::SmallVector<mlir::Type> forwardArgs(paramTypes);
+  forwardArgs.append(inputTypes);
+  auto forward = mlir::func::FuncOp::create(
+      b, loc, "forward", b.getFunctionType(forwardArgs, outputTypes));
+  for (size_t i = 0; i < paramTypes.size(); ++i)
+    forward.setArgAttr(i, "kiln.param", b.getUnitAttr());
+  {
+    mlir::OpBuilder::InsertionGuard guard(b);
+    mlir::Block *entry = forward.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    auto args = entry->getArguments();
+    auto outs = emitGraph(e, *this, args.take_front(paramTypes.size()),
+                          args.drop_front(paramTypes.size()));
+    e.loc = loc;
+    mlir::func::ReturnOp::create(b, loc, outs);
+  }
+
+  // @loss(params..., inputs..., targets...) -> (loss, metrics...)
+  resultNames = {"loss"};
+  for (const Metric &mt : options.metrics)
+    resultNames.push_back(mt.name);
+  llvm::SmallVector<mlir::Type> lossArgs(forwardArgs);
+  lossArgs.push_back(targetType);
+  llvm::SmallVector<mlir::Type> scalars(resultNames.size(), e.tensorType({}));
+  auto lossFn = mlir::func::FuncOp::create(b, loc, "loss",
+                                           b.getFunctionType(lossArgs, scalars));
+  for (size_t i = 0; i < paramTypes.size(); ++i) {
+    lossFn.setArgAttr(i, "kiln.param", b.getUnitAttr());
+    if (sig.trainable[i])
+      lossFn.setArgAttr(i, "kiln.trainable", b.getUnitAttr());
+  }
+  {
+    mlir::OpBuilder::InsertionGuard guard(b);
+    mlir::Block *entry = lossFn.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    auto args = entry->getArguments();
+    auto call = mlir::func::CallOp::create(
+        b, loc, forward, args.take_front(forwardArgs.size()));
+    mlir::Value yPred = call.getResult(0), yTrue = args.back();
+    llvm::SmallVector<mlir::Value> results = {emitLoss(e, loss, yTrue, yPred)};
+    for (const Metric &mt : options.metrics)
+      results.push_back(emitMetric(e, mt, loss, yTrue, yPred));
+    for (mlir::Value r : results)
+      if (mlir::cast<mlir::RankedTensorType>(r.getType()).getRank() != 0)
+        throwError("model '", name, "': a metric did not reduce to a scalar");
+    mlir::func::ReturnOp::create(b, loc, results);
+  }
+  if (mlir::failed(mlir::verify(*module)))
+    throwError("model '", name, "': the emitted kiln IR does not verify");
+  {
+    llvm::raw_string_ostream os(mlir);
+    module->print(os);
+  }
+
+  CompileTimings timings;
+  auto compiled = compileToJit(*module,
+                               "kiln-make-steps{" +
+                                   options.optimizer.passOptions() + "}",
+                               {}, &timings);
+  if (!compiled)
+    throwError("model '", name, "': ", llvm::toString(compiled.takeError()));
+  jit = std::move(*compiled);
+  compileSeconds = timings.pipelineSeconds + timings.jitSeconds;
+  auto lookup = [&](const char *fn) {
+    auto f = jit->lookup(fn);
+    if (!f)
+      throwError("model '", name, "': ", llvm::toString(f.takeError()));
+    return *f;
+  };
+  steps.train = lookup("train_step");
+  steps.eval = lookup("eval_step");
+  steps.predict = lookup("predict_step");
+  sig.optimizerSlots = options.optimizer.slots();
+  sig.slotInitialValues.assign(sig.optimizerSlots,
+                               options.optimizer.slotInitialValue());
+  sig.resultNames = resultNames;
+  steps.signature = sig;
+  state = std::make_unique<train::ModelState>(sig, layerWeights());
+}
+
+} // namespace kiln

@@ -1,0 +1,60 @@
+// Model internals shared by the frontend's model files (frontend-internal).
+#ifndef KILN_FRONTEND_MODELIMPL_H
+#define KILN_FRONTEND_MODELIMPL_H
+
+#include "frontend/Model.h"
+
+#include "compiler/JIT/Jit.h"
+
+#include <memory>
+#include <optional>
+
+namespace mlir {
+class MLIRContext;
+} // namespace mlir
+
+namespace kiln {
+
+struct Model::Impl {
+  std::string name;
+  bool sequential = false;
+  /// The graph: Input tensors and output tensors.
+  std::vector<KerasTensor> inputs, outputs;
+  /// Sequential layers added before the input shape was known.
+  std::vector<Layer> pending;
+
+  /// Derived from the graph by analyze(): nodes in topological order
+  /// (inputs first) and the distinct layers in that order.
+  std::vector<std::shared_ptr<detail::Node>> nodes;
+  std::vector<std::shared_ptr<LayerImpl>> layers;
+
+  std::optional<CompileOptions> compileOptions;
+  std::vector<std::string> resultNames;
+  std::string mlir;
+  double compileSeconds = 0;
+  std::unique_ptr<JitModule> jit;
+  abi::CompiledSteps steps;
+  std::unique_ptr<train::ModelState> state;
+
+  Impl();
+  ~Impl();
+
+  bool built() const { return !outputs.empty(); }
+  /// Builds a Sequential model whose first layer had no input_shape from
+  /// the per-sample shape of `x`.
+  void buildFrom(const Tensor &x);
+  /// Recomputes nodes and layers; throws if the outputs need an input that
+  /// is not one of the model's inputs.
+  void analyze();
+  /// Every weight of every layer, in layer order.
+  std::vector<Tensor> layerWeights() const;
+  /// Emits, lowers and JIT-compiles the steps for compileOptions.
+  void compileSteps();
+  /// Copies the trained parameters back into the layers' weights.
+  void syncLayers();
+  void requireCompiled(const char *what) const;
+};
+
+} // namespace kiln
+
+#endif // KILN_FRONTEND_MODELIMPL_H

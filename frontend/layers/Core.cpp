@@ -1,0 +1,66 @@
+// Keras Flatten and Activation.
+#include "frontend/Emitter.h"
+#include "frontend/Layers.h"
+
+#include "dialects/Kiln/IR/KilnOps.h"
+#include "runtime/Error.h"
+
+namespace kiln::layers {
+namespace {
+
+class FlattenImpl : public LayerImpl {
+public:
+  explicit FlattenImpl(FlattenOptions o)
+      : LayerImpl("Flatten", "flatten", o.name, o.input_shape) {}
+
+  Shape outputShape(const std::vector<Shape> &in) const override {
+    const Shape &x = in.front();
+    int64_t n = 1;
+    for (size_t i = 1; i < x.size(); ++i) {
+      if (x[i] < 0)
+        throwError(where(), "all non-batch dimensions must be known, got ",
+                   shapeToString(x));
+      n *= x[i];
+    }
+    return {x.front(), n};
+  }
+
+  Sym emit(Emitter &e, const std::vector<Sym> &in,
+           const std::vector<Sym> &) const override {
+    Shape out = outputShape({Emitter::shapeOf(in.front())});
+    if (Emitter::shapeOf(in.front()) == out)
+      return in.front();
+    return Emitter::sym(ReshapeOp::create(e.b, e.loc, e.tensorType(out),
+                                          Emitter::value(in.front())));
+  }
+};
+
+class ActivationImpl : public LayerImpl {
+public:
+  ActivationImpl(std::string activation, ActivationOptions o)
+      : LayerImpl("Activation", "activation", o.name, o.input_shape),
+        activation(std::move(activation)) {
+    checkActivation(this->activation, where());
+  }
+  Shape outputShape(const std::vector<Shape> &in) const override {
+    return in.front();
+  }
+  Sym emit(Emitter &e, const std::vector<Sym> &in,
+           const std::vector<Sym> &) const override {
+    return e.activation(activation, in.front());
+  }
+
+private:
+  std::string activation;
+};
+
+} // namespace
+
+Flatten::Flatten(FlattenOptions options)
+    : Layer(std::make_shared<FlattenImpl>(std::move(options))) {}
+
+Activation::Activation(std::string activation, ActivationOptions options)
+    : Layer(std::make_shared<ActivationImpl>(std::move(activation),
+                                             std::move(options))) {}
+
+} // namespace kiln::layers

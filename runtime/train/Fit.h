@@ -1,0 +1,120 @@
+// fit / evaluate / predict over compiled step functions, as Keras runs them.
+#ifndef KILN_RUNTIME_TRAIN_FIT_H
+#define KILN_RUNTIME_TRAIN_FIT_H
+
+#include "runtime/Tensor.h"
+#include "runtime/abi/Steps.h"
+#include "runtime/train/Callbacks.h"
+#include "runtime/train/Logs.h"
+#include "runtime/train/ModelState.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace kiln::train {
+
+// (x, y) for validation_data.
+using ValidationData = std::pair<std::vector<Tensor>, std::vector<Tensor>>;
+
+// Keras's fit() keyword arguments. An aggregate, so C++20 designated
+// initializers read like Keras: fit(steps, state, {x}, {y},
+// {.epochs = 30, .batch_size = 32, .validation_split = 0.1}). Designated
+// initializers must follow this declaration order.
+struct FitOptions {
+  int epochs = 1;
+  int64_t batch_size = 32;
+  // 0 silent, 1 progress bar, 2 one line per epoch.
+  int verbose = 1;
+  // The LAST fraction of the samples (taken before shuffling) is held out.
+  double validation_split = 0.0;
+  // Overrides validation_split when set.
+  std::optional<ValidationData> validation_data = std::nullopt;
+  // Reshuffle the training samples every epoch.
+  bool shuffle = true;
+  int initial_epoch = 0;
+  std::vector<std::shared_ptr<Callback>> callbacks = {};
+  // Seed of the shuffle; unset draws one from std::random_device. The same
+  // seed gives the same order on every platform (mt19937_64, own sampling).
+  std::optional<uint64_t> seed = std::nullopt;
+
+  // Kiln additions: where progress goes (null: std::cout), where warnings go
+  // (null: std::cerr), whether the output is a terminal (unset: isatty on
+  // stdout when writing to std::cout), and a clock in seconds (tests).
+  std::ostream *out = nullptr;
+  std::ostream *err = nullptr;
+  std::optional<bool> tty = std::nullopt;
+  std::function<double()> clock = nullptr;
+};
+static_assert(std::is_aggregate_v<FitOptions>,
+              "FitOptions must stay an aggregate for designated initializers");
+
+// Trains `state` in place with steps.train and returns the History (Keras's
+// model.fit). Validates the data once (counts, per-sample shapes against the
+// signature, label ranges), converts it once to the signature's dtypes
+// (uint8 images become f32 values 0..255, not scaled; labels become the
+// target dtype; float labels that are not whole numbers are an error), and
+// then only rebinds descriptors per step: without shuffling they point into
+// the data itself, with shuffling rows are gathered into batch buffers
+// allocated once. The last partial batch is kept; a batch_size larger than
+// the data set gives one batch. The epoch's loss and metrics are the
+// sample-weighted means of the batch results; validation runs eval_step
+// with the epoch's final weights and adds "val_<name>" keys.
+History fit(const abi::CompiledSteps &steps, ModelState &state,
+            const std::vector<Tensor> &x, const std::vector<Tensor> &y,
+            const FitOptions &options = {});
+
+struct EvaluateOptions {
+  int64_t batch_size = 32;
+  int verbose = 0;
+  std::ostream *out = nullptr;
+  std::optional<bool> tty = std::nullopt;
+  std::function<double()> clock = nullptr;
+};
+static_assert(std::is_aggregate_v<EvaluateOptions>);
+
+// Keras's model.evaluate: the loss, then the metrics, in resultNames order,
+// each the sample-weighted mean over all batches.
+std::vector<double> evaluate(const abi::CompiledSteps &steps,
+                             const ModelState &state,
+                             const std::vector<Tensor> &x,
+                             const std::vector<Tensor> &y,
+                             int64_t batch_size = 32, int verbose = 0);
+std::vector<double> evaluate(const abi::CompiledSteps &steps,
+                             const ModelState &state,
+                             const std::vector<Tensor> &x,
+                             const std::vector<Tensor> &y,
+                             const EvaluateOptions &options);
+// evaluate(..., return_dict=True): name -> value in resultNames order.
+Logs evaluate_dict(const abi::CompiledSteps &steps, const ModelState &state,
+                   const std::vector<Tensor> &x, const std::vector<Tensor> &y,
+                   const EvaluateOptions &options = {});
+
+struct PredictOptions {
+  int64_t batch_size = 32;
+  int verbose = 0;
+  std::ostream *out = nullptr;
+  std::optional<bool> tty = std::nullopt;
+  std::function<double()> clock = nullptr;
+};
+static_assert(std::is_aggregate_v<PredictOptions>);
+
+// Keras's model.predict: one f32 tensor per output, (samples, ...). Batches
+// are written straight into the result tensors.
+std::vector<Tensor> predict(const abi::CompiledSteps &steps,
+                            const ModelState &state,
+                            const std::vector<Tensor> &x,
+                            int64_t batch_size = 32, int verbose = 0);
+std::vector<Tensor> predict(const abi::CompiledSteps &steps,
+                            const ModelState &state,
+                            const std::vector<Tensor> &x,
+                            const PredictOptions &options);
+
+} // namespace kiln::train
+
+#endif // KILN_RUNTIME_TRAIN_FIT_H
