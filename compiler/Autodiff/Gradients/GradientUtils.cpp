@@ -44,21 +44,8 @@ Value negate(OpBuilder &b, Location loc, Value value) {
 }
 
 bool isValidKilnReshape(RankedTensorType from, RankedTensorType to) {
-  auto count = [](RankedTensorType t, int64_t &product) {
-    int64_t dynamic = 0;
-    product = 1;
-    for (int64_t d : t.getShape()) {
-      if (ShapedType::isDynamic(d))
-        ++dynamic;
-      else
-        product *= d;
-    }
-    return dynamic;
-  };
-  int64_t fromCount, toCount;
-  int64_t fromDyn = count(from, fromCount), toDyn = count(to, toCount);
-  return from.getElementType() == to.getElementType() && fromDyn <= 1 &&
-         toDyn <= 1 && fromDyn == toDyn && fromCount == toCount;
+  return from.getElementType() == to.getElementType() &&
+         reshapeError(from.getShape(), to.getShape()).empty();
 }
 
 Value flattenLeading(OpBuilder &b, Location loc, Value value) {

@@ -193,39 +193,22 @@ LogicalResult BinaryAccuracyOp::inferReturnTypes(MLIRContext *,
                                                  std::optional<Location> loc,
                                                  Adaptor adaptor,
                                                  SmallVectorImpl<Type> &results) {
-  auto t = cast<RankedTensorType>(adaptor.getYTrue().getType());
-  auto p = cast<RankedTensorType>(adaptor.getYPred().getType());
-  if (!shapesCompatible(t.getShape(), p.getShape()))
-    return emitOptionalError(loc, "'kiln.binary_accuracy' y_true ", t,
-                             " does not match y_pred ", p);
-  results.push_back(RankedTensorType::get({}, p.getElementType()));
-  return success();
+  return inferDenseLabelScalar("binary_accuracy", loc, adaptor.getYTrue(),
+                               adaptor.getYPred(), results);
 }
 
 LogicalResult CategoricalAccuracyOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
-  auto t = cast<RankedTensorType>(adaptor.getYTrue().getType());
-  auto p = cast<RankedTensorType>(adaptor.getYPred().getType());
-  if (p.getRank() < 1 || !shapesCompatible(t.getShape(), p.getShape()))
-    return emitOptionalError(loc, "'kiln.categorical_accuracy' y_true ", t,
-                             " does not match y_pred ", p);
-  results.push_back(RankedTensorType::get({}, p.getElementType()));
-  return success();
+  return inferDenseLabelScalar("categorical_accuracy", loc, adaptor.getYTrue(),
+                               adaptor.getYPred(), results);
 }
 
 LogicalResult SparseCategoricalAccuracyOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
-  auto t = cast<RankedTensorType>(adaptor.getYTrue().getType());
-  auto p = cast<RankedTensorType>(adaptor.getYPred().getType());
-  if (!sparseLabelsMatch(t.getShape(), p.getShape()))
-    return emitOptionalError(loc, "'kiln.sparse_categorical_accuracy' labels ",
-                             t, " must have y_pred's shape without its class "
-                                "axis; y_pred is ",
-                             p);
-  results.push_back(RankedTensorType::get({}, p.getElementType()));
-  return success();
+  return inferSparseLabelScalar("sparse_categorical_accuracy", loc,
+                                adaptor.getYTrue(), adaptor.getYPred(), results);
 }
 
 //===----------------------------------------------------------------------===//

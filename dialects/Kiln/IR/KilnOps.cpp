@@ -238,29 +238,9 @@ LogicalResult ReshapeOp::verify() {
   if (in.getElementType() != out.getElementType())
     return emitOpError("cannot change the element type: ")
            << in.getElementType() << " vs " << out.getElementType();
-  auto countStatic = [](RankedTensorType t, int64_t &product) {
-    int64_t dynamic = 0;
-    product = 1;
-    for (int64_t d : t.getShape()) {
-      if (ShapedType::isDynamic(d))
-        ++dynamic;
-      else
-        product *= d;
-    }
-    return dynamic;
-  };
-  int64_t inCount, outCount;
-  int64_t inDyn = countStatic(in, inCount), outDyn = countStatic(out, outCount);
-  if (inDyn > 1)
-    return emitOpError("supports at most one dynamic input dimension, got ") << in;
-  if ((inDyn == 0) != (outDyn == 0) || outDyn > 1)
-    return emitOpError("needs exactly one dynamic result dimension when the "
-                       "input has one, and none otherwise: ")
-           << in << " -> " << out;
-  if (inCount != outCount)
-    return emitOpError("element counts differ: ")
-           << in << " holds " << inCount << (inDyn ? " per dynamic index" : "")
-           << " but " << out << " holds " << outCount;
+  std::string error = reshapeError(in.getShape(), out.getShape());
+  if (!error.empty())
+    return emitOpError(error) << ": " << in << " -> " << out;
   return success();
 }
 
@@ -403,26 +383,12 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location>
 // Losses
 //===----------------------------------------------------------------------===//
 
-static LogicalResult inferDenseLabelLoss(StringRef op, std::optional<Location> loc,
-                                         Value yTrue, Value yPred,
-                                         SmallVectorImpl<Type> &results) {
-  auto t = cast<RankedTensorType>(yTrue.getType());
-  auto p = cast<RankedTensorType>(yPred.getType());
-  if (p.getRank() < 1 || !shapesCompatible(t.getShape(), p.getShape()))
-    return emitOptionalError(loc, "'kiln.", op, "' y_true ", t,
-                             " does not match y_pred ", p);
-  if (failed(sameElementType(loc, op, {yTrue, yPred})))
-    return failure();
-  results.push_back(RankedTensorType::get({}, p.getElementType()));
-  return success();
-}
-
 #define KILN_LOSS_INFER(OP, NAME)                                              \
   LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
                                      Adaptor adaptor,                          \
                                      SmallVectorImpl<Type> &results) {         \
-    return inferDenseLabelLoss(NAME, loc, adaptor.getYTrue(),                  \
-                               adaptor.getYPred(), results);                   \
+    return inferDenseLabelScalar(NAME, loc, adaptor.getYTrue(),                \
+                                 adaptor.getYPred(), results);                 \
   }
 KILN_LOSS_INFER(MseOp, "mse")
 KILN_LOSS_INFER(MaeOp, "mae")
@@ -433,16 +399,8 @@ KILN_LOSS_INFER(CategoricalCrossentropyOp, "categorical_crossentropy")
 LogicalResult SparseCategoricalCrossentropyOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
-  auto t = cast<RankedTensorType>(adaptor.getYTrue().getType());
-  auto p = cast<RankedTensorType>(adaptor.getYPred().getType());
-  if (!sparseLabelsMatch(t.getShape(), p.getShape()))
-    return emitOptionalError(loc, "'kiln.sparse_categorical_crossentropy' "
-                                  "labels ",
-                             t, " must have y_pred's shape without its class "
-                                "axis (optionally with a trailing 1); y_pred is ",
-                             p);
-  results.push_back(RankedTensorType::get({}, p.getElementType()));
-  return success();
+  return inferSparseLabelScalar("sparse_categorical_crossentropy", loc,
+                                adaptor.getYTrue(), adaptor.getYPred(), results);
 }
 
 namespace kiln::detail {
@@ -471,6 +429,34 @@ LogicalResult checkPositivePair(std::optional<Location> loc, StringRef op,
                              " to be two positive integers, got [",
                              llvm::make_range(values.begin(), values.end()),
                              "]");
+  return success();
+}
+
+LogicalResult inferDenseLabelScalar(StringRef op, std::optional<Location> loc,
+                                    Value yTrue, Value yPred,
+                                    SmallVectorImpl<Type> &results) {
+  auto t = cast<RankedTensorType>(yTrue.getType());
+  auto p = cast<RankedTensorType>(yPred.getType());
+  if (p.getRank() < 1 || !shapesCompatible(t.getShape(), p.getShape()))
+    return emitOptionalError(loc, "'kiln.", op, "' y_true ", t,
+                             " does not match y_pred ", p);
+  if (failed(sameElementType(loc, op, {yTrue, yPred})))
+    return failure();
+  results.push_back(RankedTensorType::get({}, p.getElementType()));
+  return success();
+}
+
+LogicalResult inferSparseLabelScalar(StringRef op, std::optional<Location> loc,
+                                     Value labels, Value yPred,
+                                     SmallVectorImpl<Type> &results) {
+  auto t = cast<RankedTensorType>(labels.getType());
+  auto p = cast<RankedTensorType>(yPred.getType());
+  if (!sparseLabelsMatch(t.getShape(), p.getShape()))
+    return emitOptionalError(loc, "'kiln.", op, "' labels ", t,
+                             " must have y_pred's shape without its class "
+                             "axis (optionally with a trailing 1); y_pred is ",
+                             p);
+  results.push_back(RankedTensorType::get({}, p.getElementType()));
   return success();
 }
 

@@ -80,6 +80,32 @@ bool sparseLabelsMatch(ArrayRef<int64_t> labels, ArrayRef<int64_t> pred) {
   return shapesCompatible(labels, outer);
 }
 
+std::string reshapeError(ArrayRef<int64_t> in, ArrayRef<int64_t> out) {
+  auto count = [](ArrayRef<int64_t> shape, int64_t &product) {
+    int64_t dynamic = 0;
+    product = 1;
+    for (int64_t d : shape) {
+      if (ShapedType::isDynamic(d))
+        ++dynamic;
+      else
+        product *= d;
+    }
+    return dynamic;
+  };
+  int64_t inCount, outCount;
+  int64_t inDyn = count(in, inCount), outDyn = count(out, outCount);
+  if (inDyn > 1)
+    return "supports at most one dynamic input dimension";
+  if ((inDyn == 0) != (outDyn == 0) || outDyn > 1)
+    return "needs exactly one dynamic result dimension when the input has "
+           "one, and none otherwise";
+  if (inCount != outCount)
+    return "element counts differ: the input holds " + std::to_string(inCount) +
+           (inDyn ? " per dynamic index" : "") + " but the result holds " +
+           std::to_string(outCount);
+  return "";
+}
+
 std::string formatShape(ArrayRef<int64_t> shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) {

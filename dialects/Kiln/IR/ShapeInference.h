@@ -43,6 +43,11 @@ bool sparseLabelsMatch(llvm::ArrayRef<int64_t> labels,
 /// Whether two shapes have equal rank and sizes that are equal or dynamic.
 bool shapesCompatible(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 
+/// Why `kiln.reshape` cannot turn shape `in` into `out`, or an empty string
+/// when it can: at most one dynamic dimension on each side, one on both
+/// sides or on neither, and equal static element counts.
+std::string reshapeError(llvm::ArrayRef<int64_t> in, llvm::ArrayRef<int64_t> out);
+
 /// Renders a shape as Keras prints it: "(None, 28, 28)".
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 

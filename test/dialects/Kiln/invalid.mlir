@@ -112,7 +112,7 @@ func.func @div_types(%a: tensor<3xf32>, %b: tensor<3xbf16>) {
 // -----
 // Tests that reshape refuses a different element count.
 func.func @reshape_count(%x: tensor<?x28x28xf32>) {
-  // expected-error @+1 {{'kiln.reshape' op element counts differ: 'tensor<?x28x28xf32>' holds 784 per dynamic index but 'tensor<?x780xf32>' holds 780}}
+  // expected-error @+1 {{'kiln.reshape' op element counts differ: the input holds 784 per dynamic index but the result holds 780: 'tensor<?x28x28xf32>' -> 'tensor<?x780xf32>'}}
   %0 = kiln.reshape %x : tensor<?x28x28xf32> -> tensor<?x780xf32>
   return
 }
