@@ -15,8 +15,10 @@ static std::map<std::string, int> &nameCounters() {
   return counters;
 }
 
-std::string uniqueName(const std::string &prefix) {
+std::string uniqueName(const std::string &prefix, bool oneBased) {
   int n = nameCounters()[prefix]++;
+  if (oneBased)
+    return prefix + "_" + std::to_string(n + 1);
   return n == 0 ? prefix : prefix + "_" + std::to_string(n);
 }
 
@@ -82,12 +84,14 @@ void Layer::set_weights(const std::vector<Tensor> &weights) {
   if (weights.size() != mine.size())
     throwError(impl_->where(), "set_weights expects ", mine.size(),
                " arrays, got ", weights.size());
-  for (size_t i = 0; i < mine.size(); ++i) {
+  for (size_t i = 0; i < mine.size(); ++i)
     if (weights[i].shape() != mine[i].shape())
       throwError(impl_->where(), "set_weights: weight #", i, " ('",
                  impl_->specs()[i].name, "') has shape ",
                  shapeToString(mine[i].shape()), ", got ",
                  shapeToString(weights[i].shape()));
+  // Writes go into the tensors a compiled model trains (shared storage).
+  for (size_t i = 0; i < mine.size(); ++i) {
     Tensor src = weights[i].astype(DType::f32);
     std::copy(src.data<float>(), src.data<float>() + src.size(),
               mine[i].data<float>());
@@ -104,7 +108,8 @@ int64_t Layer::count_params() const {
 LayerImpl::LayerImpl(std::string className, const std::string &prefix,
                      std::string name, Shape declaredInputShape)
     : className_(std::move(className)),
-      name_(name.empty() ? detail::uniqueName(prefix) : std::move(name)),
+      name_(name.empty() ? detail::uniqueName(prefix, prefix == "input")
+                         : std::move(name)),
       declaredInputShape_(std::move(declaredInputShape)) {}
 
 LayerImpl::~LayerImpl() = default;

@@ -134,8 +134,9 @@ struct Node {
   Shape shape;
 };
 
-/// The next automatic name for `prefix`: "dense", then "dense_1", ...
-std::string uniqueName(const std::string &prefix);
+/// The next automatic name for `prefix`: "dense", then "dense_1", ...; with
+/// `oneBased`, "input_1", "input_2", ... as tf.keras names Input layers.
+std::string uniqueName(const std::string &prefix, bool oneBased = false);
 
 } // namespace detail
 

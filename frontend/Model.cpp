@@ -69,19 +69,6 @@ std::vector<Tensor> Model::Impl::layerWeights() const {
   return all;
 }
 
-void Model::Impl::syncLayers() {
-  if (!state)
-    return;
-  std::vector<Tensor> trained = state->params();
-  size_t k = 0;
-  for (const auto &l : layers)
-    for (Tensor &w : l->weights()) {
-      const Tensor &src = trained[k++];
-      std::copy(src.data<float>(), src.data<float>() + src.size(),
-                w.data<float>());
-    }
-}
-
 void Model::Impl::requireCompiled(const char *what) const {
   if (!state)
     throwError("model '", name, "': call compile() before ", what, "()");
@@ -188,9 +175,7 @@ History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
   run.initial_epoch = options.initial_epoch;
   run.callbacks = options.callbacks;
   run.seed = options.seed;
-  History h = train::fit(m.steps, *m.state, {x}, {targetsFor(m, y)}, run);
-  m.syncLayers();
-  return h;
+  return train::fit(m.steps, *m.state, {x}, {targetsFor(m, y)}, run);
 }
 
 std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,
@@ -239,6 +224,12 @@ void Model::set_weights(const std::vector<Tensor> &weights) {
   if (weights.size() != mine.size())
     throwError("model '", m.name, "': set_weights expects ", mine.size(),
                " arrays, got ", weights.size());
+  // Check every shape before writing anything, so a bad call changes nothing.
+  for (size_t k = 0; k < mine.size(); ++k)
+    if (weights[k].shape() != mine[k].shape())
+      throwError("model '", m.name, "': set_weights: weight #", k, " has shape ",
+                 shapeToString(mine[k].shape()), ", got ",
+                 shapeToString(weights[k].shape()));
   size_t k = 0;
   for (const auto &l : m.layers) {
     size_t count = l->weights().size();
@@ -246,8 +237,6 @@ void Model::set_weights(const std::vector<Tensor> &weights) {
                                              weights.begin() + k + count));
     k += count;
   }
-  if (m.state)
-    m.state->set_weights(m.layerWeights());
 }
 
 std::vector<Layer> Model::layers() {

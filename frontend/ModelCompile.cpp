@@ -282,7 +282,10 @@ void Model::Impl::compileSteps() {
                                options.optimizer.slotInitialValue());
   sig.resultNames = resultNames;
   steps.signature = sig;
-  state = std::make_unique<train::ModelState>(sig, layerWeights());
+  // The state trains the layers' own weight tensors, so a layer's
+  // get_weights/set_weights always sees the compiled model's parameters.
+  state = std::make_unique<train::ModelState>(
+      train::ModelState::sharing(sig, layerWeights()));
 }
 
 } // namespace kiln

@@ -50,8 +50,6 @@ struct Model::Impl {
   std::vector<Tensor> layerWeights() const;
   /// Emits, lowers and JIT-compiles the steps for compileOptions.
   void compileSteps();
-  /// Copies the trained parameters back into the layers' weights.
-  void syncLayers();
   void requireCompiled(const char *what) const;
 };
 

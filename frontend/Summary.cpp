@@ -34,8 +34,10 @@ void printRow(std::ostream &os, const std::vector<std::string> &fields,
               const std::vector<size_t> &positions) {
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (i)
-      line = line.substr(0, positions[i - 1]) + " ";
+    if (i) {
+      line.pop_back(); // Keras: line = line[:-1] + ' '
+      line += ' ';
+    }
     line += fields[i];
     line = line.substr(0, positions[i]);
     line += std::string(positions[i] - line.size(), ' ');

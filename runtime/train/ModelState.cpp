@@ -90,6 +90,15 @@ ModelState::ModelState(const abi::StepSignature &signature,
 
 std::vector<Tensor> ModelState::get_weights() const { return cloneAll(params_); }
 
+ModelState ModelState::sharing(const abi::StepSignature &signature,
+                               const std::vector<Tensor> &params) {
+  ModelState state(signature, params);
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].dtype() == DType::f32)
+      state.params_[i] = params[i];
+  return state;
+}
+
 void ModelState::set_weights(const std::vector<Tensor> &weights) {
   checkShapes(weights, signature_.params, "set_weights", "weight");
   for (size_t i = 0; i < weights.size(); ++i)

@@ -27,6 +27,12 @@ public:
   ModelState(const abi::StepSignature &signature,
              const std::vector<Tensor> &initialParams);
 
+  // Like the constructor, but f32 parameters are adopted, not copied: the
+  // state trains the caller's tensors in place (a frontend's layer weights),
+  // so writes through either side are seen by the other.
+  static ModelState sharing(const abi::StepSignature &signature,
+                            const std::vector<Tensor> &params);
+
   // Copies of the parameters (Keras's model.get_weights()).
   std::vector<Tensor> get_weights() const;
   // Copies `weights` into the parameters; same checks as the constructor
