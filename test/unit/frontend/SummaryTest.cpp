@@ -53,15 +53,9 @@ TEST(FrontendSummary, Seed001MlpTableHasKerasRowsAndTotals) {
     EXPECT_EQ(actual[i], expected[i]) << "rule on line " << i;
 }
 
-// BUG (frontend/Summary.cpp, printRow): Keras's print_row starts every
-// field after the first with `line = line[:-1] + ' '`, i.e. at column
-// positions[i-1] (29 and 55 here); Kiln's `line.substr(0, positions[i-1])
-// + " "` keeps the whole padded line and adds a space, so every later
-// field starts one column to the right ("Output Shape" at 30, "Param #" at
-// 56) and the last field loses a trailing space: seed 001's table is not
-// reproduced byte for byte (nor the functional and "Connected to" tables).
-// Long first fields are also cut one character later than Keras (29 vs 28
-// visible). Fix: `line.pop_back(); line += ' ';`. Enable when fixed.
+// Tests that the tables match Keras's print_row byte for byte: every later
+// field starts one column after the previous one's end (line[:-1] + ' '),
+// e.g. seed 001's table, a functional chain and the wide skip-connection table.
 TEST(FrontendSummary, TablesAreByteForByteKeras) {
   backend::clear_session();
   Sequential model = seed001Mlp();
@@ -188,12 +182,7 @@ TEST(FrontendSummary, FunctionalChainShowsTheInputLayerRow) {
   EXPECT_EQ(layerList[1].count_params(), 784 * 32 + 32);
 }
 
-// BUG (frontend/layers/InputLayer.h, InputLayerImpl): an unnamed Input() is
-// named "input" (detail::uniqueName("input")), but tf.keras 2 names them
-// input_1, input_2, ... (InputLayer: `name = prefix + '_' +
-// str(backend.get_uid(prefix))`, uids from 1), so a functional summary row
-// reads "input (InputLayer)" where Keras prints "input_1 (InputLayer)".
-// Keras 3 would say "input_layer". Enable when fixed.
+// Tests that unnamed Inputs are named input_1, input_2, ... as tf.keras 2 does.
 TEST(FrontendSummary, UnnamedInputsAreInput1Input2AsInTfKeras2) {
   backend::clear_session();
   KerasTensor a = Input({4});

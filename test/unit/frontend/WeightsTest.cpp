@@ -119,15 +119,8 @@ TEST(FrontendWeights, FitUpdatesLayerWeights) {
   EXPECT_TRUE(weightsEqual(model.layers()[1].get_weights(), {after[2], after[3]}));
 }
 
-// BUG (frontend/Layer.cpp, Layer::set_weights): after compile(), the model
-// trains and predicts from its ModelState copy of the weights, and
-// Layer::set_weights only writes the layer's own tensors, never the state.
-// So `model.layers()[i].set_weights(w)` (Keras's layer.set_weights, which
-// seed 001 names as the way to set any layer's parameters) is silently
-// ignored by predict / evaluate / fit, while layer.get_weights() shows the
-// new values; a later fit() then overwrites them again (syncLayers).
-// Reproduction: compile a Dense model, set a layer's weights to zeros,
-// predict: the old outputs come back. Enable when fixed.
+// Tests that a layer's set_weights after compile() reaches predict: the
+// compiled model trains the layers' own weight tensors.
 TEST(FrontendWeights, LayerSetWeightsAfterCompileReachesPredict) {
   std::mt19937 rng(74);
   Sequential model = twoLayers();
@@ -143,13 +136,8 @@ TEST(FrontendWeights, LayerSetWeightsAfterCompileReachesPredict) {
     EXPECT_EQ(v, 0.f);
 }
 
-// BUG (frontend/Model.cpp, Model::set_weights, and frontend/Layer.cpp,
-// Layer::set_weights): shapes are checked layer by layer while copying, so
-// a list whose LAST array has the wrong shape throws after the earlier
-// layers' weights were already overwritten; after compile() the layers and
-// the compiled state then disagree (get_weights() shows the old values,
-// layers()[0].get_weights() the new ones). Keras validates every shape
-// before assigning any. Reproduction: below. Enable when fixed.
+// Tests that a failed set_weights changes nothing: every shape is checked
+// before any weight is written.
 TEST(FrontendWeights, FailedSetWeightsChangesNothing) {
   Sequential model = twoLayers();
   model.compile({.optimizer = "sgd", .loss = "mse"});
