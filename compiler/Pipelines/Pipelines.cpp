@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -17,6 +18,19 @@
 using namespace mlir;
 
 namespace kiln {
+
+bool threadsAvailable() {
+#ifdef KILN_HAVE_OPENMP
+  return true;
+#else
+  return false;
+#endif
+}
+
+/// The threads the generated code uses: 1 without an OpenMP runtime.
+static int64_t effectiveThreads(const CodegenOptions &options) {
+  return threadsAvailable() ? options.threads : 1;
+}
 
 void buildLowerToLinalgPipeline(OpPassManager &pm) {
   // @loss calls @forward: inline it so autodiff sees straight-line code.
@@ -33,6 +47,19 @@ void buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+void buildOptimizePipeline(OpPassManager &pm, const CodegenOptions &options) {
+  if (!options.optimize)
+    return;
+  KilnTilePassOptions tile;
+  tile.cpu = options.cpu;
+  tile.threads = effectiveThreads(options);
+  tile.vectorBits = options.vectorBits;
+  pm.addNestedPass<func::FuncOp>(createKilnFusePass());
+  pm.addNestedPass<func::FuncOp>(createKilnTilePass(tile));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void buildBufferizePipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions opts;
@@ -43,17 +70,42 @@ void buildBufferizePipeline(OpPassManager &pm) {
   // A second canonicalization removes self-copies left by bufferization.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCanonicalizerPass());
+  // Temporaries of static size inside tiled loops (a tile's row statistics)
+  // move out of the sequential loops: no malloc in the hot loops.
+  pm.addNestedPass<func::FuncOp>(createKilnHoistBuffersPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createKilnMemrefCopyToLinalgPass());
 }
 
-void buildLowerToLLVMPipeline(OpPassManager &pm) {
+void buildLowerToLLVMPipeline(OpPassManager &pm,
+                              const CodegenOptions &options) {
+  // Copies and fills bufferization made, then whatever kiln-optimize left
+  // as linalg (or everything, without it) as loops.
+  if (options.optimize) {
+    KilnVectorizeCopiesPassOptions copies;
+    copies.cpu = options.cpu;
+    copies.vectorBits = options.vectorBits;
+    pm.addNestedPass<func::FuncOp>(createKilnVectorizeCopiesPass(copies));
+  }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createKilnLowerVectorsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createForallToParallelLoopPass());
+  int64_t threads = effectiveThreads(options);
+  if (threads != 1) {
+    ConvertSCFToOpenMPPassOptions omp;
+    omp.numThreads = threads > 0 ? threads : 0;
+    pm.addPass(createConvertSCFToOpenMPPass(omp));
+    // Inlines the memref.alloca_scope the conversion wraps loop bodies in
+    // (they allocate nothing); scf-to-cf would give them several blocks.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -61,15 +113,23 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  if (threads != 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }
 
-void buildKilnToLLVMPipeline(OpPassManager &pm) {
+void buildKilnToLLVMPipeline(OpPassManager &pm,
+                             const CodegenOptions &options) {
   buildLowerToLinalgPipeline(pm);
+  buildOptimizePipeline(pm, options);
   buildBufferizePipeline(pm);
-  buildLowerToLLVMPipeline(pm);
+  buildLowerToLLVMPipeline(pm, options);
+}
+
+void buildKilnToLLVMPipeline(OpPassManager &pm) {
+  buildKilnToLLVMPipeline(pm, CodegenOptions());
 }
 
 void registerPipelines() {
@@ -77,16 +137,23 @@ void registerPipelines() {
       "kiln-lower-to-linalg",
       "kiln (forward, loss, steps) -> autodiff -> linalg on tensors",
       buildLowerToLinalgPipeline);
+  PassPipelineRegistration<CodegenOptions>(
+      "kiln-optimize",
+      "fusion, tiling and vectorization of linalg on tensors for the target",
+      buildOptimizePipeline);
   PassPipelineRegistration<>(
       "kiln-bufferize",
       "one-shot bufferization with in-place updates, then deallocation",
       buildBufferizePipeline);
-  PassPipelineRegistration<>("kiln-lower-to-llvm",
-                             "linalg on buffers -> loops -> LLVM dialect",
-                             buildLowerToLLVMPipeline);
-  PassPipelineRegistration<>("kiln-to-llvm",
-                             "the whole lowering, kiln dialect -> LLVM dialect",
-                             buildKilnToLLVMPipeline);
+  PassPipelineRegistration<CodegenOptions>(
+      "kiln-lower-to-llvm",
+      "vectors (and leftover linalg, as loops) on buffers -> LLVM dialect",
+      buildLowerToLLVMPipeline);
+  PassPipelineRegistration<CodegenOptions>(
+      "kiln-to-llvm", "the whole lowering, kiln dialect -> LLVM dialect",
+      [](OpPassManager &pm, const CodegenOptions &options) {
+        buildKilnToLLVMPipeline(pm, options);
+      });
 }
 
 } // namespace kiln

@@ -1,12 +1,18 @@
 //===- Pipelines.h - Kiln's named pass pipelines ----------------*- C++ -*-===//
 //
 // The lowering is split in named stages so that kiln-opt can stop after any
-// of them: kiln-lower-to-linalg, kiln-bufferize, kiln-lower-to-llvm, and
-// kiln-to-llvm running all three.
+// of them: kiln-lower-to-linalg, kiln-optimize, kiln-bufferize,
+// kiln-lower-to-llvm, and kiln-to-llvm running all four. The code generation
+// stages take the target options below, e.g.
+//   kiln-opt --kiln-to-llvm="cpu=znver3 threads=2" model.mlir
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_PIPELINES_PIPELINES_H
 #define KILN_COMPILER_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
 
 namespace mlir {
 class OpPassManager;
@@ -14,21 +20,57 @@ class OpPassManager;
 
 namespace kiln {
 
+/// What code generation targets: the CPU (its vector width, registers and
+/// caches drive kiln-tile's cost model) and the threads of parallel loops.
+struct CodegenOptions : public mlir::PassPipelineOptions<CodegenOptions> {
+  Option<std::string> cpu{*this, "cpu",
+                          llvm::cl::desc("target CPU: host (detected), "
+                                         "x86-64, haswell, znver3, "
+                                         "skylake-avx512, sapphirerapids..."),
+                          llvm::cl::init("host")};
+  Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("threads of parallel loops: 0 = all cores, 1 = none"),
+      llvm::cl::init(0)};
+  Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("vector width in bits; 0 takes the CPU's widest"),
+      llvm::cl::init(0)};
+  Option<bool> optimize{
+      *this, "optimize",
+      llvm::cl::desc("fuse, tile and vectorize (false: naive scalar loops)"),
+      llvm::cl::init(true)};
+};
+
 /// Inlining (@forward into @loss), canonicalize (softmax + cross-entropy
 /// fusion), kiln-autodiff, inlining of the gradient into the step functions,
 /// cleanup, kiln-to-linalg, elementwise fusion. Output: linalg, tensor,
 /// arith and math on tensors.
 void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
 
+/// Fusion, tiling and vectorization on tensors for the target (kiln-fuse,
+/// kiln-tile): linalg becomes scf loops (scf.forall across threads) over
+/// vector code.
+void buildOptimizePipeline(mlir::OpPassManager &pm,
+                           const CodegenOptions &options);
+
 /// One-shot bufferization (parameter updates in place), then ownership-based
 /// buffer deallocation so that temporaries of a step are freed in the step.
 void buildBufferizePipeline(mlir::OpPassManager &pm);
 
-/// linalg on buffers to loops and then to the LLVM dialect.
-void buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
+/// Vector code (and any linalg left, as loops) on buffers to the LLVM
+/// dialect; scf.forall becomes OpenMP when threads != 1.
+void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
+                              const CodegenOptions &options);
 
 /// All stages, kiln dialect to LLVM dialect.
+void buildKilnToLLVMPipeline(mlir::OpPassManager &pm,
+                             const CodegenOptions &options);
 void buildKilnToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Whether generated code can use threads (Kiln was built with an OpenMP
+/// runtime to run them on).
+bool threadsAvailable();
 
 /// Registers the pipelines above under their kiln-opt names.
 void registerPipelines();

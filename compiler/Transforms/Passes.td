@@ -1,7 +1,8 @@
 //===- Passes.td - Kiln transformations ---------------------*- tablegen -*-===//
 //
 // Passes grouped as: model-level (building the step functions a runtime
-// calls). Fusion and tiling passes join this file under their own banners.
+// calls), tensor-level code generation (fusion, tiling, vectorization) and
+// buffer-level (after one-shot bufferization).
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,8 +75,230 @@ def KilnMakeStepsPass : Pass<"kiln-make-steps", "mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Tensor-level code generation
+//===----------------------------------------------------------------------===//
+
+def KilnFusePass : Pass<"kiln-fuse", "mlir::func::FuncOp"> {
+  let summary = "Graph-level rewrites that remove passes over memory";
+  let description = [{
+    Runs on linalg on tensors, after upstream elementwise fusion and before
+    kiln-tile (which fuses producers and consumers into tiles):
+
+    * The relu gradient reads the pre-activation `h` only as `h > 0`; it
+      reads the activation `relu(h)` instead (the same predicate). `h` then
+      has a single user, so kiln-tile fuses bias, matmul and relu into one
+      tiled loop and `h` is never written to memory.
+
+      ```mlir
+      %a = linalg.generic {maximumf %h, 0} ins(%h)
+      %g = linalg.generic {select (cmpf ogt %h, 0), %dy, 0} ins(%dy, %h)
+      // becomes
+      %g = linalg.generic {select (cmpf ogt %a, 0), %dy, 0} ins(%dy, %a)
+      ```
+    * The first arg-max reduction (max-pooling gradient, accuracy), one
+      generic with two results (the maximum and its lowest index) and a
+      compare-and-select combiner, becomes a max reduction and a min-index
+      reduction over the positions holding the maximum: the same values,
+      but single-result reductions that vectorize.
+    * Scalar loss and metric reductions (0-d results) move down to their
+      first user, the store at the end of the step: the row statistics of
+      softmax + cross-entropy are then used by nothing before the gradient,
+      and kiln-tile computes statistics and gradient in one pass over rows.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def KilnCountMemoryPassesPass
+    : Pass<"kiln-count-memory-passes", "mlir::func::FuncOp"> {
+  let summary = "Count a function's passes over memory and the bytes they move";
+  let description = [{
+    An analysis for tests and benchmarks. A pass over memory is one linalg op
+    at the function's top level, or one loop nest kiln-tile made (the peeled
+    loops of a kernel, marked with the same `kiln.kernel` id, count once).
+    Its bytes are the sizes of the tensors it reads from outside and writes,
+    with dynamic sizes taken as `batch`. The counts become attributes of the
+    function and a remark:
+
+    ```mlir
+    func.func @train_step(...) attributes {kiln.memory_passes = 18 : i64,
+                                           kiln.memory_bytes = 4829184 : i64}
+    // remark: 18 memory passes, 4829184 bytes at batch 32
+    ```
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"32",
+           "size of dynamic dimensions (the batch)">,
+    Option<"remarks", "remarks", "bool", /*default=*/"true",
+           "emit a remark with the counts">,
+  ];
+}
+
+def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
+  let summary = "Tile, fuse and vectorize linalg on tensors for the target CPU";
+  let description = [{
+    Turns every linalg op of a function on tensors into vector code, through
+    upstream machinery only (TilingInterface tile-and-fuse, loop peeling,
+    linalg::vectorize, loop-invariant subset hoisting):
+
+    * Contractions (matmul in any operand layout; a transposed B is first
+      copied by a vectorized linalg.transpose so that its rows are
+      contiguous) become register-tiled outer-product kernels. The root of
+      the tiled loop nest is the last op of the epilogue chain: the init
+      (bias broadcast or zero fill) and elementwise consumers (activation,
+      activation gradient, optimizer update) are fused into the tile, so the
+      accumulators never leave registers in between. Tile sizes come from a
+      cost model (CostModel.h) over the shapes, the vector width, the number
+      of vector registers and the caches; `tile-sizes` overrides them.
+    * When the work is large enough, the outer loop is an `scf.forall` over
+      `threads` chunks (lowered to OpenMP by kiln-lower-to-llvm).
+    * Tiles are peeled so that full tiles are static; the partial tiles at
+      the edges (N = 300, 100 or 10 with 16- or 32-wide vectors, or a ragged
+      last batch) are vectorized with masks.
+    * Every other linalg op is tiled to one vector along its innermost
+      dimension (parallel loops outside, reductions inside) and vectorized.
+
+    ```mlir
+    %b = linalg.generic {bias broadcast} -> tensor<?x300xf32>
+    %h = linalg.matmul ins(%x, %w) outs(%b)
+    %a = linalg.generic {relu} ins(%h)
+    // becomes
+    %a = scf.forall (%j) in (2) shared_outs(...) {      // columns per thread
+      scf.for %i ... step 8 {                            // full row tiles
+        scf.for %jj ... step 32 {                        // full column tiles
+          %acc0 = vector.transfer_read %bias ...         // bias, broadcast
+          %acc = scf.for %k = 0 to 784 iter_args(%c = %acc0) {
+            vector.contract ... vector<8x1xf32>, vector<1x32xf32>
+          }
+          %r = arith.maximumf %acc, %zero : vector<8x32xf32>
+          vector.transfer_write %r ...
+        }
+        scf.for ... { masked column tile }               // 300 = 9 * 32 + 12
+      }
+      scf.for ... { masked row tiles }                   // a ragged batch
+    }
+    ```
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"host\"",
+           "target CPU: host, x86-64, haswell, znver3, sapphirerapids...">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
+           "vector width in bits; 0 takes the CPU's widest">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "threads for parallel loops; 0 means all cores, 1 none">,
+    ListOption<"tileSizes", "tile-sizes", "int64_t",
+               "contraction register tile mr,nr (and cache tiles kc,nc); "
+               "empty lets the cost model choose">,
+    Option<"vectorize", "vectorize", "bool", /*default=*/"true",
+           "vectorize the tiles (false stops after tiling)">,
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
+    "mlir::math::MathDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // Buffer-level
 //===----------------------------------------------------------------------===//
+
+def KilnLowerVectorsPass : Pass<"kiln-lower-vectors", "mlir::func::FuncOp"> {
+  let summary = "Lower kiln-tile's vector code to 1-D vector operations";
+  let description = [{
+    Runs after bufferization, before `convert-vector-to-llvm`, in stages so
+    that each pattern sees the form it expects:
+
+    1. `vector.contract` becomes outer products and then `vector.fma` on
+       rows of the accumulator (one FMA per row and k step: the register
+       kernel); masked transfers become transfers with a mask operand;
+       transfer permutation maps become broadcasts and transposes;
+       multi-reductions, shape casts, broadcasts and transposes are lowered;
+       f32 `math` functions (exp, log, tanh, ...) get polynomial
+       approximations, so that they stay vectorized instead of becoming one
+       libm call per lane.
+    2. n-D transfers are fully unrolled into 1-D ones (VectorToSCF).
+    3. 1-D transfers become `vector.load`/`vector.store` (masked where the
+       mask is not all-true) plus broadcasts.
+
+    ```mlir
+    %c = vector.contract {...} %a, %b, %acc
+        : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+    // becomes, for each row i:
+    %ai = vector.extract %a[i, 0] : f32 from vector<8x1xf32>
+    %bi = vector.broadcast %ai : f32 to vector<32xf32>
+    %ci = vector.fma %bi, %b0, %acc_i : vector<32xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::vector::VectorDialect", "mlir::scf::SCFDialect",
+    "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect",
+    "mlir::math::MathDialect"
+  ];
+}
+
+def KilnHoistBuffersPass : Pass<"kiln-hoist-buffers", "mlir::func::FuncOp"> {
+  let summary = "Move static temporaries out of sequential loops";
+  let description = [{
+    Runs right after one-shot bufferization, before deallocation is
+    inserted. A `memref.alloc` of static shape inside `scf.for` loops (the
+    temporary of a tile, such as the row statistics of a softmax tile) moves
+    before the outermost of those loops, so that it is allocated once per
+    step instead of once per tile. It never leaves an `scf.forall` or
+    `scf.parallel` body: each thread keeps its own temporary. Upstream
+    buffer-loop-hoisting treats parallel loops as loops too, which would
+    share one temporary between threads.
+
+    ```mlir
+    scf.for %i = ... {
+      %t = memref.alloc() : memref<8xf32>
+      ...
+    }
+    // becomes
+    %t = memref.alloc() : memref<8xf32>
+    scf.for %i = ... { ... }
+    ```
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def KilnVectorizeCopiesPass
+    : Pass<"kiln-vectorize-copies", "mlir::func::FuncOp"> {
+  let summary = "Vector loops for the copies and fills bufferization makes";
+  let description = [{
+    Bufferization materializes copies (out-of-place results, padding) and
+    fills as `linalg.copy`/`linalg.fill` on buffers, after kiln-tile has
+    run. Without this pass they lower to scalar loops. Each becomes loops
+    over the outer dimensions and, along the innermost (unit-stride)
+    dimension, full vectors of the target's width and one masked vector for
+    the rest.
+
+    ```mlir
+    linalg.copy ins(%a : memref<?x300xf32>) outs(%b : memref<?x300xf32>)
+    // becomes
+    scf.for %i = %c0 to %n step %c1 {
+      scf.for %j = %c0 to %c288 step %c16 {
+        %v = vector.transfer_read %a[%i, %j] ... : vector<16xf32>
+        vector.transfer_write %v, %b[%i, %j] ... : vector<16xf32>
+      }
+      %m = vector.create_mask %c12 : vector<16xi1>
+      %v = vector.transfer_read %a[%i, %c288], %pad, %m ...
+      vector.transfer_write %v, %b[%i, %c288], %m ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"host\"",
+           "target CPU (its vector width)">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
+           "vector width in bits; 0 takes the CPU's widest">,
+  ];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
 
 def KilnMemrefCopyToLinalgPass
     : Pass<"kiln-memref-copy-to-linalg", "mlir::func::FuncOp"> {

@@ -2,11 +2,16 @@
 // RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg --kiln-bufferize | FileCheck %s --check-prefix=BUFFERS
 // RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-to-llvm | FileCheck %s --check-prefix=LLVM
 // RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg --kiln-bufferize --kiln-lower-to-llvm | FileCheck %s --check-prefix=LLVM
+// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg --kiln-optimize="cpu=sapphirerapids" --kiln-bufferize --kiln-lower-to-llvm="cpu=sapphirerapids" | FileCheck %s --check-prefix=LLVM
+// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg --kiln-optimize="cpu=x86-64 threads=1" | FileCheck %s --check-prefix=OPT
+// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-to-llvm="optimize=false" | FileCheck %s --check-prefix=LLVM
 
 // Tests that a one-layer softmax classifier goes through every named stage:
-// autodiff and inlining leave one train_step of linalg on tensors, one-shot
-// bufferization updates the parameters in their argument buffers, and the
-// last stage leaves only the LLVM dialect.
+// autodiff and inlining leave one train_step of linalg on tensors,
+// kiln-optimize turns it into vector code for the target (optional: without
+// it, linalg lowers to scalar loops), one-shot bufferization updates the
+// parameters in their argument buffers, and the last stage leaves only the
+// LLVM dialect.
 func.func @forward(%w: tensor<4x3xf32> {kiln.param}, %b: tensor<3xf32> {kiln.param}, %x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %z = kiln.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x3xf32>, tensor<3xf32>
   %p = kiln.softmax %z axis = -1 : tensor<?x3xf32>
@@ -38,6 +43,16 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // BUFFERS-NOT: outs(%[[W]] :
 // BUFFERS-LABEL: func.func @eval_step
 // BUFFERS-NOT: tensor<
+
+// kiln-optimize leaves vector code in scf loops on tensors; only the
+// accuracy's arg-max (a two-result reduction the vectorizer does not take)
+// stays a linalg op, lowered to loops later.
+// OPT-LABEL: func.func @train_step
+// OPT-NOT: linalg.matmul
+// OPT: vector.contract
+// OPT-NOT: linalg.matmul
+// OPT-LABEL: func.func @predict_step
+// OPT-NOT: linalg.
 
 // LLVM: llvm.func @train_step
 // LLVM: llvm.func @_mlir_ciface_train_step

@@ -1,0 +1,169 @@
+//===- CostModel.cpp - Target facts and tile sizes for kiln-tile ----------===//
+#include "compiler/Transforms/CostModel.h"
+
+#include "mlir/IR/BuiltinTypeInterfaces.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
+
+#include <algorithm>
+#include <thread>
+#include <unistd.h>
+
+namespace kiln {
+namespace {
+
+bool isDynamic(int64_t size) { return mlir::ShapedType::isDynamic(size); }
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Fills vector facts from a set of enabled LLVM feature names.
+void applyFeatures(CpuTarget &t, const llvm::StringMap<bool> &features) {
+  auto has = [&](llvm::StringRef f) {
+    auto it = features.find(f);
+    return it != features.end() && it->second;
+  };
+  t.vectorBits = 128;
+  t.vectorRegisters = 16;
+  if (has("avx") || has("avx2"))
+    t.vectorBits = 256;
+  if (has("avx512f")) {
+    t.vectorBits = 512;
+    t.vectorRegisters = 32;
+  }
+  t.hasFma = has("fma");
+}
+
+/// Per-core caches from sysconf (glibc reads them from cpuid / sysfs).
+void applyHostCaches(CpuTarget &t) {
+  long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  if (l1 > 0)
+    t.l1Bytes = l1;
+  if (l2 > 0)
+    t.l2Bytes = l2;
+  if (l3 > 0)
+    t.l3Bytes = l3;
+  t.threads = std::max(1u, std::thread::hardware_concurrency());
+}
+
+} // namespace
+
+CpuTarget CpuTarget::host() {
+  CpuTarget t;
+  t.cpu = llvm::sys::getHostCPUName().str();
+  llvm::StringMap<bool> features;
+  for (const auto &f : llvm::sys::getHostCPUFeatures())
+    features[f.first()] = f.second;
+  applyFeatures(t, features);
+  applyHostCaches(t);
+  return t;
+}
+
+CpuTarget CpuTarget::forCpu(llvm::StringRef cpu) {
+  if (cpu.empty() || cpu == "host" || cpu == "native")
+    return host();
+  CpuTarget t;
+  t.cpu = cpu.str();
+  llvm::SmallVector<llvm::StringRef> list;
+  if (llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) !=
+      llvm::X86::CK_None)
+    llvm::X86::getFeaturesForCPU(cpu, list);
+  llvm::StringMap<bool> features;
+  for (llvm::StringRef f : list)
+    features[f] = true;
+  applyFeatures(t, features);
+  applyHostCaches(t);
+  return t;
+}
+
+std::string CpuTarget::describe() const {
+  return cpu + ": " + std::to_string(vectorBits) + "-bit vectors x " +
+         std::to_string(vectorRegisters) + (hasFma ? ", fma" : "") +
+         ", L1 " + std::to_string(l1Bytes / 1024) + " KiB, L2 " +
+         std::to_string(l2Bytes / 1024) + " KiB, " + std::to_string(threads) +
+         " threads";
+}
+
+ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
+                                        int64_t n, int64_t k) {
+  const int64_t lanes = target.lanes();
+  const int64_t regs = target.vectorRegisters;
+  // A dynamic M is the batch: assume a multiple of 8, the common case.
+  const int64_t mm = isDynamic(m) ? 32 : m;
+  const int64_t nn = isDynamic(n) ? 256 : n;
+  const int64_t kk = isDynamic(k) ? 32 : k;
+  constexpr double fmaPorts = 2, loadPorts = 2;
+
+  ContractionTiles best;
+  double bestCost = -1;
+  // Powers of two of whole vectors: LLVM splits <32 x float> into two zmm
+  // cleanly, but legalizes <48 x float> with shuffles and spills.
+  for (int64_t u : {1, 2, 4}) {
+    // No wider than N needs (rounded up to whole vectors).
+    if (u > 1 && (u - 1) * lanes >= nn)
+      break;
+    for (int64_t mr = 1; mr <= 16; ++mr) {
+      if (mr * u + u + 1 > regs)
+        break;
+      if (mr > 1 && mr - 1 >= mm)
+        break;
+      // One cycle of loop and address overhead per k step.
+      double perStep =
+          std::max(mr * u / fmaPorts, (mr + u) / loadPorts) + 1.0;
+      double cost = double(ceilDiv(mm, mr)) * ceilDiv(nn, u * lanes) * perStep;
+      // Prefer larger tiles on ties: fewer loop iterations and masks.
+      if (bestCost < 0 || cost < bestCost * 0.999) {
+        bestCost = cost;
+        best.mr = mr;
+        best.nr = u * lanes;
+      }
+    }
+  }
+
+  // Threads: split the outer loop when there is enough work. N is split when
+  // its tiles divide evenly enough (each thread then reads part of B), else
+  // M (balanced at run time for a dynamic batch).
+  int64_t work = mm * nn * kk;
+  best.threads = 1;
+  if (target.threads > 1 && work >= kMinParallelWork) {
+    best.threads = target.threads;
+    best.parallelDim = 0;
+    if (!isDynamic(n)) {
+      int64_t nTiles = ceilDiv(n, best.nr);
+      int64_t perThread = ceilDiv(nTiles, best.threads) * best.nr;
+      double ideal = double(n) / best.threads;
+      if (nTiles >= best.threads && perThread <= 1.15 * ideal)
+        best.parallelDim = 1;
+    }
+    if (best.parallelDim == 0 && !isDynamic(m) &&
+        ceilDiv(m, best.mr) < best.threads)
+      best.threads = 1;
+  }
+
+  // Cache tiles: once B (K x N) outgrows half of L2, block K and N so that a
+  // kc x nc block of B stays in L2 and a kc x nr panel in L1.
+  int64_t bBytes = kk * nn * 4;
+  if (bBytes > target.l2Bytes / 2 && !isDynamic(k)) {
+    int64_t kc = std::max<int64_t>(64, target.l1Bytes / 2 / (best.nr * 4));
+    kc = std::min<int64_t>(kc, 512);
+    if (kc < k) {
+      // Prefer a kc that divides K.
+      for (int64_t c = kc; c >= kc / 2; --c)
+        if (k % c == 0) {
+          kc = c;
+          break;
+        }
+      best.kc = kc;
+    }
+    int64_t nc = target.l2Bytes / 2 / (std::min(kc, kk) * 4);
+    nc = std::max<int64_t>(best.nr, nc / best.nr * best.nr);
+    if (nc < nn)
+      best.nc = nc;
+  }
+  return best;
+}
+
+} // namespace kiln

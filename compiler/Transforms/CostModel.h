@@ -1,0 +1,78 @@
+//===- CostModel.h - Target facts and tile sizes for kiln-tile --*- C++ -*-===//
+//
+// kiln-tile asks two questions: what is the target (vector width, vector
+// registers, caches, cores) and, for one op, which tile sizes. Both answers
+// live here so that they are unit-testable and overridable by pass options.
+//
+// The target is detected (llvm::sys::getHostCPUFeatures and sysconf for the
+// caches) for "host", or derived from a named x86 CPU (LLVM's X86 target
+// parser): "x86-64" is SSE2 with 16 128-bit registers, "haswell"/"znver3" are
+// AVX2+FMA with 16 256-bit registers, "skylake-avx512"/"sapphirerapids" are
+// AVX-512 with 32 512-bit registers.
+//
+// Register tile of a contraction C[M, N] += A[M, K] B[K, N] lowered to
+// outer products: every k step loads mr broadcast scalars of A and nr/VL
+// vectors of B and issues mr * nr/VL FMAs into as many accumulators. The
+// model picks (mr, nr = u * VL) with mr * u + u + 1 <= registers, minimizing
+//   tiles(M, mr) * tiles(N, nr) * max(mr * u / fmaPorts, (mr + u) / loadPorts)
+// where a partial tile costs as much as a full one (masked or peeled). A
+// dynamic M (the batch) is assumed to be a large multiple of 8.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_COMPILER_TRANSFORMS_COSTMODEL_H
+#define KILN_COMPILER_TRANSFORMS_COSTMODEL_H
+
+#include "llvm/ADT/StringRef.h"
+#include <cstdint>
+#include <string>
+
+namespace kiln {
+
+/// What code generation needs to know about the CPU it targets.
+struct CpuTarget {
+  std::string cpu = "x86-64";
+  /// Widest vector register the CPU has, in bits (128, 256 or 512).
+  int64_t vectorBits = 128;
+  /// Number of architectural vector registers (16, or 32 with AVX-512).
+  int64_t vectorRegisters = 16;
+  bool hasFma = false;
+  /// Per-core data caches and the shared last level, in bytes.
+  int64_t l1Bytes = 32 * 1024, l2Bytes = 1024 * 1024, l3Bytes = 8 << 20;
+  /// Threads generated code may use (>= 1).
+  int64_t threads = 1;
+
+  /// f32 lanes in one vector register.
+  int64_t lanes() const { return vectorBits / 32; }
+
+  /// The host: features from LLVM, caches from sysconf, all cores.
+  static CpuTarget host();
+  /// A named CPU ("x86-64", "haswell", "znver3", "sapphirerapids", ...) or
+  /// "host"; caches and cores are the host's. Unknown names give x86-64.
+  static CpuTarget forCpu(llvm::StringRef cpu);
+  /// One line for logs and benchmark tables.
+  std::string describe() const;
+};
+
+/// Tile sizes of one contraction (M, N, K are the iteration space sizes,
+/// ShapedType::kDynamic where unknown).
+struct ContractionTiles {
+  /// Register tile: rows of A, columns of B (a multiple of the lanes).
+  int64_t mr = 1, nr = 1;
+  /// Cache tile of K (0: K untiled) and of N (0: N untiled).
+  int64_t kc = 0, nc = 0;
+  /// Whether the outer loop is split over threads, and along which
+  /// dimension (0 = M, 1 = N) and in how many chunks.
+  int64_t threads = 1;
+  int parallelDim = 1;
+};
+
+/// Picks register, cache and thread tiles for C[M, N] += A[M, K] B[K, N].
+ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
+                                        int64_t n, int64_t k);
+
+/// Multiply-adds below which a parallel loop costs more than it saves.
+constexpr int64_t kMinParallelWork = 1 << 17;
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_TRANSFORMS_COSTMODEL_H

@@ -1,0 +1,148 @@
+//===- VectorizeCopies.cpp - kiln-vectorize-copies ------------------------===//
+#include "compiler/Transforms/CostModel.h"
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNVECTORIZECOPIESPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// Whether the innermost dimension of `type` is contiguous.
+bool unitInnerStride(MemRefType type) {
+  if (type.getRank() == 0)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)))
+    return false;
+  return strides.back() == 1;
+}
+
+/// Emits loops over `dst`'s shape calling `body(indices, mask-or-null, width)`
+/// for every vector along the innermost dimension.
+void emitVectorLoops(
+    OpBuilder &b, Location loc, Value dst, int64_t width,
+    llvm::function_ref<void(OpBuilder &, Location, ValueRange, Value)> body) {
+  auto type = cast<MemRefType>(dst.getType());
+  int64_t rank = type.getRank();
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < rank; ++d)
+    sizes.push_back(memref::DimOp::create(b, loc, dst, d));
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value vw = arith::ConstantIndexOp::create(b, loc, width);
+  std::function<void(OpBuilder &, int64_t, SmallVector<Value>)> nest =
+      [&](OpBuilder &nb, int64_t d, SmallVector<Value> ivs) {
+        if (d + 1 < rank) {
+          scf::ForOp::create(nb, loc, c0, sizes[d], c1, ValueRange{},
+                             [&](OpBuilder &bb, Location, Value iv,
+                                 ValueRange) {
+                               SmallVector<Value> next(ivs);
+                               next.push_back(iv);
+                               nest(bb, d + 1, next);
+                               scf::YieldOp::create(bb, loc);
+                             });
+          return;
+        }
+        // n - n % width full vectors, then one masked vector.
+        Value n = sizes[d];
+        Value rem = arith::RemUIOp::create(nb, loc, n, vw);
+        Value full = arith::SubIOp::create(nb, loc, n, rem);
+        scf::ForOp::create(nb, loc, c0, full, vw, ValueRange{},
+                           [&](OpBuilder &bb, Location, Value iv, ValueRange) {
+                             SmallVector<Value> idx(ivs);
+                             idx.push_back(iv);
+                             body(bb, loc, idx, Value());
+                             scf::YieldOp::create(bb, loc);
+                           });
+        SmallVector<Value> idx(ivs);
+        idx.push_back(full);
+        auto maskType = VectorType::get({width}, nb.getI1Type());
+        Value mask = vector::CreateMaskOp::create(nb, loc, maskType,
+                                                  ValueRange{rem});
+        body(nb, loc, idx, mask);
+      };
+  nest(b, 0, {});
+}
+
+/// A 1-D transfer along the innermost dimension, masked when `mask` is set.
+Value read(OpBuilder &b, Location loc, VectorType type, Value src,
+           ValueRange idx, Value pad, Value mask) {
+  auto rank = cast<MemRefType>(src.getType()).getRank();
+  AffineMap map = AffineMap::getMinorIdentityMap(rank, 1, b.getContext());
+  return vector::TransferReadOp::create(b, loc, type, src, idx,
+                                        AffineMapAttr::get(map), pad, mask,
+                                        b.getBoolArrayAttr({true}))
+      .getResult();
+}
+
+void write(OpBuilder &b, Location loc, Value v, Value dst, ValueRange idx,
+           Value mask) {
+  auto rank = cast<MemRefType>(dst.getType()).getRank();
+  AffineMap map = AffineMap::getMinorIdentityMap(rank, 1, b.getContext());
+  vector::TransferWriteOp::create(b, loc, v, dst, idx, AffineMapAttr::get(map),
+                                  mask, b.getBoolArrayAttr({true}));
+}
+
+struct KilnVectorizeCopiesPass
+    : public impl::KilnVectorizeCopiesPassBase<KilnVectorizeCopiesPass> {
+  using KilnVectorizeCopiesPassBase::KilnVectorizeCopiesPassBase;
+
+  void runOnOperation() override {
+    CpuTarget target = CpuTarget::forCpu(cpu);
+    int64_t bits = vectorBits > 0 ? int64_t(vectorBits) : target.vectorBits;
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::CopyOp, linalg::FillOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      auto l = cast<linalg::LinalgOp>(op);
+      if (!l.hasPureBufferSemantics())
+        continue;
+      Value dst = l.getDpsInits()[0];
+      auto dstType = dyn_cast<MemRefType>(dst.getType());
+      if (!dstType || !unitInnerStride(dstType) ||
+          !dstType.getElementType().isIntOrFloat())
+        continue;
+      Type et = dstType.getElementType();
+      int64_t width = std::max<int64_t>(1, bits / et.getIntOrFloatBitWidth());
+      auto vecType = VectorType::get({width}, et);
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      if (auto copy = dyn_cast<linalg::CopyOp>(op)) {
+        Value src = copy.getInputs()[0];
+        auto srcType = dyn_cast<MemRefType>(src.getType());
+        if (!srcType || !unitInnerStride(srcType) ||
+            srcType.getElementType() != et)
+          continue;
+        Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+        emitVectorLoops(b, loc, dst, width,
+                        [&](OpBuilder &bb, Location l, ValueRange idx,
+                            Value mask) {
+                          Value v = read(bb, l, vecType, src, idx, pad, mask);
+                          write(bb, l, v, dst, idx, mask);
+                        });
+      } else {
+        Value value = cast<linalg::FillOp>(op).getInputs()[0];
+        if (value.getType() != et)
+          continue;
+        Value splat = vector::BroadcastOp::create(b, loc, vecType, value);
+        emitVectorLoops(b, loc, dst, width,
+                        [&](OpBuilder &bb, Location l, ValueRange idx,
+                            Value mask) { write(bb, l, splat, dst, idx, mask); });
+      }
+      op->erase();
+    }
+  }
+};
+
+} // namespace
+} // namespace kiln

@@ -1,0 +1,88 @@
+// RUN: kiln-opt %s --split-input-file --kiln-fuse | FileCheck %s
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Tests that the relu gradient reads the activation instead of the
+// pre-activation, which is left with a single user (the relu).
+// CHECK-LABEL: func.func @relu_mask
+// CHECK-SAME: (%[[H:.*]]: tensor<8x4xf32>, %[[DY:.*]]: tensor<8x4xf32>)
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[H]] : tensor<8x4xf32>)
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}} ins(%[[DY]], %[[A]] : tensor<8x4xf32>, tensor<8x4xf32>)
+// CHECK: arith.cmpf ogt
+func.func @relu_mask(%h: tensor<8x4xf32>, %dy: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x4xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%h : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %g = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%dy, %h : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%d: f32, %x: f32, %out: f32):
+    %p = arith.cmpf ogt, %x, %zero : f32
+    %r = arith.select %p, %d, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  return %a, %g : tensor<8x4xf32>, tensor<8x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Tests that a gradient that reads h for anything but h > 0 keeps h.
+// CHECK-LABEL: func.func @not_a_mask
+// CHECK-SAME: (%[[H:.*]]: tensor<8x4xf32>, %[[DY:.*]]: tensor<8x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[DY]], %[[H]] : tensor<8x4xf32>, tensor<8x4xf32>)
+func.func @not_a_mask(%h: tensor<8x4xf32>, %dy: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x4xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%h : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %g = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%dy, %h : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%d: f32, %x: f32, %out: f32):
+    %r = arith.mulf %d, %x : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  return %a, %g : tensor<8x4xf32>, tensor<8x4xf32>
+}
+
+// -----
+
+// Tests that a scalar loss reduction moves down to its first user, after
+// the row gradient that shares its statistics.
+// CHECK-LABEL: func.func @sink_loss
+// CHECK: %[[STAT:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: %[[GRAD:.*]] = linalg.generic {{.*}}ins(%{{.*}}, %[[STAT]] : tensor<8x10xf32>, tensor<8xf32>)
+// CHECK: %[[LOSS:.*]] = linalg.generic {{.*}}iterator_types = ["reduction"]{{.*}}ins(%[[STAT]] : tensor<8xf32>)
+// CHECK: tensor.extract %[[LOSS]]
+func.func @sink_loss(%x: tensor<8x10xf32>, %out: memref<f32>) -> tensor<8x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x10xf32>) outs(%f : tensor<8xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %e0 = tensor.empty() : tensor<f32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<f32>) -> tensor<f32>
+  %loss = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]} ins(%s : tensor<8xf32>) outs(%f0 : tensor<f32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<f32>
+  %e2 = tensor.empty() : tensor<8x10xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %s : tensor<8x10xf32>, tensor<8xf32>) outs(%e2 : tensor<8x10xf32>) {
+  ^bb0(%in: f32, %t: f32, %o: f32):
+    %r = arith.divf %in, %t : f32
+    linalg.yield %r : f32
+  } -> tensor<8x10xf32>
+  %v = tensor.extract %loss[] : tensor<f32>
+  memref.store %v, %out[] : memref<f32>
+  return %g : tensor<8x10xf32>
+}
