@@ -31,7 +31,10 @@ compileToJit(mlir::ModuleOp module, const std::string &prePipeline,
   if (!prePipeline.empty() &&
       mlir::failed(mlir::parsePassPipeline(prePipeline, pm, os)))
     return error("kiln: invalid pipeline '" + prePipeline + "'");
-  buildKilnToLLVMPipeline(pm);
+  CodegenOptions codegen;
+  codegen.cpu = options.cpu.empty() ? "host" : options.cpu;
+  codegen.threads = options.threads;
+  buildKilnToLLVMPipeline(pm, codegen);
   if (mlir::failed(pm.run(module)))
     return error("kiln: lowering to LLVM failed");
   auto lowered = std::chrono::steady_clock::now();

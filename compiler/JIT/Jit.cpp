@@ -6,10 +6,13 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
+#include <cstdlib>
 #include <mutex>
 
 namespace kiln {
@@ -19,6 +22,15 @@ static void initializeNativeTarget() {
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+#ifdef KILN_LIBOMP_PATH
+    // Parallel loops call the OpenMP runtime (__kmpc_fork_call, ...); make
+    // its symbols visible to the JIT's process-wide symbol search.
+    std::string error;
+    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(KILN_LIBOMP_PATH,
+                                                          &error))
+      llvm::errs() << "kiln: cannot load the OpenMP runtime: " << error
+                   << "\n";
+#endif
   });
 }
 
@@ -39,6 +51,7 @@ JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
   initializeNativeTarget();
   mlir::registerBuiltinDialectTranslation(*module->getContext());
   mlir::registerLLVMDialectTranslation(*module->getContext());
+  mlir::registerOpenMPDialectTranslation(*module->getContext());
 
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
@@ -61,10 +74,27 @@ JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
   engineOptions.transformer =
       mlir::makeOptimizingTransformer(options.optLevel, 0, tm->get());
   engineOptions.jitCodeGenOptLevel = level;
+  // KILN_PERF=1: jitdump files for `perf record -k 1` + `perf inject --jit`.
+  engineOptions.enablePerfNotificationListener =
+      std::getenv("KILN_PERF") != nullptr;
+  // KILN_OBJDUMP=prefix: the compiled object, for profiling and reading.
+  const char *objdump = std::getenv("KILN_OBJDUMP");
+  engineOptions.enableObjectDump = objdump != nullptr;
   auto engine =
       mlir::ExecutionEngine::create(module, engineOptions, std::move(*tm));
   if (!engine)
     return engine.takeError();
+  if (objdump) {
+    static int count = 0;
+    std::string path = std::string(objdump) + std::to_string(count++) + ".o";
+    (*engine)->dumpToObjectFile(path);
+    for (const char *fn : {"train_step", "eval_step", "predict_step"})
+      if (auto addr = (*engine)->lookup(fn))
+        llvm::errs() << "kiln: " << path << " " << fn << " at "
+                     << reinterpret_cast<void *>(*addr) << "\n";
+      else
+        llvm::consumeError(addr.takeError());
+  }
   return std::unique_ptr<JitModule>(new JitModule(std::move(*engine)));
 }
 

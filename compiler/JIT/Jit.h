@@ -26,8 +26,11 @@ struct JitOptions {
   /// LLVM optimization level for IR and code generation (0-3).
   unsigned optLevel = 3;
   /// Target CPU; empty means the host, detected at run time. "x86-64" gives
-  /// the generic path (SSE2 only).
+  /// the generic path (SSE2 only). Code generation (vector width, tile
+  /// sizes) targets the same CPU.
   std::string cpu;
+  /// Threads of the generated parallel loops: 0 means all cores, 1 none.
+  int64_t threads = 0;
 };
 
 /// The host CPU name and the features LLVM detects on it, e.g.
