@@ -54,6 +54,8 @@ void buildOptimizePipeline(OpPassManager &pm, const CodegenOptions &options) {
   tile.cpu = options.cpu;
   tile.threads = effectiveThreads(options);
   tile.vectorBits = options.vectorBits;
+  tile.l1Kib = options.l1Kib;
+  tile.l2Kib = options.l2Kib;
   pm.addNestedPass<func::FuncOp>(createKilnFusePass());
   pm.addNestedPass<func::FuncOp>(createKilnTilePass(tile));
   pm.addPass(createCanonicalizerPass());

@@ -36,6 +36,14 @@ struct CodegenOptions : public mlir::PassPipelineOptions<CodegenOptions> {
       *this, "vector-bits",
       llvm::cl::desc("vector width in bits; 0 takes the CPU's widest"),
       llvm::cl::init(0)};
+  Option<int64_t> l1Kib{*this, "l1-kib",
+                        llvm::cl::desc("per-core L1 data cache in KiB; 0 "
+                                       "takes the host's"),
+                        llvm::cl::init(0)};
+  Option<int64_t> l2Kib{*this, "l2-kib",
+                        llvm::cl::desc("per-core L2 cache in KiB; 0 takes "
+                                       "the host's"),
+                        llvm::cl::init(0)};
   Option<bool> optimize{
       *this, "optimize",
       llvm::cl::desc("fuse, tile and vectorize (false: naive scalar loops)"),

@@ -150,6 +150,11 @@ def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
       accumulators never leave registers in between. Tile sizes come from a
       cost model (CostModel.h) over the shapes, the vector width, the number
       of vector registers and the caches; `tile-sizes` overrides them.
+    * When B outgrows half of L2, K and N are cache-blocked (kc, nc): each
+      kc x nc block of B is packed into contiguous nr-wide panels, and each
+      row tile of A into a kc x mr tile, once, for all the register tiles
+      that read them; the accumulators then start from C, and the init and
+      epilogue run as passes of their own.
     * When the work is large enough, the outer loop is an `scf.forall` over
       `threads` chunks (lowered to OpenMP by kiln-lower-to-llvm).
     * Tiles are peeled so that full tiles are static; the partial tiles at
@@ -186,6 +191,10 @@ def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
            "vector width in bits; 0 takes the CPU's widest">,
     Option<"threads", "threads", "int64_t", /*default=*/"0",
            "threads for parallel loops; 0 means all cores, 1 none">,
+    Option<"l1Kib", "l1-kib", "int64_t", /*default=*/"0",
+           "per-core L1 data cache in KiB; 0 takes the host's">,
+    Option<"l2Kib", "l2-kib", "int64_t", /*default=*/"0",
+           "per-core L2 cache in KiB; 0 takes the host's">,
     ListOption<"tileSizes", "tile-sizes", "int64_t",
                "contraction register tile mr,nr (and cache tiles kc,nc); "
                "empty lets the cost model choose">,

@@ -303,6 +303,196 @@ void transposeB(RewriterBase &rewriter, Matmul &mm) {
 // Phase 2: contraction groups
 //===----------------------------------------------------------------------===//
 
+/// Packs a cache block of B (kc x nc) into panels of `nr` columns stacked
+/// as rows, [ceil(nc / nr) * kc][nr], so that a register tile reads its
+/// kc x nr panel contiguously: no cache-set conflicts and no new page per k
+/// step at power-of-two row lengths, and one stream the prefetchers follow.
+/// The last panel is zero-padded (masked reads). Panels are 2-D slices of
+/// a 2-D tensor, so that reading them needs no rank-reducing slice.
+Value packB(RewriterBase &rewriter, Location loc, Value block, int64_t nr) {
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr s0 = getAffineSymbolExpr(0, ctx), s1 = getAffineSymbolExpr(1, ctx);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  OpFoldResult kSize = tensor::getMixedSize(rewriter, loc, block, 0);
+  OpFoldResult nSize = tensor::getMixedSize(rewriter, loc, block, 1);
+  OpFoldResult panels = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, s0.ceilDiv(nr), {nSize});
+  OpFoldResult rows = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, s0 * s1, {panels, kSize});
+  Type f32 = rewriter.getF32Type();
+  Value packed = tensor::EmptyOp::create(
+      rewriter, loc, {rows, rewriter.getIndexAttr(nr)}, f32);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value pad =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
+  Value kValue = getValueOrCreateConstantIndexOp(rewriter, loc, kSize);
+  Value nValue = getValueOrCreateConstantIndexOp(rewriter, loc, nSize);
+  auto vectorType = VectorType::get({nr}, f32);
+  AffineMap row = AffineMap::get(2, 0, {d1}, ctx);
+  auto outer = scf::ForOp::create(
+      rewriter, loc, zero,
+      getValueOrCreateConstantIndexOp(rewriter, loc, panels), one,
+      ValueRange{packed},
+      [&](OpBuilder &b, Location l, Value p, ValueRange args) {
+        Value col = affine::makeComposedAffineApply(b, l, d0 * nr, {p});
+        Value width = affine::makeComposedAffineApply(
+            b, l, AffineMap::get(1, 1, {s0 - d0}, ctx), {col, nValue});
+        Value mask = vector::CreateMaskOp::create(
+            b, l, VectorType::get({nr}, b.getI1Type()), ValueRange{width});
+        auto inner = scf::ForOp::create(
+            b, l, zero, kValue, one, ValueRange{args[0]},
+            [&](OpBuilder &b2, Location l2, Value k, ValueRange acc) {
+              Value v = vector::TransferReadOp::create(
+                  b2, l2, vectorType, block, ValueRange{k, col},
+                  AffineMapAttr::get(row), pad, mask,
+                  b2.getBoolArrayAttr({true}));
+              Value r = affine::makeComposedAffineApply(
+                  b2, l2, AffineMap::get(2, 1, {d0 * s0 + d1}, ctx),
+                  {p, k, kValue});
+              Value w = vector::TransferWriteOp::create(
+                            b2, l2, v, acc[0], ValueRange{r, zero},
+                            AffineMapAttr::get(row), b2.getBoolArrayAttr({true}))
+                            ->getResult(0);
+              scf::YieldOp::create(b2, l2, w);
+            });
+        scf::YieldOp::create(b, l, inner.getResult(0));
+      });
+  return outer.getResult(0);
+}
+
+/// Makes the matmuls inside `scope` read B's register-tile panels from
+/// `packed` (see packB) instead of slices of `block`.
+void readPackedB(RewriterBase &rewriter, Operation *scope, Value block,
+                 Value packed, int64_t nr) {
+  SmallVector<tensor::ExtractSliceOp> slices;
+  scope->walk([&](linalg::LinalgOp op) {
+    if (!matchMatmul(op))
+      return;
+    auto slice =
+        op.getDpsInputOperand(1)->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (slice && slice.getSource() == block && slice.hasUnitStride())
+      slices.push_back(slice);
+  });
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx);
+  AffineExpr s0 = getAffineSymbolExpr(0, ctx), s1 = getAffineSymbolExpr(1, ctx);
+  for (tensor::ExtractSliceOp slice : slices) {
+    rewriter.setInsertionPoint(slice);
+    Location loc = slice.getLoc();
+    SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+    OpFoldResult kSize = tensor::getMixedSize(rewriter, loc, block, 0);
+    // Column tiles start at multiples of nr (the loop steps by nr from 0,
+    // and peeling keeps the partial tile's start): panel offset / nr.
+    // Offsets are non-negative: an unsigned division, computed once per
+    // tile, where an affine floordiv would be composed into every k step
+    // and lowered with sign fix-ups.
+    Value panel = arith::DivUIOp::create(
+        rewriter, loc,
+        getValueOrCreateConstantIndexOp(rewriter, loc, offsets[1]),
+        arith::ConstantIndexOp::create(rewriter, loc, nr));
+    OpFoldResult rowOffset = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, AffineMap::get(1, 2, {s0 * s1 + d0}, ctx),
+        {offsets[0], panel, kSize});
+    Value replacement = tensor::ExtractSliceOp::create(
+        rewriter, loc, slice.getType(), packed,
+        ArrayRef<OpFoldResult>{rowOffset, rewriter.getIndexAttr(0)},
+        slice.getMixedSizes(), slice.getMixedStrides());
+    rewriter.replaceOp(slice, replacement);
+  }
+}
+
+/// A size that is constant, also as an affine.apply of a constant map
+/// (what peeling leaves in the full tiles).
+std::optional<int64_t> constantSize(OpFoldResult size) {
+  if (std::optional<int64_t> c = getConstantIntValue(size))
+    return c;
+  auto apply = dyn_cast_if_present<affine::AffineApplyOp>(
+      dyn_cast<Value>(size) ? cast<Value>(size).getDefiningOp() : nullptr);
+  if (apply && apply.getAffineMap().isSingleConstant())
+    return apply.getAffineMap().getSingleConstantResult();
+  return std::nullopt;
+}
+
+/// Packs the row tiles of A that the full register tiles inside `rows`
+/// read: at the top of each iteration, A[i : i + mr, 0 : kc] is copied
+/// transposed into a kc x mr tensor, which the matmuls then read with a
+/// (k, m) map. A's rows lie K floats apart: at a power-of-two K they share
+/// L1 sets and evict each other while the column tiles sweep; packed, one
+/// row tile is 4 KiB of consecutive lines.
+void packA(RewriterBase &rewriter, scf::ForOp rows, int64_t mr) {
+  SmallVector<linalg::LinalgOp> matmuls;
+  rows.getBody()->walk([&](linalg::LinalgOp op) {
+    if (matchMatmul(op))
+      matmuls.push_back(op);
+  });
+  Value iv = rows.getInductionVar();
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  // One packed tile per distinct source of A.
+  llvm::DenseMap<Value, Value> packedOf;
+
+  for (linalg::LinalgOp op : matmuls) {
+    auto info = matchMatmul(op);
+    OpOperand *aOperand = op.getDpsInputOperand(0);
+    auto slice = aOperand->get().getDefiningOp<tensor::ExtractSliceOp>();
+    AffineMap aMap = op.getMatchingIndexingMap(aOperand);
+    if (!slice || !slice.hasUnitStride() || aMap.getDimPosition(0) != info->m ||
+        rows->isAncestor(slice.getSource().getParentBlock()->getParentOp()) ||
+        constantSize(slice.getMixedSizes()[0]) != mr)
+      continue;
+    SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+    if (getValueOrCreateConstantIndexOp(rewriter, slice.getLoc(),
+                                        offsets[0]) != iv ||
+        !isConstantIntValue(offsets[1], 0))
+      continue;
+    Value source = slice.getSource();
+    Value &packed = packedOf[source];
+    if (!packed) {
+      rewriter.setInsertionPointToStart(rows.getBody());
+      Location loc = slice.getLoc();
+      OpFoldResult kSize = slice.getMixedSizes()[1];
+      Value empty = tensor::EmptyOp::create(
+          rewriter, loc, {kSize, rewriter.getIndexAttr(mr)},
+          rewriter.getF32Type());
+      Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+      Value pad =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
+      auto vectorType = VectorType::get({mr}, rewriter.getF32Type());
+      auto loop = scf::ForOp::create(
+          rewriter, loc, zero,
+          getValueOrCreateConstantIndexOp(rewriter, loc, kSize), one,
+          ValueRange{empty},
+          [&](OpBuilder &b, Location l, Value k, ValueRange acc) {
+            Value column = vector::TransferReadOp::create(
+                b, l, vectorType, source, ValueRange{iv, k}, pad,
+                AffineMap::get(2, 0, {d0}, ctx), ArrayRef<bool>{true});
+            Value w = vector::TransferWriteOp::create(
+                          b, l, column, acc[0], ValueRange{k, zero},
+                          AffineMapAttr::get(AffineMap::get(2, 0, {d1}, ctx)),
+                          b.getBoolArrayAttr({true}))
+                          ->getResult(0);
+            scf::YieldOp::create(b, l, w);
+          });
+      packed = loop.getResult(0);
+    }
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    maps[0] = AffineMap::get(3, 0,
+                             {getAffineDimExpr(info->k, ctx),
+                              getAffineDimExpr(info->m, ctx)},
+                             ctx);
+    ArrayAttr mapsAttr = rewriter.getAffineMapArrayAttr(maps);
+    rewriter.modifyOpInPlace(op, [&] {
+      aOperand->set(packed);
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+        matmul.setIndexingMapsAttr(mapsAttr);
+      else
+        op->setAttr("indexing_maps", mapsAttr);
+    });
+  }
+}
+
 struct Group {
   SmallVector<Operation *> ops; // producers first, root last
   Operation *root() const { return ops.back(); }
@@ -377,13 +567,15 @@ constexpr llvm::StringLiteral kKernelAttr = "kiln.kernel";
 /// Tiles `root` by `sizes`, fusing the producers in `members`; returns the
 /// loops and the tiled ops (tiled root first). Producers whose results are
 /// still used outside the group have their tiles yielded by the loops.
+/// `interchange` orders the loops (outermost first), as in SCFTilingOptions.
 FailureOr<scf::SCFTileAndFuseResult>
 tileAndFuse(RewriterBase &rewriter, Operation *root,
             ArrayRef<OpFoldResult> sizes, llvm::SmallPtrSetImpl<Operation *> &members,
-            bool forall) {
+            bool forall, ArrayRef<int64_t> interchange = {}) {
   scf::SCFTileAndFuseOptions options;
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(sizes);
+  tiling.setInterchange(interchange);
   tiling.setLoopType(forall ? scf::SCFTilingOptions::LoopType::ForallOp
                             : scf::SCFTilingOptions::LoopType::ForOp);
   options.setTilingOptions(tiling);
@@ -511,8 +703,6 @@ void tileWindowReductions(RewriterBase &rewriter, linalg::LinalgOp op) {
         dims.push_back(d);
     return dims;
   };
-  if (getenv("KILN_NO_DROP"))
-    return;
   rewriter.setInsertionPoint(generic);
   FailureOr<linalg::DropUnitDimsResult> dropped =
       linalg::dropUnitDims(rewriter, generic, control);
@@ -544,7 +734,6 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
   if (batchLoop)
     while (group.ops.back() != mm.op.getOperation())
       group.ops.pop_back();
-  Operation *root = group.root();
   SmallVector<int64_t> ranges = mm.op.getStaticLoopRanges();
   int64_t m = ranges[mm.m], n = ranges[mm.n], k = 1;
   for (unsigned d : mm.reductions)
@@ -579,6 +768,13 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
     tiles.kc = ctx.overrides.size() > 2 ? ctx.overrides[2] : 0;
     tiles.nc = ctx.overrides.size() > 3 ? ctx.overrides[3] : 0;
   }
+  // Cache blocks carry C through a loop over K: the matmul goes alone, its
+  // init and epilogue become passes of their own (cheap beside a matmul
+  // whose B outgrows L2).
+  bool blocked = !mm.windowed && !batchLoop && tiles.kc > 0;
+  if (blocked)
+    group.ops.assign(1, mm.op.getOperation());
+  Operation *root = group.root();
   Location loc = root->getLoc();
   auto rootOp = cast<linalg::LinalgOp>(root);
 
@@ -630,6 +826,38 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
     members.insert(current.begin(), current.end());
   }
 
+  // Cache blocks: N in chunks of nc, K of kc, so that a kc x nc block of B
+  // stays in L2 while every row tile streams it, and a kc x nr panel of B
+  // and the row tile's kc columns of A stay in L1. Each block of B is
+  // packed (packB) once for all the row tiles that read it.
+  Value packedBlock, packed;
+  if (blocked) {
+    auto op = cast<linalg::LinalgOp>(currentRoot);
+    std::optional<Matmul> info = matchMatmul(op);
+    if (!info)
+      return failure();
+    SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
+    sizes[info->n] = rewriter.getIndexAttr(tiles.nc);
+    sizes[info->k] = rewriter.getIndexAttr(tiles.kc);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> blocks = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(blocks) || blocks->loops.empty())
+      return failure();
+    rewriter.replaceOp(op, blocks->replacements);
+    if (!outermost)
+      outermost = blocks->loops.front();
+    currentRoot = blocks->tiledOps.back();
+    members.clear();
+    members.insert(currentRoot);
+    rewriter.setInsertionPoint(currentRoot);
+    packedBlock =
+        cast<linalg::LinalgOp>(currentRoot).getDpsInputOperand(1)->get();
+    packed = packB(rewriter, loc, packedBlock, tiles.nr);
+  }
+
   // Image by image: a sequential loop over the batch reduction, the
   // output tile accumulating across it.
   if (batchLoop) {
@@ -651,22 +879,31 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
     members.insert(currentRoot);
   }
 
-  // Register tiles, fused; the other output dimensions one at a time.
+  // Register tiles, fused; the other output dimensions one at a time. Rows
+  // go outside columns: a row tile's kc-long pieces of A stay in L1 while
+  // the panels of B stream from L2 (columns outside rows measured slower:
+  // A, unpacked, then streams from beyond L2).
   auto curRootOp = cast<linalg::LinalgOp>(currentRoot);
+  SmallVector<int64_t> interchange;
   FailureOr<scf::SCFTileAndFuseResult> reg = tileAndFuse(
       rewriter, currentRoot,
       tileOfOutput(rewriter, curRootOp, rewriter.getIndexAttr(tiles.mr),
                    rewriter.getIndexAttr(tiles.nr), /*others=*/1),
-      members, /*forall=*/false);
+      members, /*forall=*/false, interchange);
   if (failed(reg) || reg->loops.size() < 2)
     return failure();
+  // Before any cleanup: until then the packing loop has no user.
+  if (packed)
+    readPackedB(rewriter, reg->loops.front()->getParentOp(), packedBlock,
+                packed, tiles.nr);
   if (!outermost)
     outermost = reg->loops.front();
   resolveDimsAndErase(outermost->getParentOp());
 
   // Peel: rows, then columns in both row loops. The row and column loops
   // are the last two (loops follow the root's loop order, and the root's
-  // output is read in order by the epilogue generics).
+  // output is read in order by the epilogue generics); interchanged, the
+  // same code peels columns, then rows.
   SmallVector<scf::ForOp> rowLoops;
   unsigned rowIndex = reg->loops.size() - 2;
   if (auto rows = dyn_cast<scf::ForOp>(reg->loops[rowIndex].getOperation()))
@@ -680,15 +917,19 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
     if (cols)
       peel(rewriter, cols);
   }
+  if (packed && !rowLoops.empty())
+    packA(rewriter, rowLoops.front(), tiles.mr);
   // The partial row tile (a ragged batch, or a batch of 1 in predict) goes
   // row by row: one row at full vector width beats mr masked rows.
-  if (rowLoops.size() == 2 && tiles.mr > 1 && ShapedType::isDynamic(m))
+  if (rowLoops.size() == 2 && tiles.mr > 1 && ShapedType::isDynamic(m) &&
+      interchange.empty())
     retileRowByRow(rewriter, rowLoops[1]);
 
   // The loop nests of the group: the forall, or the outer loops, or the row
   // loops (the full tiles and the partial ones peeling put beside them).
   SmallVector<Operation *> nests;
-  if (isa<scf::ForallOp>(outermost) || rowIndex > 0 || rowLoops.empty())
+  if (outermost != reg->loops.front().getOperation() || rowIndex > 0 ||
+      rowLoops.empty())
     nests.push_back(outermost);
   else
     for (scf::ForOp f : rowLoops)
@@ -1311,6 +1552,10 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
       target.vectorBits = vectorBits;
     if (threads > 0)
       target.threads = threads;
+    if (l1Kib > 0)
+      target.l1Bytes = l1Kib * 1024;
+    if (l2Kib > 0)
+      target.l2Bytes = l2Kib * 1024;
     IRRewriter rewriter(&getContext());
 
     // Phases 1 and 2.

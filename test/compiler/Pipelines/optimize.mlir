@@ -1,7 +1,7 @@
-// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-optimize="cpu=sapphirerapids threads=2" | FileCheck %s --check-prefix=OPT
-// RUN: kiln-opt %s --kiln-make-steps --kiln-to-llvm="cpu=sapphirerapids threads=2" | FileCheck %s --check-prefix=OMP
-// RUN: kiln-opt %s --kiln-make-steps --kiln-to-llvm="cpu=sapphirerapids threads=1" | FileCheck %s --check-prefix=SERIAL
-// RUN: kiln-opt %s --kiln-make-steps --kiln-to-llvm="cpu=haswell threads=1" | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-optimize="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" | FileCheck %s --check-prefix=OPT
+// RUN: kiln-opt %s --kiln-make-steps --kiln-to-llvm="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" | FileCheck %s --check-prefix=OMP
+// RUN: kiln-opt %s --kiln-make-steps --kiln-to-llvm="cpu=sapphirerapids threads=1 l1-kib=48 l2-kib=2048" | FileCheck %s --check-prefix=SERIAL
+// RUN: kiln-opt %s --kiln-make-steps --kiln-to-llvm="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" | FileCheck %s --check-prefix=AVX2
 
 // Tests that a dense layer big enough to share splits its columns over the
 // threads (scf.forall), which kiln-lower-to-llvm turns into an OpenMP

@@ -1,6 +1,6 @@
 // RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-count-memory-passes=remarks=false | FileCheck %s --check-prefix=BEFORE
-// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-optimize="cpu=sapphirerapids threads=2" --kiln-count-memory-passes=remarks=false | FileCheck %s --check-prefix=AFTER
-// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-optimize="cpu=haswell threads=1" --kiln-count-memory-passes=remarks=false | FileCheck %s --check-prefix=AFTER
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-optimize="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-count-memory-passes=remarks=false | FileCheck %s --check-prefix=AFTER
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-optimize="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" --kiln-count-memory-passes=remarks=false | FileCheck %s --check-prefix=AFTER
 // RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-count-memory-passes 2>&1 | FileCheck %s --check-prefix=REMARK
 
 // Tests the memory passes of the Fashion-MNIST MLP (784-300-100-10, relu,

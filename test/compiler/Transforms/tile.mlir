@@ -1,7 +1,7 @@
-// RUN: kiln-opt %s --split-input-file --kiln-tile="cpu=sapphirerapids threads=2" | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --kiln-tile="cpu=haswell threads=1" | FileCheck %s --check-prefix=AVX2
-// RUN: kiln-opt %s --split-input-file --kiln-tile="cpu=x86-64 threads=1" | FileCheck %s --check-prefix=SSE
-// RUN: kiln-opt %s --split-input-file --kiln-tile="cpu=sapphirerapids threads=1 tile-sizes=4,16" | FileCheck %s --check-prefix=OVERRIDE
+// RUN: kiln-opt %s --split-input-file --kiln-tile="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-tile="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s --split-input-file --kiln-tile="cpu=x86-64 threads=1 l1-kib=48 l2-kib=2048" | FileCheck %s --check-prefix=SSE
+// RUN: kiln-opt %s --split-input-file --kiln-tile="cpu=sapphirerapids threads=1 l1-kib=48 l2-kib=2048 tile-sizes=4,16" | FileCheck %s --check-prefix=OVERRIDE
 
 // Tests that bias, matmul and relu become one tiled loop nest: columns split
 // over two threads in whole 32-wide register tiles (300 = 160 + 140), full
@@ -148,4 +148,34 @@ func.func @elementwise(%a: tensor<?x300xf32>, %b: tensor<300xf32>) -> tensor<?x3
     linalg.yield %s : f32
   } -> tensor<?x300xf32>
   return %r : tensor<?x300xf32>
+}
+
+// -----
+
+// Tests the cache-blocked path: B (1024 x 1024, 4 MiB) outgrows half of the
+// 2 MiB L2, so K goes in blocks of 256 (a 256 x 32 panel of B is 3/4 of the
+// 48 KiB L1), each block of B is packed into 32-wide panels stacked as rows
+// (masked reads, contiguous writes), each row tile of A into a 256 x 8
+// tile, and the kernel reads both packed tensors: A through a (k, m) map.
+// The zero fill runs as its own pass, before the K loop that carries C.
+// CHECK-LABEL: func.func @blocked
+// CHECK: vector.transfer_write %{{.*}} : vector<1x32xf32>, tensor<?x1024xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c256 iter_args
+// CHECK: vector.create_mask %{{.*}} : vector<32xi1>
+// CHECK: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<256x{{[0-9]+}}xf32>, vector<32xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<32xf32>, tensor<{{[0-9]+}}x32xf32>
+// CHECK: vector.transfer_read %{{.*}} {in_bounds = [true], permutation_map = #{{.*}}} : tensor<?x1024xf32>, vector<8xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<8xf32>, tensor<256x8xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read %{{.*}} : tensor<256x8xf32>, vector<1x8xf32>
+// CHECK: vector.transfer_read %{{.*}} : tensor<{{[0-9]+}}x32xf32>, vector<1x32xf32>
+// CHECK: vector.contract {{.*}} : vector<1x8xf32>, vector<1x32xf32> into vector<8x32xf32>
+func.func @blocked(%a: tensor<?x1024xf32>, %b: tensor<1024x1024xf32>) -> tensor<?x1024xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %a, %c0 : tensor<?x1024xf32>
+  %e = tensor.empty(%n) : tensor<?x1024xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  %h = linalg.matmul ins(%a, %b : tensor<?x1024xf32>, tensor<1024x1024xf32>) outs(%f : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  return %h : tensor<?x1024xf32>
 }
