@@ -1,0 +1,242 @@
+//===- TileMatmul.cpp - kiln-tile's matmul matching and packing -----------===//
+//
+// Cache-blocked matmuls (B over half of L2) read packed operands: each
+// kc x nc block of B once as nr-wide panels, each row tile of A once as a
+// kc x mr tile. Both then stream contiguously through L1 whatever K and N
+// are; at power-of-two sizes the unpacked rows alias in L1 and cross a page
+// every k step.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/TileMatmul.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace kiln::tile {
+
+std::optional<Matmul> matchMatmul(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
+      op.getNumDpsInputs() != 2 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 || !dims->batch.empty() || op.getNumLoops() != 3)
+    return std::nullopt;
+  if (!cast<ShapedType>(op->getResult(0).getType()).getElementType().isF32())
+    return std::nullopt;
+  Matmul mm{op, dims->m[0], dims->n[0], dims->k[0], false};
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (out.getNumResults() != 2 || out.getDimPosition(0) != mm.m ||
+      out.getDimPosition(1) != mm.n)
+    return std::nullopt;
+  AffineMap b = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  if (!b.isProjectedPermutation() || b.getNumResults() != 2)
+    return std::nullopt;
+  mm.transposedB = b.getDimPosition(0) == mm.n;
+  return mm;
+}
+
+namespace {
+
+/// A size that is constant, also as an affine.apply of a constant map
+/// (what peeling leaves in the full tiles).
+std::optional<int64_t> constantSize(OpFoldResult size) {
+  if (std::optional<int64_t> c = getConstantIntValue(size))
+    return c;
+  auto apply = dyn_cast_if_present<affine::AffineApplyOp>(
+      dyn_cast<Value>(size) ? cast<Value>(size).getDefiningOp() : nullptr);
+  if (apply && apply.getAffineMap().isSingleConstant())
+    return apply.getAffineMap().getSingleConstantResult();
+  return std::nullopt;
+}
+
+} // namespace
+
+/// Packs a cache block of B (kc x nc) into panels of `nr` columns stacked
+/// as rows, [ceil(nc / nr) * kc][nr], so that a register tile reads its
+/// kc x nr panel contiguously: no cache-set conflicts and no new page per k
+/// step at power-of-two row lengths, and one stream the prefetchers follow.
+/// The last panel is zero-padded (masked reads). Panels are 2-D slices of
+/// a 2-D tensor, so that reading them needs no rank-reducing slice.
+Value packB(RewriterBase &rewriter, Location loc, Value block, int64_t nr) {
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr s0 = getAffineSymbolExpr(0, ctx), s1 = getAffineSymbolExpr(1, ctx);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  OpFoldResult kSize = tensor::getMixedSize(rewriter, loc, block, 0);
+  OpFoldResult nSize = tensor::getMixedSize(rewriter, loc, block, 1);
+  OpFoldResult panels = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, s0.ceilDiv(nr), {nSize});
+  OpFoldResult rows = affine::makeComposedFoldedAffineApply(
+      rewriter, loc, s0 * s1, {panels, kSize});
+  Type f32 = rewriter.getF32Type();
+  Value packed = tensor::EmptyOp::create(
+      rewriter, loc, {rows, rewriter.getIndexAttr(nr)}, f32);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value pad =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
+  Value kValue = getValueOrCreateConstantIndexOp(rewriter, loc, kSize);
+  Value nValue = getValueOrCreateConstantIndexOp(rewriter, loc, nSize);
+  auto vectorType = VectorType::get({nr}, f32);
+  AffineMap row = AffineMap::get(2, 0, {d1}, ctx);
+  auto outer = scf::ForOp::create(
+      rewriter, loc, zero,
+      getValueOrCreateConstantIndexOp(rewriter, loc, panels), one,
+      ValueRange{packed},
+      [&](OpBuilder &b, Location l, Value p, ValueRange args) {
+        Value col = affine::makeComposedAffineApply(b, l, d0 * nr, {p});
+        Value width = affine::makeComposedAffineApply(
+            b, l, AffineMap::get(1, 1, {s0 - d0}, ctx), {col, nValue});
+        Value mask = vector::CreateMaskOp::create(
+            b, l, VectorType::get({nr}, b.getI1Type()), ValueRange{width});
+        auto inner = scf::ForOp::create(
+            b, l, zero, kValue, one, ValueRange{args[0]},
+            [&](OpBuilder &b2, Location l2, Value k, ValueRange acc) {
+              Value v = vector::TransferReadOp::create(
+                  b2, l2, vectorType, block, ValueRange{k, col},
+                  AffineMapAttr::get(row), pad, mask,
+                  b2.getBoolArrayAttr({true}));
+              Value r = affine::makeComposedAffineApply(
+                  b2, l2, AffineMap::get(2, 1, {d0 * s0 + d1}, ctx),
+                  {p, k, kValue});
+              Value w = vector::TransferWriteOp::create(
+                            b2, l2, v, acc[0], ValueRange{r, zero},
+                            AffineMapAttr::get(row), b2.getBoolArrayAttr({true}))
+                            ->getResult(0);
+              scf::YieldOp::create(b2, l2, w);
+            });
+        scf::YieldOp::create(b, l, inner.getResult(0));
+      });
+  return outer.getResult(0);
+}
+
+/// Makes the matmuls inside `scope` read B's register-tile panels from
+/// `packed` (see packB) instead of slices of `block`.
+void readPackedB(RewriterBase &rewriter, Operation *scope, Value block,
+                 Value packed, int64_t nr) {
+  SmallVector<tensor::ExtractSliceOp> slices;
+  scope->walk([&](linalg::LinalgOp op) {
+    if (!matchMatmul(op))
+      return;
+    auto slice =
+        op.getDpsInputOperand(1)->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (slice && slice.getSource() == block && slice.hasUnitStride())
+      slices.push_back(slice);
+  });
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx);
+  AffineExpr s0 = getAffineSymbolExpr(0, ctx), s1 = getAffineSymbolExpr(1, ctx);
+  for (tensor::ExtractSliceOp slice : slices) {
+    rewriter.setInsertionPoint(slice);
+    Location loc = slice.getLoc();
+    SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+    OpFoldResult kSize = tensor::getMixedSize(rewriter, loc, block, 0);
+    // Column tiles start at multiples of nr (the loop steps by nr from 0,
+    // and peeling keeps the partial tile's start): panel offset / nr.
+    // Offsets are non-negative: an unsigned division, computed once per
+    // tile, where an affine floordiv would be composed into every k step
+    // and lowered with sign fix-ups.
+    Value panel = arith::DivUIOp::create(
+        rewriter, loc,
+        getValueOrCreateConstantIndexOp(rewriter, loc, offsets[1]),
+        arith::ConstantIndexOp::create(rewriter, loc, nr));
+    OpFoldResult rowOffset = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, AffineMap::get(1, 2, {s0 * s1 + d0}, ctx),
+        {offsets[0], panel, kSize});
+    Value replacement = tensor::ExtractSliceOp::create(
+        rewriter, loc, slice.getType(), packed,
+        ArrayRef<OpFoldResult>{rowOffset, rewriter.getIndexAttr(0)},
+        slice.getMixedSizes(), slice.getMixedStrides());
+    rewriter.replaceOp(slice, replacement);
+  }
+}
+
+/// Packs the row tiles of A that the full register tiles inside `rows`
+/// read: at the top of each iteration, A[i : i + mr, 0 : kc] is copied
+/// transposed into a kc x mr tensor, which the matmuls then read with a
+/// (k, m) map. A's rows lie K floats apart: at a power-of-two K they share
+/// L1 sets and evict each other while the column tiles sweep; packed, one
+/// row tile is 4 KiB of consecutive lines.
+void packA(RewriterBase &rewriter, scf::ForOp rows, int64_t mr) {
+  SmallVector<linalg::LinalgOp> matmuls;
+  rows.getBody()->walk([&](linalg::LinalgOp op) {
+    if (matchMatmul(op))
+      matmuls.push_back(op);
+  });
+  Value iv = rows.getInductionVar();
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  // One packed tile per distinct source of A.
+  llvm::DenseMap<Value, Value> packedOf;
+
+  for (linalg::LinalgOp op : matmuls) {
+    auto info = matchMatmul(op);
+    OpOperand *aOperand = op.getDpsInputOperand(0);
+    auto slice = aOperand->get().getDefiningOp<tensor::ExtractSliceOp>();
+    AffineMap aMap = op.getMatchingIndexingMap(aOperand);
+    if (!slice || !slice.hasUnitStride() || aMap.getDimPosition(0) != info->m ||
+        rows->isAncestor(slice.getSource().getParentBlock()->getParentOp()) ||
+        constantSize(slice.getMixedSizes()[0]) != mr)
+      continue;
+    SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+    if (getValueOrCreateConstantIndexOp(rewriter, slice.getLoc(),
+                                        offsets[0]) != iv ||
+        !isConstantIntValue(offsets[1], 0))
+      continue;
+    Value source = slice.getSource();
+    Value &packed = packedOf[source];
+    if (!packed) {
+      rewriter.setInsertionPointToStart(rows.getBody());
+      Location loc = slice.getLoc();
+      OpFoldResult kSize = slice.getMixedSizes()[1];
+      Value empty = tensor::EmptyOp::create(
+          rewriter, loc, {kSize, rewriter.getIndexAttr(mr)},
+          rewriter.getF32Type());
+      Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+      Value pad =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
+      auto vectorType = VectorType::get({mr}, rewriter.getF32Type());
+      auto loop = scf::ForOp::create(
+          rewriter, loc, zero,
+          getValueOrCreateConstantIndexOp(rewriter, loc, kSize), one,
+          ValueRange{empty},
+          [&](OpBuilder &b, Location l, Value k, ValueRange acc) {
+            Value column = vector::TransferReadOp::create(
+                b, l, vectorType, source, ValueRange{iv, k}, pad,
+                AffineMap::get(2, 0, {d0}, ctx), ArrayRef<bool>{true});
+            Value w = vector::TransferWriteOp::create(
+                          b, l, column, acc[0], ValueRange{k, zero},
+                          AffineMapAttr::get(AffineMap::get(2, 0, {d1}, ctx)),
+                          b.getBoolArrayAttr({true}))
+                          ->getResult(0);
+            scf::YieldOp::create(b, l, w);
+          });
+      packed = loop.getResult(0);
+    }
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    maps[0] = AffineMap::get(3, 0,
+                             {getAffineDimExpr(info->k, ctx),
+                              getAffineDimExpr(info->m, ctx)},
+                             ctx);
+    ArrayAttr mapsAttr = rewriter.getAffineMapArrayAttr(maps);
+    rewriter.modifyOpInPlace(op, [&] {
+      aOperand->set(packed);
+      if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+        matmul.setIndexingMapsAttr(mapsAttr);
+      else
+        op->setAttr("indexing_maps", mapsAttr);
+    });
+  }
+}
+
+} // namespace kiln::tile
