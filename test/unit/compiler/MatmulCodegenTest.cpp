@@ -22,6 +22,8 @@ struct Case {
   int64_t m, n, k;
   bool transposeA, transposeB;
   int64_t threads;
+  /// Target CPU; empty is the host.
+  const char *cpu = "";
 };
 
 std::string source(const Case &c) {
@@ -52,6 +54,7 @@ std::string source(const Case &c) {
 void check(const Case &c) {
   JitOptions options;
   options.threads = c.threads;
+  options.cpu = c.cpu;
   auto jit = compileKiln(source(c), options);
   ASSERT_TRUE(jit);
   auto fn = jit->lookup("mm");
@@ -103,6 +106,13 @@ TEST(MatmulCodegen, CacheBlockedPowerOfTwo) {
 TEST(MatmulCodegen, CacheBlockedTransposedOperands) {
   check({19, 1000, 1030, false, true, 1});
   check({23, 1000, 1030, true, false, 2});
+}
+
+TEST(MatmulCodegen, CacheBlockedOnGenericAndAvx2Targets) {
+  // SSE2 (4-wide, 16 registers) and AVX2 (8-wide): other register tiles,
+  // panel widths and kc.
+  check({37, 1040, 1009, false, false, 2, "x86-64"});
+  check({21, 1000, 1030, false, true, 1, "haswell"});
 }
 
 TEST(MatmulCodegen, UnblockedMlpShapes) {
