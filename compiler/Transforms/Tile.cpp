@@ -353,15 +353,13 @@ constexpr llvm::StringLiteral kKernelAttr = "kiln.kernel";
 /// Tiles `root` by `sizes`, fusing the producers in `members`; returns the
 /// loops and the tiled ops (tiled root first). Producers whose results are
 /// still used outside the group have their tiles yielded by the loops.
-/// `interchange` orders the loops (outermost first), as in SCFTilingOptions.
 FailureOr<scf::SCFTileAndFuseResult>
 tileAndFuse(RewriterBase &rewriter, Operation *root,
             ArrayRef<OpFoldResult> sizes, llvm::SmallPtrSetImpl<Operation *> &members,
-            bool forall, ArrayRef<int64_t> interchange = {}) {
+            bool forall) {
   scf::SCFTileAndFuseOptions options;
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(sizes);
-  tiling.setInterchange(interchange);
   tiling.setLoopType(forall ? scf::SCFTilingOptions::LoopType::ForallOp
                             : scf::SCFTilingOptions::LoopType::ForOp);
   options.setTilingOptions(tiling);
@@ -670,12 +668,11 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
   // the panels of B stream from L2 (columns outside rows measured slower:
   // A, unpacked, then streams from beyond L2).
   auto curRootOp = cast<linalg::LinalgOp>(currentRoot);
-  SmallVector<int64_t> interchange;
   FailureOr<scf::SCFTileAndFuseResult> reg = tileAndFuse(
       rewriter, currentRoot,
       tileOfOutput(rewriter, curRootOp, rewriter.getIndexAttr(tiles.mr),
                    rewriter.getIndexAttr(tiles.nr), /*others=*/1),
-      members, /*forall=*/false, interchange);
+      members, /*forall=*/false);
   if (failed(reg) || reg->loops.size() < 2)
     return failure();
   // Before any cleanup: until then the packing loop has no user.
@@ -688,8 +685,7 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
 
   // Peel: rows, then columns in both row loops. The row and column loops
   // are the last two (loops follow the root's loop order, and the root's
-  // output is read in order by the epilogue generics); interchanged, the
-  // same code peels columns, then rows.
+  // output is read in order by the epilogue generics).
   SmallVector<scf::ForOp> rowLoops;
   unsigned rowIndex = reg->loops.size() - 2;
   if (auto rows = dyn_cast<scf::ForOp>(reg->loops[rowIndex].getOperation()))
@@ -707,8 +703,7 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
     packA(rewriter, rowLoops.front(), tiles.mr);
   // The partial row tile (a ragged batch, or a batch of 1 in predict) goes
   // row by row: one row at full vector width beats mr masked rows.
-  if (rowLoops.size() == 2 && tiles.mr > 1 && ShapedType::isDynamic(m) &&
-      interchange.empty())
+  if (rowLoops.size() == 2 && tiles.mr > 1 && ShapedType::isDynamic(m))
     retileRowByRow(rewriter, rowLoops[1]);
 
   // The loop nests of the group: the forall, or the outer loops, or the row
