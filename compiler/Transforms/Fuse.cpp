@@ -174,6 +174,13 @@ struct SplitArgMax : OpRewritePattern<linalg::GenericOp> {
       inMaps.push_back(g.getMatchingIndexingMap(in));
     SmallVector<utils::IteratorType> iters = g.getIteratorTypesArray();
     unsigned nIn = g.getNumDpsInputs();
+    // The original body's inputs, bound to a new body's block arguments.
+    auto mapInputs = [&](ValueRange args) {
+      IRMapping map;
+      for (unsigned i = 0; i < nIn; ++i)
+        map.map(body.getArgument(i), args[i]);
+      return map;
+    };
 
     // max = reduce maxnumf(v)
     SmallVector<AffineMap> maxMaps(inMaps);
@@ -182,9 +189,7 @@ struct SplitArgMax : OpRewritePattern<linalg::GenericOp> {
         rewriter, loc, TypeRange{g->getResultTypes()[0]}, g.getDpsInputs(),
         ValueRange{g.getDpsInits()[0]}, maxMaps, iters,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          IRMapping map;
-          for (unsigned i = 0; i < nIn; ++i)
-            map.map(body.getArgument(i), args[i]);
+          IRMapping map = mapInputs(args);
           Value cv = cloneSlice(b, body, v, map);
           linalg::YieldOp::create(
               b, l, ValueRange{arith::MaxNumFOp::create(b, l, cv, args[nIn])});
@@ -199,9 +204,7 @@ struct SplitArgMax : OpRewritePattern<linalg::GenericOp> {
         rewriter, loc, TypeRange{g->getResultTypes()[1]}, idxIns,
         ValueRange{g.getDpsInits()[1]}, idxMaps, iters,
         [&](OpBuilder &b, Location l, ValueRange args) {
-          IRMapping map;
-          for (unsigned i = 0; i < nIn; ++i)
-            map.map(body.getArgument(i), args[i]);
+          IRMapping map = mapInputs(args);
           Value cv = cloneSlice(b, body, v, map);
           Value ci = cloneSlice(b, body, idx, map);
           Value eq = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, cv,
