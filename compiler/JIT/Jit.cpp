@@ -7,11 +7,15 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
+#include "runtime/abi/Workspace.h"
+
 #include <cstdlib>
 #include <mutex>
 
@@ -44,7 +48,9 @@ std::string describeHostCpu() {
 
 JitModule::JitModule(std::unique_ptr<mlir::ExecutionEngine> engine)
     : engine(std::move(engine)) {}
-JitModule::~JitModule() = default;
+// A model's steps are gone: so is the workspace they kept for their next
+// call (shared with other models, which refill it on their next step).
+JitModule::~JitModule() { workspace::trim(); }
 
 llvm::Expected<std::unique_ptr<JitModule>>
 JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
@@ -84,6 +90,21 @@ JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
       mlir::ExecutionEngine::create(module, engineOptions, std::move(*tm));
   if (!engine)
     return engine.takeError();
+  // Temporaries of compiled code: the runtime's caching allocator.
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](const char *name, void *address) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("_mlir_memref_to_llvm_alloc",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_alloc));
+    add("_mlir_memref_to_llvm_aligned_alloc",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
+    add("_mlir_memref_to_llvm_free",
+        reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
+    return symbols;
+  });
   if (objdump) {
     static int count = 0;
     std::string path = std::string(objdump) + std::to_string(count++) + ".o";

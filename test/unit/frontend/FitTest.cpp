@@ -4,6 +4,8 @@
 // evaluate and predict.
 #include "FrontendTestUtil.h"
 
+#include "runtime/abi/Workspace.h"
+
 using namespace kiln;
 using namespace kiln::test;
 
@@ -196,4 +198,36 @@ TEST(FrontendFit, ShuffleSeedIsReproducible) {
   EXPECT_TRUE(weightsEqual(a, b));
   EXPECT_FALSE(weightsEqual(a, c));
   EXPECT_FALSE(weightsEqual(a, start));
+}
+
+// Tests that compiled steps take their temporaries from the runtime's
+// workspace (runtime/abi/Workspace.h): every buffer is returned by the end of
+// each step, and from the second step on, all of them come from the cache,
+// so no step maps and faults in fresh memory.
+TEST(FrontendFit, StepsReuseTheirWorkspace) {
+  std::mt19937 rng(5);
+  Sequential model;
+  model.add(layers::Dense(256, {.activation = "relu", .input_dim = 64}));
+  model.add(layers::Dense(3, {.activation = "softmax"}));
+  model.compile({.optimizer = "adam",
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  Tensor x = uniform(rng, {512, 64});
+  Tensor y = labels(std::vector<int32_t>(512, 1));
+  std::vector<workspace::Stats> seen;
+  auto probe = callbacks::LambdaCallback(
+      {.on_train_batch_end = [&](int64_t, Logs &) {
+        seen.push_back(workspace::stats());
+      }});
+  model.fit(x, y, {.epochs = 2, .batch_size = 128, .verbose = 0,
+                   .callbacks = {probe}});
+  ASSERT_EQ(seen.size(), 8u);
+  for (const workspace::Stats &s : seen)
+    EXPECT_EQ(s.liveBlocks, 0u);
+  // The first step allocated its buffers (128 x 256 floats among them).
+  EXPECT_GT(seen[0].cachedBytes, size_t(128 * 256 * 4));
+  for (size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].systemAllocs, seen[0].systemAllocs) << "step " << i;
+    EXPECT_EQ(seen[i].cachedBytes, seen[0].cachedBytes) << "step " << i;
+  }
 }

@@ -1,0 +1,142 @@
+#include "runtime/abi/Workspace.h"
+
+#include "runtime/Error.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace kiln::workspace {
+namespace {
+
+// Every block is preceded by a header holding its system allocation and its
+// free-list key, so release() needs no lookup. The payload starts `offset`
+// bytes into the allocation, a power of two >= 64 (a cache line, an AVX-512
+// vector) that is also its alignment.
+struct Header {
+  void *base;
+  size_t key;
+};
+constexpr size_t kLine = 64;
+
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void *>> free;
+  Stats stats;
+};
+
+Cache &cache() {
+  // Never destroyed: compiled code may still free blocks during exit.
+  static Cache *c = new Cache;
+  return *c;
+}
+
+Header &headerOf(void *block) { return static_cast<Header *>(block)[-1]; }
+
+// Payloads are whole cache lines, so the key's low 6 bits hold log2(offset).
+size_t keyOf(size_t payload, size_t offset) {
+  size_t log = 0;
+  while ((size_t(1) << log) < offset)
+    ++log;
+  return payload | log;
+}
+size_t payloadOf(size_t key) { return key & ~(kLine - 1); }
+
+} // namespace
+
+void *allocate(size_t size, size_t alignment) {
+  // Sizes round up to whole cache lines: more reuse, and aligned_alloc
+  // wants a multiple of the alignment.
+  size_t payload = std::max<size_t>(kLine, (size + kLine - 1) / kLine * kLine);
+  size_t offset = kLine;
+  while (offset < alignment)
+    offset *= 2;
+  size_t key = keyOf(payload, offset);
+  Cache &c = cache();
+  void *block = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.free.find(key);
+    if (it != c.free.end() && !it->second.empty()) {
+      block = it->second.back();
+      it->second.pop_back();
+      c.stats.cachedBytes -= payload;
+      --c.stats.cachedBlocks;
+    } else {
+      ++c.stats.systemAllocs;
+    }
+    ++c.stats.liveBlocks;
+  }
+  if (block)
+    return block;
+  void *base = std::aligned_alloc(offset, offset + payload);
+  if (!base) {
+    {
+      std::lock_guard<std::mutex> lock(c.mutex);
+      --c.stats.liveBlocks;
+    }
+    throwError("out of memory: a compiled step asked for ", size,
+               " bytes of workspace");
+  }
+  block = static_cast<char *>(base) + offset;
+  headerOf(block) = Header{base, key};
+  return block;
+}
+
+void release(void *block) {
+  if (!block)
+    return;
+  Header header = headerOf(block);
+  size_t payload = payloadOf(header.key);
+  Cache &c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    --c.stats.liveBlocks;
+    if (c.stats.cachedBytes + payload <= kMaxCachedBytes) {
+      c.free[header.key].push_back(block);
+      c.stats.cachedBytes += payload;
+      ++c.stats.cachedBlocks;
+      return;
+    }
+  }
+  std::free(header.base);
+}
+
+void trim() {
+  Cache &c = cache();
+  std::unordered_map<size_t, std::vector<void *>> blocks;
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    blocks.swap(c.free);
+    c.stats.cachedBytes = 0;
+    c.stats.cachedBlocks = 0;
+  }
+  for (auto &entry : blocks)
+    for (void *block : entry.second)
+      std::free(headerOf(block).base);
+}
+
+Stats stats() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.stats;
+}
+
+} // namespace kiln::workspace
+
+extern "C" {
+
+void *_mlir_memref_to_llvm_alloc(size_t size) {
+  return kiln::workspace::allocate(size);
+}
+
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
+  return kiln::workspace::allocate(size, alignment);
+}
+
+void _mlir_memref_to_llvm_free(void *ptr) { kiln::workspace::release(ptr); }
+
+} // extern "C"
