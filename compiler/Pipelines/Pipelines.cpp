@@ -89,6 +89,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
     KilnVectorizeCopiesPassOptions copies;
     copies.cpu = options.cpu;
     copies.vectorBits = options.vectorBits;
+    copies.threads = effectiveThreads(options);
     pm.addNestedPass<func::FuncOp>(createKilnVectorizeCopiesPass(copies));
   }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

@@ -73,6 +73,10 @@ struct ContractionTiles {
 ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
                                         int64_t n, int64_t k);
 
+/// Elements below which an elementwise, reduction, copy or fill pass stays
+/// on one thread (a fork and join costs a few microseconds).
+constexpr int64_t kMinParallelElements = 1 << 16;
+
 /// Multiply-adds below which a parallel loop costs more than it saves.
 constexpr int64_t kMinParallelWork = 1 << 17;
 

@@ -281,7 +281,10 @@ def KilnVectorizeCopiesPass
     run. Without this pass they lower to scalar loops. Each becomes loops
     over the outer dimensions and, along the innermost (unit-stride)
     dimension, full vectors of the target's width and one masked vector for
-    the rest.
+    the rest. A `linalg.map` with no inputs that yields one value (how
+    bufferization fills the border of a `tensor.pad`) is a fill. Large
+    passes at function level split their outermost loop over `threads`
+    with an `scf.forall`.
 
     ```mlir
     linalg.copy ins(%a : memref<?x300xf32>) outs(%b : memref<?x300xf32>)
@@ -302,8 +305,11 @@ def KilnVectorizeCopiesPass
            "target CPU (its vector width)">,
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
            "vector width in bits; 0 takes the CPU's widest">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "threads a large copy or fill is split over">,
   ];
   let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::affine::AffineDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect"];

@@ -754,10 +754,6 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
   return success();
 }
 
-/// Elements below which an elementwise or reduction pass stays on one
-/// thread (a fork and join costs a few microseconds).
-constexpr int64_t kMinParallelElements = 1 << 16;
-
 /// Splits the first loop of `root` (with the fusable `members`) over the
 /// threads with an scf.forall, when it is parallel and the pass is large.
 /// Returns the forall and the tiled members (root first), or nothing.

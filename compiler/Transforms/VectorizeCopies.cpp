@@ -26,9 +26,10 @@ bool unitInnerStride(MemRefType type) {
 }
 
 /// Emits loops over `dst`'s shape calling `body(indices, mask-or-null, width)`
-/// for every vector along the innermost dimension.
+/// for every vector along the innermost dimension. With `threads` > 1 the
+/// outermost loop is split into that many chunks by an scf.forall.
 void emitVectorLoops(
-    OpBuilder &b, Location loc, Value dst, int64_t width,
+    OpBuilder &b, Location loc, Value dst, int64_t width, int64_t threads,
     llvm::function_ref<void(OpBuilder &, Location, ValueRange, Value)> body) {
   auto type = cast<MemRefType>(dst.getType());
   int64_t rank = type.getRank();
@@ -69,7 +70,48 @@ void emitVectorLoops(
                                                   ValueRange{rem});
         body(nb, loc, idx, mask);
       };
-  nest(b, 0, {});
+  if (threads <= 1 || rank < 2) {
+    nest(b, 0, {});
+    return;
+  }
+  // Chunk t covers rows [t * ceil(n / threads), min(n, (t + 1) * ...)).
+  MLIRContext *ctx = b.getContext();
+  AffineExpr t = getAffineDimExpr(0, ctx), n = getAffineSymbolExpr(0, ctx);
+  AffineExpr chunk = (n + threads - 1).floorDiv(threads);
+  scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(threads)}, ValueRange{},
+      std::nullopt, [&](OpBuilder &fb, Location, ValueRange ivs) {
+        Value lo = affine::AffineApplyOp::create(
+            fb, loc, AffineMap::get(1, 1, t * chunk), {ivs[0], sizes[0]});
+        Value hi = affine::AffineMinOp::create(
+            fb, loc,
+            AffineMap::get(1, 1, {(t + 1) * chunk, n}, ctx),
+            ValueRange{ivs[0], sizes[0]});
+        scf::ForOp::create(fb, loc, lo, hi, c1, ValueRange{},
+                           [&](OpBuilder &bb, Location, Value iv, ValueRange) {
+                             nest(bb, 1, {iv});
+                             scf::YieldOp::create(bb, loc);
+                           });
+        scf::InParallelOp::create(fb, loc);
+      });
+}
+
+/// The value a `linalg.map` with no inputs yields everywhere (bufferized
+/// `tensor.pad` borders), materialized before `map`; null if it yields
+/// anything else.
+Value fillValueOf(OpBuilder &b, linalg::MapOp map) {
+  if (!map.getInputs().empty())
+    return Value();
+  Block &body = map.getMapper().front();
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!yield || yield->getNumOperands() != 1)
+    return Value();
+  Value v = yield->getOperand(0);
+  if (v.getParentRegion() != &map.getMapper())
+    return v;
+  if (auto cst = v.getDefiningOp<arith::ConstantOp>())
+    return b.clone(*cst)->getResult(0);
+  return Value();
 }
 
 /// A 1-D transfer along the innermost dimension, masked when `mask` is set.
@@ -98,9 +140,11 @@ struct KilnVectorizeCopiesPass
   void runOnOperation() override {
     CpuTarget target = CpuTarget::forCpu(cpu);
     int64_t bits = vectorBits > 0 ? int64_t(vectorBits) : target.vectorBits;
+    int64_t parallel =
+        threads > 0 ? int64_t(threads) : CpuTarget::host().threads;
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<linalg::CopyOp, linalg::FillOp>(op))
+      if (isa<linalg::CopyOp, linalg::FillOp, linalg::MapOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
@@ -117,6 +161,14 @@ struct KilnVectorizeCopiesPass
       auto vecType = VectorType::get({width}, et);
       OpBuilder b(op);
       Location loc = op->getLoc();
+      // Large passes outside any loop go over all threads.
+      int64_t elements = 1;
+      for (int64_t d : dstType.getShape())
+        elements *= ShapedType::isDynamic(d) ? 32 : d;
+      int64_t chunks = 1;
+      if (parallel > 1 && elements >= kMinParallelElements &&
+          isa<func::FuncOp>(op->getParentOp()))
+        chunks = parallel;
       if (auto copy = dyn_cast<linalg::CopyOp>(op)) {
         Value src = copy.getInputs()[0];
         auto srcType = dyn_cast<MemRefType>(src.getType());
@@ -124,18 +176,22 @@ struct KilnVectorizeCopiesPass
             srcType.getElementType() != et)
           continue;
         Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
-        emitVectorLoops(b, loc, dst, width,
+        emitVectorLoops(b, loc, dst, width, chunks,
                         [&](OpBuilder &bb, Location l, ValueRange idx,
                             Value mask) {
                           Value v = read(bb, l, vecType, src, idx, pad, mask);
                           write(bb, l, v, dst, idx, mask);
                         });
       } else {
-        Value value = cast<linalg::FillOp>(op).getInputs()[0];
-        if (value.getType() != et)
+        Value value;
+        if (auto fill = dyn_cast<linalg::FillOp>(op))
+          value = fill.getInputs()[0];
+        else
+          value = fillValueOf(b, cast<linalg::MapOp>(op));
+        if (!value || value.getType() != et)
           continue;
         Value splat = vector::BroadcastOp::create(b, loc, vecType, value);
-        emitVectorLoops(b, loc, dst, width,
+        emitVectorLoops(b, loc, dst, width, chunks,
                         [&](OpBuilder &bb, Location l, ValueRange idx,
                             Value mask) { write(bb, l, splat, dst, idx, mask); });
       }
