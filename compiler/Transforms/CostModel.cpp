@@ -143,25 +143,28 @@ ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
       best.threads = 1;
   }
 
-  // Cache tiles: once B (K x N) outgrows half of L2, block K and N so that a
-  // kc x nc block of B stays in L2 and a kc x nr panel in L1.
-  int64_t bBytes = kk * nn * 4;
-  if (bBytes > target.l2Bytes / 2 && !isDynamic(k)) {
-    // A packed kc x nr panel of B takes 3/4 of L1, next to the packed
-    // kc x mr tile of A: a larger kc means fewer passes over C (2048^2 on
-    // one thread measured 82 GFLOP/s with kc 256, 58-79 with 128, on a
-    // noisy machine).
-    int64_t kc = std::max<int64_t>(64, target.l1Bytes * 3 / 4 / (best.nr * 4));
-    kc = std::min<int64_t>(kc, 512);
-    if (kc < k) {
-      // Prefer a kc that divides K.
-      for (int64_t c = kc; c >= kc / 2; --c)
-        if (k % c == 0) {
-          kc = c;
-          break;
-        }
-      best.kc = kc;
+  // Cache tiles, once B (K x N) outgrows half of L2: K and N are blocked so
+  // that a kc x nc block of B stays in L2, packed into panels that stream
+  // from it. Below that the register tiles keep their epilogue (bias,
+  // activation, optimizer update) fused, which a loop over K blocks would
+  // split off. A kc x nr panel of B takes 3/4 of L1, next to the row tile's
+  // kc columns of A: a larger kc means fewer passes over C (2048^2 on one
+  // thread measured 82 GFLOP/s with kc 256, 58-79 with 128, on a noisy
+  // machine).
+  if (isDynamic(k))
+    return best;
+  int64_t kc = std::max<int64_t>(64, target.l1Bytes * 3 / 4 / (best.nr * 4));
+  kc = std::min<int64_t>(kc, 512);
+  // Prefer a kc that divides K.
+  for (int64_t c = kc; c >= kc / 2; --c)
+    if (k % c == 0) {
+      kc = c;
+      break;
     }
+  int64_t bBytes = kk * nn * 4;
+  if (bBytes > target.l2Bytes / 2) {
+    if (kc < k)
+      best.kc = kc;
     int64_t nc = target.l2Bytes / 2 / (std::min(kc, kk) * 4);
     nc = std::max<int64_t>(best.nr, nc / best.nr * best.nr);
     if (nc < nn)

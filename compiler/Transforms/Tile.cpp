@@ -46,7 +46,6 @@ namespace {
 
 using tile::Matmul;
 using tile::matchMatmul;
-using tile::packA;
 using tile::packB;
 using tile::readPackedB;
 
@@ -699,8 +698,6 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
     if (cols)
       peel(rewriter, cols);
   }
-  if (packed && !rowLoops.empty())
-    packA(rewriter, rowLoops.front(), tiles.mr);
   // The partial row tile (a ragged batch, or a batch of 1 in predict) goes
   // row by row: one row at full vector width beats mr masked rows.
   if (rowLoops.size() == 2 && tiles.mr > 1 && ShapedType::isDynamic(m))

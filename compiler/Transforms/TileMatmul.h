@@ -1,7 +1,7 @@
 //===- TileMatmul.h - kiln-tile's matmul matching and packing ---*- C++ -*-===//
 //
 // Private to kiln-tile (Tile.cpp): which linalg ops are plain 2-D matmuls,
-// and the packing of A and B for cache-blocked matmuls (TileMatmul.cpp).
+// and the packing of B for cache-blocked matmuls (TileMatmul.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_TRANSFORMS_TILEMATMUL_H
@@ -36,10 +36,6 @@ mlir::Value packB(mlir::RewriterBase &rewriter, mlir::Location loc,
 /// `packed` (see packB) instead of slices of `block`.
 void readPackedB(mlir::RewriterBase &rewriter, mlir::Operation *scope,
                  mlir::Value block, mlir::Value packed, int64_t nr);
-
-/// Packs the row tiles of A that the full register tiles inside `rows`
-/// read (mr rows each) into kc x mr tensors read through a (k, m) map.
-void packA(mlir::RewriterBase &rewriter, mlir::scf::ForOp rows, int64_t mr);
 
 } // namespace kiln::tile
 
