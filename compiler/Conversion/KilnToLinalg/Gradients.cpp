@@ -152,6 +152,98 @@ struct Conv2DKernelGradLowering : OpConversionPattern<Conv2DKernelGradOp> {
   }
 };
 
+/// The max-pool gradient when windows tile the input without overlap or
+/// padding (strides equal to the pool size, static H and W): one pass over
+/// dx. Each of the P x Q strided views of x holds one window position; an
+/// all-parallel generic over (n, oh, kh, ow, kw, c) finds the window's first
+/// arg-max and writes dy there and 0 elsewhere into an [N, OH, P, OW, Q, C]
+/// tensor, which collapses to [N, OH * P, OW * Q, C] without a copy. Rows
+/// and columns no window covers (valid padding of an odd size) get zeros.
+/// Null when the windows do not tile the input.
+Value nonOverlappingMaxPoolGrad(OpBuilder &b, Location loc, Value x, Value dy,
+                                ArrayRef<int64_t> pool,
+                                ArrayRef<int64_t> strides, const WindowDim &h,
+                                const WindowDim &w) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  std::optional<int64_t> oh = getConstantIntValue(h.output),
+                         ow = getConstantIntValue(w.output);
+  if (pool != strides || !oh || !ow || xType.isDynamicDim(1) ||
+      xType.isDynamicDim(2) || xType.isDynamicDim(3) ||
+      !isConstantIntValue(h.padBefore, 0) ||
+      !isConstantIntValue(w.padBefore, 0) ||
+      !isConstantIntValue(h.padAfter, 0) || !isConstantIntValue(w.padAfter, 0))
+    return Value();
+  MLIRContext *ctx = b.getContext();
+  Type et = xType.getElementType();
+  const int64_t p = pool[0], q = pool[1], c = xType.getDimSize(3);
+  OpFoldResult n = sizesOf(b, loc, x)[0];
+  SmallVector<Value> views;
+  for (int64_t i = 0; i < p; ++i)
+    for (int64_t j = 0; j < q; ++j)
+      views.push_back(tensor::ExtractSliceOp::create(
+          b, loc, x,
+          Sizes{b.getIndexAttr(0), b.getIndexAttr(i), b.getIndexAttr(j),
+                b.getIndexAttr(0)},
+          Sizes{n, b.getIndexAttr(*oh), b.getIndexAttr(*ow), b.getIndexAttr(c)},
+          Sizes{b.getIndexAttr(1), b.getIndexAttr(p), b.getIndexAttr(q),
+                b.getIndexAttr(1)}));
+  AffineExpr dn, doh, dkh, dow, dkw, dc;
+  bindDims(ctx, dn, doh, dkh, dow, dkw, dc);
+  AffineMap windowMap = AffineMap::get(6, 0, {dn, doh, dow, dc}, ctx);
+  SmallVector<Value> inputs(views);
+  inputs.push_back(dy);
+  SmallVector<AffineMap> maps(inputs.size(), windowMap);
+  Value init = emptyTensor(
+      b, loc,
+      Sizes{n, b.getIndexAttr(*oh), b.getIndexAttr(p), b.getIndexAttr(*ow),
+            b.getIndexAttr(q), b.getIndexAttr(c)},
+      et);
+  const int64_t count = p * q;
+  Value grad =
+      buildGeneric(
+          b, loc, inputs, maps, init, b.getMultiDimIdentityMap(6),
+          SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            auto i32 = [&](int64_t v) {
+              return arith::ConstantOp::create(nb, l, nb.getI32IntegerAttr(v))
+                  .getResult();
+            };
+            // First arg-max, as the general lowering: strict > from -inf,
+            // so a window of NaNs has none and gets no gradient.
+            Value best = negInfinity(nb, l, et), bestIdx = i32(count);
+            for (int64_t t = 0; t < count; ++t) {
+              Value take = arith::CmpFOp::create(
+                  nb, l, arith::CmpFPredicate::OGT, a[t], best);
+              best = arith::SelectOp::create(nb, l, take, a[t], best);
+              bestIdx = arith::SelectOp::create(nb, l, take, i32(t), bestIdx);
+            }
+            Value kh = linalg::IndexOp::create(nb, l, 2);
+            Value kw = linalg::IndexOp::create(nb, l, 4);
+            Value here = arith::IndexCastOp::create(
+                nb, l, nb.getI32Type(),
+                arith::AddIOp::create(
+                    nb, l,
+                    arith::MulIOp::create(
+                        nb, l, kh, arith::ConstantIndexOp::create(nb, l, q)),
+                    kw));
+            Value hit = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                              bestIdx, here);
+            return SmallVector<Value>{arith::SelectOp::create(
+                nb, l, hit, a[count], floatConstant(nb, l, et, 0.0))};
+          })
+          .front();
+  Value dx = tensor::CollapseShapeOp::create(
+      b, loc, grad,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}, {3, 4}, {5}});
+  int64_t coveredH = *oh * p, coveredW = *ow * q;
+  if (coveredH == xType.getDimSize(1) && coveredW == xType.getDimSize(2))
+    return dx;
+  WindowDim hPad = h, wPad = w;
+  hPad.padAfter = b.getIndexAttr(xType.getDimSize(1) - coveredH);
+  wPad.padAfter = b.getIndexAttr(xType.getDimSize(2) - coveredW);
+  return padSpatial(b, loc, dx, hPad, wPad, floatConstant(b, loc, et, 0.0));
+}
+
 struct MaxPool2DGradLowering : OpConversionPattern<MaxPool2DGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -168,6 +260,11 @@ struct MaxPool2DGradLowering : OpConversionPattern<MaxPool2DGradOp> {
         windowDim(rewriter, loc, in[1], pool[0], strides[0], op.getPadding());
     WindowDim w =
         windowDim(rewriter, loc, in[2], pool[1], strides[1], op.getPadding());
+    if (Value dx = nonOverlappingMaxPoolGrad(rewriter, loc, x, adaptor.getDy(),
+                                             pool, strides, h, w)) {
+      rewriter.replaceOp(op, castTo(rewriter, loc, dx, type));
+      return success();
+    }
     Value minusInf = negInfinity(rewriter, loc, et);
     Value padded = padSpatial(rewriter, loc, x, h, w, minusInf);
     Sizes dySizes = sizesOf(rewriter, loc, dy);

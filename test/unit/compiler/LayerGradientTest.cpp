@@ -95,6 +95,35 @@ TEST(LayerGradient, MaxPoolValid) {
                 {x, r}, {1e-2, 1e-3, 1e-2});
 }
 
+// Valid padding of an odd size: the last row and column belong to no
+// window and get no gradient (the one-pass, non-overlapping lowering pads
+// its result with zeros).
+TEST(LayerGradient, MaxPoolValidOddSize) {
+  Inputs in(14);
+  Arg x = in.separated("x", {2, 5, 7, 3}, 0.05f);
+  x.dynamicBatch = true;
+  Arg r = in.constant("r", {2, 2, 3, 3});
+  r.dynamicBatch = true;
+  checkGradient("  %y = kiln.max_pool2d %x pool_size = [2, 2] strides = [2, 2] padding = valid : "
+                "tensor<?x5x7x3xf32>\n" +
+                    weightedSum("%y", "tensor<?x2x3x3xf32>", 4),
+                {x, r}, {1e-2, 1e-3, 1e-2});
+}
+
+// 3x3 windows with stride 3: nine strided views of x in the one-pass
+// lowering, and a 2x3 pool with unequal sides.
+TEST(LayerGradient, MaxPoolNonOverlappingWindows) {
+  Inputs in(15);
+  checkGradient("  %y = kiln.max_pool2d %x pool_size = [3, 3] strides = [3, 3] padding = valid : "
+                "tensor<1x6x7x2xf32>\n" +
+                    weightedSum("%y", "tensor<1x2x2x2xf32>", 4),
+                {in.separated("x", {1, 6, 7, 2}, 0.05f), in.constant("r", {1, 2, 2, 2})});
+  checkGradient("  %y = kiln.max_pool2d %x pool_size = [2, 3] strides = [2, 3] padding = valid : "
+                "tensor<1x4x6x2xf32>\n" +
+                    weightedSum("%y", "tensor<1x2x2x2xf32>", 4),
+                {in.separated("x", {1, 4, 6, 2}, 0.05f), in.constant("r", {1, 2, 2, 2})});
+}
+
 TEST(LayerGradient, MaxPoolSameOddSize) {
   Inputs in(12);
   checkGradient("  %y = kiln.max_pool2d %x pool_size = [2, 2] strides = [2, 2] padding = same : "

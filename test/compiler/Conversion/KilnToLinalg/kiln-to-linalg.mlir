@@ -430,15 +430,17 @@ func.func @activation_grads(%dy: tensor<?x10xf32>, %x: tensor<?x10xf32>) -> (ten
 // inserted with strides 2 at offset KH - 1 - pad_before = 2 into a zero
 // tensor of H + KH - 1 = 30 rows, and convolved at stride 1 with the kernel
 // flipped in H and W and its channels swapped. conv2d_kernel_grad: a generic
-// with three reduction loops over the padded input. max_pool2d_grad: a
-// first-arg-max generic, then one strided slice update per window offset.
+// with three reduction loops over the padded input. max_pool2d_grad with
+// windows that tile the input (2x2, stride 2, 26 -> 13): the four strided
+// views of the input and dy go into one all-parallel generic over
+// (n, oh, kh, ow, kw, c) that writes dy at the window's first arg-max and 0
+// elsewhere, collapsed back to NHWC without a copy.
 // CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (-d0 + 2, -d1 + 2, d3, d2)>
 // CHECK-DAG: #[[KX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5 * 2 + d0, d6 * 2 + d1, d2)>
 // CHECK-DAG: #[[KDY:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6, d3)>
 // CHECK-DAG: #[[KOUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[PX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d4, d2 * 2 + d5, d3)>
-// CHECK-DAG: #[[PWIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>
-// CHECK-DAG: #[[POUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[PV:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d5)>
+// CHECK-DAG: #[[POUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @window_grads
 // CHECK-SAME: (%[[X:.*]]: tensor<?x28x28x1xf32>, %[[K:.*]]: tensor<3x3x1x32xf32>, %[[DY:.*]]: tensor<?x14x14x32xf32>, %[[P:.*]]: tensor<?x26x26x32xf32>, %[[DP:.*]]: tensor<?x13x13x32xf32>)
 // CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x30x30x32xf32>)
@@ -449,17 +451,16 @@ func.func @activation_grads(%dy: tensor<?x10xf32>, %x: tensor<?x10xf32>) -> (ten
 // CHECK: linalg.generic {indexing_maps = [#[[KX]], #[[KDY]], #[[KOUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[XP]], %[[DY]] : tensor<?x29x29x1xf32>, tensor<?x14x14x32xf32>) outs(%{{.*}} : tensor<3x3x1x32xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
-// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<2x2xf32>
-// CHECK: %[[ARG:.*]]:2 = linalg.generic {indexing_maps = [#[[PX]], #[[PWIN]], #[[POUT]], #[[POUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[P]], %[[WIN]] : tensor<?x26x26x32xf32>, tensor<2x2xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x13x13x32xf32>, tensor<?x13x13x32xi64>)
-// CHECK: arith.cmpf ogt
-// CHECK: arith.cmpf oeq
-// CHECK: arith.cmpi slt
-// CHECK: %[[S0:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0] [%{{.*}}, 13, 13, 32] [1, 2, 2, 1]
-// CHECK: %[[U0:.*]] = linalg.generic {{.*}} ins(%[[DP]], %[[ARG]]#1 : tensor<?x13x13x32xf32>, tensor<?x13x13x32xi64>) outs(%[[S0]] : tensor<?x13x13x32xf32>)
-// CHECK: %[[D0:.*]] = tensor.insert_slice %[[U0]] into %{{.*}}[0, 0, 0, 0] [%{{.*}}, 13, 13, 32] [1, 2, 2, 1]
-// CHECK: tensor.extract_slice %[[D0]][0, 0, 1, 0]
-// CHECK: tensor.extract_slice %{{.*}}[0, 1, 0, 0]
-// CHECK: tensor.extract_slice %{{.*}}[0, 1, 1, 0]
+// CHECK: %[[V00:.*]] = tensor.extract_slice %[[P]][0, 0, 0, 0] [%{{.*}}, 13, 13, 32] [1, 2, 2, 1]
+// CHECK: %[[V01:.*]] = tensor.extract_slice %[[P]][0, 0, 1, 0] [%{{.*}}, 13, 13, 32] [1, 2, 2, 1]
+// CHECK: %[[V10:.*]] = tensor.extract_slice %[[P]][0, 1, 0, 0] [%{{.*}}, 13, 13, 32] [1, 2, 2, 1]
+// CHECK: %[[V11:.*]] = tensor.extract_slice %[[P]][0, 1, 1, 0] [%{{.*}}, 13, 13, 32] [1, 2, 2, 1]
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[PV]], #[[PV]], #[[PV]], #[[PV]], #[[PV]], #[[POUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[V00]], %[[V01]], %[[V10]], %[[V11]], %[[DP]] : {{.*}}) outs(%{{.*}} : tensor<?x13x2x13x2x32xf32>)
+// CHECK-COUNT-4: arith.cmpf ogt
+// CHECK: linalg.index 2
+// CHECK: linalg.index 4
+// CHECK: arith.cmpi eq
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2], [3, 4], [5]] : tensor<?x13x2x13x2x32xf32> into tensor<?x26x26x32xf32>
 // CHECK-NOT: = kiln.
 func.func @window_grads(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x32xf32>, %dy: tensor<?x14x14x32xf32>, %p: tensor<?x26x26x32xf32>, %dp: tensor<?x13x13x32xf32>) -> (tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<?x26x26x32xf32>) {
   %0 = kiln.conv2d_input_grad %dy, %k strides = [2, 2] padding = same : tensor<?x14x14x32xf32>, tensor<3x3x1x32xf32> -> tensor<?x28x28x1xf32>
@@ -471,13 +472,17 @@ func.func @window_grads(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x32xf32>, %dy
 // -----
 // Tests that conv2d_input_grad with stride 1 pads dy by KH - 1 - pad_before
 // (valid: 2 on each side) instead of inserting it, and that a same-padded
-// max_pool2d_grad pads with -inf and cuts the padding off at the end.
+// max_pool2d_grad (windows that do not tile the input) takes the general
+// path: it pads with -inf, finds the first arg-max of each window (i64),
+// updates one strided slice per window offset and cuts the padding off at
+// the end.
 // CHECK-LABEL: func.func @window_grads_stride1
 // CHECK: %[[SPREAD:.*]] = tensor.pad %{{.*}} low[0, 2, 2, 0] high[0, 2, 2, 0]
 // CHECK: tensor<?x26x26x32xf32> to tensor<?x30x30x32xf32>
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[SPREAD]], %{{.*}} : tensor<?x30x30x32xf32>, tensor<3x3x32x1xf32>)
 // CHECK: arith.constant 0xFF800000 : f32
 // CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 1, 1, 0]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]{{.*}} outs(%{{.*}}, %{{.*}} : tensor<?x6x6x8xf32>, tensor<?x6x6x8xi64>)
 // CHECK-COUNT-4: tensor.insert_slice
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [%{{.*}}, 11, 11, 8] [1, 1, 1, 1] : tensor<?x12x12x8xf32> to tensor<?x11x11x8xf32>
 // CHECK-NOT: = kiln.
