@@ -262,6 +262,22 @@ struct KilnFusePass : public impl::KilnFusePassBase<KilnFusePass> {
     sinkScalarReductions(func);
     RewritePatternSet patterns(ctx);
     patterns.add<ReluMaskFromActivation, SplitArgMax>(ctx);
+    // An elementwise op reading an elementwise result through a
+    // collapse_shape (the max-pool gradient, computed window by window, then
+    // the relu gradient before it) is expanded to the producer's shape, so
+    // that kiln-tile computes both in one pass.
+    linalg::populateFoldReshapeOpsByExpansionPatterns(
+        patterns, [](OpOperand *fused) {
+          auto collapse = fused->get().getDefiningOp<tensor::CollapseShapeOp>();
+          if (!collapse)
+            return false;
+          auto producer = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
+          auto consumer = dyn_cast<linalg::GenericOp>(fused->getOwner());
+          return producer && consumer &&
+                 producer.getNumReductionLoops() == 0 &&
+                 consumer.getNumReductionLoops() == 0 &&
+                 producer->getNumResults() == 1;
+        });
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
   }

@@ -100,6 +100,10 @@ def KilnFusePass : Pass<"kiln-fuse", "mlir::func::FuncOp"> {
       compare-and-select combiner, becomes a max reduction and a min-index
       reduction over the positions holding the maximum: the same values,
       but single-result reductions that vectorize.
+    * An elementwise op that reads an elementwise result through a
+      `tensor.collapse_shape` (the relu gradient after a max-pool gradient
+      computed window by window) is expanded to the producer's shape, so
+      that kiln-tile fuses the two into one pass.
     * Scalar loss and metric reductions (0-d results) move down to their
       first user, the store at the end of the step: the row statistics of
       softmax + cross-entropy are then used by nothing before the gradient,

@@ -86,3 +86,61 @@ func.func @sink_loss(%x: tensor<8x10xf32>, %out: memref<f32>) -> tensor<8x10xf32
   memref.store %v, %out[] : memref<f32>
   return %g : tensor<8x10xf32>
 }
+
+// -----
+
+#v = affine_map<(d0, d1, d2, d3) -> (d0, d2)>
+#o = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+
+// Tests that an elementwise op reading an elementwise result through a
+// collapse_shape (a window-by-window max-pool gradient, then the relu
+// gradient) is expanded to the producer's shape: it reads the producer's
+// result directly, its other operand through an expand_shape, and its own
+// result is collapsed back.
+// CHECK-LABEL: func.func @expand_through_collapse
+// CHECK-SAME: (%[[V:.*]]: tensor<4x3xf32>, %[[A:.*]]: tensor<4x6xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[V]] : tensor<4x3xf32>) outs(%{{.*}} : tensor<4x1x3x2xf32>)
+// CHECK: %[[AX:.*]] = tensor.expand_shape %[[A]] {{\[}}[0, 1], [2, 3]] {{.*}} : tensor<4x6xf32> into tensor<4x1x3x2xf32>
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[AX]] : tensor<4x1x3x2xf32>, tensor<4x1x3x2xf32>)
+// CHECK: arith.cmpf ogt
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2, 3]] : tensor<4x1x3x2xf32> into tensor<4x6xf32>
+// Not when the collapsed value comes from a reduction.
+// CHECK-LABEL: func.func @not_through_a_reduction
+// CHECK: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<4x6xf32>, tensor<4x6xf32>)
+func.func @expand_through_collapse(%v: tensor<4x3xf32>, %a: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e4 = tensor.empty() : tensor<4x1x3x2xf32>
+  %p = linalg.generic {indexing_maps = [#v, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v : tensor<4x3xf32>) outs(%e4 : tensor<4x1x3x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<4x1x3x2xf32>
+  %c = tensor.collapse_shape %p [[0, 1], [2, 3]] : tensor<4x1x3x2xf32> into tensor<4x6xf32>
+  %e = tensor.empty() : tensor<4x6xf32>
+  %g = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%c, %a : tensor<4x6xf32>, tensor<4x6xf32>) outs(%e : tensor<4x6xf32>) {
+  ^bb0(%d: f32, %x: f32, %out: f32):
+    %m = arith.cmpf ogt, %x, %zero : f32
+    %r = arith.select %m, %d, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<4x6xf32>
+  return %g : tensor<4x6xf32>
+}
+
+func.func @not_through_a_reduction(%v: tensor<4x3x2x5xf32>, %a: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e3 = tensor.empty() : tensor<4x3x2xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%v : tensor<4x3x2x5xf32>) outs(%e3 : tensor<4x3x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %in, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<4x3x2xf32>
+  %c = tensor.collapse_shape %s [[0], [1, 2]] : tensor<4x3x2xf32> into tensor<4x6xf32>
+  %e = tensor.empty() : tensor<4x6xf32>
+  %g = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%c, %a : tensor<4x6xf32>, tensor<4x6xf32>) outs(%e : tensor<4x6xf32>) {
+  ^bb0(%d: f32, %x: f32, %out: f32):
+    %r = arith.mulf %d, %x : f32
+    linalg.yield %r : f32
+  } -> tensor<4x6xf32>
+  return %g : tensor<4x6xf32>
+}

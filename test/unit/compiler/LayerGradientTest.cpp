@@ -124,6 +124,21 @@ TEST(LayerGradient, MaxPoolNonOverlappingWindows) {
                 {in.separated("x", {1, 4, 6, 2}, 0.05f), in.constant("r", {1, 2, 2, 2})});
 }
 
+// relu then a tiling max-pool: kiln-fuse expands the relu gradient through
+// the pool gradient's collapse_shape and kiln-tile computes both in one pass.
+TEST(LayerGradient, ReluThenMaxPool) {
+  Inputs in(16);
+  Arg x = in.separated("x", {2, 4, 6, 3}, 0.05f);
+  x.dynamicBatch = true;
+  Arg r = in.constant("r", {2, 2, 3, 3});
+  r.dynamicBatch = true;
+  checkGradient("  %a = kiln.relu %x : tensor<?x4x6x3xf32>\n"
+                "  %y = kiln.max_pool2d %a pool_size = [2, 2] strides = [2, 2] padding = valid : "
+                "tensor<?x4x6x3xf32>\n" +
+                    weightedSum("%y", "tensor<?x2x3x3xf32>", 4),
+                {x, r}, {1e-2, 1e-3, 1e-2});
+}
+
 TEST(LayerGradient, MaxPoolSameOddSize) {
   Inputs in(12);
   checkGradient("  %y = kiln.max_pool2d %x pool_size = [2, 2] strides = [2, 2] padding = same : "
