@@ -45,22 +45,6 @@ std::optional<Matmul> matchMatmul(linalg::LinalgOp op) {
   return mm;
 }
 
-namespace {
-
-/// A size that is constant, also as an affine.apply of a constant map
-/// (what peeling leaves in the full tiles).
-std::optional<int64_t> constantSize(OpFoldResult size) {
-  if (std::optional<int64_t> c = getConstantIntValue(size))
-    return c;
-  auto apply = dyn_cast_if_present<affine::AffineApplyOp>(
-      dyn_cast<Value>(size) ? cast<Value>(size).getDefiningOp() : nullptr);
-  if (apply && apply.getAffineMap().isSingleConstant())
-    return apply.getAffineMap().getSingleConstantResult();
-  return std::nullopt;
-}
-
-} // namespace
-
 /// Packs a cache block of B (kc x nc) into panels of `nr` columns stacked
 /// as rows, [ceil(nc / nr) * kc][nr], so that a register tile reads its
 /// kc x nr panel contiguously: no cache-set conflicts and no new page per k
