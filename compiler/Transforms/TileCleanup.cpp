@@ -168,12 +168,20 @@ struct FoldWholeExtractSlice : OpRewritePattern<tensor::ExtractSliceOp> {
 };
 
 /// The destination operand that `v` (a transfer_write, a masked one or a
-/// destination-style op result) was written into.
+/// destination-style op result) was written into. An scf.for result was
+/// written into its init, and through it into whatever wrote that (the
+/// row-tile loops of a K block carry its C tile that way).
 OpOperand *writtenDestination(Value v) {
   auto result = dyn_cast<OpResult>(v);
   if (!result)
     return nullptr;
   Operation *op = result.getOwner();
+  if (auto loop = dyn_cast<scf::ForOp>(op)) {
+    OpOperand *init = loop.getTiedLoopInit(result);
+    if (OpOperand *deeper = writtenDestination(init->get()))
+      return deeper;
+    return init;
+  }
   if (auto mask = dyn_cast<vector::MaskOp>(op))
     op = mask.getMaskableOp();
   if (auto write = dyn_cast_or_null<vector::TransferWriteOp>(op))
