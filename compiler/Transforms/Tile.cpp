@@ -353,7 +353,48 @@ std::optional<unsigned> batchReduction(Kernel k) {
   return std::nullopt;
 }
 
-LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
+/// Whether a cache-blocked matmul packs B: by its rows when they are known,
+/// else in one of two versions chosen at run time (see versionByRows).
+enum class PackB { ByRows, Always, Never };
+
+LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm,
+                                   PackB pack = PackB::ByRows);
+
+/// Splits `mm` into `scf.if rows >= kMinPackedRows` with a copy of the op in
+/// each branch, tiled with and without packed B.
+LogicalResult versionByRows(TileContext &ctx, Kernel mm) {
+  RewriterBase &rewriter = ctx.rewriter;
+  Operation *op = mm.op.getOperation();
+  Location loc = op->getLoc();
+  rewriter.setInsertionPoint(op);
+  AffineMap outMap = mm.op.getMatchingIndexingMap(mm.op.getDpsInitOperand(0));
+  Value rows = tensor::DimOp::create(rewriter, loc, mm.op.getDpsInits()[0],
+                                     outMap.getNumResults() - 2);
+  Value big = arith::CmpIOp::create(
+      rewriter, loc, arith::CmpIPredicate::sge, rows,
+      arith::ConstantIndexOp::create(rewriter, loc, kMinPackedRows));
+  auto branch = scf::IfOp::create(rewriter, loc, op->getResultTypes(), big,
+                                  /*withElseRegion=*/true);
+  Operation *copies[2];
+  Block *blocks[2] = {branch.thenBlock(), branch.elseBlock()};
+  for (int i = 0; i < 2; ++i) {
+    rewriter.setInsertionPointToStart(blocks[i]);
+    copies[i] = rewriter.clone(*op);
+    scf::YieldOp::create(rewriter, loc, copies[i]->getResults());
+  }
+  rewriter.replaceOp(op, branch.getResults());
+  LogicalResult result = success();
+  for (int i = 0; i < 2; ++i) {
+    Kernel copy = mm;
+    copy.op = cast<linalg::LinalgOp>(copies[i]);
+    if (failed(tileContractionGroup(ctx, copy,
+                                    i == 0 ? PackB::Always : PackB::Never)))
+      result = failure();
+  }
+  return result;
+}
+
+LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
   RewriterBase &rewriter = ctx.rewriter;
   std::optional<unsigned> batchLoop = batchReduction(mm);
   Group group = formGroup(mm);
@@ -399,6 +440,11 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
   // init and epilogue become passes of their own (cheap beside a matmul
   // whose B outgrows L2).
   bool blocked = !mm.windowed && !batchLoop && tiles.kc > 0;
+  if (blocked && pack == PackB::ByRows) {
+    if (ShapedType::isDynamic(m))
+      return versionByRows(ctx, mm);
+    pack = m >= kMinPackedRows ? PackB::Always : PackB::Never;
+  }
   if (blocked)
     group.ops.assign(1, mm.op.getOperation());
   Operation *root = group.root();
@@ -455,8 +501,8 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
 
   // Cache blocks: N in chunks of nc, K of kc, so that a kc x nc block of B
   // stays in L2 while every row tile streams it, and a kc x nr panel of B
-  // and the row tile's kc columns of A stay in L1. Each block of B is
-  // packed (packB) once for all the row tiles that read it.
+  // and the row tile's kc columns of A stay in L1. With enough rows each
+  // block of B is packed (packB) once for all the row tiles that read it.
   Value packedBlock, packed;
   if (blocked) {
     auto op = cast<linalg::LinalgOp>(currentRoot);
@@ -480,9 +526,11 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm) {
     members.clear();
     members.insert(currentRoot);
     rewriter.setInsertionPoint(currentRoot);
-    packedBlock =
-        cast<linalg::LinalgOp>(currentRoot).getDpsInputOperand(1)->get();
-    packed = packB(rewriter, loc, packedBlock, tiles.nr);
+    if (pack == PackB::Always) {
+      packedBlock =
+          cast<linalg::LinalgOp>(currentRoot).getDpsInputOperand(1)->get();
+      packed = packB(rewriter, loc, packedBlock, tiles.nr);
+    }
   }
 
   // Image by image: a sequential loop over the batch reduction, the
