@@ -147,13 +147,18 @@ ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
   // that a kc x nc block of B stays in L2, packed into panels that stream
   // from it. Below that the register tiles keep their epilogue (bias,
   // activation, optimizer update) fused, which a loop over K blocks would
-  // split off. A kc x nr panel of B takes 3/4 of L1, next to the row tile's
-  // kc columns of A: a larger kc means fewer passes over C (2048^2 on one
-  // thread measured 82 GFLOP/s with kc 256, 58-79 with 128, on a noisy
-  // machine).
+  // split off. Every K block is a pass over C, so kc is as large as L1
+  // allows for what the kernel re-reads at every k step from L1: the row
+  // tile's kc columns of A (mr broadcasts a step) in half of it. The B
+  // panel (nr floats a step, one or two vector loads beside mr * u FMAs)
+  // streams from L2. On znver4 (32 KiB L1) kc 392 instead of 112 for K 784
+  // took the MLP's predict at batch 10000 from 42-50 to 34-41 ms and the
+  // b256 train step from 2.6-2.7 to 1.7-2.4 ms (noisy machine, paired
+  // runs); square matmuls measured the same. Earlier, 2048^2 on one thread
+  // measured 82 GFLOP/s with kc 256, 58-79 with 128 (emeraldrapids).
   if (isDynamic(k))
     return best;
-  int64_t kc = std::max<int64_t>(64, target.l1Bytes * 3 / 4 / (best.nr * 4));
+  int64_t kc = std::max<int64_t>(64, target.l1Bytes / 2 / (best.mr * 4));
   kc = std::min<int64_t>(kc, 512);
   // Prefer a kc that divides K.
   for (int64_t c = kc; c >= kc / 2; --c)

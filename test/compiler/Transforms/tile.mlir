@@ -153,18 +153,20 @@ func.func @elementwise(%a: tensor<?x300xf32>, %b: tensor<300xf32>) -> tensor<?x3
 // -----
 
 // Tests the cache-blocked path: B (1024 x 1024, 4 MiB) outgrows half of the
-// 2 MiB L2, so K goes in blocks of 256 (a 256 x 32 panel of B is 3/4 of the
-// 48 KiB L1), each block of B is packed into 32-wide panels stacked as rows
-// (masked reads, contiguous writes), and the kernel reads packed B and A in
-// place (8 rows, each read along k). The zero fill runs as its own pass,
-// before the K loop that carries C.
+// 2 MiB L2, so K goes in blocks of 512 (the 8-row tile's 512 columns of A
+// take 16 of the 48 KiB L1, capped at 512), N in blocks of 512 (a 512 x 512
+// block of B in half of L2). From 64 rows on (the first version) each block
+// of B is packed into 32-wide panels stacked as rows (masked reads,
+// contiguous writes), and the kernel reads packed B and A in place (8 rows,
+// each read along k). The zero fill runs as its own pass, before the K loop
+// that carries C.
 // CHECK-LABEL: func.func @blocked
 // CHECK: vector.transfer_write %{{.*}} : vector<1x32xf32>, tensor<?x1024xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c256 iter_args
+// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c512 iter_args
 // CHECK: vector.create_mask %{{.*}} : vector<32xi1>
-// CHECK: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<256x{{[0-9]+}}xf32>, vector<32xf32>
+// CHECK: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<512x{{[0-9]+}}xf32>, vector<32xf32>
 // CHECK: vector.transfer_write %{{.*}} : vector<32xf32>, tensor<{{[0-9]+}}x32xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
 // CHECK: vector.transfer_read %arg0{{.*}} : tensor<?x1024xf32>, vector<8x1xf32>
 // CHECK: vector.transfer_read %{{.*}} : tensor<{{[0-9]+}}x32xf32>, vector<1x32xf32>
 // CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>

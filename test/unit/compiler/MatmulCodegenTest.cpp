@@ -1,11 +1,12 @@
 //===- MatmulCodegenTest.cpp - Generated matmuls against a reference -----===//
 //
 // kiln-tile's matmul paths run here on shapes that reach them on any host:
-// B larger than half of any L2 Kiln has met (so K and N are cache-blocked
-// and both operands packed), K with no divisor near the block size (a
-// partial K block), N not a multiple of the vector width (a masked last
-// panel), a ragged batch, every operand layout, one and two threads. The
-// reference is a double-precision triple loop.
+// B larger than half of any L2 Kiln has met (so K and N are cache-blocked),
+// with B read in place (under 64 rows) and packed (from 64 rows on), K with
+// no divisor near the block size (a partial K block), N not a multiple of
+// the vector width (a masked last panel), a ragged batch, every operand
+// layout, one and two threads. The reference is a double-precision triple
+// loop.
 //
 //===----------------------------------------------------------------------===//
 #include "Harness.h"
@@ -93,10 +94,12 @@ void check(const Case &c) {
 TEST(MatmulCodegen, CacheBlockedWithPartialKBlockMaskedPanelAndRaggedRows) {
   // 1009 is prime: the last K block is partial. 1040 = 32 * 32 + 16.
   check({37, 1040, 1009, false, false, 1});
+  check({93, 1040, 1009, false, false, 1});
 }
 
 TEST(MatmulCodegen, CacheBlockedOnTwoThreads) {
   check({45, 1040, 1009, false, false, 2});
+  check({101, 1040, 1009, false, false, 2});
 }
 
 TEST(MatmulCodegen, CacheBlockedPowerOfTwo) {
@@ -113,6 +116,8 @@ TEST(MatmulCodegen, CacheBlockedOnGenericAndAvx2Targets) {
   // panel widths and kc.
   check({37, 1040, 1009, false, false, 2, "x86-64"});
   check({21, 1000, 1030, false, true, 1, "haswell"});
+  check({75, 1040, 1009, false, false, 2, "x86-64"});
+  check({66, 1000, 1030, true, true, 1, "haswell"});
 }
 
 TEST(MatmulCodegen, UnblockedMlpShapes) {
