@@ -10,8 +10,9 @@
 // AVX2+FMA with 16 256-bit registers, "skylake-avx512"/"sapphirerapids" are
 // AVX-512 with 32 512-bit registers.
 //
-// Cache blocks (a B over half of L2): K in kc, N in nc, B packed per block
-// into nr-wide panels and A per row tile (see kiln-tile).
+// Cache blocks (a B over half of L2): K in kc (the row tile's kc columns of A
+// in half of L1), N in nc, B packed per block into nr-wide panels from
+// kMinPackedRows rows of A on (see kiln-tile).
 //
 // Register tile of a contraction C[M, N] += A[M, K] B[K, N] lowered to
 // outer products: every k step loads mr broadcast scalars of A and nr/VL

@@ -500,9 +500,9 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
   }
 
   // Cache blocks: N in chunks of nc, K of kc, so that a kc x nc block of B
-  // stays in L2 while every row tile streams it, and a kc x nr panel of B
-  // and the row tile's kc columns of A stay in L1. With enough rows each
-  // block of B is packed (packB) once for all the row tiles that read it.
+  // stays in L2 while every row tile streams it, and the row tile's kc
+  // columns of A stay in L1. With enough rows each block of B is packed
+  // (packB) once for all the row tiles that read it.
   Value packedBlock, packed;
   if (blocked) {
     auto op = cast<linalg::LinalgOp>(currentRoot);
