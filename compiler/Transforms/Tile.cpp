@@ -361,8 +361,9 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm,
                                    PackB pack = PackB::ByRows);
 
 /// Splits `mm` into `scf.if rows >= kMinPackedRows` with a copy of the op in
-/// each branch, tiled with and without packed B.
-LogicalResult versionByRows(TileContext &ctx, Kernel mm) {
+/// each branch, tiled with and without packed B. `mm` is erased, so a copy
+/// that cannot be tiled is warned about here.
+void versionByRows(TileContext &ctx, Kernel mm) {
   RewriterBase &rewriter = ctx.rewriter;
   Operation *op = mm.op.getOperation();
   Location loc = op->getLoc();
@@ -383,15 +384,13 @@ LogicalResult versionByRows(TileContext &ctx, Kernel mm) {
     scf::YieldOp::create(rewriter, loc, copies[i]->getResults());
   }
   rewriter.replaceOp(op, branch.getResults());
-  LogicalResult result = success();
   for (int i = 0; i < 2; ++i) {
     Kernel copy = mm;
     copy.op = cast<linalg::LinalgOp>(copies[i]);
     if (failed(tileContractionGroup(ctx, copy,
                                     i == 0 ? PackB::Always : PackB::Never)))
-      result = failure();
+      copies[i]->emitWarning("kiln-tile: could not tile this contraction");
   }
-  return result;
 }
 
 LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
@@ -441,8 +440,10 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
   // whose B outgrows L2).
   bool blocked = !mm.windowed && !batchLoop && tiles.kc > 0;
   if (blocked && pack == PackB::ByRows) {
-    if (ShapedType::isDynamic(m))
-      return versionByRows(ctx, mm);
+    if (ShapedType::isDynamic(m)) {
+      versionByRows(ctx, mm);
+      return success();
+    }
     pack = m >= kMinPackedRows ? PackB::Always : PackB::Never;
   }
   if (blocked)
