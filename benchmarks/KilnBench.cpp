@@ -356,7 +356,7 @@ void BM_MlpTrainStep(benchmark::State &state) {
   if (cm)
     runTrainStep(state, *cm, {28, 28}, state.range(0));
 }
-BENCHMARK(BM_MlpTrainStep)->Arg(32)->Arg(128)->Arg(256)->ArgName("batch")
+BENCHMARK(BM_MlpTrainStep)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->ArgName("batch")
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_MlpPredict(benchmark::State &state) {
