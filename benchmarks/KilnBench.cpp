@@ -26,6 +26,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -387,6 +388,23 @@ int main(int argc, char **argv) {
     if (std::atoi(t) > 0)
       target.threads = std::atoi(t);
   benchmark::AddCustomContext("kiln_target", target.describe());
+  // KILN_BENCH_MATMUL="M,N,K[,layout];..." adds matmul shapes (exploring
+  // tile choices without a rebuild).
+  if (const char *extra = std::getenv("KILN_BENCH_MATMUL")) {
+    std::stringstream list(extra);
+    std::string item;
+    while (std::getline(list, item, ';')) {
+      int64_t v[4] = {0, 0, 0, NN};
+      if (std::sscanf(item.c_str(), "%ld,%ld,%ld,%ld", &v[0], &v[1], &v[2],
+                      &v[3]) < 3)
+        continue;
+      benchmark::RegisterBenchmark("MatmulExtra", BM_Matmul)
+          ->Args({v[0], v[1], v[2], v[3]})
+          ->ArgNames({"M", "N", "K", "layout"})
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

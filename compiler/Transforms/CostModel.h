@@ -20,7 +20,9 @@
 // model picks (mr, nr = u * VL) with mr * u + u + 1 <= registers, minimizing
 //   tiles(M, mr) * tiles(N, nr) * max(mr * u / fmaPorts, (mr + u) / loadPorts)
 // where a partial tile costs as much as a full one (masked or peeled). A
-// dynamic M (the batch) is assumed to be a large multiple of 8.
+// dynamic M (the batch) is assumed to be a large multiple of 8. Rows of A
+// read in place at a power-of-two stride share L1 sets, which bounds mr
+// (maxRowsInPlace).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_TRANSFORMS_COSTMODEL_H
@@ -42,6 +44,8 @@ struct CpuTarget {
   bool hasFma = false;
   /// Per-core data caches and the shared last level, in bytes.
   int64_t l1Bytes = 32 * 1024, l2Bytes = 1024 * 1024, l3Bytes = 8 << 20;
+  /// Ways of the L1 data cache: addresses l1Bytes / l1Ways apart share a set.
+  int64_t l1Ways = 8;
   /// Threads generated code may use (>= 1).
   int64_t threads = 1;
 
@@ -71,8 +75,18 @@ struct ContractionTiles {
 };
 
 /// Picks register, cache and thread tiles for C[M, N] += A[M, K] B[K, N].
+/// `aRowStride` is the distance in elements between the rows of A the
+/// kernel reads in place (0: A's rows are contiguous along M, or unknown).
 ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
-                                        int64_t n, int64_t k);
+                                        int64_t n, int64_t k,
+                                        int64_t aRowStride = 0);
+
+/// The most rows of A, `stride` elements apart, a register tile may read in
+/// place: rows a multiple of the L1 set period apart share one set, and
+/// more of them than about two thirds of its ways (the panels of B stream
+/// through the same sets) evict each other before the next column tile
+/// reuses them. 16 (no limit) when the rows spread over enough sets.
+int64_t maxRowsInPlace(const CpuTarget &target, int64_t stride);
 
 /// Elements below which an elementwise, reduction, copy or fill pass stays
 /// on one thread (a fork and join costs a few microseconds).

@@ -199,6 +199,8 @@ def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
            "per-core L1 data cache in KiB; 0 takes the host's">,
     Option<"l2Kib", "l2-kib", "int64_t", /*default=*/"0",
            "per-core L2 cache in KiB; 0 takes the host's">,
+    Option<"l1Ways", "l1-ways", "int64_t", /*default=*/"0",
+           "ways of the L1 data cache; 0 takes the host's">,
     ListOption<"tileSizes", "tile-sizes", "int64_t",
                "contraction register tile mr,nr (and cache tiles kc,nc); "
                "empty lets the cost model choose">,

@@ -66,6 +66,21 @@ struct Kernel {
   bool transposedB = false;
 };
 
+/// Elements between the rows of A a register tile reads: A's row length
+/// when it is indexed (m, k), 0 when its rows are contiguous along m (a
+/// kernel gradient's x^T) or for windows, kDynamic when unknown.
+int64_t aRowStride(Kernel k) {
+  if (k.windowed || k.reductions.size() != 1)
+    return 0;
+  OpOperand *a = k.op.getDpsInputOperand(0);
+  AffineMap map = k.op.getMatchingIndexingMap(a);
+  auto type = dyn_cast<ShapedType>(a->get().getType());
+  if (!type || map.getNumResults() != 2 || type.getRank() != 2 ||
+      map.getDimPosition(0) != k.m || map.getDimPosition(1) != k.reductions[0])
+    return 0;
+  return type.getDimSize(1);
+}
+
 Kernel kernelOf(const Matmul &mm) {
   Kernel k{mm.op, mm.m, mm.n, {mm.k}};
   k.transposedB = mm.transposedB;
@@ -415,7 +430,8 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
     int64_t size = ranges[outMap.getDimPosition(r)];
     work *= ShapedType::isDynamic(size) ? 32 : size;
   }
-  ContractionTiles tiles = chooseContractionTiles(ctx.target, m, n, k);
+  ContractionTiles tiles =
+      chooseContractionTiles(ctx.target, m, n, k, aRowStride(mm));
   // Windowed kernels repeat the rows' work over the other output dims.
   if (mm.windowed && ctx.target.threads > 1 && tiles.threads == 1 &&
       work * n * (ShapedType::isDynamic(k) ? 32 : k) >= kMinParallelWork)
@@ -658,6 +674,8 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
       target.l1Bytes = l1Kib * 1024;
     if (l2Kib > 0)
       target.l2Bytes = l2Kib * 1024;
+    if (l1Ways > 0)
+      target.l1Ways = l1Ways;
     IRRewriter rewriter(&getContext());
 
     // Phases 1 and 2.
