@@ -432,8 +432,12 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
   }
   ContractionTiles tiles =
       chooseContractionTiles(ctx.target, m, n, k, aRowStride(mm));
+  // Already one thread's part (a partial reduction).
+  bool nested = !isa<func::FuncOp>(mm.op->getParentOp());
   // Windowed kernels repeat the rows' work over the other output dims.
-  if (mm.windowed && ctx.target.threads > 1 && tiles.threads == 1 &&
+  if (nested)
+    tiles.threads = 1;
+  else if (mm.windowed && ctx.target.threads > 1 && tiles.threads == 1 &&
       work * n * (ShapedType::isDynamic(k) ? 32 : k) >= kMinParallelWork)
     tiles.threads = ctx.target.threads;
   if (mm.windowed) {
@@ -691,6 +695,7 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
       if (failed(tileContractionGroup(ctx, kernelOf(mm))))
         mm.op->emitWarning("kiln-tile: could not tile this contraction");
     }
+    splitReductionsOverThreads(ctx, func);
     SmallVector<Kernel> windowed;
     func.walk([&](linalg::LinalgOp op) {
       if (!op->hasAttr(kTiledAttr))

@@ -66,6 +66,12 @@ void tileFusionGroups(TileContext &ctx, mlir::func::FuncOp func);
 /// Phase 3: `op` tiled to one vector along its innermost loop.
 void tileForVectors(TileContext &ctx, mlir::linalg::LinalgOp op);
 
+// TileSplitReduction.cpp
+
+/// Reductions into outputs too small to split over the threads, over a large
+/// input: one partial result per thread along the batch, merged after.
+void splitReductionsOverThreads(TileContext &ctx, mlir::func::FuncOp func);
+
 // TileCleanup.cpp
 
 /// Hoists a masked accumulator out of `loop`; returns the new loop, or null
