@@ -432,8 +432,9 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
   }
   ContractionTiles tiles =
       chooseContractionTiles(ctx.target, m, n, k, aRowStride(mm));
-  // Already one thread's part (a partial reduction).
-  bool nested = !isa<func::FuncOp>(mm.op->getParentOp());
+  // Already one thread's part (a partial reduction). Not just "not at the
+  // top level": versionByRows puts its copies in an scf.if.
+  bool nested = mm.op->getParentOfType<scf::ForallOp>() != nullptr;
   // Windowed kernels repeat the rows' work over the other output dims.
   if (nested)
     tiles.threads = 1;
