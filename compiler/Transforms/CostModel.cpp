@@ -95,7 +95,7 @@ std::string CpuTarget::describe() const {
 int64_t maxRowsInPlace(const CpuTarget &target, int64_t stride) {
   constexpr int64_t kLine = 64, kNoLimit = 16;
   int64_t period = target.l1Bytes / std::max<int64_t>(1, target.l1Ways);
-  if (stride <= 0 || period < kLine)
+  if (stride <= 0 || isDynamic(stride) || period < kLine)
     return kNoLimit;
   // Rows r * stride bytes apart fall on period / gcd(stride, period)
   // distinct set offsets (whole lines: no more than period / 64).
@@ -118,8 +118,7 @@ ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
   // On znver5 (48 KiB, 12-way L1) 13 rows 4 KiB apart ran a 1024^2 matmul
   // at 93 GFLOP/s on one core, 8 rows at 180 (OpenBLAS 191); at 2048, 12
   // rows 148, 8 rows 190. 1040 (rows on distinct sets) ran 13 rows at 180.
-  const int64_t maxRows =
-      isDynamic(aRowStride) ? 16 : maxRowsInPlace(target, aRowStride);
+  const int64_t maxRows = maxRowsInPlace(target, aRowStride);
 
   ContractionTiles best;
   double bestCost = -1;

@@ -85,7 +85,8 @@ ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
 /// place: rows a multiple of the L1 set period apart share one set, and
 /// more of them than about two thirds of its ways (the panels of B stream
 /// through the same sets) evict each other before the next column tile
-/// reuses them. 16 (no limit) when the rows spread over enough sets.
+/// reuses them. 16 (no limit) when the rows spread over enough sets, or
+/// the stride is 0 (contiguous rows) or dynamic (unknown).
 int64_t maxRowsInPlace(const CpuTarget &target, int64_t stride);
 
 /// Elements below which an elementwise, reduction, copy or fill pass stays

@@ -63,8 +63,8 @@ static std::optional<unsigned> splittableReduction(linalg::LinalgOp op,
   return split;
 }
 
-/// The identity of `op`'s combiner when it is a sum (its body yields
-/// addf(x, out) or addf(out, x)); nothing for other combiners.
+/// Whether `op`'s combiner is a sum: its body yields addf(x, out) or
+/// addf(out, x), so zero-filled partials and an addf merge are exact.
 static bool isSum(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
@@ -103,7 +103,7 @@ static LogicalResult splitOne(TileContext &ctx, linalg::LinalgOp op,
   OpFoldResult chunk = affine::makeComposedFoldedAffineApply(
       rewriter, loc, s0.ceilDiv(threads), {domain[dim].size});
   int64_t rank = outType.getRank();
-  FailureOr<Operation *> tiledOp = failure();
+  bool tiledOk = false;
   auto forall = scf::ForallOp::create(
       rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(threads)},
       ValueRange{partialInit}, std::nullopt,
@@ -137,7 +137,7 @@ static LogicalResult splitOne(TileContext &ctx, linalg::LinalgOp op,
                 .getTiledImplementation(b, offsets, sizes);
         Value result = mine;
         if (succeeded(tiled) && tiled->tiledOps.size() == 1) {
-          tiledOp = tiled->tiledOps.front();
+          tiledOk = true;
           result = tiled->tiledValues.front();
         }
         rewriter.eraseOp(clone);
@@ -147,7 +147,7 @@ static LogicalResult splitOne(TileContext &ctx, linalg::LinalgOp op,
                                               sliceOffsets, sliceSizes,
                                               strides);
       });
-  if (failed(tiledOp)) {
+  if (!tiledOk) {
     rewriter.eraseOp(forall);
     return failure();
   }
