@@ -734,6 +734,8 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
           }
       }
       cleanup(func);
+      splitAccumulatorChains(ctx, func);
+      cleanup(func);
     }
     // Masks of transfers become their mask operands: later canonicalizations
     // rewrite transfers without expecting a vector.mask around them.

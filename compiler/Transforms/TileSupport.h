@@ -72,6 +72,12 @@ void tileForVectors(TileContext &ctx, mlir::linalg::LinalgOp op);
 /// input: one partial result per thread along the batch, merged after.
 void splitReductionsOverThreads(TileContext &ctx, mlir::func::FuncOp func);
 
+// TileAccumulators.cpp
+
+/// Unrolls the k loops of register tiles too thin to hide the FMA latency
+/// into independent accumulators, summed after the loop.
+void splitAccumulatorChains(TileContext &ctx, mlir::func::FuncOp func);
+
 // TileCleanup.cpp
 
 /// Hoists a masked accumulator out of `loop`; returns the new loop, or null
