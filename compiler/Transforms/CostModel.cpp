@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 namespace kiln {
-
 namespace {
 
 bool isDynamic(int64_t size) { return mlir::ShapedType::isDynamic(size); }

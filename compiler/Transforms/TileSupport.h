@@ -3,7 +3,8 @@
 // Private to kiln-tile: what its phases share. Tile.cpp holds the matching,
 // phases 1 and 2 (contractions) and the pass; TileElementwise.cpp phases 2b
 // and 3 (fusion groups, everything else); TileCleanup.cpp the cleanups and
-// accumulator hoisting; TileSupport.cpp the helpers below.
+// accumulator hoisting; TileAccumulators.cpp more FMA chains for thin
+// tiles; TileSupport.cpp the helpers below.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_TRANSFORMS_TILESUPPORT_H
