@@ -84,35 +84,28 @@ static void splitChains(RewriterBase &rewriter, scf::ForOp loop,
       DenseElementsAttr::get(type, rewriter.getF32FloatAttr(0.0f)));
   SmallVector<Value> inits(factor, zero);
   inits[0] = init;
-  auto unrolled = scf::ForOp::create(rewriter, loc, lb, split, bigStep, inits);
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  auto unrolled = scf::ForOp::create(
+      rewriter, loc, lb, split, bigStep, inits,
+      [&](OpBuilder &b, Location l, Value iv, ValueRange accs) {
+        SmallVector<Value> results;
+        for (int64_t j = 0; j < factor; ++j) {
+          IRMapping map;
+          Value stepIv = iv;
+          if (j > 0)
+            stepIv = arith::AddIOp::create(
+                b, l, iv,
+                arith::MulIOp::create(
+                    b, l, step, arith::ConstantIndexOp::create(b, l, j)));
+          map.map(loop.getInductionVar(), stepIv);
+          map.map(loop.getRegionIterArgs()[0], accs[j]);
+          for (Operation &op : loop.getBody()->without_terminator())
+            b.clone(op, map);
+          results.push_back(map.lookup(yield.getOperand(0)));
+        }
+        scf::YieldOp::create(b, l, results);
+      });
   unrolled->setDiscardableAttrs(loop->getDiscardableAttrDictionary());
-  {
-    OpBuilder::InsertionGuard guard(rewriter);
-    Block *body = unrolled.getBody();
-    rewriter.setInsertionPointToStart(body);
-    SmallVector<Value> results;
-    for (int64_t j = 0; j < factor; ++j) {
-      IRMapping map;
-      Value iv = unrolled.getInductionVar();
-      if (j > 0)
-        iv = arith::AddIOp::create(
-            rewriter, loc, iv,
-            arith::MulIOp::create(
-                rewriter, loc, step,
-                arith::ConstantIndexOp::create(rewriter, loc, j)));
-      map.map(loop.getInductionVar(), iv);
-      map.map(loop.getRegionIterArgs()[0], unrolled.getRegionIterArgs()[j]);
-      for (Operation &op : loop.getBody()->without_terminator())
-        rewriter.clone(op, map);
-      auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
-      results.push_back(map.lookup(yield.getOperand(0)));
-    }
-    // The builder put an scf.yield with no operands into the body.
-    if (!body->empty() && isa<scf::YieldOp>(body->back()))
-      rewriter.eraseOp(&body->back());
-    rewriter.setInsertionPointToEnd(body);
-    scf::YieldOp::create(rewriter, loc, results);
-  }
   // Pairwise: the sums of the chains are independent too.
   SmallVector<Value> sums(unrolled.getResults());
   while (sums.size() > 1) {
