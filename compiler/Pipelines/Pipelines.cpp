@@ -98,9 +98,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createForallToParallelLoopPass());
   int64_t threads = effectiveThreads(options);
   if (threads != 1) {
-    ConvertSCFToOpenMPPassOptions omp;
-    omp.numThreads = threads > 0 ? threads : 0;
-    pm.addPass(createConvertSCFToOpenMPPass(omp));
+    KilnParallelToOpenMPPassOptions omp;
+    omp.threads = threads > 0 ? threads : 0;
+    pm.addPass(createKilnParallelToOpenMPPass(omp));
     // Inlines the memref.alloca_scope the conversion wraps loop bodies in
     // (they allocate nothing); scf-to-cf would give them several blocks.
     pm.addPass(createCanonicalizerPass());

@@ -340,4 +340,43 @@ def KilnMemrefCopyToLinalgPass
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def KilnParallelToOpenMPPass
+    : Pass<"kiln-parallel-to-openmp", "mlir::ModuleOp"> {
+  let summary = "scf.parallel as omp.parallel, each thread its own block";
+  let description = [{
+    Replaces upstream's convert-scf-to-openmp for Kiln's parallel loops
+    (chunks of whole tiles from scf.forall: about as many iterations as
+    threads, no reductions). Each outermost `scf.parallel` becomes an
+    `omp.parallel` in which every thread takes one contiguous block of the
+    linearized iterations, from `omp_get_thread_num` and
+    `omp_get_num_threads`: no worksharing-loop setup and no barrier but the
+    region's join (upstream: `__kmpc_for_static_init`, a barrier after the
+    loop, then the join). Nested `scf.parallel` stay sequential loops of
+    their thread.
+
+    ```mlir
+    scf.parallel (%i) = (%lb) to (%ub) step (%s) { body(%i) }
+    // becomes
+    omp.parallel num_threads(%c2_i32 : i32) {
+      %t = func.call @omp_get_thread_num() : () -> i32
+      %n = func.call @omp_get_num_threads() : () -> i32
+      // chunk = ceil(trips / n), [begin, end) = [t * chunk, + chunk) & trips
+      scf.for %l = %begin to %end step %c1 {
+        memref.alloca_scope { body(%lb + %l * %s) }
+      }
+      omp.terminator
+    }
+    ```
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "num_threads of the regions; 0 leaves it to the OpenMP runtime">,
+  ];
+  let dependentDialects = ["mlir::omp::OpenMPDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES_TD

@@ -5,8 +5,9 @@
 
 // Tests that a dense layer big enough to share splits its columns over the
 // threads (scf.forall), which kiln-lower-to-llvm turns into an OpenMP
-// parallel loop, and that one thread keeps plain loops. The vector width
-// follows the target: 512-bit FMAs on 32-wide rows, 256-bit on 16-wide.
+// parallel region (each thread its block, kiln-parallel-to-openmp), and
+// that one thread keeps plain loops. The vector width follows the target:
+// 512-bit FMAs on 32-wide rows, 256-bit on 16-wide.
 func.func @forward(%w: tensor<784x300xf32> {kiln.param}, %b: tensor<300xf32> {kiln.param}, %x: tensor<?x784xf32>) -> tensor<?x300xf32> {
   %h = kiln.dense %x, %w, %b : tensor<?x784xf32>, tensor<784x300xf32>, tensor<300xf32>
   %a = kiln.relu %h : tensor<?x300xf32>
@@ -24,8 +25,10 @@ func.func @loss(%w: tensor<784x300xf32> {kiln.param, kiln.trainable}, %b: tensor
 // OPT: arith.maximumf %{{.*}} : vector<8x32xf32>
 
 // OMP-LABEL: llvm.func @predict_step
-// OMP: omp.parallel
-// OMP: omp.wsloop
+// OMP: omp.parallel num_threads(%{{.*}} : i32)
+// OMP-NOT: omp.wsloop
+// OMP: llvm.call @omp_get_thread_num()
+// OMP: llvm.call @omp_get_num_threads()
 // OMP: llvm.intr.fmuladd{{.*}} : (vector<32xf32>, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
 
 // SERIAL-LABEL: llvm.func @predict_step

@@ -1,0 +1,140 @@
+//===- ParallelToOpenMP.cpp - scf.parallel -> omp.parallel, own schedule --===//
+//
+// Upstream's convert-scf-to-openmp makes every scf.parallel an omp.parallel
+// around an omp.wsloop: per region a fork, __kmpc_for_static_init (which in
+// Debian's libomp formats a debug string with vsnprintf on every call), a
+// barrier at the end of the loop and the join barrier of the region. Kiln's
+// parallel loops are chunks of whole tiles, about as many as threads, with
+// no reductions: each thread can compute its block of iterations from its
+// number, and the join is the only barrier needed. On the MLP predict step
+// at batch 1 (two regions per call) libomp was a fifth of the master's time.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNPARALLELTOOPENMPPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// `func.func private @name() -> i32`, declared once per module.
+func::FuncOp runtimeQuery(ModuleOp module, StringRef name) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
+    return f;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto type = b.getFunctionType({}, {b.getI32Type()});
+  auto f = func::FuncOp::create(b, module.getLoc(), name, type);
+  f.setPrivate();
+  return f;
+}
+
+Value callQuery(OpBuilder &b, Location loc, func::FuncOp f) {
+  Value v = func::CallOp::create(b, loc, f, ValueRange{}).getResult(0);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+/// omp.parallel { [begin, end) = this thread's block of the linearized
+/// iterations; scf.for over it { alloca_scope { body } } }.
+void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
+           func::FuncOp numThreads) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  SmallVector<Value> trips;
+  Value total = one;
+  for (auto [lb, ub, step] :
+       llvm::zip(op.getLowerBound(), op.getUpperBound(), op.getStep())) {
+    Value span = arith::SubIOp::create(b, loc, ub, lb);
+    // An empty range (ub <= lb) has no iterations, not a negative count.
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    span = arith::MaxSIOp::create(b, loc, span, zero);
+    Value trip = arith::CeilDivUIOp::create(b, loc, span, step);
+    trips.push_back(trip);
+    total = arith::MulIOp::create(b, loc, total, trip);
+  }
+
+  Value count;
+  if (threads > 0)
+    count = arith::ConstantIntOp::create(b, loc, threads, 32);
+  auto par = omp::ParallelOp::create(b, loc);
+  if (count)
+    par.getNumThreadsMutable().assign(count);
+  b.setInsertionPointToStart(&par.getRegion().emplaceBlock());
+  Value tid = callQuery(b, loc, threadNum);
+  Value nt = callQuery(b, loc, numThreads);
+  Value chunk = arith::CeilDivUIOp::create(b, loc, total, nt);
+  Value begin = arith::MinUIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, tid, chunk), total);
+  Value end = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, begin, chunk), total);
+  auto loop = scf::ForOp::create(b, loc, begin, end, one);
+  omp::TerminatorOp::create(b, loc);
+
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  // Allocas of one iteration are freed at its end, as in upstream's lowering.
+  auto scope = memref::AllocaScopeOp::create(b, loc, TypeRange{});
+  Block *body = b.createBlock(&scope.getBodyRegion());
+  b.setInsertionPointToStart(body);
+  // Delinearize, innermost dimension fastest.
+  unsigned rank = trips.size();
+  SmallVector<Value> ivs(rank);
+  Value rest = loop.getInductionVar();
+  for (unsigned d = rank; d-- > 0;) {
+    Value idx = rest;
+    if (d > 0) {
+      idx = arith::RemUIOp::create(b, loc, rest, trips[d]);
+      rest = arith::DivUIOp::create(b, loc, rest, trips[d]);
+    }
+    Value offset = arith::MulIOp::create(b, loc, idx, op.getStep()[d]);
+    ivs[d] = arith::AddIOp::create(b, loc, op.getLowerBound()[d], offset);
+  }
+  memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
+
+  Block &old = op.getRegion().front();
+  for (auto [arg, iv] : llvm::zip(old.getArguments(), ivs))
+    arg.replaceAllUsesWith(iv);
+  // Everything but the scf.reduce terminator (no reductions: they come
+  // from scf.forall).
+  body->getOperations().splice(body->getTerminator()->getIterator(),
+                               old.getOperations(), old.begin(),
+                               std::prev(old.end()));
+  op.erase();
+}
+
+struct KilnParallelToOpenMPPass
+    : public kiln::impl::KilnParallelToOpenMPPassBase<
+          KilnParallelToOpenMPPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<scf::ParallelOp> outer;
+    bool reductions = false;
+    module.walk([&](scf::ParallelOp op) {
+      reductions |= op.getNumReductions() > 0;
+      if (!op->getParentOfType<scf::ParallelOp>())
+        outer.push_back(op);
+    });
+    if (reductions) {
+      module.emitError("kiln-parallel-to-openmp: scf.parallel with "
+                       "reductions is not supported");
+      return signalPassFailure();
+    }
+    if (outer.empty())
+      return;
+    func::FuncOp threadNum = runtimeQuery(module, "omp_get_thread_num");
+    func::FuncOp numThreads = runtimeQuery(module, "omp_get_num_threads");
+    // Inner scf.parallel stay loops of their thread (scf-to-cf makes them
+    // sequential).
+    for (scf::ParallelOp op : outer)
+      lower(op, threads, threadNum, numThreads);
+  }
+};
+
+} // namespace
