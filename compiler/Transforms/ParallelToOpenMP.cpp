@@ -13,7 +13,7 @@
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
-#include "mlir/IR/IRMapping.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNPARALLELTOOPENMPPASS
@@ -33,6 +33,21 @@ func::FuncOp runtimeQuery(ModuleOp module, StringRef name) {
   auto f = func::FuncOp::create(b, module.getLoc(), name, type);
   f.setPrivate();
   return f;
+}
+
+/// The iterations of `op` when its bounds and steps are constants.
+std::optional<int64_t> staticTripCount(scf::ParallelOp op) {
+  int64_t trips = 1;
+  for (auto [lb, ub, step] :
+       llvm::zip(op.getLowerBound(), op.getUpperBound(), op.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb),
+                           u = getConstantIntValue(ub),
+                           s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
+      return std::nullopt;
+    trips *= *u > *l ? (*u - *l + *s - 1) / *s : 0;
+  }
+  return trips;
 }
 
 Value callQuery(OpBuilder &b, Location loc, func::FuncOp f) {
@@ -63,9 +78,19 @@ void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
   Value count;
   if (threads > 0)
     count = arith::ConstantIntOp::create(b, loc, threads, 32);
+  // A loop of one iteration (kiln-tile makes one chunk of a dynamic batch
+  // too small to share) runs on the calling thread: the region is
+  // serialized, with no fork and no join.
+  Value shared;
+  std::optional<int64_t> staticTrips = staticTripCount(op);
+  if (!staticTrips || *staticTrips <= 1)
+    shared = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total,
+                                   one);
   auto par = omp::ParallelOp::create(b, loc);
   if (count)
     par.getNumThreadsMutable().assign(count);
+  if (shared)
+    par.getIfExprMutable().assign(shared);
   b.setInsertionPointToStart(&par.getRegion().emplaceBlock());
   Value tid = callQuery(b, loc, threadNum);
   Value nt = callQuery(b, loc, numThreads);

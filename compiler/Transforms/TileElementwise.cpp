@@ -40,12 +40,13 @@ splitForThreads(TileContext &ctx, linalg::LinalgOp root,
       root.getIteratorTypesArray()[0] != utils::IteratorType::parallel ||
       !isa<func::FuncOp>(root->getParentOp()))
     return std::nullopt;
-  int64_t elements = 1;
-  for (int64_t r : root.getStaticLoopRanges())
-    elements *= ShapedType::isDynamic(r) ? 32 : r;
   SmallVector<int64_t> ranges = root.getStaticLoopRanges();
-  if (elements < kMinParallelElements ||
-      (!ShapedType::isDynamic(ranges[0]) && ranges[0] < threads))
+  int64_t perRow = 1;
+  for (int64_t r : ArrayRef(ranges).drop_front())
+    perRow *= ShapedType::isDynamic(r) ? 32 : r;
+  bool dynamicRows = ShapedType::isDynamic(ranges[0]);
+  if (!dynamicRows &&
+      (ranges[0] * perRow < kMinParallelElements || ranges[0] < threads))
     return std::nullopt;
   Location loc = root.getLoc();
   rewriter.setInsertionPoint(root);
@@ -54,6 +55,9 @@ splitForThreads(TileContext &ctx, linalg::LinalgOp root,
   AffineExpr s0 = getAffineSymbolExpr(0, rewriter.getContext());
   OpFoldResult chunk = affine::makeComposedFoldedAffineApply(
       rewriter, loc, (s0 + threads - 1).floorDiv(threads), {domain[0].size});
+  if (dynamicRows)
+    chunk = chunkForRows(rewriter, loc, domain[0].size, chunk,
+                         llvm::divideCeil(kMinParallelElements, perRow));
   SmallVector<OpFoldResult> sizes(root.getNumLoops(), rewriter.getIndexAttr(0));
   sizes[0] = chunk;
   FailureOr<scf::SCFTileAndFuseResult> result =
@@ -61,8 +65,15 @@ splitForThreads(TileContext &ctx, linalg::LinalgOp root,
   if (failed(result) || result->loops.empty())
     return std::nullopt;
   Operation *forall = result->loops.front();
+  SmallVector<Operation *> tiled = tiledMembers(*result);
   resolveDimsAndErase(forall->getParentOp());
-  return std::make_pair(forall, tiledMembers(*result));
+  // The cleanup erases tiled members left without uses (a producer whose
+  // consumers all fused); keep the live ones, compared as pointers. The
+  // root's tile feeds the forall's result: it stays.
+  llvm::SmallPtrSet<Operation *, 16> live;
+  forall->walk([&](Operation *op) { live.insert(op); });
+  llvm::erase_if(tiled, [&](Operation *op) { return !live.contains(op); });
+  return std::make_pair(forall, tiled);
 }
 
 //===----------------------------------------------------------------------===//

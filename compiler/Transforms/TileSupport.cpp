@@ -160,6 +160,20 @@ tileAndFuse(RewriterBase &rewriter, Operation *root,
   return result;
 }
 
+OpFoldResult chunkForRows(RewriterBase &rewriter, Location loc,
+                          OpFoldResult size, OpFoldResult split,
+                          int64_t minSize) {
+  Value n = getValueOrCreateConstantIndexOp(rewriter, loc, size);
+  Value part = getValueOrCreateConstantIndexOp(rewriter, loc, split);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value whole = arith::MaxSIOp::create(rewriter, loc, n, one);
+  Value large = arith::CmpIOp::create(
+      rewriter, loc, arith::CmpIPredicate::sge, n,
+      arith::ConstantIndexOp::create(rewriter, loc, minSize));
+  return arith::SelectOp::create(rewriter, loc, large, part, whole)
+      .getResult();
+}
+
 /// The ops of `result` that are tiled versions of group members, root first.
 SmallVector<Operation *> tiledMembers(const scf::SCFTileAndFuseResult &r) {
   return SmallVector<Operation *>(r.tiledAndFusedOps.begin(),

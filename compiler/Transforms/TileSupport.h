@@ -56,6 +56,13 @@ mlir::FailureOr<mlir::scf::SCFTileAndFuseResult>
 tileAndFuse(mlir::RewriterBase &rewriter, mlir::Operation *root,
             llvm::ArrayRef<mlir::OpFoldResult> sizes,
             llvm::SmallPtrSetImpl<mlir::Operation *> &members, bool forall);
+/// The per-thread chunk of a dynamic extent `size` (the batch): `split`
+/// from `minSize` on, else all of it (at least 1) in one chunk, which
+/// kiln-parallel-to-openmp runs on the calling thread. Below `minSize` a
+/// fork and join cost more than sharing saves.
+mlir::OpFoldResult chunkForRows(mlir::RewriterBase &rewriter,
+                                mlir::Location loc, mlir::OpFoldResult size,
+                                mlir::OpFoldResult split, int64_t minSize);
 /// The ops of `result` that are tiled versions of group members, root first.
 llvm::SmallVector<mlir::Operation *>
 tiledMembers(const mlir::scf::SCFTileAndFuseResult &r);

@@ -5,7 +5,9 @@
 // Each outermost scf.parallel becomes one omp.parallel in which a thread
 // runs its contiguous block [t * chunk, min((t + 1) * chunk, trips)) of the
 // iterations, chunk = ceil(trips / threads): no worksharing loop, so no
-// __kmpc_for_static_init and no barrier but the region's join.
+// __kmpc_for_static_init and no barrier but the region's join. A loop whose
+// trip count is not a constant above 1 runs serialized (no fork) when it
+// has one iteration: kiln-tile makes a small dynamic batch one chunk.
 
 // CHECK-LABEL: func.func @one_dim
 // CHECK-SAME: (%[[N:.*]]: index, %[[M:.*]]: memref<?xf32>)
@@ -16,7 +18,8 @@
 // CHECK: %[[TRIPS0:.*]] = arith.ceildivui %[[POS]], %[[C16]]
 // CHECK: %[[TRIPS:.*]] = arith.muli %{{.*}}, %[[TRIPS0]]
 // CHECK: %[[NT2:.*]] = arith.constant 2 : i32
-// CHECK: omp.parallel num_threads(%[[NT2]] : i32) {
+// CHECK: %[[SHARED:.*]] = arith.cmpi ugt, %[[TRIPS]], %{{.*}} : index
+// CHECK: omp.parallel if(%[[SHARED]]) num_threads(%[[NT2]] : i32) {
 // CHECK:   %[[T32:.*]] = func.call @omp_get_thread_num() : () -> i32
 // CHECK:   %[[T:.*]] = arith.index_cast %[[T32]] : i32 to index
 // CHECK:   %[[NUM32:.*]] = func.call @omp_get_num_threads() : () -> i32
@@ -40,7 +43,7 @@
 
 // Without a thread count the runtime chooses (all cores, OMP_NUM_THREADS).
 // DEFAULT-LABEL: func.func @one_dim
-// DEFAULT: omp.parallel {
+// DEFAULT: omp.parallel if(%{{.*}}) {
 func.func @one_dim(%n: index, %m: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %c16 = arith.constant 16 : index
@@ -69,7 +72,7 @@ func.func @one_dim(%n: index, %m: memref<?xf32>) {
 
 // CANON-LABEL: func.func @one_dim_static
 // CANON: %[[C3:.*]] = arith.constant 3 : index
-// CANON: omp.parallel
+// CANON: omp.parallel num_threads
 // CANON-NOT: memref.alloca_scope
 // CANON: arith.ceildivui %[[C3]], %{{.*}}
 func.func @two_dims(%n: index, %m: memref<?x?xf32>) {
@@ -94,7 +97,7 @@ func.func @two_dims(%n: index, %m: memref<?x?xf32>) {
 // allocation scope is inlined. The runtime's two
 // queries are declared once, after the functions.
 // CHECK-LABEL: func.func @one_dim_static
-// CHECK: omp.parallel
+// CHECK: omp.parallel num_threads(
 // CHECK-DAG: func.func private @omp_get_thread_num() -> i32
 // CHECK-DAG: func.func private @omp_get_num_threads() -> i32
 // CHECK-NOT: func.func private
