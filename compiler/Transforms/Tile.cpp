@@ -441,6 +441,16 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
   else if (mm.windowed && ctx.target.threads > 1 && tiles.threads == 1 &&
       work * n * (ShapedType::isDynamic(k) ? 32 : k) >= kMinParallelWork)
     tiles.threads = ctx.target.threads;
+  // A small matmul over a dynamic batch (the last dense layer, N = 10) is
+  // split along the rows from enough rows on, decided at run time.
+  int64_t minSplitRows = 0;
+  if (!nested && !mm.windowed && ctx.target.threads > 1 &&
+      tiles.threads == 1 && ShapedType::isDynamic(m) &&
+      !ShapedType::isDynamic(n) && !ShapedType::isDynamic(k)) {
+    tiles.threads = ctx.target.threads;
+    tiles.parallelDim = 0;
+    minSplitRows = llvm::divideCeil(kMinParallelWork, n * k);
+  }
   if (mm.windowed) {
     // Rows are output positions: never more than there are. A strided
     // window (pooling) reads rows that are not contiguous: one at a time,
@@ -507,6 +517,8 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
       int64_t unit = tiles.threads * tiles.mr;
       OpFoldResult chunkM = affine::makeComposedFoldedAffineApply(
           rewriter, loc, (s0 + unit - 1).floorDiv(unit) * tiles.mr, {size});
+      if (minSplitRows > 0)
+        chunkM = chunkForRows(rewriter, loc, size, chunkM, minSplitRows);
       sizes = tileOfOutput(rewriter, rootOp, chunkM, zero);
     }
     FailureOr<scf::SCFTileAndFuseResult> level =
@@ -514,8 +526,7 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
     if (failed(level))
       return failure();
     outermost = level->loops.front();
-    current = tiledMembers(*level);
-    resolveDimsAndErase(outermost->getParentOp());
+    current = resolveDimsAndKeepMembers(*level, outermost);
     currentRoot = current.front();
     members.clear();
     members.insert(current.begin(), current.end());

@@ -65,14 +65,7 @@ splitForThreads(TileContext &ctx, linalg::LinalgOp root,
   if (failed(result) || result->loops.empty())
     return std::nullopt;
   Operation *forall = result->loops.front();
-  SmallVector<Operation *> tiled = tiledMembers(*result);
-  resolveDimsAndErase(forall->getParentOp());
-  // The cleanup erases tiled members left without uses (a producer whose
-  // consumers all fused); keep the live ones, compared as pointers. The
-  // root's tile feeds the forall's result: it stays.
-  llvm::SmallPtrSet<Operation *, 16> live;
-  forall->walk([&](Operation *op) { live.insert(op); });
-  llvm::erase_if(tiled, [&](Operation *op) { return !live.contains(op); });
+  SmallVector<Operation *> tiled = resolveDimsAndKeepMembers(*result, forall);
   return std::make_pair(forall, tiled);
 }
 

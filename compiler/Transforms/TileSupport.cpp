@@ -180,4 +180,16 @@ SmallVector<Operation *> tiledMembers(const scf::SCFTileAndFuseResult &r) {
                                   r.tiledAndFusedOps.end());
 }
 
+SmallVector<Operation *>
+resolveDimsAndKeepMembers(const scf::SCFTileAndFuseResult &r,
+                          Operation *loop) {
+  SmallVector<Operation *> tiled = tiledMembers(r);
+  resolveDimsAndErase(loop->getParentOp());
+  // Compared as pointers, never dereferenced: some may be gone.
+  llvm::SmallPtrSet<Operation *, 16> live;
+  loop->walk([&](Operation *op) { live.insert(op); });
+  llvm::erase_if(tiled, [&](Operation *op) { return !live.contains(op); });
+  return tiled;
+}
+
 } // namespace kiln::tile

@@ -49,3 +49,28 @@ func.func @small(%x: tensor<32x300xf32>) -> tensor<32x300xf32> {
   } -> tensor<32x300xf32>
   return %r : tensor<32x300xf32>
 }
+
+// A matmul too small to split at the assumed batch (N = 10, K = 100: the
+// MLP's last layer) is split along its rows from 132 rows (2^17
+// multiply-adds) on, at run time; chunks are whole 4-row register tiles.
+// CHECK-LABEL: func.func @last_dense
+// CHECK-DAG: %[[C132:.*]] = arith.constant 132 : index
+// CHECK: %[[N:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x100xf32>
+// CHECK: %[[PART:.*]] = affine.apply #{{.*}}()[%[[N]]]
+// CHECK: %[[ALL:.*]] = arith.maxsi %[[N]], %{{.*}} : index
+// CHECK: %[[LARGE:.*]] = arith.cmpi sge, %[[N]], %[[C132]] : index
+// CHECK: %[[CHUNK:.*]] = arith.select %[[LARGE]], %[[PART]], %[[ALL]] : index
+// CHECK: scf.forall (%{{.*}}) = (0) to (%[[N]]) step (%[[CHUNK]])
+// CHECK: vector.contract
+// SERIAL-LABEL: func.func @last_dense
+// SERIAL-NOT: scf.forall
+// SERIAL: vector.contract
+func.func @last_dense(%x: tensor<?x100xf32>, %w: tensor<100x10xf32>) -> tensor<?x10xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x100xf32>
+  %e = tensor.empty(%n) : tensor<?x10xf32>
+  %zero = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x10xf32>) -> tensor<?x10xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<?x100xf32>, tensor<100x10xf32>) outs(%f : tensor<?x10xf32>) -> tensor<?x10xf32>
+  return %r : tensor<?x10xf32>
+}
