@@ -78,19 +78,25 @@ void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
   Value count;
   if (threads > 0)
     count = arith::ConstantIntOp::create(b, loc, threads, 32);
-  // A loop of one iteration (kiln-tile makes one chunk of a dynamic batch
-  // too small to share) runs on the calling thread: the region is
-  // serialized, with no fork and no join.
-  Value shared;
+  // A loop of one iteration (kiln-tile makes a dynamic batch too small to
+  // share one chunk) runs as a plain loop on the calling thread: the
+  // scf.parallel is copied into the else branch, where scf-to-cf makes it
+  // sequential. (A serialized omp.parallel still enters the runtime: XOR's
+  // steps of one sample took twice as long.)
   std::optional<int64_t> staticTrips = staticTripCount(op);
-  if (!staticTrips || *staticTrips <= 1)
-    shared = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total,
-                                   one);
+  if (!staticTrips || *staticTrips <= 1) {
+    Value shared =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total, one);
+    auto branch = scf::IfOp::create(b, loc, TypeRange{}, shared,
+                                    /*withElseRegion=*/true);
+    b.setInsertionPoint(branch.elseBlock()->getTerminator());
+    b.clone(*op);
+    op->moveBefore(branch.thenBlock()->getTerminator());
+    b.setInsertionPoint(op);
+  }
   auto par = omp::ParallelOp::create(b, loc);
   if (count)
     par.getNumThreadsMutable().assign(count);
-  if (shared)
-    par.getIfExprMutable().assign(shared);
   b.setInsertionPointToStart(&par.getRegion().emplaceBlock());
   Value tid = callQuery(b, loc, threadNum);
   Value nt = callQuery(b, loc, numThreads);

@@ -442,14 +442,17 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
       work * n * (ShapedType::isDynamic(k) ? 32 : k) >= kMinParallelWork)
     tiles.threads = ctx.target.threads;
   // A small matmul over a dynamic batch (the last dense layer, N = 10) is
-  // split along the rows from enough rows on, decided at run time.
+  // split along the rows from enough rows on, decided at run time. Four
+  // times the static threshold: its chunks are a few microseconds, near
+  // the fork and join (at batch 256 no gain could be told from the noise;
+  // at 10000 the other core waited while it ran).
   int64_t minSplitRows = 0;
   if (!nested && !mm.windowed && ctx.target.threads > 1 &&
       tiles.threads == 1 && ShapedType::isDynamic(m) &&
       !ShapedType::isDynamic(n) && !ShapedType::isDynamic(k)) {
     tiles.threads = ctx.target.threads;
     tiles.parallelDim = 0;
-    minSplitRows = llvm::divideCeil(kMinParallelWork, n * k);
+    minSplitRows = llvm::divideCeil(4 * kMinParallelWork, n * k);
   }
   if (mm.windowed) {
     // Rows are output positions: never more than there are. A strided

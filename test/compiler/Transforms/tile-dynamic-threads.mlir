@@ -51,14 +51,14 @@ func.func @small(%x: tensor<32x300xf32>) -> tensor<32x300xf32> {
 }
 
 // A matmul too small to split at the assumed batch (N = 10, K = 100: the
-// MLP's last layer) is split along its rows from 132 rows (2^17
+// MLP's last layer) is split along its rows from 525 rows (2^19
 // multiply-adds) on, at run time; chunks are whole 4-row register tiles.
 // CHECK-LABEL: func.func @last_dense
-// CHECK-DAG: %[[C132:.*]] = arith.constant 132 : index
+// CHECK-DAG: %[[C525:.*]] = arith.constant 525 : index
 // CHECK: %[[N:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x100xf32>
 // CHECK: %[[PART:.*]] = affine.apply #{{.*}}()[%[[N]]]
 // CHECK: %[[ALL:.*]] = arith.maxsi %[[N]], %{{.*}} : index
-// CHECK: %[[LARGE:.*]] = arith.cmpi sge, %[[N]], %[[C132]] : index
+// CHECK: %[[LARGE:.*]] = arith.cmpi sge, %[[N]], %[[C525]] : index
 // CHECK: %[[CHUNK:.*]] = arith.select %[[LARGE]], %[[PART]], %[[ALL]] : index
 // CHECK: scf.forall (%{{.*}}) = (0) to (%[[N]]) step (%[[CHUNK]])
 // CHECK: vector.contract
