@@ -62,13 +62,13 @@ void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   SmallVector<Value> trips;
   Value total = one;
   for (auto [lb, ub, step] :
        llvm::zip(op.getLowerBound(), op.getUpperBound(), op.getStep())) {
     Value span = arith::SubIOp::create(b, loc, ub, lb);
     // An empty range (ub <= lb) has no iterations, not a negative count.
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     span = arith::MaxSIOp::create(b, loc, span, zero);
     Value trip = arith::CeilDivUIOp::create(b, loc, span, step);
     trips.push_back(trip);

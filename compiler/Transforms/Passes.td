@@ -351,7 +351,10 @@ def KilnParallelToOpenMPPass
     linearized iterations, from `omp_get_thread_num` and
     `omp_get_num_threads`: no worksharing-loop setup and no barrier but the
     region's join (upstream: `__kmpc_for_static_init`, a barrier after the
-    loop, then the join). Nested `scf.parallel` stay sequential loops of
+    loop, then the join). A loop whose trip count is not a constant above 1
+    goes in `scf.if trips > 1`, with a sequential copy of it for one
+    iteration (kiln-tile's one chunk of a small dynamic batch): no call into
+    the OpenMP runtime then. Nested `scf.parallel` stay sequential loops of
     their thread.
 
     ```mlir

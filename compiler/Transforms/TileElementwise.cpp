@@ -65,8 +65,7 @@ splitForThreads(TileContext &ctx, linalg::LinalgOp root,
   if (failed(result) || result->loops.empty())
     return std::nullopt;
   Operation *forall = result->loops.front();
-  SmallVector<Operation *> tiled = resolveDimsAndKeepMembers(*result, forall);
-  return std::make_pair(forall, tiled);
+  return std::make_pair(forall, resolveDimsAndKeepMembers(*result, forall));
 }
 
 //===----------------------------------------------------------------------===//

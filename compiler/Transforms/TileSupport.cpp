@@ -174,16 +174,12 @@ OpFoldResult chunkForRows(RewriterBase &rewriter, Location loc,
       .getResult();
 }
 
-/// The ops of `result` that are tiled versions of group members, root first.
-SmallVector<Operation *> tiledMembers(const scf::SCFTileAndFuseResult &r) {
-  return SmallVector<Operation *>(r.tiledAndFusedOps.begin(),
-                                  r.tiledAndFusedOps.end());
-}
-
 SmallVector<Operation *>
 resolveDimsAndKeepMembers(const scf::SCFTileAndFuseResult &r,
                           Operation *loop) {
-  SmallVector<Operation *> tiled = tiledMembers(r);
+  // The tiled versions of group members, root first.
+  SmallVector<Operation *> tiled(r.tiledAndFusedOps.begin(),
+                                 r.tiledAndFusedOps.end());
   resolveDimsAndErase(loop->getParentOp());
   // Compared as pointers, never dereferenced: some may be gone.
   llvm::SmallPtrSet<Operation *, 16> live;

@@ -63,11 +63,8 @@ tileAndFuse(mlir::RewriterBase &rewriter, mlir::Operation *root,
 mlir::OpFoldResult chunkForRows(mlir::RewriterBase &rewriter,
                                 mlir::Location loc, mlir::OpFoldResult size,
                                 mlir::OpFoldResult split, int64_t minSize);
-/// The ops of `result` that are tiled versions of group members, root first.
-llvm::SmallVector<mlir::Operation *>
-tiledMembers(const mlir::scf::SCFTileAndFuseResult &r);
 /// resolveDimsAndErase on the parent of `loop`, then the tiled members of
-/// `r` it left: it erases those without uses (a producer whose consumers
+/// `r` (root first) it left: it erases those without uses (a producer whose consumers
 /// all fused in the loop). The root's tile feeds the loop's result: stays.
 llvm::SmallVector<mlir::Operation *>
 resolveDimsAndKeepMembers(const mlir::scf::SCFTileAndFuseResult &r,
