@@ -84,22 +84,11 @@ def KilnFusePass : Pass<"kiln-fuse", "mlir::func::FuncOp"> {
     Runs on linalg on tensors, after upstream elementwise fusion and before
     kiln-tile (which fuses producers and consumers into tiles):
 
-    * The relu gradient reads the pre-activation `h` only as `h > 0`; it
-      reads the activation `relu(h)` instead (the same predicate). `h` then
-      has a single user, so kiln-tile fuses bias, matmul and relu into one
-      tiled loop and `h` is never written to memory.
-
-      ```mlir
-      %a = linalg.generic {maximumf %h, 0} ins(%h)
-      %g = linalg.generic {select (cmpf ogt %h, 0), %dy, 0} ins(%dy, %h)
-      // becomes
-      %g = linalg.generic {select (cmpf ogt %a, 0), %dy, 0} ins(%dy, %a)
-      ```
-    * The first arg-max reduction (max-pooling gradient, accuracy), one
-      generic with two results (the maximum and its lowest index) and a
-      compare-and-select combiner, becomes a max reduction and a min-index
-      reduction over the positions holding the maximum: the same values,
-      but single-result reductions that vectorize.
+    * An elementwise result read only by reductions that depend on each
+      other (the softmax read by the two reductions of a first arg-max: the
+      maximum, then the lowest index holding it) is recomputed in each of
+      them instead of being written; upstream elementwise fusion fuses a
+      producer into its only consumer, not into two.
     * An elementwise op that reads an elementwise result through a
       `tensor.collapse_shape` (the relu gradient after a max-pool gradient
       computed window by window) is expanded to the producer's shape, so

@@ -1,8 +1,8 @@
 //===- Activations.cpp - Gradients of activations, exp and log ------------===//
 //
-// relu reads its input; sigmoid, tanh, softmax and exp read their result,
-// whose derivative is a function of it, so the forward value is reused
-// instead of recomputed.
+// relu, sigmoid, tanh, softmax and exp read their result, whose derivative
+// is a function of it, so the forward value is reused instead of recomputed
+// and the activation's input has no user but the activation.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Autodiff/Gradients/Gradients.h"
@@ -12,16 +12,15 @@ using namespace mlir;
 namespace kiln::grad {
 namespace {
 
-/// relu_grad(dy, x), sigmoid_grad(dy, y), tanh_grad(dy, y).
-template <typename OpTy, typename GradOpTy, bool ReadsResult>
+/// relu_grad(dy, y), sigmoid_grad(dy, y), tanh_grad(dy, y).
+template <typename OpTy, typename GradOpTy>
 struct ActivationGradient
-    : GradientOpInterface::ExternalModel<
-          ActivationGradient<OpTy, GradOpTy, ReadsResult>, OpTy> {
+    : GradientOpInterface::ExternalModel<ActivationGradient<OpTy, GradOpTy>,
+                                         OpTy> {
   LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
                          SmallVectorImpl<Value> &dxs) const {
     auto act = cast<OpTy>(op);
-    Value saved = ReadsResult ? act.getResult() : act.getInput();
-    dxs.push_back(GradOpTy::create(b, op->getLoc(), dys[0], saved));
+    dxs.push_back(GradOpTy::create(b, op->getLoc(), dys[0], act.getResult()));
     return success();
   }
 };
@@ -62,11 +61,10 @@ struct LogGradient : GradientOpInterface::ExternalModel<LogGradient, LogOp> {
 
 void registerActivationGradients(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, KilnDialect *) {
-    ReluOp::attachInterface<ActivationGradient<ReluOp, ReluGradOp, false>>(
+    ReluOp::attachInterface<ActivationGradient<ReluOp, ReluGradOp>>(*ctx);
+    SigmoidOp::attachInterface<ActivationGradient<SigmoidOp, SigmoidGradOp>>(
         *ctx);
-    SigmoidOp::attachInterface<
-        ActivationGradient<SigmoidOp, SigmoidGradOp, true>>(*ctx);
-    TanhOp::attachInterface<ActivationGradient<TanhOp, TanhGradOp, true>>(*ctx);
+    TanhOp::attachInterface<ActivationGradient<TanhOp, TanhGradOp>>(*ctx);
     SoftmaxOp::attachInterface<SoftmaxGradient>(*ctx);
     ExpOp::attachInterface<ExpGradient>(*ctx);
     LogOp::attachInterface<LogGradient>(*ctx);

@@ -90,7 +90,7 @@ Value sigmoid(OpBuilder &b, Location loc, ValueRange a) {
   return arith::DivFOp::create(b, loc, one(b, loc, a[0]), d);
 }
 
-// Gradients: a[0] is dy, a[1] the activation's input (relu) or output.
+// Gradients: a[0] is dy, a[1] the activation's result y.
 Value reluGrad(OpBuilder &b, Location loc, ValueRange a) {
   Value zero = floatConstant(b, loc, a[0].getType(), 0.0);
   Value pos =

@@ -10,8 +10,9 @@
 // conv2d_kernel_grad: one linalg.generic over (kh, kw, ci, co | n, oh, ow)
 //   with three reduction loops reading the (padded) input at
 //   (n, oh * sh + kh, ow * sw + kw, ci) and dy at (n, oh, ow, co).
-// max_pool2d_grad: a generic over (n, oh, ow, c | kh, kw) finds each window's
-//   first (row-major) arg-max in the -inf-padded input; then, for each of the
+// max_pool2d_grad: two reductions over (n, oh, ow, c | kh, kw) find each
+//   window's first (row-major) arg-max in the -inf-padded input (the
+//   maximum, then the lowest offset holding it); then, for each of the
 //   KH x KW window offsets, dy is added where the arg-max is that offset into
 //   the strided slice of a zero tensor of the padded input's size
 //   (extract_slice / generic / insert_slice), so overlapping windows add up;
@@ -269,8 +270,7 @@ struct MaxPool2DGradLowering : OpConversionPattern<MaxPool2DGradOp> {
     Value padded = padSpatial(rewriter, loc, x, h, w, minusInf);
     Sizes dySizes = sizesOf(rewriter, loc, dy);
 
-    // First arg-max of each window as kh * KW + kw; ties keep the lower
-    // index whatever order the loops run in.
+    // First arg-max of each window as kh * KW + kw.
     AffineExpr n, oh, ow, c, kh, kw;
     bindDims(ctx, n, oh, ow, c, kh, kw);
     AffineMap xMap = AffineMap::get(
@@ -278,34 +278,25 @@ struct MaxPool2DGradLowering : OpConversionPattern<MaxPool2DGradOp> {
     AffineMap windowMap = AffineMap::get(6, 0, {kh, kw}, ctx);
     AffineMap outMap = AffineMap::get(6, 0, {n, oh, ow, c}, ctx);
     Value window = tensor::EmptyOp::create(rewriter, loc, pool, et);
+    Value none = i64Constant(rewriter, loc, pool[0] * pool[1]);
     Value maxInit = filledTensor(rewriter, loc, dySizes, minusInf);
-    Value idxInit = filledTensor(rewriter, loc, dySizes,
-                                 i64Constant(rewriter, loc, pool[0] * pool[1]));
+    Value idxInit = filledTensor(rewriter, loc, dySizes, none);
     auto par = utils::IteratorType::parallel,
          red = utils::IteratorType::reduction;
     int64_t poolW = pool[1];
-    Value argmax = buildGeneric(
-        rewriter, loc, {padded, window}, {xMap, windowMap}, {maxInit, idxInit},
-        {outMap, outMap}, {par, par, par, par, red, red},
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value v = a[0], best = a[2], bestIdx = a[3];
-          Value idx = arith::AddIOp::create(
-              b, l,
-              arith::MulIOp::create(b, l, loopIndexI64(b, l, 4),
-                                    i64Constant(b, l, poolW)),
-              loopIndexI64(b, l, 5));
-          Value gt =
-              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v, best);
-          Value eq =
-              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, v, best);
-          Value lower = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
-                                              idx, bestIdx);
-          Value take = arith::OrIOp::create(
-              b, l, gt, arith::AndIOp::create(b, l, eq, lower));
-          return SmallVector<Value>{
-              arith::SelectOp::create(b, l, take, v, best),
-              arith::SelectOp::create(b, l, take, idx, bestIdx)};
-        })[1];
+    Value argmax =
+        buildFirstArgMax(rewriter, loc, {padded, window}, {xMap, windowMap},
+                         outMap, {par, par, par, par, red, red}, maxInit,
+                         idxInit, none,
+                         [&](OpBuilder &b, Location l) -> Value {
+                           return arith::AddIOp::create(
+                               b, l,
+                               arith::MulIOp::create(b, l,
+                                                     loopIndexI64(b, l, 4),
+                                                     i64Constant(b, l, poolW)),
+                               loopIndexI64(b, l, 5));
+                         })
+            .second;
 
     // Scatter-add dy into the strided slice of each window offset.
     Value zero = floatConstant(rewriter, loc, et, 0.0);

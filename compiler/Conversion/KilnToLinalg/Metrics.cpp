@@ -2,16 +2,16 @@
 //
 //   binary_accuracy       one all-reduction generic counting
 //                         (p > threshold) == y, divided by the element count
-//   categorical_accuracy  one row generic computing the arg-max of y_true and
-//                         of y_pred together (first index on ties), then a
-//                         count of equal arg-maxes divided by the row count
+//   categorical_accuracy  the row arg-maxes of y_true and of y_pred (first
+//                         index on ties), then a count of equal arg-maxes
+//                         divided by the row count
 //   sparse_categorical_accuracy
 //                         the arg-max of y_pred, then a count of rows whose
 //                         label (cast to i64) equals it
 //
-// The arg-max reduction keeps (value, index) accumulators and takes a new
-// element when it is greater, or equal with a lower index, so the first
-// index wins whatever order the loops run in.
+// The arg-max is a max reduction, then a min-index reduction over the
+// positions that hold the maximum (buildFirstArgMax): the first index wins
+// whatever order the loops run in, and both reductions vectorize.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/KilnToLinalg/Patterns.h"
@@ -22,48 +22,32 @@ using namespace mlir;
 namespace kiln::lowering {
 namespace {
 
-/// Folds element `v` at class `idx` into the arg-max accumulator (best, at).
-std::pair<Value, Value> argMaxStep(OpBuilder &b, Location loc, Value v,
-                                   Value idx, Value best, Value at) {
-  Value gt = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, best);
-  Value eq = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, best);
-  Value lower =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx, at);
-  Value take = arith::OrIOp::create(b, loc, gt,
-                                    arith::AndIOp::create(b, loc, eq, lower));
-  return {arith::SelectOp::create(b, loc, take, v, best),
-          arith::SelectOp::create(b, loc, take, idx, at)};
-}
-
-/// Row-wise arg-max (as i64) of each of `inputs` along their last axis.
+/// Row-wise first arg-max (as i64) of each of `inputs` along their last axis.
 SmallVector<Value> rowArgMax(OpBuilder &b, Location loc, ValueRange inputs) {
   auto type = cast<RankedTensorType>(inputs[0].getType());
   int64_t rank = type.getRank();
-  Sizes sizes = sizesOf(b, loc, inputs[0]);
-  SmallVector<bool> row(rank, false);
-  row.back() = true;
-  SmallVector<Value> inits;
-  SmallVector<AffineMap> maps(inputs.size(), b.getMultiDimIdentityMap(rank));
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    inits.push_back(negInfinity(b, loc, type.getElementType()));
-    inits.push_back(i64Constant(b, loc, std::numeric_limits<int64_t>::max()));
-  }
-  unsigned n = inputs.size();
-  SmallVector<Value> r =
-      buildReduction(b, loc, sizes, row, inputs, maps, inits,
-                     [&](OpBuilder &nb, Location nl, ValueRange a) {
-                       Value idx = loopIndexI64(nb, nl, rank - 1);
-                       SmallVector<Value> yields;
-                       for (unsigned i = 0; i < n; ++i) {
-                         auto [best, at] = argMaxStep(
-                             nb, nl, a[i], idx, a[n + 2 * i], a[n + 2 * i + 1]);
-                         yields.append({best, at});
-                       }
-                       return yields;
-                     });
+  SmallVector<bool> lastAxis(rank, false);
+  lastAxis.back() = true;
+  Sizes rows = selectSizes(sizesOf(b, loc, inputs[0]), lastAxis,
+                           /*keep=*/false);
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap rowMap = projectionMap(b.getContext(), lastAxis);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
   SmallVector<Value> indices;
-  for (unsigned i = 0; i < n; ++i)
-    indices.push_back(r[2 * i + 1]);
+  for (Value input : inputs) {
+    Value none = i64Constant(b, loc, std::numeric_limits<int64_t>::max());
+    Type et = cast<RankedTensorType>(input.getType()).getElementType();
+    Value maxInit = filledTensor(b, loc, rows, negInfinity(b, loc, et));
+    Value idxInit = filledTensor(b, loc, rows, none);
+    indices.push_back(
+        buildFirstArgMax(b, loc, input, id, rowMap, iterators, maxInit, idxInit,
+                         none, [&](OpBuilder &nb, Location nl) {
+                           return loopIndexI64(nb, nl, rank - 1);
+                         })
+            .second);
+  }
   return indices;
 }
 

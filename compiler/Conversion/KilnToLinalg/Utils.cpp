@@ -361,6 +361,38 @@ SmallVector<Value> buildReduction(OpBuilder &b, Location loc,
                       body);
 }
 
+std::pair<Value, Value>
+buildFirstArgMax(OpBuilder &b, Location loc, ValueRange inputs,
+                 ArrayRef<AffineMap> inputMaps, AffineMap outputMap,
+                 ArrayRef<utils::IteratorType> iterators, Value maxInit,
+                 Value idxInit, Value none,
+                 function_ref<Value(OpBuilder &, Location)> index) {
+  unsigned n = inputs.size();
+  Value max = buildGeneric(b, loc, inputs, inputMaps, maxInit, outputMap,
+                           iterators,
+                           [&](OpBuilder &nb, Location nl, ValueRange a) {
+                             return SmallVector<Value>{arith::MaxNumFOp::create(
+                                 nb, nl, a[0], a[n])};
+                           })
+                  .front();
+  SmallVector<Value> idxInputs(inputs);
+  idxInputs.push_back(max);
+  SmallVector<AffineMap> idxMaps(inputMaps);
+  idxMaps.push_back(outputMap);
+  Value idx =
+      buildGeneric(b, loc, idxInputs, idxMaps, idxInit, outputMap, iterators,
+                   [&](OpBuilder &nb, Location nl, ValueRange a) {
+                     Value i = index(nb, nl);
+                     Value eq = arith::CmpFOp::create(
+                         nb, nl, arith::CmpFPredicate::OEQ, a[0], a[n]);
+                     Value cand = arith::SelectOp::create(nb, nl, eq, i, none);
+                     return SmallVector<Value>{
+                         arith::MinSIOp::create(nb, nl, a[n + 1], cand)};
+                   })
+          .front();
+  return {max, idx};
+}
+
 Value divideScalarTensor(OpBuilder &b, Location loc, Value scalarTensor,
                          Value divisor) {
   Type et = cast<RankedTensorType>(scalarTensor.getType()).getElementType();

@@ -173,6 +173,20 @@ llvm::SmallVector<Value> buildReduction(OpBuilder &b, Location loc,
                                         llvm::ArrayRef<AffineMap> inputMaps,
                                         ValueRange initValues, BodyFn body);
 
+/// The first arg-max over the reduction loops of `iterators`: the maximum of
+/// the first input's elements, then the lowest `index` (i64, computed in the
+/// body from the loop indices) among the positions that hold it, as two
+/// single-result reductions with plain combiners (maxnumf, minsi) that
+/// vectorize. `maxInit` is filled with -inf and `idxInit` with `none`, the
+/// index that means "no maximum". NaN is never taken and ties keep the
+/// lowest index whatever order the loops run in. Returns (max, index).
+std::pair<Value, Value>
+buildFirstArgMax(OpBuilder &b, Location loc, ValueRange inputs,
+                 llvm::ArrayRef<AffineMap> inputMaps, AffineMap outputMap,
+                 llvm::ArrayRef<mlir::utils::IteratorType> iterators,
+                 Value maxInit, Value idxInit, Value none,
+                 llvm::function_ref<Value(OpBuilder &, Location)> index);
+
 /// A 0-d tensor divided by the scalar `divisor` (a generic without loops).
 Value divideScalarTensor(OpBuilder &b, Location loc, Value scalarTensor,
                          Value divisor);

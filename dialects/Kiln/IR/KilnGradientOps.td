@@ -55,33 +55,31 @@ def Kiln_ReduceLikeOp : Kiln_Op<"reduce_like", [InferTypeOpAdaptor]> {
 // Activations
 //===----------------------------------------------------------------------===//
 
-class Kiln_ActivationGradOp<string mnemonic, string operandName, string formula>
-    : Kiln_Op<mnemonic, [AllTypesMatch<["dy", operandName, "result"]>]> {
+class Kiln_ActivationGradOp<string mnemonic, string formula>
+    : Kiln_Op<mnemonic, [AllTypesMatch<["dy", "output", "result"]>]> {
   let summary = "adjoint of an activation: " # formula;
   let description = [{
-    Elementwise `}] # formula # [{`, where `dy` is the adjoint of the
-    activation's result. Both operands have the same type.
+    Elementwise `}] # formula # [{`, where `y` (`output`) is the activation's
+    result and `dy` its adjoint. The op reads the result, not the
+    activation's input: the forward value is reused, and the input, used by
+    the activation alone, need not outlive it (a matmul's bias and
+    activation then fuse into its epilogue and the pre-activation is never
+    stored). Both operands have the same type.
 
     ```mlir
-    %dx = kiln.}] # mnemonic # [{ %dy, %v : tensor<?x300xf32>
+    %y = kiln.}] # !subst("_grad", "", mnemonic) # [{ %x : tensor<?x300xf32>
+    %dx = kiln.}] # mnemonic # [{ %dy, %y : tensor<?x300xf32>
     ```
   }];
+  let arguments = (ins Kiln_FloatTensor:$dy, Kiln_FloatTensor:$output);
   let results = (outs Kiln_FloatTensor:$result);
-  let assemblyFormat = "$dy `,` $" # operandName # " attr-dict `:` type($dy)";
+  let assemblyFormat = "$dy `,` $output attr-dict `:` type($dy)";
 }
 
-def Kiln_ReluGradOp : Kiln_ActivationGradOp<"relu_grad", "input",
-                                             "x > 0 ? dy : 0"> {
-  let arguments = (ins Kiln_FloatTensor:$dy, Kiln_FloatTensor:$input);
-}
-def Kiln_SigmoidGradOp : Kiln_ActivationGradOp<"sigmoid_grad", "output",
-                                                "dy * y * (1 - y)"> {
-  let arguments = (ins Kiln_FloatTensor:$dy, Kiln_FloatTensor:$output);
-}
-def Kiln_TanhGradOp : Kiln_ActivationGradOp<"tanh_grad", "output",
-                                             "dy * (1 - y * y)"> {
-  let arguments = (ins Kiln_FloatTensor:$dy, Kiln_FloatTensor:$output);
-}
+def Kiln_ReluGradOp : Kiln_ActivationGradOp<"relu_grad", "y > 0 ? dy : 0">;
+def Kiln_SigmoidGradOp
+    : Kiln_ActivationGradOp<"sigmoid_grad", "dy * y * (1 - y)">;
+def Kiln_TanhGradOp : Kiln_ActivationGradOp<"tanh_grad", "dy * (1 - y * y)">;
 
 def Kiln_SoftmaxGradOp : Kiln_Op<"softmax_grad", [AllTypesMatch<["dy", "output", "result"]>]> {
   let summary = "adjoint of softmax: y * (dy - sum(dy * y, axis))";

@@ -1,12 +1,13 @@
 // RUN: kiln-opt %s --split-input-file --kiln-autodiff | FileCheck %s
 // RUN: kiln-opt %s --split-input-file --kiln-autodiff --canonicalize --cse | FileCheck %s --check-prefix=CLEAN
 
-// Tests relu: relu_grad reads the activation's input.
+// Tests relu: relu_grad reads the activation's result, as sigmoid_grad and
+// tanh_grad do.
 // CHECK-LABEL: func.func @relu_grad
 // CHECK-SAME: (%[[X:.*]]: tensor<?x10xf32> {kiln.trainable}, %[[Y:.*]]: tensor<?x10xf32>)
 // CHECK: %[[A:.*]] = kiln.relu %[[X]]
 // CHECK: %[[DA:.*]] = kiln.loss_grad %[[Y]], %[[A]], %{{.*}} kind = mse
-// CHECK: %[[DX:.*]] = kiln.relu_grad %[[DA]], %[[X]] : tensor<?x10xf32>
+// CHECK: %[[DX:.*]] = kiln.relu_grad %[[DA]], %[[A]] : tensor<?x10xf32>
 // CHECK: return %{{.*}}, %[[DX]]
 // CLEAN-LABEL: func.func @relu_grad
 // CLEAN: kiln.relu_grad

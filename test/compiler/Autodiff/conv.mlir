@@ -42,7 +42,7 @@ func.func @conv_first_layer(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x8xf32> {
 // CHECK: %[[DC2:.*]] = kiln.reshape %[[DF]] : tensor<?x784xf32> -> tensor<?x14x14x4xf32>
 // CHECK: %[[DR1:.*]] = kiln.conv2d_input_grad %[[DC2]], %[[K2]] strides = [2, 2] padding = same : tensor<?x14x14x4xf32>, tensor<3x3x8x4xf32> -> tensor<?x28x28x8xf32>
 // CHECK: %[[DK2:.*]] = kiln.conv2d_kernel_grad %[[R1]], %[[DC2]] strides = [2, 2] padding = same : tensor<?x28x28x8xf32>, tensor<?x14x14x4xf32> -> tensor<3x3x8x4xf32>
-// CHECK: %[[DC1:.*]] = kiln.relu_grad %[[DR1]], %[[C1]]
+// CHECK: %[[DC1:.*]] = kiln.relu_grad %[[DR1]], %[[R1]]
 // CHECK: %[[DK1:.*]] = kiln.conv2d_kernel_grad %[[X]], %[[DC1]] strides = [1, 1] padding = same
 // CHECK: return %{{.*}}, %[[DK1]], %[[DK2]], %[[DW]]
 // CLEAN-LABEL: func.func @cnn_grad

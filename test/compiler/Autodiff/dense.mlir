@@ -16,7 +16,7 @@
 // CHECK: %[[DZ:.*]] = kiln.loss_grad %[[Y]], %[[Z]], %[[ONE]] kind = sparse_categorical_crossentropy from_logits
 // CHECK: %[[DR:.*]] = kiln.matmul %[[DZ]], %[[W2]] transpose_rhs : tensor<?x10xf32>, tensor<64x10xf32>
 // CHECK: %[[DW2:.*]] = kiln.matmul %[[R]], %[[DZ]] transpose_lhs : tensor<?x64xf32>, tensor<?x10xf32>
-// CHECK: %[[DH:.*]] = kiln.relu_grad %[[DR]], %[[H]] : tensor<?x64xf32>
+// CHECK: %[[DH:.*]] = kiln.relu_grad %[[DR]], %[[R]] : tensor<?x64xf32>
 // CHECK: %[[DW1:.*]] = kiln.matmul %[[X]], %[[DH]] transpose_lhs : tensor<?x784xf32>, tensor<?x64xf32>
 // CHECK: %[[DB1:.*]] = kiln.reduce_sum %[[DH]] axes = [0] : tensor<?x64xf32>
 // CHECK-NOT: kiln.transpose

@@ -14,7 +14,7 @@
 // CHECK: %[[G1:.*]] = kiln.mul %[[G]], %[[S]]
 // CHECK: %[[G2:.*]] = kiln.mul %[[G]], %[[S]]
 // CHECK: %[[DS:.*]] = kiln.add %[[G1]], %[[G2]] : tensor<?x8xf32>, tensor<?x8xf32>
-// CHECK: %[[DR:.*]] = kiln.relu_grad %[[DS]], %[[H]]
+// CHECK: %[[DR:.*]] = kiln.relu_grad %[[DS]], %[[R]]
 // CHECK: %[[DH:.*]] = kiln.add %[[DS]], %[[DR]] : tensor<?x8xf32>, tensor<?x8xf32>
 // CHECK: %[[DW:.*]] = kiln.matmul %[[X]], %[[DH]] transpose_lhs
 // CHECK: return %{{.*}}, %[[DW]]

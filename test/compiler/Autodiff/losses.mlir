@@ -25,7 +25,7 @@ func.func @mse(%y: tensor<?x3xf32>, %p: tensor<?x3xf32> {kiln.trainable}) -> ten
 // CHECK: %[[DP:.*]] = kiln.loss_grad %[[Y]], %[[P]], %{{.*}} kind = mae : tensor<?x3xf32>, tensor<?x3xf32>, tensor<f32>
 // CHECK: %[[Z:.*]] = arith.constant dense<0.000000e+00> : tensor<f32>
 // CHECK: %[[DY:.*]] = kiln.sub %[[Z]], %[[DP]] : tensor<f32>, tensor<?x3xf32>
-// CHECK: %[[DT:.*]] = kiln.relu_grad %[[DY]], %[[T]]
+// CHECK: %[[DT:.*]] = kiln.relu_grad %[[DY]], %[[Y]]
 // CHECK: return %{{.*}}, %[[DT]], %[[DP]]
 // CLEAN-LABEL: func.func @mae_active_target_grad
 // CLEAN: kiln.loss_grad %{{.*}} kind = mae

@@ -1,54 +1,93 @@
 // RUN: kiln-opt %s --split-input-file --kiln-fuse | FileCheck %s
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
 
-// Tests that the relu gradient reads the activation instead of the
-// pre-activation, which is left with a single user (the relu).
-// CHECK-LABEL: func.func @relu_mask
-// CHECK-SAME: (%[[H:.*]]: tensor<8x4xf32>, %[[DY:.*]]: tensor<8x4xf32>)
-// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[H]] : tensor<8x4xf32>)
-// CHECK: arith.maximumf
-// CHECK: linalg.generic {{.*}} ins(%[[DY]], %[[A]] : tensor<8x4xf32>, tensor<8x4xf32>)
-// CHECK: arith.cmpf ogt
-func.func @relu_mask(%h: tensor<8x4xf32>, %dy: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<8x4xf32>
-  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%h : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.maximumf %in, %zero : f32
+// Tests that an elementwise result read only by the two reductions of a
+// first arg-max (the maximum, then the lowest index holding it) is
+// recomputed in both instead of being written: no generic is left that
+// yields the softmax, and each reduction computes exp(x - m) / s itself.
+// CHECK-LABEL: func.func @argmax_of_softmax
+// CHECK-SAME: (%[[X:.*]]: tensor<8x10xf32>, %[[M:.*]]: tensor<8xf32>, %[[S:.*]]: tensor<8xf32>)
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[M]], %[[S]] : tensor<8x10xf32>, tensor<8xf32>, tensor<8xf32>) outs(%{{.*}} : tensor<8xf32>)
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: arith.maxnumf
+// CHECK: %[[IDX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[M]], %[[S]], %[[MAX]] : tensor<8x10xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) outs(%{{.*}} : tensor<8xi64>)
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: arith.minsi
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[IDX]]
+func.func @argmax_of_softmax(%x: tensor<8x10xf32>, %m: tensor<8xf32>, %s: tensor<8xf32>) -> tensor<8xi64> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %none = arith.constant 9223372036854775807 : i64
+  %e = tensor.empty() : tensor<8x10xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %m, %s : tensor<8x10xf32>, tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8x10xf32>) {
+  ^bb0(%in: f32, %mi: f32, %si: f32, %out: f32):
+    %d = arith.subf %in, %mi : f32
+    %x2 = math.exp %d : f32
+    %r = arith.divf %x2, %si : f32
     linalg.yield %r : f32
-  } -> tensor<8x4xf32>
-  %g = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%dy, %h : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
-  ^bb0(%d: f32, %x: f32, %out: f32):
-    %p = arith.cmpf ogt, %x, %zero : f32
-    %r = arith.select %p, %d, %zero : f32
+  } -> tensor<8x10xf32>
+  %ef = tensor.empty() : tensor<8xf32>
+  %fm = linalg.fill ins(%ninf : f32) outs(%ef : tensor<8xf32>) -> tensor<8xf32>
+  %max = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%p : tensor<8x10xf32>) outs(%fm : tensor<8xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.maxnumf %in, %acc : f32
     linalg.yield %r : f32
-  } -> tensor<8x4xf32>
-  return %a, %g : tensor<8x4xf32>, tensor<8x4xf32>
+  } -> tensor<8xf32>
+  %ei = tensor.empty() : tensor<8xi64>
+  %fi = linalg.fill ins(%none : i64) outs(%ei : tensor<8xi64>) -> tensor<8xi64>
+  %idx = linalg.generic {indexing_maps = [#id, #row, #row], iterator_types = ["parallel", "reduction"]} ins(%p, %max : tensor<8x10xf32>, tensor<8xf32>) outs(%fi : tensor<8xi64>) {
+  ^bb0(%in: f32, %mx: f32, %acc: i64):
+    %i = linalg.index 1 : index
+    %ii = arith.index_cast %i : index to i64
+    %eq = arith.cmpf oeq, %in, %mx : f32
+    %c = arith.select %eq, %ii, %none : i64
+    %r = arith.minsi %acc, %c : i64
+    linalg.yield %r : i64
+  } -> tensor<8xi64>
+  return %idx : tensor<8xi64>
 }
 
 // -----
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#col = affine_map<(d0, d1) -> (d1)>
 
-// Tests that a gradient that reads h for anything but h > 0 keeps h.
-// CHECK-LABEL: func.func @not_a_mask
-// CHECK-SAME: (%[[H:.*]]: tensor<8x4xf32>, %[[DY:.*]]: tensor<8x4xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[DY]], %[[H]] : tensor<8x4xf32>, tensor<8x4xf32>)
-func.func @not_a_mask(%h: tensor<8x4xf32>, %dy: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+// Tests that an elementwise result read by two independent reductions (a
+// row sum and a column sum, as the kernel and bias gradients of a layer)
+// is written once and read by both, not recomputed.
+// CHECK-LABEL: func.func @independent_reductions
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : tensor<8x10xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[G]] : tensor<8x10xf32>)
+func.func @independent_reductions(%x: tensor<8x10xf32>, %y: tensor<8x10xf32>) -> (tensor<8xf32>, tensor<10xf32>) {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<8x4xf32>
-  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%h : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %r = arith.maximumf %in, %zero : f32
+  %e = tensor.empty() : tensor<8x10xf32>
+  %g = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %y : tensor<8x10xf32>, tensor<8x10xf32>) outs(%e : tensor<8x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %p = arith.cmpf ogt, %b, %zero : f32
+    %r = arith.select %p, %a, %zero : f32
     linalg.yield %r : f32
-  } -> tensor<8x4xf32>
-  %g = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%dy, %h : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
-  ^bb0(%d: f32, %x: f32, %out: f32):
-    %r = arith.mulf %d, %x : f32
+  } -> tensor<8x10xf32>
+  %er = tensor.empty() : tensor<8xf32>
+  %fr = linalg.fill ins(%zero : f32) outs(%er : tensor<8xf32>) -> tensor<8xf32>
+  %rows = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%g : tensor<8x10xf32>) outs(%fr : tensor<8xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
     linalg.yield %r : f32
-  } -> tensor<8x4xf32>
-  return %a, %g : tensor<8x4xf32>, tensor<8x4xf32>
+  } -> tensor<8xf32>
+  %ec = tensor.empty() : tensor<10xf32>
+  %fc = linalg.fill ins(%zero : f32) outs(%ec : tensor<10xf32>) -> tensor<10xf32>
+  %cols = linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]} ins(%g : tensor<8x10xf32>) outs(%fc : tensor<10xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<10xf32>
+  return %rows, %cols : tensor<8xf32>, tensor<10xf32>
 }
 
 // -----

@@ -18,7 +18,7 @@ func.func @reduce_like(%a: tensor<?x300xf32>, %b: tensor<100xf32>) {
 // -----
 // Tests that activation gradients need equal types.
 func.func @relu_grad(%dy: tensor<?x10xf32>, %x: tensor<?x11xf32>) {
-  // expected-error @+1 {{'kiln.relu_grad' op failed to verify that all of {dy, input, result} have same type}}
+  // expected-error @+1 {{'kiln.relu_grad' op failed to verify that all of {dy, output, result} have same type}}
   %0 = "kiln.relu_grad"(%dy, %x) : (tensor<?x10xf32>, tensor<?x11xf32>) -> tensor<?x10xf32>
   return
 }

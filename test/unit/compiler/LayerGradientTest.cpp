@@ -16,6 +16,23 @@ TEST(LayerGradient, DenseWithBias) {
                  [&] { Arg r = in.constant("r", {3, 5}); r.dynamicBatch = true; return r; }()});
 }
 
+// Dense -> relu -> dense: relu_grad reads the activation (the relu's
+// result), and kiln-tile fuses bias and relu into the first matmul's
+// epilogue and the relu gradient into the matmuls of the backward pass.
+TEST(LayerGradient, DenseReluDense) {
+  Inputs in(19);
+  Arg x = in.param("x", {3, 4});
+  x.dynamicBatch = true;
+  Arg r = in.constant("r", {3, 2});
+  r.dynamicBatch = true;
+  checkGradient("  %h = kiln.dense %x, %w1, %b1 : tensor<?x4xf32>, tensor<4x5xf32>, "
+                "tensor<5xf32>\n"
+                "  %a = kiln.relu %h : tensor<?x5xf32>\n"
+                "  %y = kiln.dense %a, %w2 : tensor<?x5xf32>, tensor<5x2xf32>\n" +
+                    weightedSum("%y", "tensor<?x2xf32>", 2),
+                {x, in.param("w1", {4, 5}), in.param("b1", {5}), in.param("w2", {5, 2}), r});
+}
+
 TEST(LayerGradient, DenseWithoutBiasRank3) {
   Inputs in(2);
   checkGradient("  %y = kiln.dense %x, %w : tensor<2x3x4xf32>, tensor<4x5xf32>\n" +

@@ -405,10 +405,14 @@ func.func @reduction_grads(%dy: tensor<?x10xf32>, %x: tensor<?x10xf32>, %m: tens
 }
 
 // -----
-// Tests the activation gradients' bodies.
+// Tests the activation gradients' bodies, each reading the activation's
+// result y: relu's as y > 0 ? dy : 0.
 // CHECK-LABEL: func.func @activation_grads
-// CHECK: arith.cmpf ogt
-// CHECK: arith.select
+// CHECK-SAME: (%[[DY:.*]]: tensor<?x10xf32>, %[[Y:.*]]: tensor<?x10xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[DY]], %[[Y]] : tensor<?x10xf32>, tensor<?x10xf32>)
+// CHECK-NEXT: ^bb0(%[[D:.*]]: f32, %[[V:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[POS:.*]] = arith.cmpf ogt, %[[V]], %{{.*}} : f32
+// CHECK-NEXT: arith.select %[[POS]], %[[D]], %{{.*}} : f32
 // CHECK: linalg.generic
 // CHECK: arith.subf
 // CHECK: arith.mulf
@@ -418,10 +422,10 @@ func.func @reduction_grads(%dy: tensor<?x10xf32>, %x: tensor<?x10xf32>, %m: tens
 // CHECK: arith.subf
 // CHECK: arith.mulf
 // CHECK-NOT: = kiln.
-func.func @activation_grads(%dy: tensor<?x10xf32>, %x: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>) {
-  %0 = kiln.relu_grad %dy, %x : tensor<?x10xf32>
-  %1 = kiln.sigmoid_grad %dy, %x : tensor<?x10xf32>
-  %2 = kiln.tanh_grad %dy, %x : tensor<?x10xf32>
+func.func @activation_grads(%dy: tensor<?x10xf32>, %y: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>) {
+  %0 = kiln.relu_grad %dy, %y : tensor<?x10xf32>
+  %1 = kiln.sigmoid_grad %dy, %y : tensor<?x10xf32>
+  %2 = kiln.tanh_grad %dy, %y : tensor<?x10xf32>
   return %0, %1, %2 : tensor<?x10xf32>, tensor<?x10xf32>, tensor<?x10xf32>
 }
 
@@ -473,16 +477,22 @@ func.func @window_grads(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x32xf32>, %dy
 // Tests that conv2d_input_grad with stride 1 pads dy by KH - 1 - pad_before
 // (valid: 2 on each side) instead of inserting it, and that a same-padded
 // max_pool2d_grad (windows that do not tile the input) takes the general
-// path: it pads with -inf, finds the first arg-max of each window (i64),
-// updates one strided slice per window offset and cuts the padding off at
-// the end.
+// path: it pads with -inf, finds the first arg-max of each window (i64) as
+// a max reduction and a min-index reduction over the offsets holding the
+// maximum, updates one strided slice per window offset and cuts the padding
+// off at the end.
 // CHECK-LABEL: func.func @window_grads_stride1
 // CHECK: %[[SPREAD:.*]] = tensor.pad %{{.*}} low[0, 2, 2, 0] high[0, 2, 2, 0]
 // CHECK: tensor<?x26x26x32xf32> to tensor<?x30x30x32xf32>
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[SPREAD]], %{{.*}} : tensor<?x30x30x32xf32>, tensor<3x3x32x1xf32>)
 // CHECK: arith.constant 0xFF800000 : f32
-// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 1, 1, 0]
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]{{.*}} outs(%{{.*}}, %{{.*}} : tensor<?x6x6x8xf32>, tensor<?x6x6x8xi64>)
+// CHECK: %[[XP:.*]] = tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 1, 1, 0]
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %{{.*}} : tensor<?x12x12x8xf32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<?x6x6x8xf32>)
+// CHECK: arith.maxnumf
+// CHECK: %[[ARG:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %{{.*}}, %[[MAX]] : {{.*}}) outs(%{{.*}} : tensor<?x6x6x8xi64>)
+// CHECK: arith.cmpf oeq
+// CHECK: arith.minsi
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[ARG]] : tensor<?x6x6x8xf32>, tensor<?x6x6x8xi64>)
 // CHECK-COUNT-4: tensor.insert_slice
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [%{{.*}}, 11, 11, 8] [1, 1, 1, 1] : tensor<?x12x12x8xf32> to tensor<?x11x11x8xf32>
 // CHECK-NOT: = kiln.
@@ -524,25 +534,33 @@ func.func @optimizers(%p: tensor<300xf32>, %g: tensor<300xf32>, %s1: tensor<300x
 }
 
 // -----
-// Tests the metrics: binary accuracy thresholds, categorical accuracy takes
-// both arg-maxes in one row generic (first index on ties: strictly greater,
-// or equal with a lower index), sparse accuracy compares labels read at
+// Tests the metrics: binary accuracy thresholds; each arg-max (y_true's and
+// y_pred's for categorical accuracy, y_pred's for sparse accuracy) is a row
+// max reduction, then a min-index reduction over the positions equal to the
+// maximum (the first index on ties); sparse accuracy compares labels read at
 // (d0, 0) with the arg-max.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-DAG: #[[LABEL1:.*]] = affine_map<(d0) -> (d0, 0)>
 // CHECK-LABEL: func.func @metrics
+// CHECK-SAME: (%[[Y:.*]]: tensor<?x10xf32>, %[[P:.*]]: tensor<?x10xf32>, %[[L:.*]]: tensor<?x1xi32>)
 // CHECK: arith.constant 5.000000e-01 : f32
 // CHECK: arith.cmpf ogt
 // CHECK: arith.cmpf oeq
-// CHECK: %{{.*}}:4 = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ROWS]], #[[ROWS]], #[[ROWS]], #[[ROWS]]], iterator_types = ["parallel", "reduction"]}
-// CHECK: arith.cmpf ogt
-// CHECK: arith.cmpf oeq
-// CHECK: arith.cmpi slt
-// CHECK: arith.ori
-// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : f32, i64, f32, i64
-// CHECK: %[[ARG:.*]]:2 = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]], #[[ROWS]]], iterator_types = ["parallel", "reduction"]}
-// CHECK: linalg.generic {indexing_maps = [#[[LABEL1]], #{{.*}}, #{{.*}}], iterator_types = ["reduction"]} ins(%{{.*}}, %[[ARG]]#1 : tensor<?x1xi32>, tensor<?xi64>)
+// CHECK: %[[YMAX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]]], iterator_types = ["parallel", "reduction"]} ins(%[[Y]] : tensor<?x10xf32>)
+// CHECK: arith.maxnumf
+// CHECK: %[[YARG:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]], #[[ROWS]]], iterator_types = ["parallel", "reduction"]} ins(%[[Y]], %[[YMAX]] : tensor<?x10xf32>, tensor<?xf32>)
+// CHECK: %[[IDX:.*]] = linalg.index 1
+// CHECK: %[[I:.*]] = arith.index_cast %[[IDX]]
+// CHECK: %[[EQ:.*]] = arith.cmpf oeq
+// CHECK: %[[CAND:.*]] = arith.select %[[EQ]], %[[I]]
+// CHECK: arith.minsi %{{.*}}, %[[CAND]] : i64
+// CHECK: %[[PMAX:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<?x10xf32>)
+// CHECK: %[[PARG:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[PMAX]] : tensor<?x10xf32>, tensor<?xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[YARG]], %[[PARG]] : tensor<?xi64>, tensor<?xi64>)
+// CHECK: %[[SMAX:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<?x10xf32>)
+// CHECK: %[[SARG:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[SMAX]] : tensor<?x10xf32>, tensor<?xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[LABEL1]], #{{.*}}, #{{.*}}], iterator_types = ["reduction"]} ins(%[[L]], %[[SARG]] : tensor<?x1xi32>, tensor<?xi64>)
 // CHECK: arith.extsi
 // CHECK-NOT: = kiln.
 func.func @metrics(%y: tensor<?x10xf32>, %p: tensor<?x10xf32>, %l: tensor<?x1xi32>) -> (tensor<f32>, tensor<f32>, tensor<f32>) {

@@ -35,7 +35,8 @@ func.func @reduction_grads(%dy: tensor<?x4xf32>, %x: tensor<?x4xf32>, %dm: tenso
 
 func.func @activation_grads(%dy: tensor<?x4xf32>, %x: tensor<?x4xf32>)
     -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) {
-  %0 = kiln.relu_grad %dy, %x : tensor<?x4xf32>
+  %r = kiln.relu %x : tensor<?x4xf32>
+  %0 = kiln.relu_grad %dy, %r : tensor<?x4xf32>
   %s = kiln.sigmoid %x : tensor<?x4xf32>
   %1 = kiln.sigmoid_grad %dy, %s : tensor<?x4xf32>
   %t = kiln.tanh %x : tensor<?x4xf32>
