@@ -118,6 +118,10 @@ std::vector<WeightSpec> LayerImpl::weightSpecs(const std::vector<Shape> &) const
   return {};
 }
 
+void LayerImpl::getConfig(saving::LayerConfig &) const {
+  throwError(where(), "has no Keras config, so it cannot be saved");
+}
+
 void LayerImpl::build(const std::vector<Shape> &inputs) {
   std::vector<WeightSpec> specs = weightSpecs(inputs);
   if (built_) {

@@ -19,6 +19,9 @@ namespace kiln {
 
 class Emitter;
 class LayerImpl;
+namespace saving {
+class LayerConfig;
+} // namespace saving
 
 /// An SSA value of the model being emitted (an mlir::Value, opaque here).
 struct Sym {
@@ -100,6 +103,9 @@ public:
   /// Emits the layer's computation; `weights` follow weightSpecs' order.
   virtual Sym emit(Emitter &emitter, const std::vector<Sym> &inputs,
                    const std::vector<Sym> &weights) const = 0;
+  /// Adds the fields of Keras's get_config() that follow name, trainable
+  /// and dtype (frontend/saving); the default throws: not saveable.
+  virtual void getConfig(saving::LayerConfig &config) const;
 
   /// Creates and initializes the weights on first use; later calls check
   /// that the input shapes still fit them.

@@ -9,6 +9,8 @@
 
 #include "frontend/Layer.h"
 
+#include <optional>
+
 namespace kiln::layers {
 
 struct DenseOptions {
@@ -45,6 +47,33 @@ struct ActivationOptions {
 class Activation : public Layer {
 public:
   explicit Activation(std::string activation, ActivationOptions options = {});
+};
+
+struct SoftmaxOptions {
+  /// Kiln normalizes over the last axis only (Keras's default, -1).
+  int64_t axis = -1;
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `Softmax` as a layer: softmax over the last axis.
+class Softmax : public Layer {
+public:
+  explicit Softmax(SoftmaxOptions options = {});
+};
+
+struct ReLUOptions {
+  /// Keras's max_value (None), negative_slope and threshold; Kiln supports
+  /// the defaults, which make ReLU max(x, 0).
+  std::optional<double> max_value = std::nullopt;
+  double negative_slope = 0.0;
+  double threshold = 0.0;
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `ReLU` as a layer: max(x, 0).
+class ReLU : public Layer {
+public:
+  explicit ReLU(ReLUOptions options = {});
 };
 
 struct Conv2DOptions {

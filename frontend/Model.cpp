@@ -254,6 +254,12 @@ std::vector<std::string> Model::metrics_names() const {
 
 const std::string &Model::name() const { return impl_->name; }
 
+Shape Model::input_shape() const {
+  if (!impl_->built())
+    throwError("model '", impl_->name, "' has not been built yet");
+  return impl_->inputs.front().shape();
+}
+
 std::string Model::to_mlir() {
   impl_->requireCompiled("to_mlir");
   return impl_->mlir;

@@ -83,6 +83,22 @@ public:
   /// "loss" and the metric names as History and evaluate() use them.
   std::vector<std::string> metrics_names() const;
   const std::string &name() const;
+  /// Keras's model.input_shape for the first input: -1 for the batch (None).
+  Shape input_shape() const;
+
+  /// Keras's model.save: "m.keras" in Keras 3's archive layout, "m.h5" in
+  /// Keras 2's HDF5 layout, with the compile config and optimizer state.
+  /// Atomic: a failed save leaves any previous file unchanged.
+  void save(const std::string &path);
+  /// "w.weights.h5": Keras 3's layout (with the optimizer state); "w.h5":
+  /// Keras 2's save_weights layout. Atomic, as save().
+  void save_weights(const std::string &path);
+  /// Weights (and, for a compiled model, the optimizer state when the file
+  /// has it) from a `.keras`, `.weights.h5` or legacy `.h5` file. Checks
+  /// every shape before replacing anything.
+  void load_weights(const std::string &path);
+  /// The model's Keras 3 JSON config (model_from_json reads it back).
+  std::string to_json();
 
   /// The kiln IR emitted for this model (@forward and @loss), before any
   /// pass: `kiln-opt` reproduces every later stage from it.
@@ -91,6 +107,8 @@ public:
   double compile_seconds() const;
 
   struct Impl;
+  /// The model's internals, for the frontend's own files (frontend/saving).
+  Impl &impl() const { return *impl_; }
 
 protected:
   explicit Model(std::string name);

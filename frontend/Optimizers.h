@@ -47,6 +47,15 @@ public:
 
   const std::string &name() const { return name_; }
   double learning_rate() const { return learningRate_; }
+  /// The other hyper-parameters, as Keras names them (those of another
+  /// optimizer hold its default).
+  double momentum() const { return momentum_; }
+  bool nesterov() const { return nesterov_; }
+  double rho() const { return rho_; }
+  double beta_1() const { return beta1_; }
+  double beta_2() const { return beta2_; }
+  double epsilon() const { return epsilon_; }
+  double initial_accumulator_value() const { return initialAccumulator_; }
   /// Options of the kiln-make-steps pass: "optimizer=adam learning-rate=...".
   std::string passOptions() const;
   /// Optimizer state buffers per trainable weight, and their start value.

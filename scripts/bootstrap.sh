@@ -4,6 +4,7 @@
 # sudo available) on Debian bookworm.
 #   scripts/bootstrap.sh           build + test + examples
 #   scripts/bootstrap.sh --bench   also the side-by-side benchmark references
+#   scripts/bootstrap.sh --fuzz    also clang-22 and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -11,7 +12,11 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libgtest-dev libbenchmark-dev zlib1g-dev libomp-22-dev
   dataset-fashion-mnist
+  libhdf5-dev libzip-dev nlohmann-json3-dev
 )
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang-22 libclang-rt-22-dev)
+fi
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch libtorch-dev libopenblas-dev python3-numpy)
 fi

@@ -1,6 +1,7 @@
 // Keras Conv2D and MaxPooling2D (channels_last).
 #include "frontend/Emitter.h"
 #include "frontend/Layers.h"
+#include "frontend/saving/LayerConfig.h"
 
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "dialects/Kiln/IR/ShapeInference.h"
@@ -92,6 +93,24 @@ public:
     return e.activation(options.activation, Emitter::sym(y));
   }
 
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("filters", filters);
+    c.set("kernel_size", kernel);
+    c.set("strides", options.strides);
+    c.set("padding", options.padding);
+    c.set("data_format", options.data_format);
+    c.set("dilation_rate", {1, 1});
+    c.set("groups", 1);
+    c.set("activation", options.activation);
+    c.set("use_bias", options.use_bias);
+    c.setInitializer("kernel_initializer", options.kernel_initializer);
+    c.setInitializer("bias_initializer", options.bias_initializer);
+    for (const char *k : {"kernel_regularizer", "bias_regularizer",
+                          "activity_regularizer", "kernel_constraint",
+                          "bias_constraint"})
+      c.set(k, nullptr);
+  }
+
 private:
   int64_t filters;
   std::vector<int64_t> kernel;
@@ -124,6 +143,13 @@ public:
         e.b.getDenseI64ArrayAttr(options.strides), padding));
   }
 
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("pool_size", pool);
+    c.set("padding", options.padding);
+    c.set("strides", options.strides);
+    c.set("data_format", options.data_format);
+  }
+
 private:
   std::vector<int64_t> pool;
   MaxPooling2DOptions options;
@@ -141,5 +167,56 @@ MaxPooling2D::MaxPooling2D(std::vector<int64_t> pool_size,
                            MaxPooling2DOptions options)
     : Layer(std::make_shared<MaxPooling2DImpl>(std::move(pool_size),
                                                std::move(options))) {}
+
+namespace {
+/// Keras 1's dim_ordering: "tf" is channels_last, "th" channels_first.
+std::string dataFormat(saving::LayerConfig &c) {
+  std::string f = c.string("data_format", "");
+  if (f.empty())
+    f = c.string("dim_ordering", "tf") == "th" ? "channels_first" : "channels_last";
+  if (f != "channels_last")
+    c.fail("data_format '" + f + "' is not supported (Kiln is channels_last)");
+  return f;
+}
+} // namespace
+
+/// Keras 1 spells filters, kernel_size, strides and padding nb_filter,
+/// nb_row/nb_col, subsample and border_mode.
+Layer conv2dFromConfig(saving::LayerConfig &c) {
+  Conv2DOptions o;
+  o.name = c.name();
+  o.strides = c.ints("strides", 2, c.ints("subsample", 2, {1, 1}));
+  o.padding = c.string("padding", c.string("border_mode", "valid"));
+  o.data_format = dataFormat(c);
+  if (c.ints("dilation_rate", 2, {1, 1}) != std::vector<int64_t>{1, 1})
+    c.fail("dilation_rate " + c.json["dilation_rate"].dump() +
+           " is not supported (Kiln supports [1, 1])");
+  c.expect("groups", 1);
+  o.activation = c.activation("activation", "linear");
+  o.use_bias = c.boolean("use_bias", c.boolean("bias", true));
+  o.kernel_initializer = c.initializer(
+      "kernel_initializer", c.initializer("init", Initializer("glorot_uniform")));
+  o.bias_initializer = c.initializer("bias_initializer", Initializer("zeros"));
+  for (const char *k : {"kernel_regularizer", "bias_regularizer",
+                        "activity_regularizer", "kernel_constraint",
+                        "bias_constraint", "W_regularizer", "b_regularizer"})
+    c.warnIfSet(k);
+  int64_t filters = c.has("filters") ? c.integer("filters") : c.integer("nb_filter");
+  std::vector<int64_t> kernel =
+      c.has("kernel_size")
+          ? c.ints("kernel_size", 2, {})
+          : std::vector<int64_t>{c.integer("nb_row"), c.integer("nb_col")};
+  return Conv2D(filters, kernel, o);
+}
+
+Layer maxPooling2dFromConfig(saving::LayerConfig &c) {
+  MaxPooling2DOptions o;
+  o.name = c.name();
+  std::vector<int64_t> pool = c.ints("pool_size", 2, {2, 2});
+  o.strides = c.ints("strides", 2, {});
+  o.padding = c.string("padding", c.string("border_mode", "valid"));
+  o.data_format = dataFormat(c);
+  return MaxPooling2D(pool, o);
+}
 
 } // namespace kiln::layers

@@ -1,6 +1,7 @@
 // Keras Flatten and Activation.
 #include "frontend/Emitter.h"
 #include "frontend/Layers.h"
+#include "frontend/saving/LayerConfig.h"
 
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
@@ -33,6 +34,10 @@ public:
     return Emitter::sym(ReshapeOp::create(e.b, e.loc, e.tensorType(out),
                                           Emitter::value(in.front())));
   }
+
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("data_format", "channels_last");
+  }
 };
 
 class ActivationImpl : public LayerImpl {
@@ -49,6 +54,9 @@ public:
            const std::vector<Sym> &) const override {
     return e.activation(activation, in.front());
   }
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("activation", activation);
+  }
 
 private:
   std::string activation;
@@ -62,5 +70,15 @@ Flatten::Flatten(FlattenOptions options)
 Activation::Activation(std::string activation, ActivationOptions options)
     : Layer(std::make_shared<ActivationImpl>(std::move(activation),
                                              std::move(options))) {}
+
+Layer flattenFromConfig(saving::LayerConfig &c) {
+  // channels_first would flatten rank-4 inputs in another order.
+  c.expect("data_format", "channels_last");
+  return Flatten({.name = c.name()});
+}
+
+Layer activationFromConfig(saving::LayerConfig &c) {
+  return Activation(c.activation("activation", "linear"), {.name = c.name()});
+}
 
 } // namespace kiln::layers

@@ -1,6 +1,7 @@
 // Keras Dense.
 #include "frontend/Emitter.h"
 #include "frontend/Layers.h"
+#include "frontend/saving/LayerConfig.h"
 
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
@@ -49,6 +50,17 @@ public:
     return e.activation(options.activation, Emitter::sym(y));
   }
 
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("units", units);
+    c.set("activation", options.activation);
+    c.set("use_bias", options.use_bias);
+    c.setInitializer("kernel_initializer", options.kernel_initializer);
+    c.setInitializer("bias_initializer", options.bias_initializer);
+    for (const char *k : {"kernel_regularizer", "bias_regularizer",
+                          "kernel_constraint", "bias_constraint"})
+      c.set(k, nullptr);
+  }
+
 private:
   int64_t units;
   DenseOptions options;
@@ -58,5 +70,24 @@ private:
 
 Dense::Dense(int64_t units, DenseOptions options)
     : Layer(std::make_shared<DenseImpl>(units, std::move(options))) {}
+
+/// Keras 1 spells units, use_bias and kernel_initializer output_dim, bias
+/// and init.
+Layer denseFromConfig(saving::LayerConfig &c) {
+  DenseOptions o;
+  o.name = c.name();
+  o.activation = c.activation("activation", "linear");
+  o.use_bias = c.boolean("use_bias", c.boolean("bias", true));
+  o.kernel_initializer = c.initializer(
+      "kernel_initializer", c.initializer("init", Initializer("glorot_uniform")));
+  o.bias_initializer = c.initializer("bias_initializer", Initializer("zeros"));
+  for (const char *k : {"kernel_regularizer", "bias_regularizer",
+                        "activity_regularizer", "kernel_constraint",
+                        "bias_constraint", "W_regularizer", "b_regularizer",
+                        "W_constraint", "b_constraint"})
+    c.warnIfSet(k);
+  int64_t units = c.has("units") ? c.integer("units") : c.integer("output_dim");
+  return Dense(units, o);
+}
 
 } // namespace kiln::layers

@@ -1,6 +1,7 @@
 // Keras Add and Concatenate: layers that merge several inputs.
 #include "frontend/Emitter.h"
 #include "frontend/Layers.h"
+#include "frontend/saving/LayerConfig.h"
 
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
@@ -29,6 +30,7 @@ public:
       sum = AddOp::create(e.b, e.loc, sum, Emitter::value(in[i]));
     return Emitter::sym(sum);
   }
+  void getConfig(saving::LayerConfig &) const override {}
 };
 
 class ConcatenateImpl : public LayerImpl {
@@ -71,6 +73,7 @@ public:
     int64_t a = normalized(in.size() ? Emitter::shapeOf(in.front()).size() : 0);
     return Emitter::sym(ConcatenateOp::create(e.b, e.loc, values, a));
   }
+  void getConfig(saving::LayerConfig &c) const override { c.set("axis", axis); }
 
 private:
   int64_t axis;
@@ -82,5 +85,11 @@ Add::Add(std::string name) : Layer(std::make_shared<AddImpl>(std::move(name))) {
 
 Concatenate::Concatenate(int64_t axis, std::string name)
     : Layer(std::make_shared<ConcatenateImpl>(axis, std::move(name))) {}
+
+Layer addFromConfig(saving::LayerConfig &c) { return Add(c.name()); }
+
+Layer concatenateFromConfig(saving::LayerConfig &c) {
+  return Concatenate(c.integer("axis", -1), c.name());
+}
 
 } // namespace kiln::layers

@@ -1,0 +1,210 @@
+// compile_config / training_config <-> CompileOptions.
+#include "frontend/saving/CompileConfig.h"
+#include "frontend/saving/LayerConfig.h"
+
+#include "runtime/Error.h"
+
+#include <algorithm>
+
+namespace kiln::saving {
+namespace {
+
+const std::vector<std::string> kMetrics = {
+    "accuracy", "acc", "binary_accuracy", "categorical_accuracy",
+    "sparse_categorical_accuracy", "mae", "mse", "mean_absolute_error",
+    "mean_squared_error"};
+
+bool known(const std::string &metric) {
+  return std::find(kMetrics.begin(), kMetrics.end(), metric) != kMetrics.end();
+}
+
+/// Keras writes hyper-parameters as float32 values widened to double.
+double asKeras(double v) { return double(float(v)); }
+
+Json optimizerConfig(const Optimizer &o, Schema schema) {
+  const std::string &n = o.name();
+  std::string cls = n == "sgd" ? "SGD" : n == "rmsprop" ? "RMSprop"
+                                      : n == "adam"      ? "Adam"
+                                                         : "Adagrad";
+  Json c = Json::object();
+  c["name"] = schema == Schema::keras2 ? cls : (n == "sgd" ? "SGD" : n);
+  c["learning_rate"] = asKeras(o.learning_rate());
+  if (schema == Schema::keras3) {
+    for (const char *k : {"weight_decay", "clipnorm", "global_clipnorm", "clipvalue"})
+      c[k] = nullptr;
+    c["use_ema"] = false;
+    c["ema_momentum"] = 0.99;
+    c["ema_overwrite_frequency"] = nullptr;
+    c["loss_scale_factor"] = nullptr;
+    c["gradient_accumulation_steps"] = nullptr;
+  }
+  if (n == "sgd") {
+    c["momentum"] = asKeras(o.momentum());
+    c["nesterov"] = o.nesterov();
+  } else if (n == "rmsprop") {
+    c["rho"] = asKeras(o.rho());
+    c["momentum"] = 0.0;
+    c["epsilon"] = o.epsilon();
+    c["centered"] = false;
+  } else if (n == "adam") {
+    c["beta_1"] = o.beta_1();
+    c["beta_2"] = o.beta_2();
+    c["epsilon"] = o.epsilon();
+    c["amsgrad"] = false;
+  } else {
+    c["initial_accumulator_value"] = o.initial_accumulator_value();
+    c["epsilon"] = o.epsilon();
+  }
+  if (schema == Schema::keras2)
+    return Json{{"class_name", cls}, {"config", c}};
+  return Json{{"module", "keras.optimizers"},
+              {"class_name", cls},
+              {"config", c},
+              {"registered_name", nullptr}};
+}
+
+double num(const Json &c, const char *key, double fallback) {
+  if (!c.contains(key) || c[key].is_null())
+    return fallback;
+  if (!c[key].is_number())
+    throwError("optimizer '", key, "' = ", c[key].dump(), " is not a number");
+  return c[key].get<double>();
+}
+
+Optimizer optimizerFrom(const Json &v) {
+  if (v.is_string())
+    return Optimizer(v.get<std::string>());
+  if (!v.is_object() || !v.contains("class_name") || !v["class_name"].is_string())
+    throwError("unreadable optimizer ", v.dump().substr(0, 200));
+  std::string cls = v["class_name"].get<std::string>();
+  if (cls.rfind("Custom>", 0) == 0) // tf.keras 2.11+'s registered names
+    cls = cls.substr(7);
+  std::transform(cls.begin(), cls.end(), cls.begin(), ::tolower);
+  const Json c = v.contains("config") && v["config"].is_object() ? v["config"] : Json::object();
+  const Json &lrv = c.contains("learning_rate") ? c["learning_rate"]
+                    : c.contains("lr")          ? c["lr"]
+                                                : Json();
+  if (lrv.is_object())
+    throwError("the learning rate is a schedule (", lrv.value("class_name", "?"),
+               "), which Kiln does not support yet");
+  for (const char *k : {"clipnorm", "clipvalue", "global_clipnorm"})
+    if (c.contains(k) && !c[k].is_null())
+      throwError("optimizer ", k, " is not supported");
+  if (num(c, "decay", 0.0) != 0.0 || num(c, "weight_decay", 0.0) != 0.0)
+    throwError("optimizer decay / weight_decay is not supported");
+  if (c.value("use_ema", false) || c.value("amsgrad", false) ||
+      c.value("centered", false))
+    throwError("optimizer use_ema, amsgrad and centered are not supported");
+  double eps = num(c, "epsilon", 1e-7);
+  if (cls == "sgd")
+    return optimizers::SGD{.learning_rate = num(c, "learning_rate", num(c, "lr", 0.01)),
+                           .momentum = num(c, "momentum", 0.0),
+                           .nesterov = c.value("nesterov", false)};
+  if (cls == "rmsprop")
+    return optimizers::RMSprop{.learning_rate = num(c, "learning_rate", num(c, "lr", 0.001)),
+                               .rho = num(c, "rho", 0.9),
+                               .momentum = num(c, "momentum", 0.0),
+                               .epsilon = eps};
+  if (cls == "adam")
+    return optimizers::Adam{.learning_rate = num(c, "learning_rate", num(c, "lr", 0.001)),
+                            .beta_1 = num(c, "beta_1", 0.9),
+                            .beta_2 = num(c, "beta_2", 0.999),
+                            .epsilon = eps};
+  if (cls == "adagrad")
+    return optimizers::Adagrad{
+        .learning_rate = num(c, "learning_rate", num(c, "lr", 0.001)),
+        .initial_accumulator_value = num(c, "initial_accumulator_value", 0.1),
+        .epsilon = eps};
+  throwError("optimizer ", v["class_name"].get<std::string>(),
+             " is not supported (Kiln has SGD, RMSprop, Adam, Adagrad)");
+}
+
+std::string lossFrom(const Json &v) {
+  if (v.is_string())
+    return v.get<std::string>();
+  if (v.is_object() && v.contains("class_name") && v["class_name"].is_string()) {
+    const Json c = v.contains("config") && v["config"].is_object() ? v["config"] : Json::object();
+    if (c.value("from_logits", false))
+      throwError("the loss takes logits (from_logits=True), which Kiln's "
+                 "compile() does not support yet");
+    if (num(c, "label_smoothing", 0.0) != 0.0)
+      throwError("label_smoothing is not supported");
+    if (c.contains("fn") && c["fn"].is_string())
+      return c["fn"].get<std::string>();
+    return snakeCase(v["class_name"].get<std::string>());
+  }
+  throwError("unsupported loss ", v.dump().substr(0, 200),
+             " (one loss for one output is supported)");
+}
+
+void metricsFrom(const Json &v, const std::vector<Metric> &custom,
+                 std::vector<Metric> &out) {
+  if (v.is_null())
+    return;
+  if (v.is_array()) {
+    for (const Json &e : v)
+      metricsFrom(e, custom, out);
+    return;
+  }
+  std::string name;
+  if (v.is_string()) {
+    name = v.get<std::string>();
+  } else if (v.is_object()) {
+    const Json c = v.contains("config") && v["config"].is_object() ? v["config"] : Json::object();
+    std::string n = c.value("name", std::string()), fn = c.value("fn", std::string());
+    name = known(n) ? n : known(fn) ? fn : snakeCase(v.value("class_name", std::string()));
+  }
+  if (known(name)) {
+    out.emplace_back(name);
+    return;
+  }
+  for (const Metric &m : custom)
+    if (m.name == name) {
+      out.push_back(m);
+      return;
+    }
+  throwError("metric '", name, "' is neither built in nor among the custom metrics given");
+}
+
+} // namespace
+
+Json compileConfig(const CompileOptions &o, Schema schema) {
+  Json metrics = Json::array();
+  for (const Metric &m : o.metrics)
+    metrics.push_back(m.name);
+  if (schema == Schema::keras2)
+    return Json{{"loss", o.loss},
+                {"metrics", metrics},
+                {"weighted_metrics", nullptr},
+                {"loss_weights", nullptr},
+                {"optimizer_config", optimizerConfig(o.optimizer, schema)}};
+  return Json{{"optimizer", optimizerConfig(o.optimizer, schema)},
+              {"loss", o.loss},
+              {"loss_weights", nullptr},
+              {"metrics", metrics},
+              {"weighted_metrics", nullptr},
+              {"run_eagerly", false},
+              {"steps_per_execution", 1},
+              {"jit_compile", false}};
+}
+
+CompileOptions compileOptionsFrom(const Json &c, const std::vector<Metric> &custom) {
+  if (!c.is_object())
+    throwError("the compile config is not an object");
+  const Json &opt = c.contains("optimizer") ? c["optimizer"]
+                    : c.contains("optimizer_config") ? c["optimizer_config"]
+                                                     : Json("rmsprop");
+  CompileOptions o;
+  o.optimizer = optimizerFrom(opt);
+  if (!c.contains("loss") || c["loss"].is_null())
+    throwError("the compile config has no loss");
+  o.loss = lossFrom(c["loss"]);
+  if (c.contains("metrics"))
+    metricsFrom(c["metrics"], custom, o.metrics);
+  if (c.contains("weighted_metrics") && !c["weighted_metrics"].is_null() &&
+      !c["weighted_metrics"].empty())
+    throwError("weighted_metrics are not supported");
+  return o;
+}
+
+} // namespace kiln::saving

@@ -1,0 +1,26 @@
+// compile() options as Keras saves them (frontend-internal): Keras 3's
+// `compile_config` and Keras 2's `training_config`, both ways.
+#ifndef KILN_FRONTEND_SAVING_COMPILECONFIG_H
+#define KILN_FRONTEND_SAVING_COMPILECONFIG_H
+
+#include "frontend/Model.h"
+#include "frontend/saving/Json.h"
+#include "frontend/saving/ModelConfig.h"
+
+#include <vector>
+
+namespace kiln::saving {
+
+/// Keras 3's compile_config or Keras 2's training_config for `options`.
+Json compileConfig(const CompileOptions &options, Schema schema);
+
+/// The options a compile_config or training_config (any Keras version)
+/// describes. Throws kiln::Error saying what Kiln cannot honour (a
+/// from_logits loss, a learning-rate schedule, gradient clipping, ...).
+/// Metrics Kiln lacks are looked up in `custom` by name.
+CompileOptions compileOptionsFrom(const Json &config,
+                                  const std::vector<Metric> &custom);
+
+} // namespace kiln::saving
+
+#endif // KILN_FRONTEND_SAVING_COMPILECONFIG_H

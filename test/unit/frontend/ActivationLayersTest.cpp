@@ -1,0 +1,119 @@
+// Keras's activation layers Softmax and ReLU: names and defaults, summary
+// rows, forward values, gradients against finite differences, options Kiln
+// lacks, and their Keras configs.
+#include "FrontendTestUtil.h"
+
+#include <filesystem>
+
+using namespace kiln;
+using namespace kiln::test;
+
+namespace {
+
+Sequential withLayers(bool activationLayers) {
+  Sequential model;
+  model.add(layers::Dense(5, {.input_dim = 4}));
+  model.add(activationLayers ? Layer(layers::ReLU()) : Layer(layers::Activation("relu")));
+  model.add(layers::Dense(3));
+  model.add(activationLayers ? Layer(layers::Softmax()) : Layer(layers::Activation("softmax")));
+  return model;
+}
+
+} // namespace
+
+// Tests Keras's automatic names, class names and summary rows.
+TEST(FrontendActivationLayers, NamesAndSummaryRows) {
+  backend::clear_session();
+  layers::Softmax s0, s1;
+  layers::ReLU r0;
+  EXPECT_EQ(s0.name(), "softmax");
+  EXPECT_EQ(s1.name(), "softmax_1");
+  EXPECT_EQ(r0.name(), "re_lu");
+  EXPECT_EQ(s0.class_name(), "Softmax");
+  EXPECT_EQ(r0.class_name(), "ReLU");
+  backend::clear_session();
+  Sequential model = withLayers(true);
+  std::string summary = summaryOf(model);
+  EXPECT_EQ(summaryRow(summary, "re_lu"),
+            (std::vector<std::string>{"re_lu (ReLU)", "(None, 5)", "0"}));
+  EXPECT_EQ(summaryRow(summary, "softmax"),
+            (std::vector<std::string>{"softmax (Softmax)", "(None, 3)", "0"}));
+}
+
+// Tests that the layers compute what Activation("relu") / ("softmax") do.
+TEST(FrontendActivationLayers, ForwardMatchesActivation) {
+  std::mt19937 rng(4);
+  Sequential a = withLayers(true), b = withLayers(false);
+  std::vector<Tensor> w = randomizeWeights(a, rng);
+  b.set_weights(w);
+  for (Model *m : {(Model *)&a, (Model *)&b})
+    m->compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
+  Tensor x = uniform(rng, {7, 4});
+  expectTensorNear(a.predict(x), b.predict(x), 1e-6f);
+}
+
+// Tests the gradient through ReLU and Softmax layers: one SGD step with
+// learning rate 1 over the whole batch moves each weight by its gradient,
+// which central differences of evaluate()'s loss must reproduce.
+TEST(FrontendActivationLayers, GradientMatchesFiniteDifferences) {
+  std::mt19937 rng(8);
+  Sequential model = withLayers(true);
+  std::vector<Tensor> w = randomizeWeights(model, rng);
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0},
+                 .loss = "categorical_crossentropy"});
+  Tensor x = uniform(rng, {6, 4});
+  std::vector<float> yv(18, 0.f);
+  for (int i = 0; i < 6; ++i)
+    yv[size_t(i * 3 + i % 3)] = 1.f;
+  Tensor y = f32(yv, {6, 3});
+  auto lossAt = [&](const std::vector<Tensor> &weights) {
+    model.set_weights(weights);
+    return model.evaluate(x, y, {.batch_size = 6})[0];
+  };
+  model.fit(x, y, {.epochs = 1, .batch_size = 6, .verbose = 0, .shuffle = false});
+  std::vector<Tensor> stepped = model.get_weights();
+  const double h = 1e-2;
+  for (size_t t = 0; t < w.size(); ++t)
+    for (int64_t i = 0; i < std::min<int64_t>(w[t].size(), 6); ++i) {
+      std::vector<Tensor> plus, minus;
+      for (const Tensor &v : w) {
+        plus.push_back(v.clone());
+        minus.push_back(v.clone());
+      }
+      plus[t].data<float>()[i] += float(h);
+      minus[t].data<float>()[i] -= float(h);
+      double numeric = (lossAt(plus) - lossAt(minus)) / (2 * h);
+      double analytic = w[t].data<float>()[i] - stepped[t].data<float>()[i];
+      EXPECT_NEAR(analytic, numeric, 2e-3 + 1e-2 * std::abs(numeric))
+          << "weight #" << t << " element " << i;
+    }
+}
+
+// Tests that options Kiln cannot compute are refused, naming the layer.
+TEST(FrontendActivationLayers, UnsupportedOptions) {
+  EXPECT_NE(errorOf([] { layers::ReLU({.max_value = 6.0}); }).find("max_value"),
+            std::string::npos);
+  layers::Softmax s({.axis = 1});
+  KerasTensor x = Input({3, 4});
+  EXPECT_NE(errorOf([&] { s(x); }).find("axis 1"), std::string::npos);
+}
+
+// Tests the Keras configs: Softmax's axis and ReLU's three options, and a
+// .keras round trip.
+TEST(FrontendActivationLayers, KerasConfigRoundTrip) {
+  Sequential model = withLayers(true);
+  std::string json = model.to_json();
+  EXPECT_NE(json.find("\"class_name\": \"Softmax\", \"config\": {\"name\": "), std::string::npos);
+  EXPECT_NE(json.find("\"axis\": -1}"), std::string::npos);
+  EXPECT_NE(json.find("\"max_value\": null, \"negative_slope\": 0.0, \"threshold\": 0.0}"),
+            std::string::npos)
+      << json;
+  std::string file = (std::filesystem::temp_directory_path() /
+                      ("kiln-act-" + std::to_string(::getpid()) + ".keras"))
+                         .string();
+  model.save(file);
+  Model back = load_model(file);
+  std::filesystem::remove(file);
+  EXPECT_EQ(summaryOf(back), summaryOf(model));
+  EXPECT_TRUE(weightsEqual(back.get_weights(), model.get_weights()));
+}

@@ -1,0 +1,163 @@
+// Real Keras files from public repositories (../shared/keras-files, read in
+// place; see its README): every file whose layers Kiln has loads and
+// reproduces the independent NumPy reference (max abs diff <= 1e-5); every
+// other file fails with "unsupported layer <Class> in <file>". A clone
+// without that folder skips these tests with a message.
+#include "FrontendTestUtil.h"
+
+#include "frontend/ModelImpl.h"
+
+#include <filesystem>
+
+using namespace kiln;
+using namespace kiln::test;
+
+namespace {
+
+std::string filesDir() { return std::string(KILN_SOURCE_DIR) + "/../shared/keras-files"; }
+
+#define REQUIRE_KERAS_FILES()                                                  \
+  if (!std::filesystem::exists(filesDir() + "/README.md"))                     \
+  GTEST_SKIP() << filesDir() << " is absent: the real Keras files are not "   \
+                                "checked in this clone"
+
+std::string path(const std::string &rel) { return filesDir() + "/" + rel; }
+
+/// The first 100 Fashion-MNIST test images / 255 in `shape` (batch first).
+Tensor fmnist100(Shape shape) {
+  Tensor x = data::readNpy(path("ref/fmnist_test100_x.npy")).astype(DType::f32) / 255.0;
+  return x.reshape(shape);
+}
+
+/// Max abs difference between `actual` and a float64 reference .npy (read
+/// as f32: the rounding, under 6e-8 here, is far below the tolerance).
+double maxDiff(const Tensor &actual, const std::string &expectedNpy) {
+  Tensor e = data::readNpy(path(expectedNpy));
+  EXPECT_EQ(actual.size(), e.size()) << expectedNpy;
+  std::vector<float> a = values(actual), ev = values(e);
+  double m = 0;
+  for (size_t i = 0; i < a.size() && i < ev.size(); ++i)
+    m = std::max(m, std::abs(double(a[i]) - double(ev[i])));
+  return m;
+}
+
+Tensor predictLoaded(Model &model, const Tensor &x) {
+  if (model.metrics_names().empty())
+    model.compile({.optimizer = "sgd", .loss = "mse"});
+  return model.predict(x, {.batch_size = 64});
+}
+
+void expectMatches(Model &model, const std::string &set, Shape seedShape,
+                   Shape imageShape) {
+  Tensor seed = data::readNpy(path(set + "/input_seed.npy")).astype(DType::f32);
+  double dSeed = maxDiff(predictLoaded(model, seed.reshape(seedShape)),
+                         set + "/expected_seed.npy");
+  double dImages = maxDiff(predictLoaded(model, fmnist100(imageShape)),
+                           set + "/expected_fmnist_test100.npy");
+  std::cout << "[ keras-file ] " << set << ": max abs diff seed " << dSeed
+            << ", fmnist test100 " << dImages << "\n";
+  EXPECT_LE(dSeed, 1e-5);
+  EXPECT_LE(dImages, 1e-5);
+}
+
+} // namespace
+
+// Tests Keras 3.4.1's .keras archive (layers/<key>/vars/<i>) and that its
+// compile config and Adam state come back.
+TEST(FrontendKerasFiles, Keras3ArchiveCnn) {
+  REQUIRE_KERAS_FILES();
+  Model model = load_model(path("k3-cnn-dotkeras-fmnist/fashion_mnist_cnn.keras"));
+  EXPECT_EQ(model.metrics_names(), (std::vector<std::string>{"loss", "accuracy"}));
+  Model::Impl &m = model.impl();
+  ASSERT_TRUE(m.state);
+  EXPECT_EQ(m.compileOptions->optimizer.name(), "adam");
+  EXPECT_EQ(m.compileOptions->loss, "categorical_crossentropy");
+  EXPECT_GT(m.state->iterations(), 0);
+  std::cout << "[ keras-file ] restored Adam iterations " << m.state->iterations() << "\n";
+  expectMatches(model, "k3-cnn-dotkeras-fmnist", {-1, 28, 28, 1}, {100, 28, 28, 1});
+}
+
+// Tests Keras 3.13's legacy .h5 (model_weights/conv2d/sequential/conv2d/kernel,
+// Keras 3 optimizer names adam/sequential_conv2d_kernel_momentum).
+TEST(FrontendKerasFiles, Keras3LegacyHdf5Cnn) {
+  REQUIRE_KERAS_FILES();
+  Model model = load_model(path("k3-cnn-legacy-h5-fmnist/fashion_mnist.h5"));
+  Model::Impl &m = model.impl();
+  ASSERT_TRUE(m.state);
+  EXPECT_GT(m.state->iterations(), 0);
+  // Slots came from the file: the first layer's first moment is not zero.
+  float norm = 0;
+  for (float v : values(m.state->slots().front()))
+    norm += std::abs(v);
+  EXPECT_GT(norm, 0.f);
+  expectMatches(model, "k3-cnn-legacy-h5-fmnist", {-1, 28, 28, 1}, {100, 28, 28, 1});
+  Tensor boot = data::readNpy(path("k3-cnn-legacy-h5-fmnist/input_ankleboot_uint8.npy"))
+                    .astype(DType::f32) / 255.0;
+  double d = maxDiff(model.predict(boot.reshape({1, 28, 28, 1})),
+                     "k3-cnn-legacy-h5-fmnist/expected_ankleboot.npy");
+  EXPECT_LE(d, 1e-5);
+}
+
+// Tests tf.keras 2.14's .keras: a Sequential nested in a Sequential,
+// backslash-joined weight groups, a Softmax layer.
+TEST(FrontendKerasFiles, NestedSequentialArchive) {
+  REQUIRE_KERAS_FILES();
+  Model model = load_model(path("k2-dotkeras-nested-fmnist/fashion_mnist.keras"));
+  EXPECT_FALSE(model.impl().state); // the outer model has no compile config
+  std::vector<Layer> ls = model.layers();
+  ASSERT_EQ(ls.size(), 4u); // inlined: flatten, dense, dense_1, softmax
+  EXPECT_EQ(ls.back().class_name(), "Softmax");
+  expectMatches(model, "k2-dotkeras-nested-fmnist", {-1, 28, 28}, {100, 28, 28});
+}
+
+// Tests a Keras 2.2.4 save_weights file (root layout, fixed-length strings)
+// loaded into the model the notebook builds, by position.
+TEST(FrontendKerasFiles, WeightsOnlyIntoBuiltModel) {
+  REQUIRE_KERAS_FILES();
+  Sequential model;
+  model.add(layers::Flatten({.input_shape = {28, 28}}));
+  model.add(layers::Dense(512, {.activation = "relu"}));
+  model.add(layers::Dense(10, {.activation = "softmax"}));
+  model.load_weights(path("k2-weights-only-fmnist/fashion_mnist_weights.h5"));
+  expectMatches(model, "k2-weights-only-fmnist", {-1, 28, 28}, {100, 28, 28});
+}
+
+// Tests Keras 2.9's weights-only file (variable-length strings, a Dropout
+// entry without weights) into the same architecture without Dropout,
+// which does nothing at inference.
+TEST(FrontendKerasFiles, WeightsWithDropoutEntryIntoBuiltModel) {
+  REQUIRE_KERAS_FILES();
+  Sequential model;
+  model.add(layers::Flatten({.input_shape = {28, 28}}));
+  model.add(layers::Dense(100, {.activation = "relu"}));
+  model.add(layers::Dense(10, {.activation = "softmax"}));
+  model.load_weights(path("k2-weights-plus-whole-fmnist/model-weights.h5"));
+  expectMatches(model, "k2-weights-plus-whole-fmnist", {-1, 28, 28}, {100, 28, 28});
+  // The full-model file holds the same weights under model_weights/.
+  Sequential again;
+  again.add(layers::Flatten({.input_shape = {28, 28}}));
+  again.add(layers::Dense(100, {.activation = "relu"}));
+  again.add(layers::Dense(10, {.activation = "softmax"}));
+  again.load_weights(path("k2-weights-plus-whole-fmnist/model-whole.h5"));
+  EXPECT_TRUE(weightsEqual(model.get_weights(), again.get_weights()));
+}
+
+// Tests that each file with a layer Kiln lacks names that layer and the file.
+TEST(FrontendKerasFiles, UnsupportedLayersAreNamed) {
+  REQUIRE_KERAS_FILES();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"k2-mlp-dropout-fmnist/my_keras_model.h5", "Dropout"},
+      {"k2-cnn-bn-fmnist/fashion_mnist.h5", "BatchNormalization"},
+      {"k2-weights-plus-whole-fmnist/model-whole.h5", "Dropout"},
+      {"k2-json-weights-lenet/lenet5.json", "AveragePooling2D"},
+      {"k2-gru-embedding/best-gru-model.h5", "Embedding"},
+      {"k2-lstm-stacked-embedding/best-2rnn-model.h5", "Embedding"},
+      {"k3-gru-dotkeras/best-gru-model.keras", "Embedding"},
+      {"k2-functional-wide-deep/wide_and_deep.h5", "Embedding"}};
+  for (const auto &[file, cls] : cases) {
+    std::string msg = errorOf([&] { load_model(path(file)); });
+    EXPECT_NE(msg.find("unsupported layer " + cls + " in " + path(file)),
+              std::string::npos)
+        << msg;
+  }
+}
