@@ -1,4 +1,5 @@
 //===- CountMemoryPasses.cpp - kiln-count-memory-passes -------------------===//
+#include "compiler/Transforms/PassOptionErrors.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "llvm/ADT/MapVector.h"
@@ -27,6 +28,16 @@ struct KilnCountMemoryPassesPass
     : public impl::KilnCountMemoryPassesPassBase<
           KilnCountMemoryPassesPass> {
   using KilnCountMemoryPassesPassBase::KilnCountMemoryPassesPassBase;
+
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    return initializeOptionsNamingValue(
+        getArgument(), options, errorHandler,
+        [&](StringRef o, function_ref<LogicalResult(const Twine &)> onError) {
+          return KilnCountMemoryPassesPassBase::initializeOptions(o, onError);
+        });
+  }
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();

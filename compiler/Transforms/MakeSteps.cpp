@@ -5,6 +5,7 @@
 // metrics) ends up in one function that updates buffers in place.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Transforms/PassOptionErrors.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 
@@ -57,6 +58,16 @@ MemRefType memrefFor(Type t) {
 struct KilnMakeStepsPass
     : public kiln::impl::KilnMakeStepsPassBase<KilnMakeStepsPass> {
   using KilnMakeStepsPassBase::KilnMakeStepsPassBase;
+
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    return initializeOptionsNamingValue(
+        getArgument(), options, errorHandler,
+        [&](StringRef o, function_ref<LogicalResult(const Twine &)> onError) {
+          return KilnMakeStepsPassBase::initializeOptions(o, onError);
+        });
+  }
 
   FailureOr<Optimizer> parseOptimizer() {
     Optimizer o{Optimizer::Sgd, learningRate, momentum, rho, beta1, beta2,

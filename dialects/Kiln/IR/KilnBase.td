@@ -44,10 +44,18 @@ def Kiln_Dialect : Dialect {
 //===----------------------------------------------------------------------===//
 
 def Kiln_FloatElement : AnyTypeOf<[F32, F16, BF16]>;
-def Kiln_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+// A static dimension of size 0 is refused: a Keras layer has no use for an
+// empty axis, and the lowering and code generation divide by sizes.
+def Kiln_NoZeroSizeDim : CPred<"::llvm::none_of("
+    "::llvm::cast<::mlir::RankedTensorType>($_self).getShape(), "
+    "[](int64_t d) { return d == 0; })">;
+def Kiln_FloatTensor : RankedTensorOf<[F32, F16, BF16], [Kiln_NoZeroSizeDim],
+                                      "ranked tensor (no zero-size dimension)">;
 def Kiln_ScalarTensor : 0DTensorOf<[F32, F16, BF16]>;
 // Integer class labels (sparse losses and metrics) or float targets.
-def Kiln_LabelTensor : RankedTensorOf<[I32, I64, F32, F16, BF16]>;
+def Kiln_LabelTensor : RankedTensorOf<[I32, I64, F32, F16, BF16],
+                                      [Kiln_NoZeroSizeDim],
+                                      "ranked tensor (no zero-size dimension)">;
 // Optimizer step counters are 0-d i64 tensors, like Keras's `iterations`.
 def Kiln_CounterTensor : 0DTensorOf<[I64]>;
 

@@ -42,7 +42,7 @@ func.func @dense_element_types(%x: tensor<?x4xf32>, %w: tensor<4x3xf16>) {
 // -----
 // Tests that integer tensors are not accepted where floats are required.
 func.func @dense_integer(%x: tensor<?x4xi32>, %w: tensor<4x3xf32>) {
-  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{operand #0 must be ranked tensor (no zero-size dimension) of 32-bit float or 16-bit float or bfloat16 type values}}
   %0 = "kiln.dense"(%x, %w) : (tensor<?x4xi32>, tensor<4x3xf32>) -> tensor<?x3xf32>
   return
 }
@@ -261,7 +261,7 @@ func.func @softmax_axis(%x: tensor<?x10xf32>) {
 // -----
 // Tests that activations refuse integer tensors.
 func.func @relu_integer(%x: tensor<4xi32>) {
-  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{operand #0 must be ranked tensor (no zero-size dimension) of 32-bit float or 16-bit float or bfloat16 type values}}
   %0 = "kiln.relu"(%x) : (tensor<4xi32>) -> tensor<4xi32>
   return
 }
@@ -290,7 +290,7 @@ func.func @bce_shape(%y: tensor<4x1xf32>, %p: tensor<5x1xf32>) {
 
 // -----
 func.func @cce_labels(%y: tensor<?x10xi32>, %p: tensor<?x10xf32>) {
-  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{operand #0 must be ranked tensor (no zero-size dimension) of 32-bit float or 16-bit float or bfloat16 type values}}
   %0 = "kiln.categorical_crossentropy"(%y, %p) : (tensor<?x10xi32>, tensor<?x10xf32>) -> tensor<f32>
   return
 }
@@ -306,7 +306,7 @@ func.func @scce_shape(%y: tensor<?x10xi32>, %p: tensor<?x10xf32>) {
 // -----
 // Tests that sparse labels may not be i8.
 func.func @scce_label_type(%y: tensor<?xi8>, %p: tensor<?x10xf32>) {
-  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit signless integer or 64-bit signless integer or 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{operand #0 must be ranked tensor (no zero-size dimension) of 32-bit signless integer or 64-bit signless integer or 32-bit float or 16-bit float or bfloat16 type values}}
   %0 = "kiln.sparse_categorical_crossentropy"(%y, %p) : (tensor<?xi8>, tensor<?x10xf32>) -> tensor<f32>
   return
 }
@@ -331,5 +331,21 @@ func.func @concat_shapes(%a: tensor<?x32xf32>, %b: tensor<?x3x16xf32>) {
 func.func @concat_axis(%a: tensor<?x32xf32>, %b: tensor<?x16xf32>) {
   // expected-error @+1 {{'kiln.concatenate' axis 2 is out of range for 'tensor<?x32xf32>'}}
   %0 = kiln.concatenate %a, %b axis = 2 : tensor<?x32xf32>, tensor<?x16xf32>
+  return
+}
+
+// -----
+// Tests that a zero-size dimension is refused by the verifier (kiln-tile
+// divided by it), on operands and on labels.
+func.func @zero_size_dim(%x: tensor<4x0xf32>) {
+  // expected-error @+1 {{'kiln.relu' op operand #0 must be ranked tensor (no zero-size dimension) of 32-bit float or 16-bit float or bfloat16 type values, but got 'tensor<4x0xf32>'}}
+  %0 = kiln.relu %x : tensor<4x0xf32>
+  return
+}
+
+// -----
+func.func @zero_size_labels(%l: tensor<0xi32>, %p: tensor<0x10xf32>) {
+  // expected-error @+1 {{'kiln.sparse_categorical_accuracy' op operand #0 must be ranked tensor (no zero-size dimension) of 32-bit signless integer or 64-bit signless integer or 32-bit float or 16-bit float or bfloat16 type values, but got 'tensor<0xi32>'}}
+  %0 = kiln.sparse_categorical_accuracy %l, %p : tensor<0xi32>, tensor<0x10xf32>
   return
 }
