@@ -3,7 +3,12 @@
 #ifndef KILN_EXAMPLES_EXAMPLEFLAGS_H
 #define KILN_EXAMPLES_EXAMPLEFLAGS_H
 
+#include "frontend/Keras.h"
+
 #include "llvm/Support/CommandLine.h"
+
+#include <cstdio>
+#include <string>
 
 namespace examples {
 
@@ -11,6 +16,8 @@ struct Flags {
   int epochs;
   int batch_size;
   int verbose;
+  /// --save PATH: save the trained model (.keras or .h5) and load it back.
+  std::string save;
 };
 
 /// Parses --epochs, --batch-size and --verbose with the tutorial's defaults.
@@ -24,9 +31,27 @@ inline Flags parseFlags(int argc, char **argv, int epochs, int batchSize,
   static llvm::cl::opt<int> verboseOpt(
       "verbose", llvm::cl::desc("0 silent, 1 progress bar, 2 one line per epoch"),
       llvm::cl::init(1), llvm::cl::cat(category));
+  static llvm::cl::opt<std::string> saveOpt(
+      "save", llvm::cl::desc("Save the trained model to this .keras or .h5 file and reload it"),
+      llvm::cl::init(""), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, overview);
-  return {epochsOpt, batchOpt, verboseOpt};
+  return {epochsOpt, batchOpt, verboseOpt, saveOpt};
+}
+
+/// With --save: saves `model`, loads the file back and reports whether the
+/// copy predicts `x` exactly as the original does (Keras's save/load_model).
+inline void saveAndReload(kiln::Model &model, const kiln::Tensor &x,
+                          const std::string &path) {
+  if (path.empty())
+    return;
+  model.save(path);
+  kiln::Model copy = kiln::load_model(path);
+  kiln::Tensor a = model.predict(x), b = copy.predict(x);
+  bool same = a.shape() == b.shape() &&
+              std::equal(a.data<float>(), a.data<float>() + a.size(), b.data<float>());
+  std::printf("saved %s; the reloaded model's predictions are %s\n", path.c_str(),
+              same ? "identical" : "DIFFERENT");
 }
 
 } // namespace examples

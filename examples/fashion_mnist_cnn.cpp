@@ -38,6 +38,7 @@ int main(int argc, char **argv) try {
              .validation_data = {{X_valid, y_valid}}});
   std::vector<double> scores = model.evaluate(X_test, test.y);
   std::printf("test_loss: %.4f test_accuracy: %.4f\n", scores[0], scores[1]);
+  examples::saveAndReload(model, X_test, flags.save);
   return 0;
 } catch (const std::exception &e) {
   std::cerr << "error: " << e.what() << "\n";

@@ -45,6 +45,7 @@ int main(int argc, char **argv) try {
             << classes.toString() << " (labels "
             << test.y.slice(0, 3).toString() << ")\n";
   std::printf("test_loss: %.4f test_accuracy: %.4f\n", scores[0], scores[1]);
+  examples::saveAndReload(model, X_test, flags.save);
   return 0;
 } catch (const std::exception &e) {
   std::cerr << "error: " << e.what() << "\n";

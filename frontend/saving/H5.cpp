@@ -1,11 +1,14 @@
 // The HDF5 C API behind H5.h.
 #include "frontend/saving/H5.h"
 
+#include "frontend/saving/Limits.h"
+
 #include "runtime/Error.h"
 
 #include <hdf5.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -187,7 +190,8 @@ void vetInChild(const std::function<hid_t()> &open, const std::string &name,
                std::strerror(errno), ")");
   if (pid == 0) {
     // The child: a minute of CPU at most, then out without destructors.
-    struct rlimit cpu = {60, 60};
+    rlim_t seconds = limits().hdf5CheckSeconds + 1;
+    struct rlimit cpu = {seconds, seconds};
     ::setrlimit(RLIMIT_CPU, &cpu);
     hid_t f = open();
     if (f < 0)
@@ -197,8 +201,23 @@ void vetInChild(const std::function<hid_t()> &open, const std::string &name,
                         H5O_INFO_BASIC) >= 0 && w.ok;
     ::_exit(ok ? 0 : 4);
   }
+  // Wait with a deadline: a child stuck in a loop is killed.
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::seconds(limits().hdf5CheckSeconds);
+  for (useconds_t pause = 100;; pause = std::min<useconds_t>(pause * 2, 20000)) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      break;
+    if (r < 0 && errno != EINTR)
+      throwError(name, ": lost the process that checks the HDF5 file");
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      throwError(name, ": corrupt HDF5 data (the HDF5 library did not finish "
+                       "reading it in ", limits().hdf5CheckSeconds, " s)");
+    }
+    ::usleep(pause);
   }
   if (WIFSIGNALED(status))
     throwError(name, ": corrupt HDF5 data (the HDF5 library crashed reading it: ",
@@ -534,6 +553,11 @@ std::string H5File::image() const {
   if (H5Fget_file_image(id_->get(), bytes.data(), bytes.size()) != size)
     throwError(name_, ": cannot serialize the HDF5 file");
   return bytes;
+}
+
+Limits &limits() {
+  static Limits l;
+  return l;
 }
 
 bool looksLikeHdf5(const std::string &bytes) {

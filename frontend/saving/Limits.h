@@ -15,9 +15,13 @@ struct Limits {
   uint64_t maxUnbackedWeightBytes = uint64_t(4) << 30;
   /// Deflate inflates at most ~1032:1; weights cannot outgrow this ratio.
   uint64_t maxInflation = 1100;
+  /// How long libhdf5 may take to read a file in the checking child
+  /// process (a corrupt file can make it loop forever).
+  unsigned hdf5CheckSeconds = 60;
 };
 
-/// The process's limits; fuzz targets lower them.
+/// The process's limits; fuzz targets lower them. (Defined in the format
+/// layer, KilnFormats, which H5.cpp is part of.)
 Limits &limits();
 
 } // namespace kiln::saving

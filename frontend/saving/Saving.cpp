@@ -20,11 +20,6 @@
 namespace kiln {
 namespace saving {
 
-Limits &limits() {
-  static Limits l;
-  return l;
-}
-
 namespace {
 
 /// The Keras release whose `.keras` fields Kiln writes (metadata.json).

@@ -18,6 +18,7 @@ inline void lowerLimits() {
   saving::Limits &l = saving::limits();
   l.maxUnbackedWeightBytes = 16u << 20;
   l.maxConfigBytes = 1u << 20;
+  l.hdf5CheckSeconds = 5;
 }
 
 /// The input as a file in /tmp, one per process.

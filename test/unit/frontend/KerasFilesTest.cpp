@@ -161,3 +161,35 @@ TEST(FrontendKerasFiles, UnsupportedLayersAreNamed) {
         << msg;
   }
 }
+
+// Tests whole-test-set accuracy against the counts the references (and,
+// where printed, Keras) give: 9096 (Keras printed 9095), 8961 and 8858 of
+// Fashion-MNIST's 10000 test images. End to end (a minute on two cores):
+// `ctest -E FrontendE2E` leaves it out.
+TEST(FrontendE2EKerasFiles, FullTestSetAccuracy) {
+  REQUIRE_KERAS_FILES();
+  datasets::Dataset data;
+  try {
+    data = datasets::fashion_mnist::load_data();
+  } catch (const Error &e) {
+    GTEST_SKIP() << "Fashion-MNIST is not installed: " << e.what();
+  }
+  const std::vector<std::tuple<std::string, Shape, int64_t>> cases = {
+      {"k3-cnn-dotkeras-fmnist/fashion_mnist_cnn.keras", {10000, 28, 28, 1}, 9096},
+      {"k3-cnn-legacy-h5-fmnist/fashion_mnist.h5", {10000, 28, 28, 1}, 8961},
+      {"k2-dotkeras-nested-fmnist/fashion_mnist.keras", {10000, 28, 28}, 8858}};
+  Tensor x = data.test.x.astype(DType::f32) / 255.0;
+  for (const auto &[file, shape, expected] : cases) {
+    Model model = load_model(path(file));
+    if (model.metrics_names().empty())
+      model.compile({.optimizer = "sgd", .loss = "mse"});
+    Tensor classes = model.predict_classes(x.reshape(shape), {.batch_size = 500});
+    int64_t correct = 0;
+    std::vector<float> c = values(classes), y = values(data.test.y);
+    for (size_t i = 0; i < c.size(); ++i)
+      correct += c[i] == y[i];
+    std::cout << "[ keras-file ] " << file << ": " << correct << "/10000 correct\n";
+    EXPECT_NEAR(double(correct), double(expected), 1.0) << file;
+  }
+}
+

@@ -37,7 +37,7 @@ std::string bytesOf(const std::string &path) {
   return saving::readFile(path, uint64_t(1) << 32);
 }
 
-Sequential mlp(const std::string &optimizer = "adam") {
+Sequential mlp(const Optimizer &optimizer = "adam") {
   Sequential model;
   model.add(layers::Flatten({.input_shape = {28, 28}}));
   model.add(layers::Dense(32, {.activation = "relu"}));
@@ -47,14 +47,27 @@ Sequential mlp(const std::string &optimizer = "adam") {
   return model;
 }
 
+/// examples/fashion_mnist_mlp.cpp's model (seed 001).
+Sequential exampleMlp() {
+  Sequential model;
+  model.add(layers::Flatten({.input_shape = {28, 28}}));
+  model.add(layers::Dense(300, {.activation = "relu"}));
+  model.add(layers::Dense(100, {.activation = "relu"}));
+  model.add(layers::Dense(10, {.activation = "softmax"}));
+  model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  return model;
+}
+
+/// examples/fashion_mnist_cnn.cpp's model.
 Sequential cnn() {
   Sequential model;
-  model.add(layers::Conv2D(8, 3, {.activation = "relu", .input_shape = {28, 28, 1}}));
-  model.add(layers::MaxPooling2D({2, 2}));
-  model.add(layers::Conv2D(8, 3, {.activation = "relu"}));
-  model.add(layers::MaxPooling2D({2, 2}));
+  model.add(layers::Conv2D(32, 3, {.activation = "relu", .input_shape = {28, 28, 1}}));
+  model.add(layers::MaxPooling2D());
+  model.add(layers::Conv2D(64, 3, {.activation = "relu"}));
+  model.add(layers::MaxPooling2D());
   model.add(layers::Flatten());
-  model.add(layers::Dense(16, {.activation = "relu"}));
+  model.add(layers::Dense(128, {.activation = "relu"}));
   model.add(layers::Dense(10, {.activation = "softmax"}));
   model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy",
                  .metrics = {"accuracy"}});
@@ -132,18 +145,22 @@ void expectTrainingContinues(const std::function<Sequential()> &make, Shape samp
 
 } // namespace
 
-// Tests the Fashion-MNIST MLP through .keras and .h5: weights, compile
-// config, Adam's moments and iterations, then 2 + 2 epochs = 4 epochs.
+// Tests the Fashion-MNIST MLP example's model, and a small MLP with each
+// optimizer, through .keras and .h5: weights, compile config, optimizer
+// slots and iterations, then 2 + 2 epochs = 4 epochs.
 TEST(FrontendSavingRoundTrip, MlpContinuesTrainingFromKerasAndH5) {
   TempDir tmp;
-  expectTrainingContinues([] { return mlp(); }, {28, 28}, tmp / "mlp.keras");
-  expectTrainingContinues([] { return mlp(); }, {28, 28}, tmp / "mlp.h5");
-  expectTrainingContinues([] { return mlp("sgd"); }, {28, 28}, tmp / "mlp_sgd.h5");
+  expectTrainingContinues(exampleMlp, {28, 28}, tmp / "example_mlp.keras");
+  expectTrainingContinues(exampleMlp, {28, 28}, tmp / "example_mlp.h5");
+  expectTrainingContinues(
+      [] { return mlp(optimizers::SGD{.learning_rate = 0.05, .momentum = 0.9, .nesterov = true}); },
+      {28, 28}, tmp / "mlp_momentum.h5");
   expectTrainingContinues([] { return mlp("rmsprop"); }, {28, 28}, tmp / "mlp_rms.keras");
   expectTrainingContinues([] { return mlp("adagrad"); }, {28, 28}, tmp / "mlp_ada.h5");
 }
 
-// Tests the Fashion-MNIST CNN (Conv2D, MaxPooling2D) the same way.
+// Tests the Fashion-MNIST CNN example's model (Conv2D, MaxPooling2D, Adam)
+// the same way.
 TEST(FrontendSavingRoundTrip, CnnContinuesTrainingFromKerasAndH5) {
   TempDir tmp;
   expectTrainingContinues(cnn, {28, 28, 1}, tmp / "cnn.keras");
