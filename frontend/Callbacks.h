@@ -26,6 +26,10 @@ inline std::shared_ptr<train::Callback>
 LambdaCallback(LambdaCallbackOptions options) {
   return std::make_shared<train::LambdaCallback>(std::move(options));
 }
+/// Stops training at the first batch whose loss is NaN or infinite.
+inline std::shared_ptr<train::Callback> TerminateOnNaN() {
+  return std::make_shared<train::TerminateOnNaN>();
+}
 
 } // namespace kiln::callbacks
 

@@ -10,6 +10,7 @@
 #define KILN_FRONTEND_KERAS_H
 
 #include "frontend/Callbacks.h"
+#include "frontend/Config.h"
 #include "frontend/Initializers.h"
 #include "frontend/Layer.h"
 #include "frontend/Layers.h"

@@ -66,6 +66,7 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor> &xs) const {
   node->inputs = xs;
   node->shape = impl_->outputShape(shapes);
   impl_->build(shapes);
+  node->index = impl_->nextNodeIndex();
   return KerasTensor(node);
 }
 

@@ -117,11 +117,14 @@ public:
 
   /// "Layer 'dense_1' (Dense): " for error messages.
   std::string where() const;
+  /// The index of the next call of this layer (Keras's node_index).
+  int nextNodeIndex() { return calls_++; }
 
 private:
   std::string className_, name_;
   Shape declaredInputShape_;
   bool built_ = false;
+  int calls_ = 0;
   std::vector<WeightSpec> specs_;
   std::vector<Tensor> weights_;
 };
@@ -138,6 +141,8 @@ struct Node {
   std::shared_ptr<LayerImpl> layer; // the InputLayer for inputs
   std::vector<KerasTensor> inputs;
   Shape shape;
+  /// Which call of `layer` this is, counting from 0 (Keras's node_index).
+  int index = 0;
 };
 
 /// The next automatic name for `prefix`: "dense", then "dense_1", ...; with

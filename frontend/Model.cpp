@@ -78,6 +78,13 @@ Model::Model(std::string name) : impl_(std::make_unique<Impl>()) {
   impl_->name = std::move(name);
 }
 
+Model::Impl &Model::self() const {
+  if (!impl_)
+    throwError("Model: use of a moved-from model (its layers, weights and "
+               "compiled steps went to the model it was moved to)");
+  return *impl_;
+}
+
 Model::Model(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs,
              std::string name)
     : Model(name.empty() ? detail::uniqueName("model") : std::move(name)) {
@@ -86,6 +93,10 @@ Model::Model(std::vector<KerasTensor> inputs, std::vector<KerasTensor> outputs,
   for (const KerasTensor &i : inputs)
     if (!i.valid() || !i.node()->inputs.empty())
       throwError("Model: inputs must come from kiln::Input(...)");
+  for (size_t k = 0; k < outputs.size(); ++k)
+    if (!outputs[k].valid())
+      throwError("Model: output #", k, " is an empty KerasTensor; pass the "
+                 "result of a layer call, e.g. layers::Dense(10)(x)");
   impl_->inputs = std::move(inputs);
   impl_->outputs = std::move(outputs);
   impl_->analyze();
@@ -111,7 +122,7 @@ Sequential::Sequential(std::initializer_list<Layer> layers, std::string name)
 }
 
 void Sequential::add(const Layer &layer) {
-  Impl &m = *impl_;
+  Impl &m = self();
   if (!layer.impl())
     throwError("Sequential.add: empty layer");
   if (m.state)
@@ -133,11 +144,12 @@ void Sequential::add(const Layer &layer) {
 }
 
 void Model::compile(const CompileOptions &options) {
-  impl_->compileOptions = options;
-  impl_->state.reset();
-  impl_->jit.reset();
-  if (impl_->built())
-    impl_->compileSteps();
+  Impl &m = self();
+  m.compileOptions = options;
+  m.state.reset();
+  m.jit.reset();
+  if (m.built())
+    m.compileSteps();
 }
 
 /// Builds and compiles on first contact with data when compile() could not.
@@ -160,7 +172,7 @@ static Tensor targetsFor(const Model::Impl &m, const Tensor &y) {
 }
 
 History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
-  Impl &m = *impl_;
+  Impl &m = self();
   prepare(m, x, "fit");
   train::FitOptions run;
   run.epochs = options.epochs;
@@ -174,20 +186,24 @@ History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
   run.shuffle = options.shuffle;
   run.initial_epoch = options.initial_epoch;
   run.callbacks = options.callbacks;
+  // Unseeded, the shuffle draws its seed from the generator that
+  // utils::set_random_seed seeds, as Keras's global seed fixes shuffling.
   run.seed = options.seed;
+  if (!run.seed && options.shuffle)
+    run.seed = detail::globalRng()();
   return train::fit(m.steps, *m.state, {x}, {targetsFor(m, y)}, run);
 }
 
 std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,
                                     EvaluateOptions options) {
-  Impl &m = *impl_;
+  Impl &m = self();
   prepare(m, x, "evaluate");
   return train::evaluate(m.steps, *m.state, {x}, {targetsFor(m, y)},
                          options.batch_size, options.verbose);
 }
 
 Tensor Model::predict(const Tensor &x, PredictOptions options) {
-  Impl &m = *impl_;
+  Impl &m = self();
   prepare(m, x, "predict");
   return train::predict(m.steps, *m.state, {x}, options.batch_size,
                         options.verbose)
@@ -210,16 +226,17 @@ Tensor Model::predict_classes(const Tensor &x, PredictOptions options) {
 }
 
 std::vector<Tensor> Model::get_weights() {
-  if (impl_->state)
-    return impl_->state->get_weights();
+  Impl &m = self();
+  if (m.state)
+    return m.state->get_weights();
   std::vector<Tensor> out;
-  for (const Tensor &w : impl_->layerWeights())
+  for (const Tensor &w : m.layerWeights())
     out.push_back(w.clone());
   return out;
 }
 
 void Model::set_weights(const std::vector<Tensor> &weights) {
-  Impl &m = *impl_;
+  Impl &m = self();
   std::vector<Tensor> mine = m.layerWeights();
   if (weights.size() != mine.size())
     throwError("model '", m.name, "': set_weights expects ", mine.size(),
@@ -240,31 +257,34 @@ void Model::set_weights(const std::vector<Tensor> &weights) {
 }
 
 std::vector<Layer> Model::layers() {
+  Impl &m = self();
   std::vector<Layer> out;
-  for (const auto &l : impl_->layers)
+  for (const auto &l : m.layers)
     out.emplace_back(l);
-  for (const Layer &l : impl_->pending)
+  for (const Layer &l : m.pending)
     out.push_back(l);
   return out;
 }
 
 std::vector<std::string> Model::metrics_names() const {
-  return impl_->resultNames;
+  return self().resultNames;
 }
 
-const std::string &Model::name() const { return impl_->name; }
+const std::string &Model::name() const { return self().name; }
 
 Shape Model::input_shape() const {
-  if (!impl_->built())
-    throwError("model '", impl_->name, "' has not been built yet");
-  return impl_->inputs.front().shape();
+  Impl &m = self();
+  if (!m.built())
+    throwError("model '", m.name, "' has not been built yet");
+  return m.inputs.front().shape();
 }
 
 std::string Model::to_mlir() {
-  impl_->requireCompiled("to_mlir");
-  return impl_->mlir;
+  Impl &m = self();
+  m.requireCompiled("to_mlir");
+  return m.mlir;
 }
 
-double Model::compile_seconds() const { return impl_->compileSeconds; }
+double Model::compile_seconds() const { return self().compileSeconds; }
 
 } // namespace kiln

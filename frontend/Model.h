@@ -34,7 +34,8 @@ struct FitOptions {
   std::optional<std::pair<Tensor, Tensor>> validation_data = std::nullopt;
   bool shuffle = true;
   int initial_epoch = 0;
-  /// Kiln addition: a seed for reproducible shuffling.
+  /// Kiln addition: the shuffle's seed. Unset, it comes from the global
+  /// generator, so utils::set_random_seed makes fit reproducible.
   std::optional<uint64_t> seed = std::nullopt;
 };
 
@@ -108,10 +109,12 @@ public:
 
   struct Impl;
   /// The model's internals, for the frontend's own files (frontend/saving).
-  Impl &impl() const { return *impl_; }
+  Impl &impl() const { return self(); }
 
 protected:
   explicit Model(std::string name);
+  /// The internals; throws kiln::Error for a moved-from model.
+  Impl &self() const;
   std::unique_ptr<Impl> impl_;
 };
 

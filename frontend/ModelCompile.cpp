@@ -1,5 +1,6 @@
 // compile(): the layer graph as kiln IR (@forward and @loss), then
 // kiln-make-steps, the kiln-to-llvm pipeline and the JIT.
+#include "frontend/Config.h"
 #include "frontend/Emitter.h"
 #include "frontend/ModelImpl.h"
 #include "frontend/OpsContext.h"
@@ -260,10 +261,12 @@ void Model::Impl::compileSteps() {
   }
 
   CompileTimings timings;
+  jitOptions = JitOptions();
+  jitOptions.threads = config::threading::get_intra_op_parallelism_threads();
   auto compiled = compileToJit(*module,
                                "kiln-make-steps{" +
                                    options.optimizer.passOptions() + "}",
-                               {}, &timings);
+                               jitOptions, &timings);
   if (!compiled)
     throwError("model '", name, "': ", llvm::toString(compiled.takeError()));
   jit = std::move(*compiled);

@@ -32,6 +32,8 @@ struct Model::Impl {
   std::vector<std::string> resultNames;
   std::string mlir;
   double compileSeconds = 0;
+  /// What the steps were JIT-compiled with (threads from config::threading).
+  JitOptions jitOptions;
   std::unique_ptr<JitModule> jit;
   abi::CompiledSteps steps;
   std::unique_ptr<train::ModelState> state;

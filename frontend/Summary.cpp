@@ -3,7 +3,8 @@
 
 #include "runtime/Error.h"
 
-#include <set>
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 namespace kiln {
@@ -48,14 +49,22 @@ void printRow(std::ostream &os, const std::vector<std::string> &fields,
 } // namespace
 
 void Model::summary(std::ostream &os) {
-  Impl &m = *impl_;
+  Impl &m = self();
   if (!m.built())
     throwError("model '", m.name, "' has not yet been built: give the first "
                "layer an input_shape, or call fit() first");
-  // A chain of single-input layers prints as Keras's "sequential-like" table.
+  // Each layer's calls (nodes) in this model, in call order.
+  std::map<LayerImpl *, std::vector<detail::Node *>> calls;
+  for (const auto &n : m.nodes)
+    calls[n->layer.get()].push_back(n.get());
+  for (auto &[layer, nodes] : calls)
+    std::sort(nodes.begin(), nodes.end(),
+              [](detail::Node *a, detail::Node *b) { return a->index < b->index; });
+  // A chain of single-input layers, none of them shared, prints as Keras's
+  // "sequential-like" table; anything else gets the "Connected to" column.
   bool chain = true;
   for (const auto &n : m.nodes)
-    chain &= n->inputs.size() <= 1;
+    chain &= n->inputs.size() <= 1 && calls[n->layer.get()].size() == 1;
   size_t width = chain ? 65 : 98;
   std::vector<size_t> positions =
       chain ? std::vector<size_t>{29, 55, 65} : std::vector<size_t>{32, 53, 65, 98};
@@ -67,38 +76,40 @@ void Model::summary(std::ostream &os) {
   printRow(os, header, positions);
   os << std::string(width, '=') << "\n";
 
-  std::vector<std::shared_ptr<detail::Node>> rows;
-  for (const auto &n : m.nodes)
-    if (!(m.sequential && n->inputs.empty()))
-      rows.push_back(n);
+  // One row per layer, as Keras's print_layer_summary_with_connections: a
+  // shared layer's shape is "multiple" when its calls disagree, and each of
+  // its inbound tensors is a connection "layer[node_index][0]", the first
+  // on the layer's row and the others on rows of their own.
   int64_t total = 0, trainable = 0;
-  std::set<LayerImpl *> counted;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    const auto &n = rows[r];
-    LayerImpl &l = *n->layer;
+  for (size_t r = 0; r < m.layers.size(); ++r) {
+    LayerImpl &l = *m.layers[r];
+    const std::vector<detail::Node *> &nodes = calls[&l];
     int64_t params = 0;
-    for (const Tensor &w : l.weights())
-      params += w.size();
-    // A shared layer's weights count once.
-    if (counted.insert(&l).second) {
-      total += params;
-      for (size_t i = 0; i < l.weights().size(); ++i)
-        if (l.specs()[i].trainable)
-          trainable += l.weights()[i].size();
+    for (size_t i = 0; i < l.weights().size(); ++i) {
+      params += l.weights()[i].size();
+      if (l.specs()[i].trainable)
+        trainable += l.weights()[i].size();
     }
-    std::string shape = kerasShape(n->shape);
-    if (n->inputs.empty())
+    total += params;
+    std::string shape = kerasShape(nodes.front()->shape);
+    for (detail::Node *n : nodes)
+      if (n->shape != nodes.front()->shape)
+        shape = "multiple";
+    if (nodes.front()->inputs.empty())
       shape = "[" + shape + "]";
+    std::vector<std::string> connections;
+    for (detail::Node *n : nodes)
+      for (const KerasTensor &in : n->inputs)
+        connections.push_back(in.node()->layer->name() + "[" +
+                              std::to_string(in.node()->index) + "][0]");
     std::vector<std::string> fields = {l.name() + " (" + l.className() + ")",
                                        shape, std::to_string(params)};
-    if (!chain) {
-      std::string connected;
-      for (size_t i = 0; i < n->inputs.size(); ++i)
-        connected += (i ? ", " : "") + n->inputs[i].node()->layer->name() + "[0][0]";
-      fields.push_back(connected);
-    }
+    if (!chain)
+      fields.push_back(connections.empty() ? "" : connections.front());
     printRow(os, fields, positions);
-    os << std::string(width, r + 1 == rows.size() ? '=' : '_') << "\n";
+    for (size_t c = 1; !chain && c < connections.size(); ++c)
+      printRow(os, {"", "", "", connections[c]}, positions);
+    os << std::string(width, r + 1 == m.layers.size() ? '=' : '_') << "\n";
   }
   os << "Total params: " << withCommas(total) << "\n"
      << "Trainable params: " << withCommas(trainable) << "\n"

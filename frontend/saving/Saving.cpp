@@ -237,7 +237,7 @@ Model model_from_json(const std::string &json) {
 }
 
 void Model::save(const std::string &path) {
-  Impl &m = *impl_;
+  Impl &m = self();
   checkUniqueNames(m);
   if (endsWith(path, ".keras")) {
     Json meta{{"keras_version", kArchiveKerasVersion}, {"date_saved", nowForKeras()}};
@@ -267,7 +267,7 @@ void Model::save(const std::string &path) {
 }
 
 void Model::save_weights(const std::string &path) {
-  Impl &m = *impl_;
+  Impl &m = self();
   checkUniqueNames(m);
   if (!m.built())
     throwError(path, ": model '", m.name, "' has no weights yet (not built)");
@@ -283,7 +283,7 @@ void Model::save_weights(const std::string &path) {
 }
 
 void Model::load_weights(const std::string &path) {
-  naming(path, [&] { loadWeightsFrom(*impl_, path); });
+  naming(path, [&] { loadWeightsFrom(self(), path); });
 }
 
 namespace saving {
@@ -320,6 +320,6 @@ void loadWeightsFrom(Model::Impl &m, const std::string &path) {
 }
 } // namespace saving
 
-std::string Model::to_json() { return pythonDumps(archiveConfig(*impl_)); }
+std::string Model::to_json() { return pythonDumps(archiveConfig(self())); }
 
 } // namespace kiln

@@ -1,8 +1,13 @@
 // kiln::utils::to_categorical, with every label checked before it is used as an index.
 #include "runtime/data/Categorical.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <new>
+#include <sstream>
 
 namespace kiln::utils {
 
@@ -40,6 +45,12 @@ std::vector<int64_t> labelValues(const Tensor &labels) {
   return out;
 }
 
+double physicalMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? double(pages) * double(size)
+                               : std::numeric_limits<double>::infinity();
+}
+
 } // namespace
 
 Tensor to_categorical(const Tensor &labels, int64_t num_classes) {
@@ -48,15 +59,16 @@ Tensor to_categorical(const Tensor &labels, int64_t num_classes) {
                "got ",
                num_classes);
   std::vector<int64_t> values = labelValues(labels);
-  if (num_classes == -1) {
+  const bool inferred = num_classes == -1;
+  size_t largest = 0;
+  for (size_t i = 0; i < values.size(); ++i)
+    largest = values[i] > values[largest] ? i : largest;
+  if (inferred) {
     if (values.empty())
       throwError("to_categorical: cannot infer num_classes from empty "
                  "labels of shape ",
                shapeToString(labels.shape()), "; pass num_classes");
-    int64_t maxLabel = values[0];
-    for (int64_t v : values)
-      maxLabel = v > maxLabel ? v : maxLabel;
-    num_classes = maxLabel + 1;
+    num_classes = values[largest] + 1;
   }
   for (size_t i = 0; i < values.size(); ++i) {
     if (values[i] < 0)
@@ -71,7 +83,29 @@ Tensor to_categorical(const Tensor &labels, int64_t num_classes) {
   if (shape.size() >= 2 && shape.back() == 1)
     shape.pop_back();
   shape.push_back(num_classes);
-  Tensor out = Tensor::zeros(shape, DType::f32);
+  // A stray huge label would ask for more memory than the machine has; say
+  // which label did it instead of failing in the allocator.
+  auto tooLarge = [&]() -> std::string {
+    std::ostringstream os;
+    os << "to_categorical: the one-hot tensor of shape "
+       << shapeToString(shape) << " would not fit in memory";
+    if (inferred)
+      os << ": label " << values[largest] << " at index " << largest
+         << " makes num_classes " << num_classes
+         << "; check the labels or pass num_classes";
+    else
+      os << " (num_classes " << num_classes << ")";
+    return os.str();
+  };
+  double bytes = 4.0 * double(num_classes) * double(values.size());
+  if (bytes > physicalMemoryBytes())
+    throwError(tooLarge());
+  Tensor out;
+  try {
+    out = Tensor::zeros(shape, DType::f32);
+  } catch (const std::bad_alloc &) {
+    throwError(tooLarge());
+  }
   float *dst = out.data<float>();
   for (size_t i = 0; i < values.size(); ++i)
     dst[i * num_classes + values[i]] = 1.0f;

@@ -11,7 +11,8 @@ namespace kiln::utils {
 // dropped and a class axis appended. Labels may be u8, i32, i64, or f32
 // holding whole numbers. num_classes = -1 means max(labels) + 1. Throws
 // kiln::Error naming the label and its (flat) index if a label is negative,
-// >= num_classes, or not a whole number.
+// >= num_classes, or not a whole number, and naming the largest label when
+// the inferred num_classes makes a tensor larger than the machine's memory.
 Tensor to_categorical(const Tensor &labels, int64_t num_classes = -1);
 
 } // namespace kiln::utils

@@ -491,6 +491,10 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
     batchLogs.set(name, 0.0);
   std::vector<double> sums(numResults, 0.0);
   bool warnedNonFinite = false;
+  const bool terminatesOnNaN =
+      std::any_of(callbacks.begin(), callbacks.end(), [](const auto &cb) {
+        return dynamic_cast<const TerminateOnNaN *>(cb.get()) != nullptr;
+      });
 
   for (const auto &cb : callbacks)
     cb->on_train_begin(scratch);
@@ -524,11 +528,13 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
       }
       if (!warnedNonFinite && numResults && !std::isfinite(r[0])) {
         warnedNonFinite = true;
-        console.errors() << "Warning: fit: the loss is "
-                         << (std::isnan(r[0]) ? "nan" : "inf") << " at epoch "
-                         << epoch + 1 << ", batch " << b
-                         << "; training goes on (add TerminateOnNaN to stop "
-                            "it)\n";
+        // With TerminateOnNaN in the list the callback reports and stops.
+        if (!terminatesOnNaN)
+          console.errors() << "Warning: fit: the loss is "
+                           << (std::isnan(r[0]) ? "nan" : "inf")
+                           << " at epoch " << epoch + 1 << ", batch " << b
+                           << "; training goes on (add "
+                              "callbacks::TerminateOnNaN() to stop it)\n";
       }
       for (const auto &cb : callbacks)
         cb->on_train_batch_end(b, batchLogs);

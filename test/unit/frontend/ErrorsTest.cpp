@@ -249,3 +249,39 @@ TEST(FrontendErrors, OpsOutsideAMetric) {
   std::string m = errorOf([] { ops::exp(ops::Value(Sym{})); });
   EXPECT_TRUE(contains(m, "custom metric")) << m;
 }
+
+// Tests that an empty KerasTensor as a model output is an error naming the
+// output, not a crash in the graph walk.
+TEST(FrontendErrors, EmptyOutputTensor) {
+  KerasTensor x = Input({3});
+  std::string m = errorOf([&] { Model model(x, KerasTensor()); });
+  EXPECT_TRUE(contains(m, "output #0 is an empty KerasTensor")) << m;
+  m = errorOf([&] { Model model({x}, {layers::Dense(2)(x), KerasTensor()}); });
+  EXPECT_TRUE(contains(m, "output #1 is an empty KerasTensor")) << m;
+}
+
+// Tests that every use of a moved-from model is an error, not a crash.
+TEST(FrontendErrors, MovedFromModel) {
+  Sequential model = tiny();
+  Sequential other = std::move(model);
+  EXPECT_EQ(other.layers().size(), 1u);
+  Tensor x = Tensor::zeros({2, 4});
+  std::vector<std::function<void()>> uses = {
+      [&] { model.compile({.optimizer = "sgd", .loss = "mse"}); },
+      [&] { model.fit(x, x); },
+      [&] { model.predict(x); },
+      [&] { model.evaluate(x, x); },
+      [&] { model.add(layers::Dense(1)); },
+      [&] { model.get_weights(); },
+      [&] { model.layers(); },
+      [&] { model.name(); },
+      [&] { std::ostringstream os; model.summary(os); },
+      [&] { model.input_shape(); },
+      [&] { model.to_json(); },
+      [&] { model.save_weights(testing::TempDir() + "moved.weights.h5"); },
+  };
+  for (auto &use : uses) {
+    std::string m = errorOf(use);
+    EXPECT_TRUE(contains(m, "moved-from model")) << m;
+  }
+}

@@ -4,6 +4,7 @@
 // evaluate and predict.
 #include "FrontendTestUtil.h"
 
+#include "frontend/ModelImpl.h"
 #include "runtime/abi/Workspace.h"
 
 using namespace kiln;
@@ -230,4 +231,88 @@ TEST(FrontendFit, StepsReuseTheirWorkspace) {
     EXPECT_EQ(seen[i].systemAllocs, seen[0].systemAllocs) << "step " << i;
     EXPECT_EQ(seen[i].cachedBytes, seen[0].cachedBytes) << "step " << i;
   }
+}
+
+// Tests Keras's global seed: after utils::set_random_seed(n) the same script
+// (initializers, then fit's shuffling) gives bit-identical losses and
+// weights, with the steps compiled for one thread or for two; another seed
+// gives another result, so the seed reaches the shuffle.
+TEST(FrontendFit, SetRandomSeedMakesFitReproducibleAtAnyThreadCount) {
+  std::mt19937 rng(31);
+  Tensor x = uniform(rng, {96, 64});
+  std::vector<int32_t> ys;
+  for (int i = 0; i < 96; ++i)
+    ys.push_back(i % 3);
+  Tensor y = labels(ys);
+  struct Run {
+    std::vector<double> loss;
+    std::vector<Tensor> weights;
+  };
+  auto run = [&](uint64_t seed, int threads) {
+    config::threading::set_intra_op_parallelism_threads(threads);
+    utils::set_random_seed(seed);
+    Sequential model;
+    model.add(layers::Dense(256, {.activation = "relu", .input_dim = 64}));
+    model.add(layers::Dense(3, {.activation = "softmax"}));
+    model.compile({.optimizer = "sgd",
+                   .loss = "sparse_categorical_crossentropy"});
+    History h = model.fit(x, y, {.epochs = 2, .batch_size = 16, .verbose = 0});
+    return Run{h.history["loss"], model.get_weights()};
+  };
+  Run a = run(7, 1), b = run(7, 1), c = run(7, 2), d = run(8, 1);
+  config::threading::set_intra_op_parallelism_threads(0);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_TRUE(weightsEqual(a.weights, b.weights));
+  EXPECT_EQ(a.loss, c.loss);
+  EXPECT_TRUE(weightsEqual(a.weights, c.weights));
+  EXPECT_NE(a.loss, d.loss);
+}
+
+// Tests the threads setting: a model compiles its steps for the count set
+// before compile() (0, all cores, by default), and a negative count is
+// refused.
+TEST(FrontendFit, IntraOpThreadsReachTheJit) {
+  struct Probe : Sequential {
+    int64_t jitThreads() const { return self().jitOptions.threads; }
+  };
+  auto compiled = [] {
+    Probe model;
+    model.add(layers::Dense(2, {.input_dim = 3}));
+    model.compile({.optimizer = "sgd", .loss = "mse"});
+    return model.jitThreads();
+  };
+  EXPECT_EQ(config::threading::get_intra_op_parallelism_threads(), 0);
+  EXPECT_EQ(compiled(), 0);
+  config::threading::set_intra_op_parallelism_threads(1);
+  EXPECT_EQ(config::threading::get_intra_op_parallelism_threads(), 1);
+  EXPECT_EQ(compiled(), 1);
+  config::threading::set_intra_op_parallelism_threads(2);
+  EXPECT_EQ(compiled(), 2);
+  config::threading::set_intra_op_parallelism_threads(0);
+  EXPECT_THROW(config::threading::set_intra_op_parallelism_threads(-1),
+               kiln::Error);
+  EXPECT_EQ(config::threading::get_intra_op_parallelism_threads(), 0);
+}
+
+// Tests callbacks::TerminateOnNaN through the Keras API: a NaN input makes
+// the first batch's loss NaN, training stops there, and fit does not
+// suggest adding the callback that is already in the list.
+TEST(FrontendFit, TerminateOnNaNStopsWithoutSuggestingItself) {
+  std::mt19937 rng(33);
+  Sequential model = classifier(rng);
+  Tensor x = uniform(rng, {8, 5});
+  x.data<float>()[0] = std::numeric_limits<float>::quiet_NaN();
+  Tensor y = labels({0, 1, 2, 0, 1, 2, 0, 1});
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  History h = model.fit(x, y, {.epochs = 3, .batch_size = 4, .verbose = 0,
+                               .callbacks = {callbacks::TerminateOnNaN()},
+                               .shuffle = false});
+  std::string out = testing::internal::GetCapturedStdout();
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(h.epoch, (std::vector<int>{0}));
+  EXPECT_NE(out.find("Batch 0: Invalid loss, terminating training"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(err.find("TerminateOnNaN"), std::string::npos) << err;
 }

@@ -231,6 +231,44 @@ TEST(FrontendSummary, SkipConnectionUsesTheConnectedToTable) {
   }
 }
 
+// Tests a shared layer as tf.keras 2 prints it: one row for the layer (its
+// weights counted once), one connection per inbound tensor ("dense[1][0]"
+// is the second call's output), each after the first on a row of its own;
+// a layer whose calls give different shapes shows "multiple".
+TEST(FrontendSummary, SharedLayerPrintsOnceWithEveryConnection) {
+  backend::clear_session();
+  KerasTensor x = Input({4}, "input_1");
+  layers::Dense shared(4);
+  KerasTensor h1 = shared(x);
+  KerasTensor h2 = shared(h1);
+  Model model(x, layers::Add()({h1, h2}), "shared");
+  const std::string rule(98, '_');
+  EXPECT_EQ(summaryOf(model),
+            "Model: \"shared\"\n" + rule + "\n"
+            "Layer (type)                    Output Shape         Param #     Connected to                     \n" +
+            std::string(98, '=') + "\n"
+            "input_1 (InputLayer)            [(None, 4)]          0                                            \n" +
+            rule + "\n"
+            "dense (Dense)                   (None, 4)            20          input_1[0][0]                    \n"
+            "                                                                 dense[0][0]                      \n" +
+            rule + "\n"
+            "add (Add)                       (None, 4)            0           dense[0][0]                      \n"
+            "                                                                 dense[1][0]                      \n" +
+            std::string(98, '=') + "\n"
+            "Total params: 20\n"
+            "Trainable params: 20\n"
+            "Non-trainable params: 0\n" +
+            rule + "\n");
+
+  KerasTensor in = Input({4}, "input_2");
+  layers::Activation relu("relu");
+  KerasTensor wide = layers::Dense(8)(in);
+  Model both(in, layers::Concatenate()({relu(in), relu(wide)}), "both");
+  std::vector<std::string> row = summaryRow(summaryOf(both), "activation");
+  ASSERT_GE(row.size(), 4u);
+  EXPECT_EQ(row[1], "multiple");
+}
+
 // Tests a Conv2D / MaxPooling2D stack: NHWC output shapes and Keras's
 // parameter counts (Conv2D(32, 3) on 28x28x1 has 3*3*1*32 + 32 = 320).
 TEST(FrontendSummary, ConvolutionShapesAndParamCounts) {

@@ -193,4 +193,18 @@ TEST(RuntimeCategorical, OutOfRangeLabelsNameValueAndIndex) {
                           {"cannot infer num_classes", "empty"}));
 }
 
+// Tests that a stray huge label is an error naming it, not an allocation
+// failure: 1000 labels and a label of 2e9 would need 8 TB of one-hot rows.
+TEST(RuntimeCategorical, HugeLabelIsNamedInsteadOfBadAlloc) {
+  std::vector<int64_t> values(1000, 1);
+  values[7] = 2000000000;
+  Tensor y = Tensor::fromVector<int64_t>(values, {1000});
+  EXPECT_TRUE(containsAll(errorOf([&] { to_categorical(y); }),
+                          {"label 2000000000 at index 7",
+                           "num_classes 2000000001", "would not fit in memory"}));
+  Tensor small = Tensor::fromVector<int64_t>(std::vector<int64_t>(1000, 1), {1000});
+  EXPECT_TRUE(containsAll(errorOf([&] { to_categorical(small, 2000000001); }),
+                          {"(1000, 2000000001)", "would not fit in memory"}));
+}
+
 } // namespace

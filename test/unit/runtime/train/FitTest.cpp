@@ -406,11 +406,13 @@ TEST_F(RuntimeTrainFit, NonFiniteLossIsReportedAndTrainingGoesOn) {
   ASSERT_EQ(h.history["loss"].size(), 3u);
   EXPECT_TRUE(std::isnan(h.history["loss"][0]));
   EXPECT_EQ(err.str(), "Warning: fit: the loss is nan at epoch 1, batch 1; "
-                       "training goes on (add TerminateOnNaN to stop it)\n");
+                       "training goes on (add callbacks::TerminateOnNaN() to "
+                       "stop it)\n");
   EXPECT_NE(out.str().find("loss: nan - mae: 0.5000"), std::string::npos)
       << out.str();
 
-  // TerminateOnNaN stops at the first bad batch.
+  // TerminateOnNaN stops at the first bad batch, and fit does not suggest
+  // adding it.
   recorder().reset();
   ModelState fresh(steps.signature, zeroParams(steps.signature));
   std::ostringstream out2, err2;
@@ -421,6 +423,7 @@ TEST_F(RuntimeTrainFit, NonFiniteLossIsReportedAndTrainingGoesOn) {
   EXPECT_EQ(recorder().train.size(), 2u);
   EXPECT_EQ(h.epoch, (std::vector<int>{0}));
   EXPECT_EQ(out2.str(), "Batch 1: Invalid loss, terminating training\n");
+  EXPECT_EQ(err2.str(), "");
 }
 
 TEST_F(RuntimeTrainFit, StopTrainingFromABatchCallbackEndsTheEpoch) {
