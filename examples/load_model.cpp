@@ -85,13 +85,13 @@ int main(int argc, char **argv) {
       std::printf("test_loss: %.4f test_accuracy: %.4f\n", r[0], r[1]);
     }
     if (!args.predictIn.empty()) {
-      Tensor in = data::readNpy(args.predictIn);
+      Tensor in = io::readNpy(args.predictIn);
       // Kiln compiles the prediction step with the others: a model loaded
       // without a compile config gets a neutral one.
       if (model.metrics_names().empty())
         model.compile({.optimizer = "sgd", .loss = "mse"});
       Tensor out = model.predict(toInput(in, model));
-      data::writeNpy(args.predictOut, out);
+      io::writeNpy(args.predictOut, out);
       std::printf("wrote %s, shape %s\n", args.predictOut.c_str(),
                   shapeToString(out.shape()).c_str());
     }

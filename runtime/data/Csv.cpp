@@ -8,7 +8,7 @@
 #include <limits>
 #include <optional>
 
-namespace kiln::data {
+namespace kiln::io {
 
 namespace {
 
@@ -207,4 +207,4 @@ Tensor readCsv(const std::string &path, const CsvOptions &options) {
   return Tensor::fromVector(values, Shape{rows, columns});
 }
 
-} // namespace kiln::data
+} // namespace kiln::io

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace kiln::data {
+namespace kiln::io {
 
 struct CsvOptions {
   char delimiter = ',';
@@ -30,6 +30,6 @@ struct CsvOptions {
 // shape (0, columns).
 Tensor readCsv(const std::string &path, const CsvOptions &options = {});
 
-} // namespace kiln::data
+} // namespace kiln::io
 
 #endif // KILN_RUNTIME_DATA_CSV_H

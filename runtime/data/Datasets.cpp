@@ -24,7 +24,7 @@ std::string findFile(const fs::path &dir, const std::string &name) {
 
 Split loadSplit(const std::string &imagesPath, const std::string &labelsPath,
                 int64_t numClasses) {
-  Split split{data::readIdxImages(imagesPath), data::readIdxLabels(labelsPath)};
+  Split split{io::readIdxImages(imagesPath), io::readIdxLabels(labelsPath)};
   if (split.x.shape()[0] != split.y.shape()[0])
     throwError(imagesPath, " holds ", split.x.shape()[0], " images but ",
                labelsPath, " holds ", split.y.shape()[0], " labels");

@@ -1,4 +1,4 @@
-// kiln::data::GzReader: zlib gzopen/gzread with errors that name the file.
+// kiln::io::GzReader: zlib gzopen/gzread with errors that name the file.
 #include "runtime/data/GzReader.h"
 
 #include "runtime/Error.h"
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <zlib.h>
 
-namespace kiln::data {
+namespace kiln::io {
 
 namespace {
 gzFile handle(void *file) { return static_cast<gzFile>(file); }
@@ -106,4 +106,4 @@ bool GzReader::compressedStreamTruncated() const {
   return errnum == Z_BUF_ERROR;
 }
 
-} // namespace kiln::data
+} // namespace kiln::io

@@ -1,4 +1,4 @@
-// kiln::data::GzReader: sequential reads from a plain or gzip-compressed file.
+// kiln::io::GzReader: sequential reads from a plain or gzip-compressed file.
 #ifndef KILN_RUNTIME_DATA_GZREADER_H
 #define KILN_RUNTIME_DATA_GZREADER_H
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace kiln::data {
+namespace kiln::io {
 
 // zlib's gzread passes plain files through unchanged, so every loader reads
 // `x` and `x.gz` alike. Offsets are in uncompressed bytes.
@@ -47,6 +47,6 @@ private:
   uint64_t offset_ = 0;
 };
 
-} // namespace kiln::data
+} // namespace kiln::io
 
 #endif // KILN_RUNTIME_DATA_GZREADER_H

@@ -10,7 +10,7 @@
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the IDX reader byte-swaps big-endian data for a little-endian host");
 
-namespace kiln::data {
+namespace kiln::io {
 
 namespace {
 
@@ -151,4 +151,4 @@ Tensor readIdxImages(const std::string &path) {
   return readIdxExpecting(path, 0x00000803);
 }
 
-} // namespace kiln::data
+} // namespace kiln::io

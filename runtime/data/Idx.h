@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace kiln::data {
+namespace kiln::io {
 
 // Reads any IDX file whose element type Kiln can hold: 0x08 (u8), 0x0C
 // (big-endian i32 -> i32) or 0x0D (big-endian f32 -> f32), 1 to 255
@@ -22,6 +22,6 @@ Tensor readIdxLabels(const std::string &path);
 // An IDX image file: magic 0x00000803, u8 tensor of shape (n, rows, cols).
 Tensor readIdxImages(const std::string &path);
 
-} // namespace kiln::data
+} // namespace kiln::io
 
 #endif // KILN_RUNTIME_DATA_IDX_H

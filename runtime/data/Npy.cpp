@@ -15,7 +15,7 @@
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               ".npy data is read as little-endian without byte swapping");
 
-namespace kiln::data {
+namespace kiln::io {
 
 namespace {
 
@@ -227,4 +227,4 @@ void writeNpy(const std::string &path, const Tensor &tensor) {
     throwError("cannot write ", path, ": ", std::strerror(errno));
 }
 
-} // namespace kiln::data
+} // namespace kiln::io

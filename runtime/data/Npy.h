@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace kiln::data {
+namespace kiln::io {
 
 // Reads a C-ordered array of dtype '<f4', '<i4', '<i8' or '|u1' ('<f8' is
 // narrowed to f32; a finite value beyond f32's range throws instead of
@@ -22,6 +22,6 @@ Tensor readNpy(const std::string &path);
 // cannot be written.
 void writeNpy(const std::string &path, const Tensor &tensor);
 
-} // namespace kiln::data
+} // namespace kiln::io
 
 #endif // KILN_RUNTIME_DATA_NPY_H

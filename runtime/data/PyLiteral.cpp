@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-namespace kiln::data {
+namespace kiln::io {
 
 const char *kindName(PyValue::Kind kind) {
   switch (kind) {
@@ -201,4 +201,4 @@ std::map<std::string, PyValue> parsePyDict(const std::string &text,
   return HeaderParser(path, text, fileOffset).parseDict();
 }
 
-} // namespace kiln::data
+} // namespace kiln::io

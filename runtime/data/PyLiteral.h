@@ -1,4 +1,4 @@
-// kiln::data::parsePyDict: the Python dict literal that heads a .npy file.
+// kiln::io::parsePyDict: the Python dict literal that heads a .npy file.
 #ifndef KILN_RUNTIME_DATA_PYLITERAL_H
 #define KILN_RUNTIME_DATA_PYLITERAL_H
 
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace kiln::data {
+namespace kiln::io {
 
 // A Python literal: the subset repr() produces for an .npy header.
 struct PyValue {
@@ -30,6 +30,6 @@ std::map<std::string, PyValue> parsePyDict(const std::string &text,
                                            const std::string &path,
                                            uint64_t fileOffset);
 
-} // namespace kiln::data
+} // namespace kiln::io
 
 #endif // KILN_RUNTIME_DATA_PYLITERAL_H

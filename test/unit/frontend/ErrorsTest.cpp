@@ -5,6 +5,11 @@
 using namespace kiln;
 using namespace kiln::test;
 
+// A user's own global `data` next to `using namespace kiln;`: Kiln has no
+// namespace or function of that name to make it ambiguous (file readers are
+// in kiln::io).
+static const int data = 7;
+
 namespace {
 
 bool contains(const std::string &s, const std::string &part) {
@@ -284,4 +289,14 @@ TEST(FrontendErrors, MovedFromModel) {
     std::string m = errorOf(use);
     EXPECT_TRUE(contains(m, "moved-from model")) << m;
   }
+}
+
+// Tests that `data` above names the user's variable: with a kiln::data
+// namespace this file would not compile ("reference to 'data' is ambiguous").
+TEST(FrontendErrors, UsingNamespaceKilnLeavesTheNameDataFree) {
+  EXPECT_EQ(data, 7);
+  std::string path = testing::TempDir() + "kiln_io_round_trip.npy";
+  io::writeNpy(path, Tensor::fromVector<float>({1, 2}, {2}));
+  EXPECT_EQ(io::readNpy(path).shape(), (Shape{2}));
+  std::remove(path.c_str());
 }

@@ -25,14 +25,14 @@ std::string path(const std::string &rel) { return filesDir() + "/" + rel; }
 
 /// The first 100 Fashion-MNIST test images / 255 in `shape` (batch first).
 Tensor fmnist100(Shape shape) {
-  Tensor x = data::readNpy(path("ref/fmnist_test100_x.npy")).astype(DType::f32) / 255.0;
+  Tensor x = io::readNpy(path("ref/fmnist_test100_x.npy")).astype(DType::f32) / 255.0;
   return x.reshape(shape);
 }
 
 /// Max abs difference between `actual` and a float64 reference .npy (read
 /// as f32: the rounding, under 6e-8 here, is far below the tolerance).
 double maxDiff(const Tensor &actual, const std::string &expectedNpy) {
-  Tensor e = data::readNpy(path(expectedNpy));
+  Tensor e = io::readNpy(path(expectedNpy));
   EXPECT_EQ(actual.size(), e.size()) << expectedNpy;
   std::vector<float> a = values(actual), ev = values(e);
   double m = 0;
@@ -49,7 +49,7 @@ Tensor predictLoaded(Model &model, const Tensor &x) {
 
 void expectMatches(Model &model, const std::string &set, Shape seedShape,
                    Shape imageShape) {
-  Tensor seed = data::readNpy(path(set + "/input_seed.npy")).astype(DType::f32);
+  Tensor seed = io::readNpy(path(set + "/input_seed.npy")).astype(DType::f32);
   double dSeed = maxDiff(predictLoaded(model, seed.reshape(seedShape)),
                          set + "/expected_seed.npy");
   double dImages = maxDiff(predictLoaded(model, fmnist100(imageShape)),
@@ -91,7 +91,7 @@ TEST(FrontendKerasFiles, Keras3LegacyHdf5Cnn) {
     norm += std::abs(v);
   EXPECT_GT(norm, 0.f);
   expectMatches(model, "k3-cnn-legacy-h5-fmnist", {-1, 28, 28, 1}, {100, 28, 28, 1});
-  Tensor boot = data::readNpy(path("k3-cnn-legacy-h5-fmnist/input_ankleboot_uint8.npy"))
+  Tensor boot = io::readNpy(path("k3-cnn-legacy-h5-fmnist/input_ankleboot_uint8.npy"))
                     .astype(DType::f32) / 255.0;
   double d = maxDiff(model.predict(boot.reshape({1, 28, 28, 1})),
                      "k3-cnn-legacy-h5-fmnist/expected_ankleboot.npy");

@@ -7,8 +7,8 @@
 
 using kiln::Shape;
 using kiln::Tensor;
-using kiln::data::CsvOptions;
-using kiln::data::readCsv;
+using kiln::io::CsvOptions;
+using kiln::io::readCsv;
 using kiln::test::containsAll;
 using kiln::test::errorOf;
 using kiln::test::TempDir;

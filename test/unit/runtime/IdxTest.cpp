@@ -8,9 +8,9 @@
 using kiln::DType;
 using kiln::Shape;
 using kiln::Tensor;
-using kiln::data::readIdx;
-using kiln::data::readIdxImages;
-using kiln::data::readIdxLabels;
+using kiln::io::readIdx;
+using kiln::io::readIdxImages;
+using kiln::io::readIdxLabels;
 using kiln::test::appendBigEndian32;
 using kiln::test::containsAll;
 using kiln::test::errorOf;

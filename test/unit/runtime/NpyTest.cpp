@@ -10,8 +10,8 @@
 using kiln::DType;
 using kiln::Shape;
 using kiln::Tensor;
-using kiln::data::readNpy;
-using kiln::data::writeNpy;
+using kiln::io::readNpy;
+using kiln::io::writeNpy;
 using kiln::test::containsAll;
 using kiln::test::errorOf;
 using kiln::test::readBytes;
