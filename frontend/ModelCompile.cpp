@@ -284,6 +284,14 @@ void Model::Impl::compileSteps() {
   sig.slotInitialValues.assign(sig.optimizerSlots,
                                options.optimizer.slotInitialValue());
   sig.resultNames = resultNames;
+  steps.layouts = {
+      abi::StepLayout::train(sig.params.size(),
+                             sig.optimizerSlots * sig.numTrainable(),
+                             sig.inputs.size(), sig.targets.size()),
+      abi::StepLayout::eval(sig.params.size(), sig.inputs.size(),
+                            sig.targets.size()),
+      abi::StepLayout::predict(sig.params.size(), sig.inputs.size(),
+                               sig.outputs.size())};
   steps.signature = sig;
   // The state trains the layers' own weight tensors, so a layer's
   // get_weights/set_weights always sees the compiled model's parameters.

@@ -6,19 +6,16 @@
 
 #include "runtime/Tensor.h"
 #include "runtime/abi/MemRef.h"
+#include "runtime/abi/StepLayout.h"
 
 #include <string>
 #include <vector>
 
 namespace kiln::abi {
 
-/// Argument order of the steps (see kiln-make-steps):
-///   train_step(params..., slots (slot-major)..., iterations, inputs...,
-///              targets..., results[numResults])
-///   eval_step(params..., inputs..., targets..., results[numResults])
-///   predict_step(params..., inputs..., outputs...)
-/// Inputs, targets and outputs have a dynamic leading (batch) dimension,
-/// spelled -1 in their shapes.
+/// What the steps' arguments hold, role by role (their order is each step's
+/// StepLayout). Inputs, targets and outputs have a dynamic leading (batch)
+/// dimension, spelled -1 in their shapes.
 struct StepSignature {
   std::vector<Shape> params;
   std::vector<bool> trainable;
@@ -26,6 +23,9 @@ struct StepSignature {
   /// (Adagrad's accumulator starts at 0.1, everything else at 0).
   unsigned optimizerSlots = 0;
   std::vector<float> slotInitialValues;
+  /// The optimizer's learning rate at the start; train_step reads the
+  /// current one from its learning-rate argument at every call.
+  float learningRate = 0.0f;
   std::vector<Shape> inputs, targets, outputs;
   std::vector<DType> inputTypes, targetTypes;
   /// Names of the train/eval results: "loss" first, then the metrics.
@@ -39,6 +39,8 @@ struct StepSignature {
 
 struct CompiledSteps {
   PackedFn train = nullptr, eval = nullptr, predict = nullptr;
+  /// How each step orders its arguments, as kiln-make-steps recorded it.
+  StepLayouts layouts;
   StepSignature signature;
 };
 

@@ -81,8 +81,6 @@ private:
   TrainContext *model_ = nullptr;
 };
 
-using CallbackList = std::vector<std::shared_ptr<Callback>>;
-
 // Keras's History, returned by fit(): one value per epoch for every key
 // ("loss", metrics, "val_loss", ...), in the order Keras reports them.
 class History : public Callback {

@@ -3,6 +3,7 @@
 
 #include "runtime/train/Format.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace kiln::train {
@@ -86,6 +87,8 @@ ModelState::ModelState(const abi::StepSignature &signature,
     slots_.push_back(slot);
   }
   iterations_ = Tensor::zeros({}, DType::i64);
+  learningRate_ = Tensor::zeros({});
+  set_learning_rate(signature.learningRate);
 }
 
 std::vector<Tensor> ModelState::get_weights() const { return cloneAll(params_); }
@@ -122,6 +125,17 @@ int64_t ModelState::iterations() const {
 
 void ModelState::set_iterations(int64_t value) {
   *iterations_.data<int64_t>() = value;
+}
+
+double ModelState::learning_rate() const {
+  return *learningRate_.data<float>();
+}
+
+void ModelState::set_learning_rate(double value) {
+  if (!(std::isfinite(value) && value >= 0))
+    throwError("set_learning_rate: the learning rate must be a finite number "
+               ">= 0, got ", value);
+  *learningRate_.data<float>() = static_cast<float>(value);
 }
 
 void ModelState::checkCompatible(const abi::StepSignature &sig,

@@ -13,8 +13,9 @@ namespace kiln::train {
 // Owns everything train_step updates in place: the parameters (f32, in the
 // signature's order, trainable or not), the optimizer slot buffers
 // (slot-major: slot 0 of every trainable parameter, then slot 1, ...; each
-// shaped like its parameter and filled with StepSignature::slotInitialValues)
-// and the i64 iteration counter (rank 0, starts at 0).
+// shaped like its parameter and filled with StepSignature::slotInitialValues),
+// the i64 iteration counter (rank 0, starts at 0) and the f32 learning rate
+// (rank 0, starts at StepSignature::learningRate).
 //
 // The buffers never move after construction: set_weights() and friends copy
 // into them, so descriptors built once by fit() stay valid while callbacks
@@ -44,6 +45,7 @@ public:
   const std::vector<Tensor> &params() const { return params_; }
   const std::vector<Tensor> &slots() const { return slots_; }
   const Tensor &iterationsTensor() const { return iterations_; }
+  const Tensor &learningRateTensor() const { return learningRate_; }
 
   // Copies of the optimizer slot buffers, and their checked replacement.
   std::vector<Tensor> get_optimizer_slots() const;
@@ -52,6 +54,12 @@ public:
   // Number of optimizer steps taken so far (Keras's optimizer.iterations).
   int64_t iterations() const;
   void set_iterations(int64_t value);
+
+  // The learning rate train_step reads at every call (Keras's
+  // optimizer.learning_rate): setting it needs no recompilation. Throws
+  // unless `value` is finite and not negative.
+  double learning_rate() const;
+  void set_learning_rate(double value);
 
   const abi::StepSignature &signature() const { return signature_; }
 
@@ -65,6 +73,7 @@ private:
   std::vector<Tensor> params_;
   std::vector<Tensor> slots_;
   Tensor iterations_;
+  Tensor learningRate_;
 };
 
 } // namespace kiln::train

@@ -275,6 +275,17 @@ void nanTrain(void **args) {
 
 void noop(void **) {}
 
+// The layouts kiln-make-steps gives a model of this signature.
+abi::StepLayouts layoutsOf(const abi::StepSignature &sig) {
+  return {abi::StepLayout::train(sig.params.size(),
+                                 sig.optimizerSlots * sig.numTrainable(),
+                                 sig.inputs.size(), sig.targets.size()),
+          abi::StepLayout::eval(sig.params.size(), sig.inputs.size(),
+                                sig.targets.size()),
+          abi::StepLayout::predict(sig.params.size(), sig.inputs.size(),
+                                   sig.outputs.size())};
+}
+
 abi::StepSignature oneParamSignature() {
   abi::StepSignature sig;
   sig.params = {{1}};
@@ -306,6 +317,7 @@ abi::CompiledSteps linearRegression() {
   sig.inputTypes = {DType::f32};
   sig.targetTypes = {DType::f32};
   sig.resultNames = {"loss", "mae"};
+  s.layouts = layoutsOf(s.signature);
   return s;
 }
 
@@ -323,6 +335,7 @@ abi::CompiledSteps meanTarget() {
   sig.inputTypes = {DType::f32};
   sig.targetTypes = {DType::f32};
   sig.resultNames = {"loss", "max"};
+  s.layouts = layoutsOf(s.signature);
   return s;
 }
 
@@ -341,6 +354,7 @@ abi::CompiledSteps softmaxClassifier() {
   sig.targetTypes = {DType::i32};
   sig.resultNames = {"loss", "accuracy"};
   sig.sparseLabelClasses = 3;
+  s.layouts = layoutsOf(s.signature);
   return s;
 }
 
@@ -350,6 +364,7 @@ abi::CompiledSteps scripted() {
   s.eval = scriptedEval;
   s.predict = noop;
   s.signature = oneParamSignature();
+  s.layouts = layoutsOf(s.signature);
   return s;
 }
 
@@ -360,6 +375,7 @@ abi::CompiledSteps nanLoss() {
   s.predict = noop;
   s.signature = oneParamSignature();
   s.signature.resultNames = {"loss", "mae"};
+  s.layouts = layoutsOf(s.signature);
   return s;
 }
 
@@ -378,6 +394,7 @@ abi::CompiledSteps imageShaped() {
   sig.targetTypes = {DType::i32};
   sig.resultNames = {"loss", "accuracy"};
   sig.sparseLabelClasses = 10;
+  s.layouts = layoutsOf(s.signature);
   return s;
 }
 
@@ -393,6 +410,7 @@ abi::CompiledSteps twoInputs() {
   sig.targets = {{-1, 1}};
   sig.outputs = {{-1, 1}};
   sig.resultNames = {"loss"};
+  s.layouts = layoutsOf(s.signature);
   return s;
 }
 

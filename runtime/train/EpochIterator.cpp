@@ -1,0 +1,89 @@
+// Batches bound into a step's arguments: rebinding descriptors in order, or
+// gathering shuffled rows into batch buffers.
+#include "runtime/train/EpochIterator.h"
+
+#include <cstring>
+#include <limits>
+
+namespace kiln::train::detail {
+
+namespace {
+
+// Uniform integer in [0, n) from mt19937_64, identical on every platform
+// (std::uniform_int_distribution is implementation-defined).
+uint64_t uniformBelow(std::mt19937_64 &rng, uint64_t n) {
+  const uint64_t limit = std::numeric_limits<uint64_t>::max() -
+                         std::numeric_limits<uint64_t>::max() % n;
+  for (;;) {
+    uint64_t r = rng();
+    if (r < limit)
+      return r % n;
+  }
+}
+
+void shuffleInPlace(std::vector<int64_t> &v, std::mt19937_64 &rng) {
+  for (size_t i = v.size(); i > 1; --i) {
+    size_t j = static_cast<size_t>(uniformBelow(rng, i));
+    std::swap(v[i - 1], v[j]);
+  }
+}
+
+} // namespace
+
+uint64_t randomSeed() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+EpochIterator::EpochIterator(StepArgs &args, std::vector<Feed> feeds,
+                             int64_t begin, int64_t count, int64_t batchSize,
+                             std::optional<uint64_t> shuffleSeed)
+    : begin_(begin), count_(count), batchSize_(batchSize),
+      shuffle_(shuffleSeed.has_value()) {
+  for (const Feed &feed : feeds)
+    for (size_t i = 0; i < feed.arrays->size(); ++i) {
+      Array &array = (*feed.arrays)[i];
+      Binding b{&array, &args.arg(feed.role, i), Tensor()};
+      Shape sizes = array.data.shape();
+      sizes[0] = batchSize;
+      void *ptr = array.data.raw();
+      if (shuffle_) {
+        b.buffer = Tensor::empty(sizes, array.data.dtype());
+        ptr = b.buffer.raw();
+      }
+      b.arg->bind(ptr, sizes);
+      bindings_.push_back(std::move(b));
+    }
+  if (shuffle_) {
+    rng_.seed(*shuffleSeed);
+    order_.resize(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; ++i)
+      order_[static_cast<size_t>(i)] = begin + i;
+  }
+}
+
+void EpochIterator::beginEpoch() {
+  if (shuffle_)
+    shuffleInPlace(order_, rng_);
+}
+
+int64_t EpochIterator::bind(int64_t b) {
+  const int64_t first = b * batchSize_;
+  const int64_t rows = std::min(batchSize_, count_ - first);
+  for (Binding &binding : bindings_) {
+    Array &array = *binding.array;
+    if (!shuffle_) {
+      binding.arg->rebindBatch(array.row(begin_ + first), rows);
+      continue;
+    }
+    char *dst = static_cast<char *>(binding.buffer.raw());
+    const int64_t *rowIds = order_.data() + first;
+    for (int64_t k = 0; k < rows; ++k)
+      std::memcpy(dst + static_cast<size_t>(k) * array.rowBytes,
+                  array.row(rowIds[k]), array.rowBytes);
+    binding.arg->rebindBatch(dst, rows);
+  }
+  return rows;
+}
+
+} // namespace kiln::train::detail

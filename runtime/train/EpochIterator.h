@@ -1,0 +1,60 @@
+// Batches of a Dataset bound into a step's arguments, epoch after epoch
+// (Keras's epoch iterator; the shuffling is PyTorch's sampler). Internal to
+// runtime/train.
+#ifndef KILN_RUNTIME_TRAIN_EPOCHITERATOR_H
+#define KILN_RUNTIME_TRAIN_EPOCHITERATOR_H
+
+#include "runtime/train/DataAdapter.h"
+#include "runtime/train/StepArgs.h"
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <vector>
+
+namespace kiln::train::detail {
+
+// The arrays bound to the arguments of one role (Input: x, Target: y,
+// Output: predict's result tensors).
+struct Feed {
+  abi::ArgRole role;
+  std::vector<Array> *arrays;
+};
+
+// Rows [begin, begin + count) in batches of `batchSize` (the last batch
+// keeps the remainder). Without a shuffle seed, batch b's descriptors point
+// into the data itself (no copy); with one, every epoch visits the rows in a
+// new order (mt19937_64 from the seed, the same on every platform) and each
+// batch is gathered into buffers allocated once here.
+class EpochIterator {
+public:
+  EpochIterator(StepArgs &args, std::vector<Feed> feeds, int64_t begin,
+                int64_t count, int64_t batchSize,
+                std::optional<uint64_t> shuffleSeed);
+
+  int64_t steps() const { return (count_ + batchSize_ - 1) / batchSize_; }
+  // Draws this epoch's order (when shuffling).
+  void beginEpoch();
+  // Binds batch `b` (0-based) and returns its rows.
+  int64_t bind(int64_t b);
+
+private:
+  struct Binding {
+    Array *array;
+    abi::MemRefDescriptor *arg;
+    Tensor buffer; // the gather target when shuffling
+  };
+
+  std::vector<Binding> bindings_;
+  int64_t begin_, count_, batchSize_;
+  bool shuffle_;
+  std::mt19937_64 rng_;
+  std::vector<int64_t> order_;
+};
+
+// A seed for fit's shuffle when the caller gives none.
+uint64_t randomSeed();
+
+} // namespace kiln::train::detail
+
+#endif // KILN_RUNTIME_TRAIN_EPOCHITERATOR_H

@@ -1,0 +1,79 @@
+// The arguments of one compiled step, bound by role from its StepLayout.
+#include "runtime/train/StepArgs.h"
+
+#include "runtime/Error.h"
+
+#include <algorithm>
+
+namespace kiln::train::detail {
+
+namespace {
+
+// Throws unless the step takes `expected` arguments of `role`.
+void expectCount(const char *caller, const char *stepName,
+                 const abi::StepLayout &layout, abi::ArgRole role,
+                 size_t expected) {
+  size_t got = layout.count(role);
+  if (got != expected)
+    throwError(caller, ": the compiled ", stepName, " takes ", got, " ",
+               abi::roleName(role), " argument", got == 1 ? "" : "s",
+               " but the model has ", expected);
+}
+
+void bindTensor(abi::MemRefDescriptor &d, const Tensor &t) {
+  Tensor shared = t; // shares storage; the step reads and writes it in place
+  d.bind(shared.raw(), shared.shape());
+}
+
+} // namespace
+
+StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
+                   const abi::StepLayout &layout, const abi::StepSignature &sig,
+                   const ModelState &state)
+    : caller_(caller), stepName_(stepName), fn_(fn), layout_(layout),
+      pack_(layout.size()) {
+  using abi::ArgRole;
+  expectCount(caller, stepName, layout, ArgRole::Param, sig.params.size());
+  expectCount(caller, stepName, layout, ArgRole::Input, sig.inputs.size());
+  if (layout.has(ArgRole::Target))
+    expectCount(caller, stepName, layout, ArgRole::Target, sig.targets.size());
+  if (layout.has(ArgRole::Output))
+    expectCount(caller, stepName, layout, ArgRole::Output, sig.outputs.size());
+  if (layout.has(ArgRole::Slot))
+    expectCount(caller, stepName, layout, ArgRole::Slot, state.slots().size());
+  for (ArgRole single : {ArgRole::Iterations, ArgRole::LearningRate,
+                         ArgRole::Results})
+    if (layout.has(single))
+      expectCount(caller, stepName, layout, single, 1);
+
+  for (size_t i = 0; i < state.params().size(); ++i)
+    bindTensor(arg(ArgRole::Param, i), state.params()[i]);
+  for (size_t i = 0; i < layout.count(ArgRole::Slot); ++i)
+    bindTensor(arg(ArgRole::Slot, i), state.slots()[i]);
+  if (layout.has(ArgRole::Iterations))
+    bindTensor(arg(ArgRole::Iterations, 0), state.iterationsTensor());
+  if (layout.has(ArgRole::LearningRate))
+    bindTensor(arg(ArgRole::LearningRate, 0), state.learningRateTensor());
+  if (layout.has(ArgRole::Results)) {
+    results_ = Tensor::zeros({static_cast<int64_t>(sig.resultNames.size())});
+    bindTensor(arg(ArgRole::Results, 0), results_);
+  }
+}
+
+void StepArgs::call() { pack_.call(fn_); }
+
+void ResultMeans::reset() {
+  std::fill(sums_.begin(), sums_.end(), 0.0);
+  std::fill(means_.begin(), means_.end(), 0.0);
+  seen_ = 0;
+}
+
+void ResultMeans::add(const float *results, int64_t rows) {
+  seen_ += rows;
+  for (size_t k = 0; k < sums_.size(); ++k) {
+    sums_[k] += static_cast<double>(results[k]) * static_cast<double>(rows);
+    means_[k] = sums_[k] / static_cast<double>(seen_);
+  }
+}
+
+} // namespace kiln::train::detail

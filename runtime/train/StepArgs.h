@@ -1,0 +1,65 @@
+// The arguments of one compiled step, built from its StepLayout, and the
+// sample-weighted means of its results. Internal to runtime/train.
+#ifndef KILN_RUNTIME_TRAIN_STEPARGS_H
+#define KILN_RUNTIME_TRAIN_STEPARGS_H
+
+#include "runtime/Tensor.h"
+#include "runtime/abi/MemRef.h"
+#include "runtime/abi/StepLayout.h"
+#include "runtime/abi/Steps.h"
+#include "runtime/train/ModelState.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln::train::detail {
+
+// The packed arguments of one step. The model's own buffers (parameters,
+// optimizer slots, iteration counter, results) are bound once here, by role;
+// the batch roles (inputs, targets, outputs) are bound by an EpochIterator.
+// Descriptors of the state point at its buffers, which never move.
+class StepArgs {
+public:
+  // Checks the layout against the signature and the state (argument counts
+  // per role) and throws a kiln::Error naming the step when they disagree.
+  StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
+           const abi::StepLayout &layout, const abi::StepSignature &sig,
+           const ModelState &state);
+
+  // Descriptor `i` of `role` (i below the role's count).
+  abi::MemRefDescriptor &arg(abi::ArgRole role, size_t i) {
+    return pack_[layout_.offset(role, i)];
+  }
+  // Runs the step once with the current bindings. When the step could not
+  // get its workspace, throws a kiln::Error naming the bytes asked for; no
+  // exception ever crosses the compiled code.
+  void call();
+  // The step's results after call() (loss first, then the metrics).
+  const float *results() const { return results_.data<float>(); }
+  size_t numResults() const { return static_cast<size_t>(results_.size()); }
+
+private:
+  const char *caller_, *stepName_;
+  abi::PackedFn fn_;
+  abi::StepLayout layout_;
+  abi::ArgPack pack_;
+  Tensor results_;
+};
+
+// Sample-weighted running means of a step's results over the batches seen
+// since reset(): Keras's Mean metrics fed one batch mean per step.
+class ResultMeans {
+public:
+  explicit ResultMeans(size_t n) : sums_(n, 0.0), means_(n, 0.0) {}
+  void reset();
+  void add(const float *results, int64_t rows);
+  const std::vector<double> &means() const { return means_; }
+
+private:
+  std::vector<double> sums_, means_;
+  int64_t seen_ = 0;
+};
+
+} // namespace kiln::train::detail
+
+#endif // KILN_RUNTIME_TRAIN_STEPARGS_H
