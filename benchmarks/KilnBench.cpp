@@ -14,7 +14,7 @@
 //   KILN_THREADS=1 KILN_CPU=x86-64 build/bin/kiln-bench  (other targets)
 #include "compiler/JIT/Compile.h"
 #include "compiler/Registration.h"
-#include "compiler/Transforms/CostModel.h"
+#include "compiler/Codegen/Target.h"
 #include "frontend/Keras.h"
 #include "runtime/abi/MemRef.h"
 
@@ -398,8 +398,13 @@ BENCHMARK(BM_CnnTrainStep)->Arg(64)->ArgName("batch")
 
 int main(int argc, char **argv) {
   benchmark::Initialize(&argc, argv);
-  kiln::CpuTarget target = kiln::CpuTarget::forCpu(
-      std::getenv("KILN_CPU") ? std::getenv("KILN_CPU") : "host");
+  const char *cpu = std::getenv("KILN_CPU") ? std::getenv("KILN_CPU") : "host";
+  auto found = kiln::CpuTarget::forCpu(cpu);
+  if (mlir::failed(found)) {
+    std::fprintf(stderr, "kiln-bench: unknown KILN_CPU '%s'\n", cpu);
+    return 2;
+  }
+  kiln::CpuTarget target = *found;
   if (const char *t = std::getenv("KILN_THREADS"))
     if (std::atoi(t) > 0)
       target.threads = std::atoi(t);

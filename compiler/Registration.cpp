@@ -1,6 +1,7 @@
 //===- Registration.cpp - Everything kiln-opt and the JIT register --------===//
 #include "compiler/Registration.h"
 #include "compiler/Autodiff/Passes.h"
+#include "compiler/Codegen/Passes.h"
 #include "compiler/Conversion/Passes.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Transforms/Passes.h"
@@ -25,6 +26,7 @@ void registerAllPasses() {
   registerKilnConversionPasses();
   registerKilnAutodiffPasses();
   registerKilnTransformsPasses();
+  registerKilnCodegenPasses();
   registerPipelines();
 }
 

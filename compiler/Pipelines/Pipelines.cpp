@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - Kiln's named pass pipelines ------------------------===//
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Autodiff/Passes.h"
+#include "compiler/Codegen/Passes.h"
 #include "compiler/Conversion/Passes.h"
 #include "compiler/Transforms/Passes.h"
 
@@ -27,9 +28,22 @@ bool threadsAvailable() {
 #endif
 }
 
-/// The threads the generated code uses: 1 without an OpenMP runtime.
-static int64_t effectiveThreads(const CodegenOptions &options) {
-  return threadsAvailable() ? options.threads : 1;
+/// kiln-set-target from the target options. A module that already has a
+/// target keeps it unless some option is given; without an OpenMP runtime
+/// the generated code runs on one thread.
+static void addSetTarget(OpPassManager &pm, const CodegenOptions &options) {
+  KilnSetTargetPassOptions set;
+  set.cpu = options.cpu;
+  set.threads = threadsAvailable() ? int64_t(options.threads) : 1;
+  set.vectorBits = options.vectorBits;
+  set.l1Kib = options.l1Kib;
+  set.l2Kib = options.l2Kib;
+  set.l1Ways = options.l1Ways;
+  set.ifMissing = !options.cpu.hasValue() && !options.threads.hasValue() &&
+                  !options.vectorBits.hasValue() && !options.l1Kib.hasValue() &&
+                  !options.l2Kib.hasValue() && !options.l1Ways.hasValue() &&
+                  threadsAvailable();
+  pm.addPass(createKilnSetTargetPass(set));
 }
 
 void buildLowerToLinalgPipeline(OpPassManager &pm) {
@@ -50,14 +64,9 @@ void buildLowerToLinalgPipeline(OpPassManager &pm) {
 void buildOptimizePipeline(OpPassManager &pm, const CodegenOptions &options) {
   if (!options.optimize)
     return;
-  KilnTilePassOptions tile;
-  tile.cpu = options.cpu;
-  tile.threads = effectiveThreads(options);
-  tile.vectorBits = options.vectorBits;
-  tile.l1Kib = options.l1Kib;
-  tile.l2Kib = options.l2Kib;
+  addSetTarget(pm, options);
   pm.addNestedPass<func::FuncOp>(createKilnFusePass());
-  pm.addNestedPass<func::FuncOp>(createKilnTilePass(tile));
+  pm.addNestedPass<func::FuncOp>(createKilnTilePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -85,26 +94,18 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const CodegenOptions &options) {
   // Copies and fills bufferization made, then whatever kiln-optimize left
   // as linalg (or everything, without it) as loops.
-  if (options.optimize) {
-    KilnVectorizeCopiesPassOptions copies;
-    copies.cpu = options.cpu;
-    copies.vectorBits = options.vectorBits;
-    copies.threads = effectiveThreads(options);
-    pm.addNestedPass<func::FuncOp>(createKilnVectorizeCopiesPass(copies));
-  }
+  addSetTarget(pm, options);
+  if (options.optimize)
+    pm.addNestedPass<func::FuncOp>(createKilnVectorizeCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createKilnLowerVectorsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createForallToParallelLoopPass());
-  int64_t threads = effectiveThreads(options);
-  if (threads != 1) {
-    KilnParallelToOpenMPPassOptions omp;
-    omp.threads = threads > 0 ? threads : 0;
-    pm.addPass(createKilnParallelToOpenMPPass(omp));
-    // Inlines the memref.alloca_scope the conversion wraps loop bodies in
-    // (they allocate nothing); scf-to-cf would give them several blocks.
-    pm.addPass(createCanonicalizerPass());
-  }
+  // On one thread scf-to-cf makes the parallel loops sequential.
+  pm.addPass(createKilnParallelToOpenMPPass());
+  // Inlines the memref.alloca_scope the conversion wraps loop bodies in
+  // (they allocate nothing); scf-to-cf would give them several blocks.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -120,8 +121,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
-  if (threads != 1)
-    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -22,6 +22,9 @@ namespace kiln {
 
 /// What code generation targets: the CPU (its vector width, registers and
 /// caches drive kiln-tile's cost model) and the threads of parallel loops.
+/// The code generation stages write them on the module as its
+/// #kiln.target (kiln-set-target); a module that has one keeps it when no
+/// option is given.
 struct CodegenOptions : public mlir::PassPipelineOptions<CodegenOptions> {
   Option<std::string> cpu{*this, "cpu",
                           llvm::cl::desc("target CPU: host (detected), "
@@ -44,6 +47,10 @@ struct CodegenOptions : public mlir::PassPipelineOptions<CodegenOptions> {
                         llvm::cl::desc("per-core L2 cache in KiB; 0 takes "
                                        "the host's"),
                         llvm::cl::init(0)};
+  Option<int64_t> l1Ways{*this, "l1-ways",
+                         llvm::cl::desc("ways of the L1 data cache; 0 takes "
+                                        "the host's"),
+                         llvm::cl::init(0)};
   Option<bool> optimize{
       *this, "optimize",
       llvm::cl::desc("fuse, tile and vectorize (false: naive scalar loops)"),

@@ -35,7 +35,10 @@ def Kiln_Dialect : Dialect {
     }
     ```
   }];
-  let useDefaultAttributePrinterParser = 0;
+  let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+  }];
   let useDefaultTypePrinterParser = 0;
 }
 

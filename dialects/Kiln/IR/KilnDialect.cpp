@@ -1,5 +1,6 @@
 //===- KilnDialect.cpp - The kiln dialect ---------------------------------===//
 #include "dialects/Kiln/IR/KilnDialect.h"
+#include "dialects/Kiln/IR/KilnAttrs.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 
 #include "mlir/Transforms/InliningUtils.h"
@@ -27,5 +28,6 @@ void KilnDialect::initialize() {
 #define GET_OP_LIST
 #include "dialects/Kiln/IR/KilnOps.cpp.inc"
       >();
+  registerAttributes();
   addInterfaces<KilnInlinerInterface>();
 }

@@ -12,6 +12,7 @@
 #define KILN_OPS_TD
 
 include "dialects/Kiln/IR/KilnBase.td"
+include "dialects/Kiln/IR/KilnAttrs.td"
 include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"

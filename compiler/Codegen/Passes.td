@@ -1,0 +1,279 @@
+//===- Passes.td - Kiln code generation ---------------------*- tablegen -*-===//
+//
+// Passes grouped as: the target, tensor-level code generation (tiling,
+// vectorization) and buffer-level (after one-shot bufferization). Every
+// pass reads the machine from the module's #kiln.target.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_PASSES_TD
+#define KILN_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Target
+//===----------------------------------------------------------------------===//
+
+def KilnSetTargetPass : Pass<"kiln-set-target", "mlir::ModuleOp"> {
+  let summary = "Write the machine code generation targets on the module";
+  let description = [{
+    Sets the module's `kiln.target` attribute, which every code generation
+    pass reads: the detected host (`cpu=host`, the default) or a named LLVM
+    x86-64 CPU (`x86-64`, `x86-64-v3`, `haswell`, `znver4`,
+    `sapphirerapids`, ...), with the host's caches and cores unless the
+    options say otherwise. With `if-missing`, a module that already has a
+    target (written by hand, or by an earlier stage) keeps it.
+
+    ```mlir
+    module { ... }
+    // kiln-set-target="cpu=haswell threads=2 l1-kib=32 l2-kib=1024" gives
+    module attributes {kiln.target = #kiln.target<cpu = "haswell",
+        vector_bits = 256, vector_registers = 16, fma = true, l1 = 32768,
+        l1_ways = 8, l2 = 1048576, l3 = ..., threads = 2>} { ... }
+    ```
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"host\"",
+           "target CPU: host (detected), or an LLVM x86-64 CPU name">,
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "threads of parallel loops: 0 = all cores, 1 = none">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
+           "vector width in bits (128, 256, 512); 0 takes the CPU's widest">,
+    Option<"l1Kib", "l1-kib", "int64_t", /*default=*/"0",
+           "per-core L1 data cache in KiB; 0 takes the host's">,
+    Option<"l2Kib", "l2-kib", "int64_t", /*default=*/"0",
+           "per-core L2 cache in KiB; 0 takes the host's">,
+    Option<"l1Ways", "l1-ways", "int64_t", /*default=*/"0",
+           "ways of the L1 data cache; 0 takes the host's">,
+    Option<"ifMissing", "if-missing", "bool", /*default=*/"false",
+           "keep a target the module already has">,
+  ];
+  let dependentDialects = ["kiln::KilnDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor-level code generation
+//===----------------------------------------------------------------------===//
+
+def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
+  let summary = "Tile, fuse and vectorize linalg on tensors for the target CPU";
+  let description = [{
+    Turns every linalg op of a function on tensors into vector code, through
+    upstream machinery only (TilingInterface tile-and-fuse, loop peeling,
+    linalg::vectorize, loop-invariant subset hoisting):
+
+    * Contractions (matmul in any operand layout; a transposed B is first
+      copied by a vectorized linalg.transpose so that its rows are
+      contiguous) become register-tiled outer-product kernels. The root of
+      the tiled loop nest is the last op of the epilogue chain: the init
+      (bias broadcast or zero fill) and elementwise consumers (activation,
+      activation gradient, optimizer update) are fused into the tile, so the
+      accumulators never leave registers in between. Tile sizes come from a
+      cost model (CostModel.h) over the shapes, the vector width, the number
+      of vector registers and the caches; `tile-sizes` overrides them.
+    * When B outgrows half of L2, K and N are cache-blocked (kc, nc): each
+      kc x nc block of B is packed into contiguous nr-wide panels, and each
+      row tile of A into a kc x mr tile, once, for all the register tiles
+      that read them; the accumulators then start from C, and the init and
+      epilogue run as passes of their own.
+    * When the work is large enough, the outer loop is an `scf.forall` over
+      `threads` chunks (lowered to OpenMP by kiln-lower-to-llvm).
+    * Tiles are peeled so that full tiles are static; the partial tiles at
+      the edges (N = 300, 100 or 10 with 16- or 32-wide vectors, or a ragged
+      last batch) are vectorized with masks.
+    * Every other linalg op is tiled to one vector along its innermost
+      dimension (parallel loops outside, reductions inside) and vectorized.
+
+    ```mlir
+    %b = linalg.generic {bias broadcast} -> tensor<?x300xf32>
+    %h = linalg.matmul ins(%x, %w) outs(%b)
+    %a = linalg.generic {relu} ins(%h)
+    // becomes
+    %a = scf.forall (%j) in (2) shared_outs(...) {      // columns per thread
+      scf.for %i ... step 8 {                            // full row tiles
+        scf.for %jj ... step 32 {                        // full column tiles
+          %acc0 = vector.transfer_read %bias ...         // bias, broadcast
+          %acc = scf.for %k = 0 to 784 iter_args(%c = %acc0) {
+            vector.contract ... vector<8x1xf32>, vector<1x32xf32>
+          }
+          %r = arith.maximumf %acc, %zero : vector<8x32xf32>
+          vector.transfer_write %r ...
+        }
+        scf.for ... { masked column tile }               // 300 = 9 * 32 + 12
+      }
+      scf.for ... { masked row tiles }                   // a ragged batch
+    }
+    ```
+  }];
+  let options = [
+    ListOption<"tileSizes", "tile-sizes", "int64_t",
+               "contraction register tile mr,nr (and cache tiles kc,nc); "
+               "empty lets the cost model choose">,
+    Option<"vectorize", "vectorize", "bool", /*default=*/"true",
+           "vectorize the tiles (false stops after tiling)">,
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
+    "mlir::math::MathDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Buffer-level
+//===----------------------------------------------------------------------===//
+
+def KilnLowerVectorsPass : Pass<"kiln-lower-vectors", "mlir::func::FuncOp"> {
+  let summary = "Lower kiln-tile's vector code to 1-D vector operations";
+  let description = [{
+    Runs after bufferization, before `convert-vector-to-llvm`, in stages so
+    that each pattern sees the form it expects:
+
+    1. `vector.contract` becomes outer products and then `vector.fma` on
+       rows of the accumulator (one FMA per row and k step: the register
+       kernel); masked transfers become transfers with a mask operand;
+       transfer permutation maps become broadcasts and transposes;
+       multi-reductions, shape casts, broadcasts and transposes are lowered;
+       f32 `math` functions (exp, log, tanh, ...) get polynomial
+       approximations, so that they stay vectorized instead of becoming one
+       libm call per lane.
+    2. n-D transfers are fully unrolled into 1-D ones (VectorToSCF).
+    3. 1-D transfers become `vector.load`/`vector.store` (masked where the
+       mask is not all-true) plus broadcasts.
+
+    ```mlir
+    %c = vector.contract {...} %a, %b, %acc
+        : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+    // becomes, for each row i:
+    %ai = vector.extract %a[i, 0] : f32 from vector<8x1xf32>
+    %bi = vector.broadcast %ai : f32 to vector<32xf32>
+    %ci = vector.fma %bi, %b0, %acc_i : vector<32xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::vector::VectorDialect", "mlir::scf::SCFDialect",
+    "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect",
+    "mlir::math::MathDialect"
+  ];
+}
+
+def KilnHoistBuffersPass : Pass<"kiln-hoist-buffers", "mlir::func::FuncOp"> {
+  let summary = "Move static temporaries out of sequential loops";
+  let description = [{
+    Runs right after one-shot bufferization, before deallocation is
+    inserted. A `memref.alloc` of static shape inside `scf.for` loops (the
+    temporary of a tile, such as the row statistics of a softmax tile) moves
+    before the outermost of those loops, so that it is allocated once per
+    step instead of once per tile. It never leaves an `scf.forall` or
+    `scf.parallel` body: each thread keeps its own temporary. Upstream
+    buffer-loop-hoisting treats parallel loops as loops too, which would
+    share one temporary between threads.
+
+    ```mlir
+    scf.for %i = ... {
+      %t = memref.alloc() : memref<8xf32>
+      ...
+    }
+    // becomes
+    %t = memref.alloc() : memref<8xf32>
+    scf.for %i = ... { ... }
+    ```
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def KilnVectorizeCopiesPass
+    : Pass<"kiln-vectorize-copies", "mlir::func::FuncOp"> {
+  let summary = "Vector loops for the copies and fills bufferization makes";
+  let description = [{
+    Bufferization materializes copies (out-of-place results, padding) and
+    fills as `linalg.copy`/`linalg.fill` on buffers, after kiln-tile has
+    run. Without this pass they lower to scalar loops. Each becomes loops
+    over the outer dimensions and, along the innermost (unit-stride)
+    dimension, full vectors of the target's width and one masked vector for
+    the rest. A `linalg.map` with no inputs that yields one value (how
+    bufferization fills the border of a `tensor.pad`) is a fill. Large
+    passes at function level split their outermost loop over `threads`
+    with an `scf.forall`.
+
+    ```mlir
+    linalg.copy ins(%a : memref<?x300xf32>) outs(%b : memref<?x300xf32>)
+    // becomes
+    scf.for %i = %c0 to %n step %c1 {
+      scf.for %j = %c0 to %c288 step %c16 {
+        %v = vector.transfer_read %a[%i, %j] ... : vector<16xf32>
+        vector.transfer_write %v, %b[%i, %j] ... : vector<16xf32>
+      }
+      %m = vector.create_mask %c12 : vector<16xi1>
+      %v = vector.transfer_read %a[%i, %c288], %pad, %m ...
+      vector.transfer_write %v, %b[%i, %c288], %m ...
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def KilnMemrefCopyToLinalgPass
+    : Pass<"kiln-memref-copy-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Turn memref.copy into linalg.copy";
+  let description = [{
+    Bufferization materializes copies as `memref.copy`, which LLVM lowering
+    turns into a call to the `memrefCopy` runtime function whenever a side
+    is a strided view (a slice of a padded tensor, say). Kiln's generated
+    code must not depend on MLIR's runner libraries, so copies become
+    `linalg.copy` and lower to loops like every other linalg op.
+
+    ```mlir
+    memref.copy %a, %b : memref<4x4xf32, strided<[8, 1]>> to memref<4x4xf32>
+    // becomes
+    linalg.copy ins(%a : memref<4x4xf32, strided<[8, 1]>>) outs(%b : memref<4x4xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def KilnParallelToOpenMPPass
+    : Pass<"kiln-parallel-to-openmp", "mlir::ModuleOp"> {
+  let summary = "scf.parallel as omp.parallel, each thread its own block";
+  let description = [{
+    Replaces upstream's convert-scf-to-openmp for Kiln's parallel loops
+    (chunks of whole tiles from scf.forall: about as many iterations as
+    threads, no reductions). Each outermost `scf.parallel` becomes an
+    `omp.parallel` in which every thread takes one contiguous block of the
+    linearized iterations, from `omp_get_thread_num` and
+    `omp_get_num_threads`: no worksharing-loop setup and no barrier but the
+    region's join (upstream: `__kmpc_for_static_init`, a barrier after the
+    loop, then the join). A loop whose trip count is not a constant above 1
+    goes in `scf.if trips > 1`, with a sequential copy of it for one
+    iteration (kiln-tile's one chunk of a small dynamic batch): no call into
+    the OpenMP runtime then. Nested `scf.parallel` stay sequential loops of
+    their thread. Regions ask for the target's threads (`num_threads`).
+
+    ```mlir
+    scf.parallel (%i) = (%lb) to (%ub) step (%s) { body(%i) }
+    // becomes
+    omp.parallel num_threads(%c2_i32 : i32) {
+      %t = func.call @omp_get_thread_num() : () -> i32
+      %n = func.call @omp_get_num_threads() : () -> i32
+      // chunk = ceil(trips / n), [begin, end) = [t * chunk, + chunk) & trips
+      scf.for %l = %begin to %end step %c1 {
+        memref.alloca_scope { body(%lb + %l * %s) }
+      }
+      omp.terminator
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::omp::OpenMPDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+#endif // KILN_CODEGEN_PASSES_TD

@@ -1,0 +1,786 @@
+//===- Tile.cpp - kiln-tile: tile, fuse and vectorize linalg on tensors ---===//
+//
+// The pass works in three phases over each function (see Passes.td):
+//   1. contractions whose B operand is read transposed get a linalg.transpose
+//      copy, so that every kernel reads contiguous rows of B;
+//   2. each contraction is tiled with its init and epilogue chain fused:
+//      threads (scf.forall), then register tiles (scf.for, peeled), then K;
+//   3. every other linalg op is tiled to one vector along its innermost loop.
+// Then everything inside the tiles is vectorized and the accumulators are
+// hoisted out of the K loops. This file holds the matching, phases 1 and 2
+// and the pass; the rest is in TileElementwise.cpp, TileCleanup.cpp and
+// TileSupport.cpp (see TileSupport.h).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Codegen/Passes.h"
+#include "compiler/Codegen/TileMatmul.h"
+#include "compiler/Codegen/TileSupport.h"
+
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNTILEPASS
+#include "compiler/Codegen/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+using namespace tile;
+
+//===----------------------------------------------------------------------===//
+// Matching
+//===----------------------------------------------------------------------===//
+
+/// What kiln-tile register-tiles: a matmul, or a windowed reduction (a
+/// convolution, a pooling, a convolution's kernel gradient) that, once its
+/// reduction loops are tiled to 1, is an outer product of a column of A and
+/// a row of B. `m` and `n` are the loops of the output's last two
+/// dimensions.
+struct Kernel {
+  linalg::LinalgOp op;
+  unsigned m, n;
+  SmallVector<unsigned> reductions;
+  bool windowed = false;
+  bool transposedB = false;
+};
+
+/// Elements between the rows of A a register tile reads: A's row length
+/// when it is indexed (m, k), 0 when its rows are contiguous along m (a
+/// kernel gradient's x^T) or for windows, kDynamic when unknown.
+int64_t aRowStride(Kernel k) {
+  if (k.windowed || k.reductions.size() != 1)
+    return 0;
+  OpOperand *a = k.op.getDpsInputOperand(0);
+  AffineMap map = k.op.getMatchingIndexingMap(a);
+  auto type = dyn_cast<ShapedType>(a->get().getType());
+  if (!type || map.getNumResults() != 2 || type.getRank() != 2 ||
+      map.getDimPosition(0) != k.m || map.getDimPosition(1) != k.reductions[0])
+    return 0;
+  return type.getDimSize(1);
+}
+
+Kernel kernelOf(const Matmul &mm) {
+  Kernel k{mm.op, mm.m, mm.n, {mm.k}};
+  k.transposedB = mm.transposedB;
+  return k;
+}
+
+/// A windowed reduction: one f32 result, an output indexed by parallel
+/// loops, at least one reduction, and some input read through a window
+/// (an affine expression of several loops) or a named convolution/pooling.
+std::optional<Kernel> matchWindowed(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return std::nullopt;
+  auto type = cast<ShapedType>(op->getResult(0).getType());
+  Type et = type.getElementType();
+  if (!(et.isF32() || et.isInteger(32) || et.isInteger(64)) ||
+      type.getRank() < 2)
+    return std::nullopt;
+  bool window = linalg::isaConvolutionOpInterface(op);
+  for (OpOperand *in : op.getDpsInputOperands())
+    window |= !op.getMatchingIndexingMap(in).isProjectedPermutation();
+  if (!window)
+    return std::nullopt;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!out.isProjectedPermutation())
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  Kernel k;
+  k.op = op;
+  k.windowed = true;
+  k.m = out.getDimPosition(out.getNumResults() - 2);
+  k.n = out.getDimPosition(out.getNumResults() - 1);
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (iters[d] == utils::IteratorType::reduction)
+      k.reductions.push_back(d);
+  return k;
+}
+
+/// An elementwise op that can run in the epilogue of a tile: all loops
+/// parallel, `use` read through the identity map, identity outputs.
+bool isEpilogue(linalg::GenericOp g, OpOperand &use) {
+  if (!g.hasPureTensorSemantics() || g.getNumLoops() < 2 ||
+      g.getNumParallelLoops() != g.getNumLoops() || !g.isDpsInput(&use))
+    return false;
+  if (!g.getMatchingIndexingMap(&use).isIdentity())
+    return false;
+  for (OpOperand &init : g.getDpsInitsMutable())
+    if (!g.getMatchingIndexingMap(&init).isIdentity())
+      return false;
+  return llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(); });
+}
+
+//===----------------------------------------------------------------------===//
+// Phase 1: contiguous B
+//===----------------------------------------------------------------------===//
+
+/// Rewrites C += A * B^T as C += A * T with T = transpose(B) materialized.
+void transposeB(RewriterBase &rewriter, Matmul &mm) {
+  linalg::LinalgOp op = mm.op;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value b = op.getDpsInputOperand(1)->get();
+  auto type = cast<RankedTensorType>(b.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, b);
+  std::swap(sizes[0], sizes[1]);
+  Value empty =
+      tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+  Value t = linalg::TransposeOp::create(rewriter, loc, b, empty,
+                                        ArrayRef<int64_t>{1, 0})
+                ->getResult(0);
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[1] = AffineMap::get(3, 0,
+                           {getAffineDimExpr(mm.k, ctx),
+                            getAffineDimExpr(mm.n, ctx)},
+                           ctx);
+  ArrayAttr mapsAttr = rewriter.getAffineMapArrayAttr(maps);
+  rewriter.modifyOpInPlace(op, [&] {
+    op->setOperand(1, t);
+    if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
+      matmul.setIndexingMapsAttr(mapsAttr);
+    else
+      op->setAttr("indexing_maps", mapsAttr);
+  });
+  mm.transposedB = false;
+}
+
+//===----------------------------------------------------------------------===//
+// Phase 2: contraction groups
+//===----------------------------------------------------------------------===//
+
+struct Group {
+  SmallVector<Operation *> ops; // producers first, root last
+  Operation *root() const { return ops.back(); }
+};
+
+/// The contraction, its init producer when it is a fill or broadcast, and
+/// the chain of elementwise consumers.
+Group formGroup(Kernel mm) {
+  Group g;
+  Operation *init = mm.op.getDpsInitOperand(0)->get().getDefiningOp();
+  int64_t rank =
+      cast<ShapedType>(mm.op->getResult(0).getType()).getRank();
+  if (init && isa<linalg::FillOp, linalg::GenericOp>(init) &&
+      init->getNumResults() == 1 && init->hasOneUse()) {
+    auto l = cast<linalg::LinalgOp>(init);
+    if (l.getNumLoops() == rank && l.getNumReductionLoops() == 0)
+      g.ops.push_back(init);
+  }
+  g.ops.push_back(mm.op);
+  Operation *last = mm.op;
+  // A fused producer's tile is a temporary: give it a tensor.empty of its
+  // own, so that it never writes into another op's destination.
+  if (g.ops.front() != mm.op) {
+    OpOperand &dest = cast<linalg::LinalgOp>(g.ops.front()).getDpsInitsMutable()[0];
+    if (auto empty = dest.get().getDefiningOp<tensor::EmptyOp>())
+      if (!empty->hasOneUse()) {
+        OpBuilder b(g.ops.front());
+        dest.set(b.clone(*empty)->getResult(0));
+      }
+  }
+  while (last->getNumResults() == 1) {
+    linalg::GenericOp next;
+    for (OpOperand &use : last->getResult(0).getUses()) {
+      auto c = dyn_cast<linalg::GenericOp>(use.getOwner());
+      if (!c || !isEpilogue(c, use) || c->hasAttr(kTiledAttr))
+        continue;
+      if (next && next != c) {
+        next = nullptr;
+        break;
+      }
+      next = c;
+    }
+    if (!next)
+      break;
+    // The fused loop replaces the consumer: any other user of the value must
+    // come after it, to see the value the loop yields.
+    bool usedBefore = llvm::any_of(last->getUsers(), [&](Operation *user) {
+      return user != next &&
+             (user->getBlock() != next->getBlock() ||
+              user->isBeforeInBlock(next));
+    });
+    if (usedBefore)
+      break;
+    // Every other operand of the consumer must already be available where
+    // the matmul is (the fused loop replaces the consumer).
+    g.ops.push_back(next);
+    last = next;
+  }
+  return g;
+}
+
+
+/// Tile sizes of `op`'s loops: `m` and `n` at the loops that index the
+/// first init's dimensions 0 and 1, zero elsewhere.
+SmallVector<OpFoldResult> tileOfOutput(OpBuilder &b, linalg::LinalgOp op,
+                                       OpFoldResult m, OpFoldResult n,
+                                       int64_t others = 0) {
+  SmallVector<OpFoldResult> sizes(op.getNumLoops(), b.getIndexAttr(0));
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  unsigned rank = out.getNumResults();
+  for (unsigned r = 0; r + 2 < rank; ++r)
+    sizes[out.getDimPosition(r)] = b.getIndexAttr(others);
+  sizes[out.getDimPosition(rank - 2)] = m;
+  sizes[out.getDimPosition(rank - 1)] = n;
+  return sizes;
+}
+
+/// Tile sizes of `op`'s loops for a chunk of `size` along output dim `dim`.
+SmallVector<OpFoldResult> tileOfOutputDim(OpBuilder &b, linalg::LinalgOp op,
+                                          unsigned dim, OpFoldResult size) {
+  SmallVector<OpFoldResult> sizes(op.getNumLoops(), b.getIndexAttr(0));
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  sizes[out.getDimPosition(dim)] = size;
+  return sizes;
+}
+
+/// Re-tiles the group inside `rows` (the partial row tile after peeling) one
+/// row at a time: in each column loop, the op whose tile the loop inserts
+/// is tiled by one row with the other ops fused.
+void retileRowByRow(RewriterBase &rewriter, scf::ForOp rows) {
+  SmallVector<scf::ForOp> cols;
+  for (Operation &op : *rows.getBody())
+    if (auto f = dyn_cast<scf::ForOp>(op))
+      cols.push_back(f);
+  for (scf::ForOp col : cols) {
+    auto yield = cast<scf::YieldOp>(col.getBody()->getTerminator());
+    if (yield.getNumOperands() == 0)
+      continue;
+    auto insert = yield.getOperand(0).getDefiningOp<tensor::InsertSliceOp>();
+    auto root = insert ? insert.getSource().getDefiningOp<linalg::LinalgOp>()
+                       : nullptr;
+    if (!root || root->getNumResults() == 0)
+      continue;
+    llvm::SmallPtrSet<Operation *, 8> members;
+    for (Operation &op : *col.getBody())
+      if (isa<linalg::LinalgOp>(op))
+        members.insert(&op);
+    SmallVector<OpFoldResult> sizes =
+        tileOfOutput(rewriter, root, rewriter.getIndexAttr(1),
+                     rewriter.getIndexAttr(0));
+    if (failed(tileAndFuse(rewriter, root, sizes, members, /*forall=*/false)))
+      continue;
+    resolveDimsAndErase(col);
+  }
+}
+
+/// Whether some input of `op` is read with a stride other than 1 along
+/// loop `d` (as `2 * d + ...`).
+bool isStridedAlong(linalg::LinalgOp op, unsigned d) {
+  bool strided = false;
+  for (OpOperand *in : op.getDpsInputOperands())
+    for (AffineExpr e : op.getMatchingIndexingMap(in).getResults())
+      e.walk([&](AffineExpr sub) {
+        auto mul = dyn_cast<AffineBinaryOpExpr>(sub);
+        if (!mul || mul.getKind() != AffineExprKind::Mul)
+          return;
+        auto dim = dyn_cast<AffineDimExpr>(mul.getLHS());
+        auto c = dyn_cast<AffineConstantExpr>(mul.getRHS());
+        if (dim && c && dim.getPosition() == d && c.getValue() != 1)
+          strided = true;
+      });
+  return strided;
+}
+
+/// Tiles the reduction loops of a windowed kernel's tile to 1 and turns it
+/// into the contraction (or elementwise reduction) of a column and a row:
+/// generalized, its unit loops dropped but for the innermost reduction.
+void tileWindowReductions(RewriterBase &rewriter, linalg::LinalgOp op) {
+  auto kernel = matchWindowed(op);
+  if (!kernel)
+    return;
+  SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
+  for (unsigned d : kernel->reductions)
+    sizes[d] = rewriter.getIndexAttr(1);
+  scf::SCFTilingOptions options;
+  options.setTileSizes(sizes);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return;
+  rewriter.replaceOp(op, tiled->replacements);
+  auto inner = cast<linalg::LinalgOp>(tiled->tiledOps.back());
+  linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(inner.getOperation());
+  if (!generic) {
+    rewriter.setInsertionPoint(inner);
+    FailureOr<linalg::GenericOp> g = linalg::generalizeNamedOp(rewriter, inner);
+    if (failed(g))
+      return;
+    generic = *g;
+  }
+  unsigned keep = kernel->reductions.back();
+  linalg::ControlDropUnitDims control;
+  control.rankReductionStrategy =
+      linalg::ControlDropUnitDims::RankReductionStrategy::ExtractInsertSlice;
+  control.controlFn = [&](Operation *o) {
+    SmallVector<unsigned> dims;
+    for (unsigned d = 0; d < cast<linalg::LinalgOp>(o).getNumLoops(); ++d)
+      if (d != keep)
+        dims.push_back(d);
+    return dims;
+  };
+  rewriter.setInsertionPoint(generic);
+  FailureOr<linalg::DropUnitDimsResult> dropped =
+      linalg::dropUnitDims(rewriter, generic, control);
+  if (succeeded(dropped))
+    rewriter.replaceOp(generic, dropped->replacements);
+}
+
+/// The reduction loop of a windowed kernel that streams the batch (a
+/// convolution's kernel gradient sums over images): a dynamic reduction
+/// loop, when the output is static. Such kernels reduce image by image, so
+/// that one image's input and gradient stay in cache while every output
+/// tile accumulates; otherwise each output tile streams the whole batch.
+std::optional<unsigned> batchReduction(Kernel k) {
+  if (!k.windowed || !cast<ShapedType>(k.op->getResult(0).getType())
+                          .hasStaticShape())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = k.op.getStaticLoopRanges();
+  for (unsigned d : k.reductions)
+    if (ShapedType::isDynamic(ranges[d]))
+      return d;
+  return std::nullopt;
+}
+
+/// Whether a cache-blocked matmul packs B: by its rows when they are known,
+/// else in one of two versions chosen at run time (see versionByRows).
+enum class PackB { ByRows, Always, Never };
+
+LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm,
+                                   PackB pack = PackB::ByRows);
+
+/// Splits `mm` into `scf.if rows >= kMinPackedRows` with a copy of the op in
+/// each branch, tiled with and without packed B. `mm` is erased, so a copy
+/// that cannot be tiled is warned about here.
+void versionByRows(TileContext &ctx, Kernel mm) {
+  RewriterBase &rewriter = ctx.rewriter;
+  Operation *op = mm.op.getOperation();
+  Location loc = op->getLoc();
+  rewriter.setInsertionPoint(op);
+  AffineMap outMap = mm.op.getMatchingIndexingMap(mm.op.getDpsInitOperand(0));
+  Value rows = tensor::DimOp::create(rewriter, loc, mm.op.getDpsInits()[0],
+                                     outMap.getNumResults() - 2);
+  Value big = arith::CmpIOp::create(
+      rewriter, loc, arith::CmpIPredicate::sge, rows,
+      arith::ConstantIndexOp::create(rewriter, loc, kMinPackedRows));
+  auto branch = scf::IfOp::create(rewriter, loc, op->getResultTypes(), big,
+                                  /*withElseRegion=*/true);
+  Operation *copies[2];
+  Block *blocks[2] = {branch.thenBlock(), branch.elseBlock()};
+  for (int i = 0; i < 2; ++i) {
+    rewriter.setInsertionPointToStart(blocks[i]);
+    copies[i] = rewriter.clone(*op);
+    scf::YieldOp::create(rewriter, loc, copies[i]->getResults());
+  }
+  rewriter.replaceOp(op, branch.getResults());
+  for (int i = 0; i < 2; ++i) {
+    Kernel copy = mm;
+    copy.op = cast<linalg::LinalgOp>(copies[i]);
+    if (failed(tileContractionGroup(ctx, copy,
+                                    i == 0 ? PackB::Always : PackB::Never)))
+      copies[i]->emitWarning("kiln-tile: could not tile this contraction");
+  }
+}
+
+LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
+  RewriterBase &rewriter = ctx.rewriter;
+  std::optional<unsigned> batchLoop = batchReduction(mm);
+  Group group = formGroup(mm);
+  // A kernel reduced image by image cannot run its epilogue per tile.
+  if (batchLoop)
+    while (group.ops.back() != mm.op.getOperation())
+      group.ops.pop_back();
+  SmallVector<int64_t> ranges = mm.op.getStaticLoopRanges();
+  int64_t m = ranges[mm.m], n = ranges[mm.n], k = 1;
+  for (unsigned d : mm.reductions)
+    k = ShapedType::isDynamic(ranges[d]) || ShapedType::isDynamic(k)
+            ? ShapedType::kDynamic
+            : k * ranges[d];
+  // The batch of a windowed op multiplies the work of its rows.
+  int64_t work = ShapedType::isDynamic(m) ? 32 : m;
+  AffineMap outMap = mm.op.getMatchingIndexingMap(mm.op.getDpsInitOperand(0));
+  unsigned outRank = outMap.getNumResults();
+  for (unsigned r = 0; r + 2 < outRank; ++r) {
+    int64_t size = ranges[outMap.getDimPosition(r)];
+    work *= ShapedType::isDynamic(size) ? 32 : size;
+  }
+  ContractionTiles tiles =
+      chooseContractionTiles(ctx.target, m, n, k, aRowStride(mm));
+  // Already one thread's part (a partial reduction). Not just "not at the
+  // top level": versionByRows puts its copies in an scf.if.
+  bool nested = mm.op->getParentOfType<scf::ForallOp>() != nullptr;
+  // Windowed kernels repeat the rows' work over the other output dims.
+  if (nested)
+    tiles.threads = 1;
+  else if (mm.windowed && ctx.target.threads > 1 && tiles.threads == 1 &&
+      work * n * (ShapedType::isDynamic(k) ? 32 : k) >= kMinParallelWork)
+    tiles.threads = ctx.target.threads;
+  // A small matmul over a dynamic batch (the last dense layer, N = 10) is
+  // split along the rows from enough rows on, decided at run time. Four
+  // times the static threshold: its chunks are a few microseconds, near
+  // the fork and join (at batch 256 no gain could be told from the noise;
+  // at 10000 the other core waited while it ran).
+  int64_t minSplitRows = 0;
+  if (!nested && !mm.windowed && ctx.target.threads > 1 &&
+      tiles.threads == 1 && ShapedType::isDynamic(m) &&
+      !ShapedType::isDynamic(n) && !ShapedType::isDynamic(k)) {
+    tiles.threads = ctx.target.threads;
+    tiles.parallelDim = 0;
+    minSplitRows = llvm::divideCeil(4 * kMinParallelWork, n * k);
+  }
+  if (mm.windowed) {
+    // Rows are output positions: never more than there are. A strided
+    // window (pooling) reads rows that are not contiguous: one at a time,
+    // vectorized along the channels.
+    if (!ShapedType::isDynamic(m))
+      tiles.mr = std::min(tiles.mr, m);
+    if (isStridedAlong(mm.op, mm.m))
+      tiles.mr = 1;
+  }
+  if (ctx.overrides.size() >= 2) {
+    tiles.mr = ctx.overrides[0];
+    tiles.nr = ctx.overrides[1];
+    tiles.kc = ctx.overrides.size() > 2 ? ctx.overrides[2] : 0;
+    tiles.nc = ctx.overrides.size() > 3 ? ctx.overrides[3] : 0;
+  }
+  // Cache blocks carry C through a loop over K: the matmul goes alone, its
+  // init and epilogue become passes of their own (cheap beside a matmul
+  // whose B outgrows L2).
+  bool blocked = !mm.windowed && !batchLoop && tiles.kc > 0;
+  if (blocked && pack == PackB::ByRows) {
+    if (ShapedType::isDynamic(m)) {
+      versionByRows(ctx, mm);
+      return success();
+    }
+    pack = m >= kMinPackedRows ? PackB::Always : PackB::Never;
+  }
+  if (blocked)
+    group.ops.assign(1, mm.op.getOperation());
+  Operation *root = group.root();
+  Location loc = root->getLoc();
+  auto rootOp = cast<linalg::LinalgOp>(root);
+
+  llvm::SmallPtrSet<Operation *, 8> members(group.ops.begin(),
+                                            group.ops.end());
+  SmallVector<Operation *> current = group.ops;
+  Operation *currentRoot = root;
+  Operation *outermost = nullptr;
+
+  // Threads: chunks of whole register tiles along M or N, or of the batch
+  // (the outermost output dimension) for windowed kernels.
+  if (tiles.threads > 1) {
+    rewriter.setInsertionPoint(root);
+    OpFoldResult zero = rewriter.getIndexAttr(0);
+    SmallVector<OpFoldResult> sizes;
+    AffineExpr s0 = getAffineSymbolExpr(0, rewriter.getContext());
+    if (mm.windowed && outRank > 2 &&
+        ShapedType::isDynamic(
+            cast<ShapedType>(rootOp->getResult(0).getType()).getDimSize(0))) {
+      OpFoldResult size =
+          tensor::getMixedSize(rewriter, loc, rootOp.getDpsInits()[0], 0);
+      OpFoldResult chunk = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, (s0 + tiles.threads - 1).floorDiv(tiles.threads),
+          {size});
+      sizes = tileOfOutputDim(rewriter, rootOp, 0, chunk);
+    } else if (tiles.parallelDim == 1) {
+      int64_t nTiles = (n + tiles.nr - 1) / tiles.nr;
+      OpFoldResult chunkN = rewriter.getIndexAttr(
+          (nTiles + tiles.threads - 1) / tiles.threads * tiles.nr);
+      sizes = tileOfOutput(rewriter, rootOp, zero, chunkN);
+    } else {
+      // ceil(M / (threads * mr)) * mr, at run time when M is dynamic.
+      OpFoldResult size = tensor::getMixedSize(
+          rewriter, loc, rootOp.getDpsInits()[0], outRank - 2);
+      int64_t unit = tiles.threads * tiles.mr;
+      OpFoldResult chunkM = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, (s0 + unit - 1).floorDiv(unit) * tiles.mr, {size});
+      if (minSplitRows > 0)
+        chunkM = chunkForRows(rewriter, loc, size, chunkM, minSplitRows);
+      sizes = tileOfOutput(rewriter, rootOp, chunkM, zero);
+    }
+    FailureOr<scf::SCFTileAndFuseResult> level =
+        tileAndFuse(rewriter, root, sizes, members, /*forall=*/true);
+    if (failed(level))
+      return failure();
+    outermost = level->loops.front();
+    current = resolveDimsAndKeepMembers(*level, outermost);
+    currentRoot = current.front();
+    members.clear();
+    members.insert(current.begin(), current.end());
+  }
+
+  // Cache blocks: N in chunks of nc, K of kc, so that a kc x nc block of B
+  // stays in L2 while every row tile streams it, and the row tile's kc
+  // columns of A stay in L1. With enough rows each block of B is packed
+  // (packB) once for all the row tiles that read it.
+  Value packedBlock, packed;
+  if (blocked) {
+    auto op = cast<linalg::LinalgOp>(currentRoot);
+    std::optional<Matmul> info = matchMatmul(op);
+    if (!info)
+      return failure();
+    SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
+    sizes[info->n] = rewriter.getIndexAttr(tiles.nc);
+    sizes[info->k] = rewriter.getIndexAttr(tiles.kc);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> blocks = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(blocks) || blocks->loops.empty())
+      return failure();
+    rewriter.replaceOp(op, blocks->replacements);
+    if (!outermost)
+      outermost = blocks->loops.front();
+    currentRoot = blocks->tiledOps.back();
+    members.clear();
+    members.insert(currentRoot);
+    rewriter.setInsertionPoint(currentRoot);
+    if (pack == PackB::Always) {
+      packedBlock =
+          cast<linalg::LinalgOp>(currentRoot).getDpsInputOperand(1)->get();
+      packed = packB(rewriter, loc, packedBlock, tiles.nr);
+    }
+  }
+
+  // Image by image: a sequential loop over the batch reduction, the
+  // output tile accumulating across it.
+  if (batchLoop) {
+    auto op = cast<linalg::LinalgOp>(currentRoot);
+    SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
+    sizes[*batchLoop] = rewriter.getIndexAttr(1);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> images = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(images) || images->loops.empty())
+      return failure();
+    rewriter.replaceOp(op, images->replacements);
+    if (!outermost)
+      outermost = images->loops.front();
+    currentRoot = images->tiledOps.back();
+    members.clear();
+    members.insert(currentRoot);
+  }
+
+  // Register tiles, fused; the other output dimensions one at a time. Rows
+  // go outside columns: a row tile's kc-long pieces of A stay in L1 while
+  // the panels of B stream from L2 (columns outside rows measured slower:
+  // A, unpacked, then streams from beyond L2).
+  auto curRootOp = cast<linalg::LinalgOp>(currentRoot);
+  FailureOr<scf::SCFTileAndFuseResult> reg = tileAndFuse(
+      rewriter, currentRoot,
+      tileOfOutput(rewriter, curRootOp, rewriter.getIndexAttr(tiles.mr),
+                   rewriter.getIndexAttr(tiles.nr), /*others=*/1),
+      members, /*forall=*/false);
+  if (failed(reg) || reg->loops.size() < 2)
+    return failure();
+  // Before any cleanup: until then the packing loop has no user.
+  if (packed)
+    readPackedB(rewriter, reg->loops.front()->getParentOp(), packedBlock,
+                packed, tiles.nr);
+  if (!outermost)
+    outermost = reg->loops.front();
+  resolveDimsAndErase(outermost->getParentOp());
+
+  // Peel: rows, then columns in both row loops. The row and column loops
+  // are the last two (loops follow the root's loop order, and the root's
+  // output is read in order by the epilogue generics).
+  SmallVector<scf::ForOp> rowLoops;
+  unsigned rowIndex = reg->loops.size() - 2;
+  if (auto rows = dyn_cast<scf::ForOp>(reg->loops[rowIndex].getOperation()))
+    rowLoops = peel(rewriter, rows);
+  for (scf::ForOp rows : rowLoops) {
+    scf::ForOp cols;
+    rows.getBody()->walk([&](scf::ForOp f) {
+      if (f->getParentOp() == rows)
+        cols = f;
+    });
+    if (cols)
+      peel(rewriter, cols);
+  }
+  // The partial row tile (a ragged batch, or a batch of 1 in predict) goes
+  // row by row: one row at full vector width beats mr masked rows.
+  if (rowLoops.size() == 2 && tiles.mr > 1 && ShapedType::isDynamic(m))
+    retileRowByRow(rewriter, rowLoops[1]);
+
+  // The loop nests of the group: the forall, or the outer loops, or the row
+  // loops (the full tiles and the partial ones peeling put beside them).
+  SmallVector<Operation *> nests;
+  if (outermost != reg->loops.front().getOperation() || rowIndex > 0 ||
+      rowLoops.empty())
+    nests.push_back(outermost);
+  else
+    for (scf::ForOp f : rowLoops)
+      nests.push_back(f);
+
+  // K: one outer product per step, inside every (peeled) tile.
+  SmallVector<linalg::LinalgOp> kernels;
+  for (Operation *nest : nests)
+    nest->walk([&](linalg::LinalgOp op) {
+      if (matchMatmul(op) || (mm.windowed && matchWindowed(op)))
+        kernels.push_back(op);
+    });
+  for (linalg::LinalgOp op : kernels) {
+    if (mm.windowed) {
+      tileWindowReductions(rewriter, op);
+      continue;
+    }
+    auto info = matchMatmul(op);
+    SmallVector<OpFoldResult> sizes(3, rewriter.getIndexAttr(0));
+    sizes[info->k] = rewriter.getIndexAttr(1);
+    scf::SCFTilingOptions kTiling;
+    kTiling.setTileSizes(sizes);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> kt =
+        scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()),
+                          kTiling);
+    if (failed(kt))
+      continue;
+    rewriter.replaceOp(op, kt->replacements);
+  }
+  IntegerAttr kernel = rewriter.getI64IntegerAttr(ctx.nextKernel++);
+  for (Operation *nest : nests) {
+    nest->setAttr(kKernelAttr, kernel);
+    // Inner loops too: folding a one-iteration outer loop (a static partial
+    // tile) brings them to the top level.
+    nest->walk([&](scf::ForOp f) { f->setAttr(kKernelAttr, kernel); });
+    nest->walk([&](linalg::LinalgOp op) {
+      op->setAttr(kTiledAttr, rewriter.getUnitAttr());
+    });
+  }
+  return success();
+}
+
+/// Whether `loop` carries a tensor that its body reads or writes vectors
+/// of: the only loops where hoisting subsets finds accumulators. Asking the
+/// others (tile loops whose slices have dynamic sizes) cost most of the
+/// compile time at threads=1 (kiln-tile on the MLP: 2.2 s, in value-bounds
+/// comparisons of slices that never match).
+bool readsVectorsOfIterArg(LoopLikeOpInterface loop) {
+  for (BlockArgument arg : loop.getRegionIterArgs())
+    if (isa<RankedTensorType>(arg.getType()))
+      for (Operation *user : arg.getUsers())
+        if (isa<vector::TransferReadOp, vector::TransferWriteOp>(user))
+          return true;
+  return false;
+}
+
+struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
+  using KilnTilePassBase::KilnTilePassBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    FailureOr<CpuTarget> found = targetOf(func, "kiln-tile");
+    if (failed(found))
+      return signalPassFailure();
+    const CpuTarget &target = *found;
+    for (int64_t size : tileSizes)
+      if (size <= 0) {
+        func.emitError() << "kiln-tile: tile-sizes must be positive, not "
+                         << size;
+        return signalPassFailure();
+      }
+    if (!tileSizes.empty() && (tileSizes.size() < 2 || tileSizes.size() > 4)) {
+      func.emitError() << "kiln-tile: tile-sizes takes mr,nr[,kc[,nc]]";
+      return signalPassFailure();
+    }
+    IRRewriter rewriter(&getContext());
+
+    // Phases 1 and 2.
+    SmallVector<Matmul> matmuls;
+    func.walk([&](linalg::LinalgOp op) {
+      if (auto mm = matchMatmul(op))
+        matmuls.push_back(*mm);
+    });
+    TileContext ctx{rewriter, target, tileSizes};
+    for (Matmul &mm : matmuls) {
+      if (mm.transposedB)
+        transposeB(rewriter, mm);
+      if (failed(tileContractionGroup(ctx, kernelOf(mm))))
+        mm.op->emitWarning("kiln-tile: could not tile this contraction");
+    }
+    splitReductionsOverThreads(ctx, func);
+    SmallVector<Kernel> windowed;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->hasAttr(kTiledAttr))
+        if (auto k = matchWindowed(op))
+          windowed.push_back(*k);
+    });
+    for (Kernel &k : windowed)
+      if (failed(tileContractionGroup(ctx, k)))
+        k.op->emitWarning("kiln-tile: could not tile this window");
+
+    // Phase 2b, then phase 3 for what is left and what is inside groups.
+    tileFusionGroups(ctx, func);
+    SmallVector<linalg::LinalgOp> rest;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->hasAttr(kTiledAttr) && op.hasPureTensorSemantics())
+        rest.push_back(op);
+    });
+    for (linalg::LinalgOp op : rest)
+      tileForVectors(ctx, op);
+    cleanup(func);
+
+    if (vectorize) {
+      SmallVector<linalg::LinalgOp> all;
+      func.walk([&](linalg::LinalgOp op) { all.push_back(op); });
+      for (linalg::LinalgOp op : all)
+        vectorizeOp(rewriter, op);
+      cleanup(func);
+      // Accumulators: hoist transfer pairs on loop-carried tensors.
+      SmallVector<LoopLikeOpInterface> loops;
+      func.walk([&](LoopLikeOpInterface l) { loops.push_back(l); });
+      for (LoopLikeOpInterface l : loops) {
+        LoopLikeOpInterface h =
+            readsVectorsOfIterArg(l) ? hoistLoopInvariantSubsets(rewriter, l)
+                                     : l;
+        if (auto f = dyn_cast<scf::ForOp>(h.getOperation()))
+          while ((f = hoistMaskedAccumulator(rewriter, f))) {
+          }
+      }
+      cleanup(func);
+      splitAccumulatorChains(ctx, func);
+      cleanup(func);
+    }
+    // Masks of transfers become their mask operands: later canonicalizations
+    // rewrite transfers without expecting a vector.mask around them.
+    {
+      RewritePatternSet patterns(&getContext());
+      vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
+      (void)applyPatternsGreedily(func, std::move(patterns));
+    }
+    func.walk([&](Operation *op) { op->removeAttr(kTiledAttr); });
+  }
+};
+
+} // namespace
+} // namespace kiln
+

@@ -1,0 +1,48 @@
+//===- KilnAttrs.cpp - Attributes of the kiln dialect ---------------------===//
+#include "dialects/Kiln/IR/KilnAttrs.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace kiln;
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/Kiln/IR/KilnAttrs.cpp.inc"
+
+LogicalResult
+TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                   StringAttr cpu, StringAttr features, int64_t vectorBits,
+                   int64_t vectorRegisters, bool fma, int64_t l1,
+                   int64_t l1Ways, int64_t l2, int64_t l3, int64_t threads) {
+  if (!cpu || cpu.getValue().empty())
+    return emitError() << "#kiln.target needs a CPU name";
+  if (vectorBits != 128 && vectorBits != 256 && vectorBits != 512)
+    return emitError() << "#kiln.target: vector_bits must be 128, 256 or 512, "
+                          "not "
+                       << vectorBits;
+  if (vectorRegisters < 8 || vectorRegisters > 64)
+    return emitError() << "#kiln.target: vector_registers must be in [8, 64], "
+                          "not "
+                       << vectorRegisters;
+  if (l1 < 1024 || l2 < l1 || l3 < 0)
+    return emitError() << "#kiln.target: caches must be l1 >= 1024 and l2 >= "
+                          "l1 bytes (l1 = "
+                       << l1 << ", l2 = " << l2 << ", l3 = " << l3 << ")";
+  if (l1Ways < 1 || l1 / l1Ways < 64)
+    return emitError() << "#kiln.target: l1_ways must be in [1, l1 / 64], "
+                          "not "
+                       << l1Ways;
+  if (threads < 1 || threads > 1024)
+    return emitError() << "#kiln.target: threads must be in [1, 1024], not "
+                       << threads;
+  return success();
+}
+
+void KilnDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/Kiln/IR/KilnAttrs.cpp.inc"
+      >();
+}
