@@ -14,8 +14,6 @@
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
-#include "compiler/Codegen/Target.h"
-#include "dialects/Kiln/IR/KilnAttrs.h"
 #include "runtime/abi/Workspace.h"
 
 #include <cstdlib>
@@ -64,19 +62,10 @@ JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
     return builder.takeError();
-  // The module's #kiln.target names the CPU its code was generated for;
-  // else a named CPU of the options, else the host.
-  std::string cpu = options.cpu, features;
-  if (auto target = module->getAttrOfType<TargetAttr>(kTargetAttrName)) {
-    cpu = target.getCpu().str();
-    if (target.getFeatures())
-      features = target.getFeatures().str();
-  }
-  if (!cpu.empty() && cpu != "host") {
-    // A named CPU replaces the host's features with that CPU's own, and
-    // the target's differences from them.
-    builder->setCPU(cpu);
-    builder->getFeatures() = llvm::SubtargetFeatures(features);
+  if (!options.cpu.empty()) {
+    // A named CPU replaces the host's features with that CPU's own.
+    builder->setCPU(options.cpu);
+    builder->getFeatures() = llvm::SubtargetFeatures();
   }
   auto level = options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
                : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
