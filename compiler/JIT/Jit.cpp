@@ -17,6 +17,7 @@
 #include "runtime/abi/Workspace.h"
 
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 
 namespace kiln {
@@ -76,9 +77,12 @@ JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
   if (!tm)
     return tm.takeError();
 
-  mlir::ExecutionEngineOptions engineOptions;
-  engineOptions.transformer =
+  // ExecutionEngineOptions::transformer is a function_ref: the function
+  // object it refers to must outlive ExecutionEngine::create, which calls it.
+  std::function<llvm::Error(llvm::Module *)> optimize =
       mlir::makeOptimizingTransformer(options.optLevel, 0, tm->get());
+  mlir::ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = optimize;
   engineOptions.jitCodeGenOptLevel = level;
   // KILN_PERF=1: jitdump files for `perf record -k 1` + `perf inject --jit`.
   engineOptions.enablePerfNotificationListener =

@@ -48,8 +48,7 @@ size_t payloadOf(size_t key) { return key & ~(kLine - 1); }
 } // namespace
 
 void *allocate(size_t size, size_t alignment) {
-  // Sizes round up to whole cache lines: more reuse, and aligned_alloc
-  // wants a multiple of the alignment.
+  // Sizes round up to whole cache lines: more reuse.
   size_t payload = std::max<size_t>(kLine, (size + kLine - 1) / kLine * kLine);
   size_t offset = kLine;
   while (offset < alignment)
@@ -72,7 +71,9 @@ void *allocate(size_t size, size_t alignment) {
   }
   if (block)
     return block;
-  void *base = std::aligned_alloc(offset, offset + payload);
+  // aligned_alloc wants a size that is a multiple of the alignment.
+  size_t total = (offset + payload + offset - 1) / offset * offset;
+  void *base = std::aligned_alloc(offset, total);
   if (!base) {
     {
       std::lock_guard<std::mutex> lock(c.mutex);

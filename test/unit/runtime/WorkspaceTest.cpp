@@ -105,4 +105,20 @@ TEST(RuntimeWorkspace, ThreadsAllocateAndReleaseConcurrently) {
   ws::trim();
 }
 
+// A page-aligned block of a few lines: the system allocation must still be a
+// whole number of alignments (C's aligned_alloc; the sanitizer build reports
+// anything else), and the whole payload is usable.
+TEST(RuntimeWorkspace, WideAlignmentOfSmallBlocks) {
+  ws::trim();
+  for (size_t size : {size_t(1), size_t(1000), size_t(4096), size_t(5000)}) {
+    void *p = _mlir_memref_to_llvm_aligned_alloc(4096, size);
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(alignedTo(p, 4096)) << size;
+    std::memset(p, 0x5a, size);
+    EXPECT_EQ(static_cast<unsigned char *>(p)[size - 1], 0x5a);
+    _mlir_memref_to_llvm_free(p);
+  }
+  ws::trim();
+}
+
 } // namespace
