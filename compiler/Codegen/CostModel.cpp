@@ -33,10 +33,10 @@ ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
                                         int64_t aRowStride) {
   const int64_t lanes = target.lanes();
   const int64_t regs = target.vectorRegisters;
-  // A dynamic M is the batch: assume a multiple of 8, the common case.
-  const int64_t mm = isDynamic(m) ? 32 : m;
+  // A dynamic M or K is the batch; a dynamic N is assumed wide.
+  const int64_t mm = isDynamic(m) ? kAssumedBatch : m;
   const int64_t nn = isDynamic(n) ? 256 : n;
-  const int64_t kk = isDynamic(k) ? 32 : k;
+  const int64_t kk = isDynamic(k) ? kAssumedBatch : k;
   constexpr double fmaPorts = 2, loadPorts = 2;
   // On znver5 (48 KiB, 12-way L1) 13 rows 4 KiB apart ran a 1024^2 matmul
   // at 93 GFLOP/s on one core, 8 rows at 180 (OpenBLAS 191); at 2048, 12

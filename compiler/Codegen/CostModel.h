@@ -55,6 +55,10 @@ ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
 /// the stride is 0 (contiguous rows) or dynamic (unknown).
 int64_t maxRowsInPlace(const CpuTarget &target, int64_t stride);
 
+/// The size code generation assumes for a dynamic extent (the batch), in
+/// every decision that needs one.
+constexpr int64_t kAssumedBatch = 32;
+
 /// Elements below which an elementwise, reduction, copy or fill pass stays
 /// on one thread (a fork and join costs a few microseconds).
 constexpr int64_t kMinParallelElements = 1 << 16;

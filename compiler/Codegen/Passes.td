@@ -56,6 +56,33 @@ def KilnSetTargetPass : Pass<"kiln-set-target", "mlir::ModuleOp"> {
 // Tensor-level code generation
 //===----------------------------------------------------------------------===//
 
+def KilnSelectTilingPass : Pass<"kiln-select-tiling", "mlir::func::FuncOp"> {
+  let summary = "Decide how each kernel is tiled, as a #kiln.tiling attribute";
+  let description = [{
+    The strategy of kiln-tile: for every kernel at function level (a
+    matmul, a windowed reduction such as a convolution, a pooling or their
+    gradients, or a sum into an output too small to split over the
+    threads), the cost model's choices for the module's #kiln.target are
+    written as a `kiln.tiling` attribute: threads and the dimension split
+    over them (a dynamic batch from how many rows), the register tile,
+    cache blocks of K and N and whether B is packed (`by_rows`: both
+    versions, picked at run time), and whether a kernel that sums over the
+    batch reduces image by image. kiln-tile carries it out and decides
+    nothing. An op that already has a `kiln.tiling` (written by hand)
+    keeps it. `-debug-only=kiln-select-tiling` prints each decision.
+
+    ```mlir
+    %0 = linalg.matmul ins(%x, %w : tensor<?x784xf32>, tensor<784x300xf32>)
+                       outs(%b : tensor<?x300xf32>) -> tensor<?x300xf32>
+    // becomes, on an AVX2 target with two threads
+    %0 = linalg.matmul {kiln.tiling = #kiln.tiling<threads = 2,
+        split = columns, mr = 4, nr = 16, kc = 392, pack_b = by_rows>}
+        ins(...) outs(...) -> tensor<?x300xf32>
+    ```
+  }];
+  let dependentDialects = ["kiln::KilnDialect"];
+}
+
 def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
   let summary = "Tile, fuse and vectorize linalg on tensors for the target CPU";
   let description = [{
@@ -69,16 +96,17 @@ def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
       the tiled loop nest is the last op of the epilogue chain: the init
       (bias broadcast or zero fill) and elementwise consumers (activation,
       activation gradient, optimizer update) are fused into the tile, so the
-      accumulators never leave registers in between. Tile sizes come from a
-      cost model (CostModel.h) over the shapes, the vector width, the number
-      of vector registers and the caches; `tile-sizes` overrides them.
-    * When B outgrows half of L2, K and N are cache-blocked (kc, nc): each
-      kc x nc block of B is packed into contiguous nr-wide panels, and each
-      row tile of A into a kc x mr tile, once, for all the register tiles
-      that read them; the accumulators then start from C, and the init and
+      accumulators never leave registers in between. Tile sizes, threads,
+      cache blocks and packing are the kernel's `#kiln.tiling`
+      (kiln-select-tiling, or written by hand); a kernel without one is an
+      error.
+    * With cache blocks (kc, nc), each kc x nc block of B is packed into
+      contiguous nr-wide panels once for all the register tiles that read
+      it (`pack_b`); the accumulators then start from C, and the init and
       epilogue run as passes of their own.
-    * When the work is large enough, the outer loop is an `scf.forall` over
-      `threads` chunks (lowered to OpenMP by kiln-lower-to-llvm).
+    * With `threads` > 1 the outer loop is an `scf.forall` over that many
+      chunks (lowered to OpenMP by kiln-lower-to-llvm); a sum split along a
+      reduction gets one partial result per thread, merged after.
     * Tiles are peeled so that full tiles are static; the partial tiles at
       the edges (N = 300, 100 or 10 with 16- or 32-wide vectors, or a ragged
       last batch) are vectorized with masks.
@@ -107,9 +135,6 @@ def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
     ```
   }];
   let options = [
-    ListOption<"tileSizes", "tile-sizes", "int64_t",
-               "contraction register tile mr,nr (and cache tiles kc,nc); "
-               "empty lets the cost model choose">,
     Option<"vectorize", "vectorize", "bool", /*default=*/"true",
            "vectorize the tiles (false stops after tiling)">,
   ];

@@ -12,7 +12,9 @@
 // TileSupport.cpp (see TileSupport.h).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Codegen/Kernels.h"
 #include "compiler/Codegen/Passes.h"
+#include "compiler/Codegen/Strategy.h"
 #include "compiler/Codegen/TileMatmul.h"
 #include "compiler/Codegen/TileSupport.h"
 
@@ -36,6 +38,9 @@
 #include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "kiln-tile"
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNTILEPASS
@@ -52,72 +57,6 @@ using namespace tile;
 //===----------------------------------------------------------------------===//
 // Matching
 //===----------------------------------------------------------------------===//
-
-/// What kiln-tile register-tiles: a matmul, or a windowed reduction (a
-/// convolution, a pooling, a convolution's kernel gradient) that, once its
-/// reduction loops are tiled to 1, is an outer product of a column of A and
-/// a row of B. `m` and `n` are the loops of the output's last two
-/// dimensions.
-struct Kernel {
-  linalg::LinalgOp op;
-  unsigned m, n;
-  SmallVector<unsigned> reductions;
-  bool windowed = false;
-  bool transposedB = false;
-};
-
-/// Elements between the rows of A a register tile reads: A's row length
-/// when it is indexed (m, k), 0 when its rows are contiguous along m (a
-/// kernel gradient's x^T) or for windows, kDynamic when unknown.
-int64_t aRowStride(Kernel k) {
-  if (k.windowed || k.reductions.size() != 1)
-    return 0;
-  OpOperand *a = k.op.getDpsInputOperand(0);
-  AffineMap map = k.op.getMatchingIndexingMap(a);
-  auto type = dyn_cast<ShapedType>(a->get().getType());
-  if (!type || map.getNumResults() != 2 || type.getRank() != 2 ||
-      map.getDimPosition(0) != k.m || map.getDimPosition(1) != k.reductions[0])
-    return 0;
-  return type.getDimSize(1);
-}
-
-Kernel kernelOf(const Matmul &mm) {
-  Kernel k{mm.op, mm.m, mm.n, {mm.k}};
-  k.transposedB = mm.transposedB;
-  return k;
-}
-
-/// A windowed reduction: one f32 result, an output indexed by parallel
-/// loops, at least one reduction, and some input read through a window
-/// (an affine expression of several loops) or a named convolution/pooling.
-std::optional<Kernel> matchWindowed(linalg::LinalgOp op) {
-  if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
-      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
-    return std::nullopt;
-  auto type = cast<ShapedType>(op->getResult(0).getType());
-  Type et = type.getElementType();
-  if (!(et.isF32() || et.isInteger(32) || et.isInteger(64)) ||
-      type.getRank() < 2)
-    return std::nullopt;
-  bool window = linalg::isaConvolutionOpInterface(op);
-  for (OpOperand *in : op.getDpsInputOperands())
-    window |= !op.getMatchingIndexingMap(in).isProjectedPermutation();
-  if (!window)
-    return std::nullopt;
-  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (!out.isProjectedPermutation())
-    return std::nullopt;
-  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
-  Kernel k;
-  k.op = op;
-  k.windowed = true;
-  k.m = out.getDimPosition(out.getNumResults() - 2);
-  k.n = out.getDimPosition(out.getNumResults() - 1);
-  for (unsigned d = 0; d < op.getNumLoops(); ++d)
-    if (iters[d] == utils::IteratorType::reduction)
-      k.reductions.push_back(d);
-  return k;
-}
 
 /// An elementwise op that can run in the epilogue of a tile: all loops
 /// parallel, `use` read through the identity map, identity outputs.
@@ -289,24 +228,6 @@ void retileRowByRow(RewriterBase &rewriter, scf::ForOp rows) {
   }
 }
 
-/// Whether some input of `op` is read with a stride other than 1 along
-/// loop `d` (as `2 * d + ...`).
-bool isStridedAlong(linalg::LinalgOp op, unsigned d) {
-  bool strided = false;
-  for (OpOperand *in : op.getDpsInputOperands())
-    for (AffineExpr e : op.getMatchingIndexingMap(in).getResults())
-      e.walk([&](AffineExpr sub) {
-        auto mul = dyn_cast<AffineBinaryOpExpr>(sub);
-        if (!mul || mul.getKind() != AffineExprKind::Mul)
-          return;
-        auto dim = dyn_cast<AffineDimExpr>(mul.getLHS());
-        auto c = dyn_cast<AffineConstantExpr>(mul.getRHS());
-        if (dim && c && dim.getPosition() == d && c.getValue() != 1)
-          strided = true;
-      });
-  return strided;
-}
-
 /// Tiles the reduction loops of a windowed kernel's tile to 1 and turns it
 /// into the contraction (or elementwise reduction) of a column and a row:
 /// generalized, its unit loops dropped but for the innermost reduction.
@@ -352,33 +273,13 @@ void tileWindowReductions(RewriterBase &rewriter, linalg::LinalgOp op) {
     rewriter.replaceOp(generic, dropped->replacements);
 }
 
-/// The reduction loop of a windowed kernel that streams the batch (a
-/// convolution's kernel gradient sums over images): a dynamic reduction
-/// loop, when the output is static. Such kernels reduce image by image, so
-/// that one image's input and gradient stay in cache while every output
-/// tile accumulates; otherwise each output tile streams the whole batch.
-std::optional<unsigned> batchReduction(Kernel k) {
-  if (!k.windowed || !cast<ShapedType>(k.op->getResult(0).getType())
-                          .hasStaticShape())
-    return std::nullopt;
-  SmallVector<int64_t> ranges = k.op.getStaticLoopRanges();
-  for (unsigned d : k.reductions)
-    if (ShapedType::isDynamic(ranges[d]))
-      return d;
-  return std::nullopt;
-}
-
-/// Whether a cache-blocked matmul packs B: by its rows when they are known,
-/// else in one of two versions chosen at run time (see versionByRows).
-enum class PackB { ByRows, Always, Never };
-
 LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm,
-                                   PackB pack = PackB::ByRows);
+                                   const Tiling &tiling);
 
 /// Splits `mm` into `scf.if rows >= kMinPackedRows` with a copy of the op in
 /// each branch, tiled with and without packed B. `mm` is erased, so a copy
 /// that cannot be tiled is warned about here.
-void versionByRows(TileContext &ctx, Kernel mm) {
+void versionByRows(TileContext &ctx, Kernel mm, Tiling tiling) {
   RewriterBase &rewriter = ctx.rewriter;
   Operation *op = mm.op.getOperation();
   Location loc = op->getLoc();
@@ -402,83 +303,45 @@ void versionByRows(TileContext &ctx, Kernel mm) {
   for (int i = 0; i < 2; ++i) {
     Kernel copy = mm;
     copy.op = cast<linalg::LinalgOp>(copies[i]);
-    if (failed(tileContractionGroup(ctx, copy,
-                                    i == 0 ? PackB::Always : PackB::Never)))
+    tiling.packB = i == 0 ? PackB::always : PackB::never;
+    if (failed(tileContractionGroup(ctx, copy, tiling)))
       copies[i]->emitWarning("kiln-tile: could not tile this contraction");
   }
 }
 
-LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
+LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm,
+                                   const Tiling &tiling) {
   RewriterBase &rewriter = ctx.rewriter;
-  std::optional<unsigned> batchLoop = batchReduction(mm);
+  // A sum split over the threads into partials runs here as one thread's
+  // part: its thread level is done.
+  int64_t threads =
+      tiling.split == ThreadSplit::reduction ? 1 : tiling.threads;
+  std::optional<unsigned> batchLoop;
+  if (tiling.imageByImage) {
+    batchLoop = batchReduction(mm, mm.op.getStaticLoopRanges());
+    if (!batchLoop)
+      return rewriter.notifyMatchFailure(mm.op, "no batch loop to reduce "
+                                                "image by image");
+  }
   Group group = formGroup(mm);
   // A kernel reduced image by image cannot run its epilogue per tile.
   if (batchLoop)
     while (group.ops.back() != mm.op.getOperation())
       group.ops.pop_back();
+  // Read before the kernel is tiled: mm.op is replaced then.
   SmallVector<int64_t> ranges = mm.op.getStaticLoopRanges();
-  int64_t m = ranges[mm.m], n = ranges[mm.n], k = 1;
-  for (unsigned d : mm.reductions)
-    k = ShapedType::isDynamic(ranges[d]) || ShapedType::isDynamic(k)
-            ? ShapedType::kDynamic
-            : k * ranges[d];
-  // The batch of a windowed op multiplies the work of its rows.
-  int64_t work = ShapedType::isDynamic(m) ? 32 : m;
+  int64_t n = ranges[mm.n];
+  bool dynamicRows = ShapedType::isDynamic(ranges[mm.m]);
   AffineMap outMap = mm.op.getMatchingIndexingMap(mm.op.getDpsInitOperand(0));
   unsigned outRank = outMap.getNumResults();
-  for (unsigned r = 0; r + 2 < outRank; ++r) {
-    int64_t size = ranges[outMap.getDimPosition(r)];
-    work *= ShapedType::isDynamic(size) ? 32 : size;
-  }
-  ContractionTiles tiles =
-      chooseContractionTiles(ctx.target, m, n, k, aRowStride(mm));
-  // Already one thread's part (a partial reduction). Not just "not at the
-  // top level": versionByRows puts its copies in an scf.if.
-  bool nested = mm.op->getParentOfType<scf::ForallOp>() != nullptr;
-  // Windowed kernels repeat the rows' work over the other output dims.
-  if (nested)
-    tiles.threads = 1;
-  else if (mm.windowed && ctx.target.threads > 1 && tiles.threads == 1 &&
-      work * n * (ShapedType::isDynamic(k) ? 32 : k) >= kMinParallelWork)
-    tiles.threads = ctx.target.threads;
-  // A small matmul over a dynamic batch (the last dense layer, N = 10) is
-  // split along the rows from enough rows on, decided at run time. Four
-  // times the static threshold: its chunks are a few microseconds, near
-  // the fork and join (at batch 256 no gain could be told from the noise;
-  // at 10000 the other core waited while it ran).
-  int64_t minSplitRows = 0;
-  if (!nested && !mm.windowed && ctx.target.threads > 1 &&
-      tiles.threads == 1 && ShapedType::isDynamic(m) &&
-      !ShapedType::isDynamic(n) && !ShapedType::isDynamic(k)) {
-    tiles.threads = ctx.target.threads;
-    tiles.parallelDim = 0;
-    minSplitRows = llvm::divideCeil(4 * kMinParallelWork, n * k);
-  }
-  if (mm.windowed) {
-    // Rows are output positions: never more than there are. A strided
-    // window (pooling) reads rows that are not contiguous: one at a time,
-    // vectorized along the channels.
-    if (!ShapedType::isDynamic(m))
-      tiles.mr = std::min(tiles.mr, m);
-    if (isStridedAlong(mm.op, mm.m))
-      tiles.mr = 1;
-  }
-  if (ctx.overrides.size() >= 2) {
-    tiles.mr = ctx.overrides[0];
-    tiles.nr = ctx.overrides[1];
-    tiles.kc = ctx.overrides.size() > 2 ? ctx.overrides[2] : 0;
-    tiles.nc = ctx.overrides.size() > 3 ? ctx.overrides[3] : 0;
-  }
   // Cache blocks carry C through a loop over K: the matmul goes alone, its
   // init and epilogue become passes of their own (cheap beside a matmul
   // whose B outgrows L2).
-  bool blocked = !mm.windowed && !batchLoop && tiles.kc > 0;
-  if (blocked && pack == PackB::ByRows) {
-    if (ShapedType::isDynamic(m)) {
-      versionByRows(ctx, mm);
-      return success();
-    }
-    pack = m >= kMinPackedRows ? PackB::Always : PackB::Never;
+  bool blocked = tiling.kc > 0;
+  PackB pack = tiling.packB;
+  if (blocked && pack == PackB::by_rows) {
+    versionByRows(ctx, mm, tiling);
+    return success();
   }
   if (blocked)
     group.ops.assign(1, mm.op.getOperation());
@@ -494,34 +357,32 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
 
   // Threads: chunks of whole register tiles along M or N, or of the batch
   // (the outermost output dimension) for windowed kernels.
-  if (tiles.threads > 1) {
+  if (threads > 1) {
     rewriter.setInsertionPoint(root);
     OpFoldResult zero = rewriter.getIndexAttr(0);
     SmallVector<OpFoldResult> sizes;
     AffineExpr s0 = getAffineSymbolExpr(0, rewriter.getContext());
-    if (mm.windowed && outRank > 2 &&
-        ShapedType::isDynamic(
-            cast<ShapedType>(rootOp->getResult(0).getType()).getDimSize(0))) {
+    if (tiling.split == ThreadSplit::batch) {
       OpFoldResult size =
           tensor::getMixedSize(rewriter, loc, rootOp.getDpsInits()[0], 0);
       OpFoldResult chunk = affine::makeComposedFoldedAffineApply(
-          rewriter, loc, (s0 + tiles.threads - 1).floorDiv(tiles.threads),
-          {size});
+          rewriter, loc, (s0 + threads - 1).floorDiv(threads), {size});
       sizes = tileOfOutputDim(rewriter, rootOp, 0, chunk);
-    } else if (tiles.parallelDim == 1) {
-      int64_t nTiles = (n + tiles.nr - 1) / tiles.nr;
+    } else if (tiling.split == ThreadSplit::columns) {
+      int64_t nTiles = (n + tiling.nr - 1) / tiling.nr;
       OpFoldResult chunkN = rewriter.getIndexAttr(
-          (nTiles + tiles.threads - 1) / tiles.threads * tiles.nr);
+          (nTiles + threads - 1) / threads * tiling.nr);
       sizes = tileOfOutput(rewriter, rootOp, zero, chunkN);
     } else {
       // ceil(M / (threads * mr)) * mr, at run time when M is dynamic.
       OpFoldResult size = tensor::getMixedSize(
           rewriter, loc, rootOp.getDpsInits()[0], outRank - 2);
-      int64_t unit = tiles.threads * tiles.mr;
+      int64_t unit = threads * tiling.mr;
       OpFoldResult chunkM = affine::makeComposedFoldedAffineApply(
-          rewriter, loc, (s0 + unit - 1).floorDiv(unit) * tiles.mr, {size});
-      if (minSplitRows > 0)
-        chunkM = chunkForRows(rewriter, loc, size, chunkM, minSplitRows);
+          rewriter, loc, (s0 + unit - 1).floorDiv(unit) * tiling.mr, {size});
+      if (tiling.splitFromRows > 0)
+        chunkM = chunkForRows(rewriter, loc, size, chunkM,
+                              tiling.splitFromRows);
       sizes = tileOfOutput(rewriter, rootOp, chunkM, zero);
     }
     FailureOr<scf::SCFTileAndFuseResult> level =
@@ -546,8 +407,8 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
     if (!info)
       return failure();
     SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
-    sizes[info->n] = rewriter.getIndexAttr(tiles.nc);
-    sizes[info->k] = rewriter.getIndexAttr(tiles.kc);
+    sizes[info->n] = rewriter.getIndexAttr(tiling.nc);
+    sizes[info->k] = rewriter.getIndexAttr(tiling.kc);
     scf::SCFTilingOptions options;
     options.setTileSizes(sizes);
     rewriter.setInsertionPoint(op);
@@ -562,10 +423,10 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
     members.clear();
     members.insert(currentRoot);
     rewriter.setInsertionPoint(currentRoot);
-    if (pack == PackB::Always) {
+    if (pack == PackB::always) {
       packedBlock =
           cast<linalg::LinalgOp>(currentRoot).getDpsInputOperand(1)->get();
-      packed = packB(rewriter, loc, packedBlock, tiles.nr);
+      packed = packB(rewriter, loc, packedBlock, tiling.nr);
     }
   }
 
@@ -597,15 +458,15 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
   auto curRootOp = cast<linalg::LinalgOp>(currentRoot);
   FailureOr<scf::SCFTileAndFuseResult> reg = tileAndFuse(
       rewriter, currentRoot,
-      tileOfOutput(rewriter, curRootOp, rewriter.getIndexAttr(tiles.mr),
-                   rewriter.getIndexAttr(tiles.nr), /*others=*/1),
+      tileOfOutput(rewriter, curRootOp, rewriter.getIndexAttr(tiling.mr),
+                   rewriter.getIndexAttr(tiling.nr), /*others=*/1),
       members, /*forall=*/false);
   if (failed(reg) || reg->loops.size() < 2)
     return failure();
   // Before any cleanup: until then the packing loop has no user.
   if (packed)
     readPackedB(rewriter, reg->loops.front()->getParentOp(), packedBlock,
-                packed, tiles.nr);
+                packed, tiling.nr);
   if (!outermost)
     outermost = reg->loops.front();
   resolveDimsAndErase(outermost->getParentOp());
@@ -628,7 +489,7 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm, PackB pack) {
   }
   // The partial row tile (a ragged batch, or a batch of 1 in predict) goes
   // row by row: one row at full vector width beats mr masked rows.
-  if (rowLoops.size() == 2 && tiles.mr > 1 && ShapedType::isDynamic(m))
+  if (rowLoops.size() == 2 && tiling.mr > 1 && dynamicRows)
     retileRowByRow(rewriter, rowLoops[1]);
 
   // The loop nests of the group: the forall, or the outer loops, or the row
@@ -702,31 +563,38 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
     if (failed(found))
       return signalPassFailure();
     const CpuTarget &target = *found;
-    for (int64_t size : tileSizes)
-      if (size <= 0) {
-        func.emitError() << "kiln-tile: tile-sizes must be positive, not "
-                         << size;
-        return signalPassFailure();
-      }
-    if (!tileSizes.empty() && (tileSizes.size() < 2 || tileSizes.size() > 4)) {
-      func.emitError() << "kiln-tile: tile-sizes takes mr,nr[,kc[,nc]]";
-      return signalPassFailure();
-    }
     IRRewriter rewriter(&getContext());
 
-    // Phases 1 and 2.
+    // Phases 1 and 2, as kiln-select-tiling decided.
+    bool missing = false;
+    auto tilingFor = [&](Operation *op) -> std::optional<Tiling> {
+      std::optional<Tiling> tiling = tilingOf(op);
+      if (!tiling) {
+        op->emitError("kiln-tile: this kernel has no #kiln.tiling: run "
+                      "kiln-select-tiling first");
+        missing = true;
+      }
+      return tiling;
+    };
     SmallVector<Matmul> matmuls;
     func.walk([&](linalg::LinalgOp op) {
       if (auto mm = matchMatmul(op))
         matmuls.push_back(*mm);
     });
-    TileContext ctx{rewriter, target, tileSizes};
+    TileContext ctx{rewriter, target};
     for (Matmul &mm : matmuls) {
+      std::optional<Tiling> tiling = tilingFor(mm.op);
+      if (!tiling)
+        continue;
       if (mm.transposedB)
         transposeB(rewriter, mm);
-      if (failed(tileContractionGroup(ctx, kernelOf(mm))))
+      LLVM_DEBUG(llvm::dbgs() << "kiln-tile: matmul at " << mm.op->getLoc()
+                              << "\n");
+      if (failed(tileContractionGroup(ctx, kernelOf(mm), *tiling)))
         mm.op->emitWarning("kiln-tile: could not tile this contraction");
     }
+    if (missing)
+      return signalPassFailure();
     splitReductionsOverThreads(ctx, func);
     SmallVector<Kernel> windowed;
     func.walk([&](linalg::LinalgOp op) {
@@ -734,9 +602,17 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
         if (auto k = matchWindowed(op))
           windowed.push_back(*k);
     });
-    for (Kernel &k : windowed)
-      if (failed(tileContractionGroup(ctx, k)))
+    for (Kernel &k : windowed) {
+      std::optional<Tiling> tiling = tilingFor(k.op);
+      if (!tiling)
+        continue;
+      LLVM_DEBUG(llvm::dbgs() << "kiln-tile: window at " << k.op->getLoc()
+                              << "\n");
+      if (failed(tileContractionGroup(ctx, k, *tiling)))
         k.op->emitWarning("kiln-tile: could not tile this window");
+    }
+    if (missing)
+      return signalPassFailure();
 
     // Phase 2b, then phase 3 for what is left and what is inside groups.
     tileFusionGroups(ctx, func);
@@ -777,7 +653,11 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
       vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
       (void)applyPatternsGreedily(func, std::move(patterns));
     }
-    func.walk([&](Operation *op) { op->removeAttr(kTiledAttr); });
+    // The tiling is carried out: it leaves with the marker.
+    func.walk([&](Operation *op) {
+      op->removeAttr(kTiledAttr);
+      op->removeAttr(kTilingAttrName);
+    });
   }
 };
 

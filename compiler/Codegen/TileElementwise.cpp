@@ -43,7 +43,7 @@ splitForThreads(TileContext &ctx, linalg::LinalgOp root,
   SmallVector<int64_t> ranges = root.getStaticLoopRanges();
   int64_t perRow = 1;
   for (int64_t r : ArrayRef(ranges).drop_front())
-    perRow *= ShapedType::isDynamic(r) ? 32 : r;
+    perRow *= ShapedType::isDynamic(r) ? kAssumedBatch : r;
   bool dynamicRows = ShapedType::isDynamic(ranges[0]);
   if (!dynamicRows &&
       (ranges[0] * perRow < kMinParallelElements || ranges[0] < threads))

@@ -13,6 +13,8 @@
 // vectors as strided scalars, and the step ran twice as slow.)
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Codegen/Kernels.h"
+#include "compiler/Codegen/Strategy.h"
 #include "compiler/Codegen/TileMatmul.h"
 #include "compiler/Codegen/TileSupport.h"
 
@@ -25,55 +27,6 @@
 using namespace mlir;
 
 namespace kiln::tile {
-
-/// The reduction loop to split over `threads`, if `op` reduces a large
-/// input into an output too small to split: the dynamic (batch) reduction
-/// loop, else the largest static one.
-static std::optional<unsigned> splittableReduction(linalg::LinalgOp op,
-                                                   int64_t threads) {
-  if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
-      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
-      !isa<func::FuncOp>(op->getParentOp()) || matchMatmul(op))
-    return std::nullopt;
-  auto type = cast<ShapedType>(op->getResult(0).getType());
-  if (!type.getElementType().isF32())
-    return std::nullopt;
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
-  int64_t outputs = 1, work = 1;
-  std::optional<unsigned> split;
-  for (unsigned d = 0; d < ranges.size(); ++d) {
-    bool dynamic = ShapedType::isDynamic(ranges[d]);
-    int64_t size = dynamic ? 32 : ranges[d];
-    work *= size;
-    if (iters[d] == utils::IteratorType::parallel) {
-      outputs *= size;
-      continue;
-    }
-    if (dynamic && !(split && ShapedType::isDynamic(ranges[*split])))
-      split = d;
-    else if (!dynamic && size >= threads &&
-             (!split || (!ShapedType::isDynamic(ranges[*split]) &&
-                         size > ranges[*split])))
-      split = d;
-  }
-  // Outputs that fill the threads are split by the other phases.
-  if (!split || outputs >= kMinParallelElements || work < kMinParallelWork)
-    return std::nullopt;
-  return split;
-}
-
-/// Whether `op`'s combiner is a sum: its body yields addf(x, out) or
-/// addf(out, x), so zero-filled partials and an addf merge are exact.
-static bool isSum(linalg::LinalgOp op) {
-  Block *body = op.getBlock();
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  Value out = body->getArgument(body->getNumArguments() - 1);
-  return add.getLhs() == out || add.getRhs() == out;
-}
 
 /// Splits `op` along reduction loop `dim` into `threads` partial results,
 /// [threads][output...] so that each thread writes a contiguous slice, and
@@ -177,16 +130,16 @@ static LogicalResult splitOne(TileContext &ctx, linalg::LinalgOp op,
 }
 
 void splitReductionsOverThreads(TileContext &ctx, func::FuncOp func) {
-  int64_t threads = ctx.target.threads;
-  if (threads <= 1)
-    return;
-  SmallVector<std::pair<linalg::LinalgOp, unsigned>> candidates;
+  SmallVector<std::tuple<linalg::LinalgOp, unsigned, int64_t>> candidates;
   func.walk([&](linalg::LinalgOp op) {
-    if (!op->hasAttr(kTiledAttr) && isSum(op))
-      if (std::optional<unsigned> d = splittableReduction(op, threads))
-        candidates.push_back({op, *d});
+    std::optional<Tiling> tiling = tilingOf(op);
+    if (!tiling || tiling->split != ThreadSplit::reduction ||
+        tiling->threads < 2 || op->hasAttr(kTiledAttr) || !isSum(op))
+      return;
+    if (std::optional<unsigned> d = splittableReduction(op, tiling->threads))
+      candidates.push_back({op, *d, tiling->threads});
   });
-  for (auto [op, dim] : candidates)
+  for (auto [op, dim, threads] : candidates)
     (void)splitOne(ctx, op, dim, threads);
 }
 

@@ -30,7 +30,6 @@ constexpr llvm::StringLiteral kKernelAttr = "kiln.kernel";
 struct TileContext {
   mlir::RewriterBase &rewriter;
   const CpuTarget &target;
-  llvm::ArrayRef<int64_t> overrides;
   /// Ids for the `kiln.kernel` attribute of each tiled loop nest.
   int64_t nextKernel = 0;
 };

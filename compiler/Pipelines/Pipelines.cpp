@@ -66,6 +66,7 @@ void buildOptimizePipeline(OpPassManager &pm, const CodegenOptions &options) {
     return;
   addSetTarget(pm, options);
   pm.addNestedPass<func::FuncOp>(createKilnFusePass());
+  pm.addNestedPass<func::FuncOp>(createKilnSelectTilingPass());
   pm.addNestedPass<func::FuncOp>(createKilnTilePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -40,6 +40,30 @@ TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult
+TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                   int64_t threads, ThreadSplit split, int64_t splitFromRows,
+                   int64_t mr, int64_t nr, int64_t kc, int64_t nc,
+                   PackB packB, bool imageByImage) {
+  if (threads < 1 || threads > 1024)
+    return emitError() << "#kiln.tiling: threads must be in [1, 1024], not "
+                       << threads;
+  if (splitFromRows < 0)
+    return emitError() << "#kiln.tiling: split_from_rows must not be "
+                          "negative";
+  if (mr < 0 || nr < 0 || (mr == 0) != (nr == 0))
+    return emitError() << "#kiln.tiling: mr and nr must both be positive "
+                          "(a register tile) or both 0 (none)";
+  if (kc < 0 || nc < 0)
+    return emitError() << "#kiln.tiling: kc and nc must not be negative";
+  if ((kc > 0 || nc > 0) && mr == 0)
+    return emitError() << "#kiln.tiling: cache blocks need a register tile";
+  if (nc > 0 && nc % nr != 0)
+    return emitError() << "#kiln.tiling: nc (" << nc
+                       << ") must be a multiple of nr (" << nr << ")";
+  return success();
+}
+
 void KilnDialect::registerAttributes() {
   addAttributes<
 #define GET_ATTRDEF_LIST

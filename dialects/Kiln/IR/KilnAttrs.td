@@ -53,4 +53,77 @@ def Kiln_TargetAttr : Kiln_Attr<"Target", "target"> {
   let genVerifyDecl = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Strategy
+//===----------------------------------------------------------------------===//
+
+def Kiln_ThreadSplit : I32EnumAttr<"ThreadSplit",
+    "how a kernel's work is split over the threads", [
+    I32EnumAttrCase<"rows", 0>,
+    I32EnumAttrCase<"columns", 1>,
+    I32EnumAttrCase<"batch", 2>,
+    I32EnumAttrCase<"reduction", 3>
+  ]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_PackB : I32EnumAttr<"PackB",
+    "whether a cache-blocked matmul packs its blocks of B", [
+    I32EnumAttrCase<"never", 0>,
+    I32EnumAttrCase<"always", 1>,
+    I32EnumAttrCase<"by_rows", 2>
+  ]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_TilingAttr : Kiln_Attr<"Tiling", "tiling"> {
+  let summary = "how code generation tiles one kernel";
+  let description = [{
+    `kiln-select-tiling` writes one `kiln.tiling` on each root of a tiled
+    kernel (a matmul, a convolution or pooling and their gradients, a sum
+    into a small output): every decision the cost model makes, so that the
+    transforms that carry it out decide nothing. Written by hand, it
+    overrides the cost model for that op.
+
+    - `threads`, `split`: the kernel runs on `threads` threads, each a chunk
+      of whole register tiles of the `rows` (M) or `columns` (N), of the
+      `batch` (the outermost output dimension of a window), or of the
+      `reduction` (one partial sum per thread, merged after);
+      `split_from_rows > 0` splits a dynamic batch only from that many rows
+      on (decided at run time), else runs it on the calling thread.
+    - `mr`, `nr`: the register tile, rows of A and columns of B per outer
+      product step (0: a sum that is only split over the threads).
+    - `kc`, `nc`: cache blocks of K and N (0: not blocked); `pack_b`
+      copies each block of B into panels `always`, `never`, or `by_rows`
+      (a dynamic batch gets both versions and picks at run time).
+    - `image_by_image`: a windowed kernel that sums over the batch reduces
+      one image at a time into its output tile.
+
+    ```mlir
+    %0 = linalg.matmul {kiln.tiling = #kiln.tiling<threads = 2,
+        split = columns, mr = 4, nr = 16, kc = 392, nc = 1024,
+        pack_b = by_rows>} ins(%x, %w : ...) outs(%b : ...)
+    ```
+  }];
+  let parameters = (ins
+    DefaultValuedParameter<"int64_t", "1", "threads">:$threads,
+    DefaultValuedParameter<"::kiln::ThreadSplit", "::kiln::ThreadSplit::rows",
+      "the dimension split over the threads">:$split,
+    DefaultValuedParameter<"int64_t", "0",
+      "rows from which a dynamic batch is split">:$split_from_rows,
+    DefaultValuedParameter<"int64_t", "0", "register tile rows">:$mr,
+    DefaultValuedParameter<"int64_t", "0", "register tile columns">:$nr,
+    DefaultValuedParameter<"int64_t", "0", "cache block of K">:$kc,
+    DefaultValuedParameter<"int64_t", "0", "cache block of N">:$nc,
+    DefaultValuedParameter<"::kiln::PackB", "::kiln::PackB::never",
+      "packing of B's blocks">:$pack_b,
+    DefaultValuedParameter<"bool", "false",
+      "reduce a batch image by image">:$image_by_image
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // KILN_ATTRS_TD

@@ -1,7 +1,6 @@
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-tile | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" --kiln-tile | FileCheck %s --check-prefix=AVX2
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=x86-64 threads=1 l1-kib=48 l2-kib=2048" --kiln-tile | FileCheck %s --check-prefix=SSE
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=1 l1-kib=48 l2-kib=2048" --kiln-tile="tile-sizes=4,16" | FileCheck %s --check-prefix=OVERRIDE
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=x86-64 threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile | FileCheck %s --check-prefix=SSE
 
 // Tests that bias, matmul and relu become one tiled loop nest: columns split
 // over two threads in whole 32-wide register tiles (300 = 160 + 140), full
@@ -29,8 +28,6 @@
 // AVX2-NOT: scf.forall
 // SSE-LABEL: func.func @dense_relu
 // SSE: vector.contract {{.*}} : vector<4x1xf32>, vector<1x8xf32> into vector<4x8xf32>
-// OVERRIDE-LABEL: func.func @dense_relu
-// OVERRIDE: vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
 func.func @dense_relu(%x: tensor<?x784xf32>, %w: tensor<784x300xf32>, %b: tensor<300xf32>) -> tensor<?x300xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
