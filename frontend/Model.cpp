@@ -52,6 +52,10 @@ void Model::Impl::analyze() {
       };
   for (const KerasTensor &o : outputs)
     visit(o.node());
+  // Keras accepts an input that no output uses; it stays one of the model's
+  // nodes (its steps take and ignore it, its config names it).
+  for (const KerasTensor &i : inputs)
+    visit(i.node());
   std::set<LayerImpl *> seen;
   for (const auto &n : nodes) {
     if (sequential && n->inputs.empty())

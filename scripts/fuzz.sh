@@ -9,6 +9,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KILN_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-${FUZZ_SECONDS:-60}}"
+# One seed by default, so that a run is reproducible and CI judges the change,
+# not the luck of the draw; FUZZ_SEED=0 (libFuzzer: a random seed) explores.
+seed="${FUZZ_SEED:-1}"
 "$root/scripts/bootstrap.sh" --fuzz
 export CCACHE_BASEDIR="$root"
 if [[ ! -f "$build/build.ninja" ]]; then
@@ -28,7 +31,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$work"
   echo "fuzz: kiln-fuzz-$t for ${seconds}s"
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-       "$build/bin/kiln-fuzz-$t" -max_total_time="$seconds" -timeout=30 \
+       "$build/bin/kiln-fuzz-$t" -seed="$seed" -max_total_time="$seconds" -timeout=30 \
        -rss_limit_mb=2560 -max_len=65536 -print_final_stats=1 \
        -artifact_prefix="$build/fuzz-artifacts/$t-" \
        "$work" "$root/test/fuzz/corpus/$t" 2>"$build/fuzz-$t.log"; then

@@ -218,6 +218,9 @@ std::vector<std::shared_ptr<LayerImpl>> kerasLayerOrder(const Model::Impl &m) {
   };
   for (const KerasTensor &t : m.outputs)
     walk(t.node().get());
+  // An input no output uses is still one of the model's layers.
+  for (const KerasTensor &t : m.inputs)
+    walk(t.node().get());
   std::map<detail::Node *, int> nodeDepth;
   std::map<LayerImpl *, int> layerDepth;
   for (auto it = postorder.rbegin(); it != postorder.rend(); ++it) {
