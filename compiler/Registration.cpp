@@ -12,6 +12,8 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 
+#include <mutex>
+
 namespace kiln {
 
 void registerAllDialects(mlir::DialectRegistry &registry) {
@@ -21,13 +23,21 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
   registerGradientInterfaces(registry);
 }
 
+void registerKilnPasses() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerKilnConversionPasses();
+    registerKilnAutodiffPasses();
+    registerKilnTransformsPasses();
+    registerKilnCodegenPasses();
+    registerPipelines();
+  });
+}
+
 void registerAllPasses() {
-  mlir::registerAllPasses();
-  registerKilnConversionPasses();
-  registerKilnAutodiffPasses();
-  registerKilnTransformsPasses();
-  registerKilnCodegenPasses();
-  registerPipelines();
+  static std::once_flag once;
+  std::call_once(once, [] { mlir::registerAllPasses(); });
+  registerKilnPasses();
 }
 
 } // namespace kiln

@@ -12,8 +12,13 @@ namespace kiln {
 /// and tiling models, translation interfaces) that Kiln's pipelines use.
 void registerAllDialects(mlir::DialectRegistry &registry);
 
-/// Kiln's passes and named pipelines, and the upstream passes.
+/// Kiln's passes and named pipelines, and the upstream passes. Registers
+/// once per process, however often it is called.
 void registerAllPasses();
+
+/// Kiln's passes and named pipelines alone (all a textual pre-pipeline of
+/// compileToJit names), once per process.
+void registerKilnPasses();
 
 } // namespace kiln
 

@@ -7,6 +7,9 @@
 
 #include "runtime/Error.h"
 
+#include <cstdlib>
+#include <string>
+
 namespace kiln::config::threading {
 
 namespace detail {
@@ -31,5 +34,29 @@ inline int get_intra_op_parallelism_threads() {
 }
 
 } // namespace kiln::config::threading
+
+namespace kiln::config {
+
+namespace detail {
+inline bool &compileTiming() {
+  static bool enabled = [] {
+    const char *env = std::getenv("KILN_TIMING");
+    return env && *env && std::string(env) != "0";
+  }();
+  return enabled;
+}
+} // namespace detail
+
+/// Whether compile() prints, to stderr, where each model's compile time goes:
+/// MLIR's timing report of the stages (context set-up, IR emission, each
+/// pipeline stage with its passes, LLVM's translation, optimization and code
+/// generation, the link), then one line per stage. KILN_TIMING=1 sets it.
+inline void set_compile_timing(bool enabled) {
+  detail::compileTiming() = enabled;
+}
+
+inline bool get_compile_timing() { return detail::compileTiming(); }
+
+} // namespace kiln::config
 
 #endif // KILN_FRONTEND_CONFIG_H

@@ -291,4 +291,8 @@ std::string Model::to_mlir() {
 
 double Model::compile_seconds() const { return self().compileSeconds; }
 
+const CompileTimings &Model::compile_timings() const {
+  return self().compileTimings;
+}
+
 } // namespace kiln

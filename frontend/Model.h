@@ -7,6 +7,7 @@
 
 #include "frontend/Layer.h"
 #include "frontend/Ops.h"
+#include "compiler/JIT/CompileTimings.h"
 #include "frontend/Optimizers.h"
 #include "runtime/train/Train.h"
 
@@ -106,6 +107,9 @@ public:
   std::string to_mlir();
   /// Time spent in compile() lowering and JIT-compiling, in seconds.
   double compile_seconds() const;
+  /// compile()'s time by stage, context set-up and IR emission included
+  /// (config::set_compile_timing prints MLIR's report of it).
+  const CompileTimings &compile_timings() const;
 
   struct Impl;
   /// The model's internals, for the frontend's own files (frontend/saving).

@@ -6,16 +6,21 @@
 #include "frontend/OpsContext.h"
 
 #include "compiler/JIT/Compile.h"
+#include "compiler/JIT/Timing.h"
 #include "compiler/Registration.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 #include <map>
 
@@ -147,17 +152,32 @@ std::vector<mlir::Value> emitGraph(Emitter &e, const Model::Impl &m,
 }
 
 mlir::MLIRContext &sharedContext() {
-  // One context for every model of the process: registering every dialect
-  // costs milliseconds, and compiled code does not depend on the context.
+  // One context for every model of the process. Dialects are registered,
+  // not loaded: a model whose steps come from the compile cache needs only
+  // the ones it is emitted in, and compileToJit loads what the passes use.
   static mlir::MLIRContext *context = [] {
     mlir::DialectRegistry registry;
     registerAllDialects(registry);
-    registerAllPasses();
+    registerKilnPasses();
     auto *ctx = new mlir::MLIRContext(registry);
-    ctx->loadAllAvailableDialects();
+    ctx->loadDialect<KilnDialect, mlir::func::FuncDialect,
+                     mlir::arith::ArithDialect>();
     return ctx;
   }();
   return *context;
+}
+
+/// One line per stage after MLIR's report: wall and CPU milliseconds.
+void printStages(const CompileTimings &timings) {
+  llvm::errs() << "kiln: stages (ms wall/cpu, summed over steps):";
+  for (const CompileTimings::Stage &stage : timings.stages)
+    llvm::errs() << " " << stage.name << " "
+                 << llvm::format("%.1f/%.1f", stage.seconds * 1e3,
+                                 stage.cpuSeconds * 1e3);
+  llvm::errs() << "; total wall "
+               << llvm::format("%.1f", timings.totalSeconds * 1e3)
+               << (timings.cacheHit ? " (from the compile cache)" : "")
+               << "\n";
 }
 
 } // namespace
@@ -172,7 +192,16 @@ void Model::Impl::compileSteps() {
   Loss loss = parseLoss(options.loss);
   Shape outShape = outputs.front().shape();
 
+  mlir::DefaultTimingManager timingManager;
+  timingManager.setEnabled(config::get_compile_timing());
+  mlir::TimingScope timing = timingManager.getRootScope();
+  compileTimings = CompileTimings();
+  StageTimes times(&compileTimings);
+  auto start = std::chrono::steady_clock::now();
+  StageTimer contextTimer(timing, times, "context");
   mlir::MLIRContext &ctx = sharedContext();
+  contextTimer.stop();
+  StageTimer emitTimer(timing, times, "emit");
   mlir::OpBuilder b(&ctx);
   mlir::Location loc = b.getUnknownLoc();
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(loc);
@@ -260,17 +289,34 @@ void Model::Impl::compileSteps() {
     module->print(os);
   }
 
-  CompileTimings timings;
+  emitTimer.stop();
   jitOptions = JitOptions();
   jitOptions.threads = config::threading::get_intra_op_parallelism_threads();
+  jitOptions.cache = true;
+  CompileTimings jitTimings;
   auto compiled = compileToJit(*module,
                                "kiln-make-steps{" +
                                    options.optimizer.passOptions() + "}",
-                               jitOptions, &timings);
+                               jitOptions, &jitTimings, &timing);
   if (!compiled)
     throwError("model '", name, "': ", llvm::toString(compiled.takeError()));
   jit = std::move(*compiled);
-  compileSeconds = timings.pipelineSeconds + timings.jitSeconds;
+  for (const CompileTimings::Stage &stage : jitTimings.stages)
+    compileTimings.add(stage.name, stage.seconds, stage.cpuSeconds);
+  compileTimings.pipelineSeconds = jitTimings.pipelineSeconds;
+  compileTimings.jitSeconds = jitTimings.jitSeconds;
+  compileTimings.cacheHit = jitTimings.cacheHit;
+  compileTimings.totalSeconds = std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count();
+  compileSeconds = compileTimings.totalSeconds;
+  if (config::get_compile_timing()) {
+    timing.stop();
+    llvm::errs() << "kiln: compile time of model '" << name << "'\n";
+    timingManager.print();
+    timingManager.setEnabled(false);
+    printStages(compileTimings);
+  }
   auto lookup = [&](const char *fn) {
     auto f = jit->lookup(fn);
     if (!f)

@@ -32,6 +32,7 @@ struct Model::Impl {
   std::vector<std::string> resultNames;
   std::string mlir;
   double compileSeconds = 0;
+  CompileTimings compileTimings;
   /// What the steps were JIT-compiled with (threads from config::threading).
   JitOptions jitOptions;
   std::unique_ptr<JitModule> jit;

@@ -1,23 +1,29 @@
 //===- Jit.cpp - Compile an LLVM-dialect module to host code --------------===//
 #include "compiler/JIT/Jit.h"
+#include "compiler/JIT/EmitObject.h"
+#include "compiler/JIT/Timing.h"
 
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/JITEventListener.h"
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
-#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/RTDyldObjectLinkingLayer.h"
+#include "llvm/ExecutionEngine/SectionMemoryManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 #include "runtime/abi/Workspace.h"
 
+#include <atomic>
 #include <cstdlib>
-#include <functional>
 #include <mutex>
 
 namespace kiln {
@@ -47,19 +53,9 @@ std::string describeHostCpu() {
   return s;
 }
 
-JitModule::JitModule(std::unique_ptr<mlir::ExecutionEngine> engine)
-    : engine(std::move(engine)) {}
-// A model's steps are gone: so is the workspace they kept for their next
-// call (shared with other models, which refill it on their next step).
-JitModule::~JitModule() { workspace::trim(); }
-
-llvm::Expected<std::unique_ptr<JitModule>>
-JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
+static llvm::Expected<llvm::orc::JITTargetMachineBuilder>
+targetMachineBuilder(const JitOptions &options) {
   initializeNativeTarget();
-  mlir::registerBuiltinDialectTranslation(*module->getContext());
-  mlir::registerLLVMDialectTranslation(*module->getContext());
-  mlir::registerOpenMPDialectTranslation(*module->getContext());
-
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
     return builder.takeError();
@@ -73,62 +69,142 @@ JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
                : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
                                        : llvm::CodeGenOptLevel::None;
   builder->setCodeGenOptLevel(level);
-  auto tm = builder->createTargetMachine();
+  return builder;
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const JitOptions &options) {
+  auto builder = targetMachineBuilder(options);
+  if (!builder)
+    return builder.takeError();
+  return builder->createTargetMachine();
+}
+
+JitModule::JitModule() = default;
+// A model's steps are gone: so is the workspace they kept for their next
+// call (shared with other models, which refill it on their next step).
+JitModule::~JitModule() { workspace::trim(); }
+
+llvm::Expected<std::unique_ptr<JitModule>>
+JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
+  mlir::registerBuiltinDialectTranslation(*module->getContext());
+  mlir::registerLLVMDialectTranslation(*module->getContext());
+  mlir::registerOpenMPDialectTranslation(*module->getContext());
+  auto tm = createTargetMachine(options);
   if (!tm)
     return tm.takeError();
+  mlir::TimingScope untimed;
+  StageTimes times(nullptr);
+  auto object = emitObject(module, **tm, options.optLevel, untimed, times);
+  if (!object)
+    return object.takeError();
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects;
+  objects.push_back(std::move(*object));
+  return load(std::move(objects), options);
+}
 
-  // ExecutionEngineOptions::transformer is a function_ref: the function
-  // object it refers to must outlive ExecutionEngine::create, which calls it.
-  std::function<llvm::Error(llvm::Module *)> optimize =
-      mlir::makeOptimizingTransformer(options.optLevel, 0, tm->get());
-  mlir::ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = optimize;
-  engineOptions.jitCodeGenOptLevel = level;
-  // KILN_PERF=1: jitdump files for `perf record -k 1` + `perf inject --jit`.
-  engineOptions.enablePerfNotificationListener =
-      std::getenv("KILN_PERF") != nullptr;
-  // KILN_OBJDUMP=prefix: the compiled object, for profiling and reading.
-  const char *objdump = std::getenv("KILN_OBJDUMP");
-  engineOptions.enableObjectDump = objdump != nullptr;
-  auto engine =
-      mlir::ExecutionEngine::create(module, engineOptions, std::move(*tm));
-  if (!engine)
-    return engine.takeError();
-  // Temporaries of compiled code: the runtime's caching allocator.
-  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    auto add = [&](const char *name, void *address) {
-      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
-                                 llvm::JITSymbolFlags::Exported};
-    };
-    add("_mlir_memref_to_llvm_alloc",
-        reinterpret_cast<void *>(&_mlir_memref_to_llvm_alloc));
-    add("_mlir_memref_to_llvm_aligned_alloc",
-        reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
-    add("_mlir_memref_to_llvm_free",
-        reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
-    return symbols;
-  });
-  if (objdump) {
-    static int count = 0;
-    std::string path = std::string(objdump) + std::to_string(count++) + ".o";
-    (*engine)->dumpToObjectFile(path);
-    for (const char *fn : {"train_step", "eval_step", "predict_step"})
-      if (auto addr = (*engine)->lookup(fn))
-        llvm::errs() << "kiln: " << path << " " << fn << " at "
-                     << reinterpret_cast<void *>(*addr) << "\n";
-      else
-        llvm::consumeError(addr.takeError());
+/// The runtime functions compiled code calls besides libm and libomp (which
+/// the process-wide search finds): the workspace's caching allocator.
+static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::LLJIT &jit) {
+  llvm::orc::SymbolMap symbols;
+  auto add = [&](const char *name, void *address) {
+    symbols[jit.mangleAndIntern(name)] = {
+        llvm::orc::ExecutorAddr::fromPtr(address),
+        llvm::JITSymbolFlags::Exported};
+  };
+  add("_mlir_memref_to_llvm_alloc",
+      reinterpret_cast<void *>(&_mlir_memref_to_llvm_alloc));
+  add("_mlir_memref_to_llvm_aligned_alloc",
+      reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
+  add("_mlir_memref_to_llvm_free",
+      reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
+  return symbols;
+}
+
+/// KILN_OBJDUMP=prefix: each linked object, for profiling and reading.
+static void dumpObject(const llvm::MemoryBuffer &object) {
+  const char *prefix = std::getenv("KILN_OBJDUMP");
+  if (!prefix)
+    return;
+  static std::atomic<int> count{0};
+  std::string path = std::string(prefix) + std::to_string(count++) + ".o";
+  std::error_code error;
+  llvm::raw_fd_ostream os(path, error);
+  if (error) {
+    llvm::errs() << "kiln: cannot write " << path << ": " << error.message()
+                 << "\n";
+    return;
   }
-  return std::unique_ptr<JitModule>(new JitModule(std::move(*engine)));
+  os << object.getBuffer();
+  llvm::errs() << "kiln: wrote " << path << "\n";
+}
+
+llvm::Expected<std::unique_ptr<JitModule>>
+JitModule::load(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
+                const JitOptions &options) {
+  auto builder = targetMachineBuilder(options);
+  if (!builder)
+    return builder.takeError();
+  // RuntimeDyld, as mlir::ExecutionEngine links: gdb sees the code, and
+  // KILN_PERF=1 writes jitdump files for `perf record -k 1` + `perf inject
+  // --jit`.
+  bool perf = std::getenv("KILN_PERF") != nullptr;
+  auto jit =
+      llvm::orc::LLJITBuilder()
+          .setJITTargetMachineBuilder(std::move(*builder))
+          .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
+          .setObjectLinkingLayerCreator([perf](llvm::orc::ExecutionSession
+                                                   &session) {
+            auto layer = std::make_unique<llvm::orc::RTDyldObjectLinkingLayer>(
+                session, [](const llvm::MemoryBuffer &) {
+                  return std::make_unique<llvm::SectionMemoryManager>();
+                });
+            layer->registerJITEventListener(
+                *llvm::JITEventListener::createGDBRegistrationListener());
+            if (auto *listener =
+                    perf ? llvm::JITEventListener::createPerfJITEventListener()
+                         : nullptr)
+              layer->registerJITEventListener(*listener);
+            return layer;
+          })
+          .create();
+  if (!jit)
+    return jit.takeError();
+  std::unique_ptr<JitModule> result(new JitModule());
+  result->jit = std::move(*jit);
+  llvm::orc::LLJIT &lljit = *result->jit;
+  if (llvm::Error error = lljit.getProcessSymbolsJITDylib()->define(
+          llvm::orc::absoluteSymbols(runtimeSymbols(lljit))))
+    return std::move(error);
+  // One JITDylib per object: objects of separately compiled steps may define
+  // the same external names.
+  for (auto &object : objects) {
+    dumpObject(*object);
+    auto dylib = lljit.createJITDylib(
+        "object" + std::to_string(result->objects.size()));
+    if (!dylib)
+      return dylib.takeError();
+    if (llvm::Error error = lljit.addObjectFile(*dylib, std::move(object)))
+      return std::move(error);
+    result->objects.push_back(&*dylib);
+  }
+  return result;
 }
 
 llvm::Expected<JitModule::PackedFn>
 JitModule::lookup(const std::string &name) const {
-  auto fn = engine->lookupPacked("_mlir_ciface_" + name);
-  if (!fn)
-    return fn.takeError();
-  return *fn;
+  std::string packed = "_mlir__mlir_ciface_" + name;
+  for (llvm::orc::JITDylib *dylib : objects) {
+    auto address = jit->lookup(*dylib, packed);
+    if (address)
+      return address->toPtr<PackedFn>();
+    llvm::Error error = address.takeError();
+    if (!error.isA<llvm::orc::SymbolsNotFound>())
+      return std::move(error);
+    llvm::consumeError(std::move(error));
+  }
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "no compiled function '" + name + "'");
 }
 
 } // namespace kiln

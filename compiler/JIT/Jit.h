@@ -1,11 +1,12 @@
 //===- Jit.h - Compile an LLVM-dialect module to host code ------*- C++ -*-===//
 //
-// Wraps mlir::ExecutionEngine: the module is translated to LLVM IR, optimized
-// at -O3 for the detected host CPU and its features (or a named CPU, to test
-// the generic path), and its `llvm.emit_c_interface` functions are handed
-// out as packed entry points `void(void **args)` where args[i] points to a
-// pointer to argument i's memref descriptor. That one signature serves every
-// model, so the runtime never needs LLVM to call a step.
+// An LLVM-dialect module becomes an object file (EmitObject.h: translated to
+// LLVM IR, optimized at -O3 for the detected host CPU and its features, or a
+// named CPU to test the generic path, then machine code), and object files
+// are linked into an ORC LLJIT. Each `llvm.emit_c_interface` function is
+// handed out as a packed entry point `void(void **args)` where args[i]
+// points to a pointer to argument i's memref descriptor. That one signature
+// serves every model, so the runtime never needs LLVM to call a step.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_JIT_JIT_H
@@ -14,9 +15,18 @@
 #include "llvm/Support/Error.h"
 #include <memory>
 #include <string>
+#include <vector>
+
+namespace llvm {
+class MemoryBuffer;
+class TargetMachine;
+namespace orc {
+class JITDylib;
+class LLJIT;
+} // namespace orc
+} // namespace llvm
 
 namespace mlir {
-class ExecutionEngine;
 class ModuleOp;
 } // namespace mlir
 
@@ -31,11 +41,22 @@ struct JitOptions {
   std::string cpu;
   /// Threads of the generated parallel loops: 0 means all cores, 1 none.
   int64_t threads = 0;
+  /// Whether compileToJit keeps compiled steps in the persistent cache
+  /// (runtime/cache/CacheFile.h: $KILN_CACHE_DIR, default ~/.cache/kiln;
+  /// KILN_CACHE=off disables it).
+  bool cache = false;
+  /// The cache's folder; empty takes the environment's.
+  std::string cacheDir;
 };
 
 /// The host CPU name and the features LLVM detects on it, e.g.
 /// "sapphirerapids +avx512f +amx-tile ...". For logs and benchmark tables.
 std::string describeHostCpu();
+
+/// The target machine code is generated for: the host CPU with its
+/// features, or `options.cpu` with that CPU's own features.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const JitOptions &options);
 
 class JitModule {
 public:
@@ -44,15 +65,21 @@ public:
   /// Compiles `module`, which must already be in the LLVM dialect.
   static llvm::Expected<std::unique_ptr<JitModule>>
   create(mlir::ModuleOp module, const JitOptions &options = {});
+  /// Links object files that emitObject (EmitObject.h) made, for the same
+  /// target, into one JIT; each object gets its own symbol namespace.
+  static llvm::Expected<std::unique_ptr<JitModule>>
+  load(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
+       const JitOptions &options = {});
   ~JitModule();
 
   /// The packed C-interface entry point of function `name`, or an error if
-  /// the module has no such `llvm.emit_c_interface` function.
+  /// no object has such an `llvm.emit_c_interface` function.
   llvm::Expected<PackedFn> lookup(const std::string &name) const;
 
 private:
-  explicit JitModule(std::unique_ptr<mlir::ExecutionEngine> engine);
-  std::unique_ptr<mlir::ExecutionEngine> engine;
+  JitModule();
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::vector<llvm::orc::JITDylib *> objects;
 };
 
 } // namespace kiln

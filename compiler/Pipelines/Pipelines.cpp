@@ -128,12 +128,23 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
+std::vector<PipelineStage> kilnToLLVMStages(const CodegenOptions &options) {
+  return {
+      {"kiln-lower-to-linalg", buildLowerToLinalgPipeline},
+      {"kiln-optimize",
+       [&options](OpPassManager &pm) { buildOptimizePipeline(pm, options); }},
+      {"kiln-bufferize", buildBufferizePipeline},
+      {"kiln-lower-to-llvm",
+       [&options](OpPassManager &pm) {
+         buildLowerToLLVMPipeline(pm, options);
+       }},
+  };
+}
+
 void buildKilnToLLVMPipeline(OpPassManager &pm,
                              const CodegenOptions &options) {
-  buildLowerToLinalgPipeline(pm);
-  buildOptimizePipeline(pm, options);
-  buildBufferizePipeline(pm);
-  buildLowerToLLVMPipeline(pm, options);
+  for (const PipelineStage &stage : kilnToLLVMStages(options))
+    stage.build(pm);
 }
 
 void buildKilnToLLVMPipeline(OpPassManager &pm) {

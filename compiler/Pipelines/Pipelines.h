@@ -12,7 +12,9 @@
 
 #include "mlir/Pass/PassOptions.h"
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class OpPassManager;
@@ -77,6 +79,16 @@ void buildBufferizePipeline(mlir::OpPassManager &pm);
 /// dialect; scf.forall becomes OpenMP when threads != 1.
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
                               const CodegenOptions &options);
+
+/// One stage of kiln-to-llvm under its kiln-opt name, so that a driver can
+/// run and time the stages apart.
+struct PipelineStage {
+  const char *name;
+  std::function<void(mlir::OpPassManager &)> build;
+};
+
+/// The stages of kiln-to-llvm in order; `options` must outlive them.
+std::vector<PipelineStage> kilnToLLVMStages(const CodegenOptions &options);
 
 /// All stages, kiln dialect to LLVM dialect.
 void buildKilnToLLVMPipeline(mlir::OpPassManager &pm,
