@@ -6,6 +6,7 @@
 #define KILN_FRONTEND_CONFIG_H
 
 #include "runtime/Error.h"
+#include "runtime/abi/Workspace.h"
 
 #include <cstdlib>
 #include <string>
@@ -56,6 +57,14 @@ inline void set_compile_timing(bool enabled) {
 }
 
 inline bool get_compile_timing() { return detail::compileTiming(); }
+
+/// The most bytes the compiled steps' temporaries (activations, gradients)
+/// may hold at once; 0, the default, sets no limit. A step that needs more
+/// ends with a kiln::Error from fit, evaluate or predict naming the bytes it
+/// asked for (the step itself completes: no partial update is left).
+inline void set_workspace_limit(size_t bytes) { workspace::setLimit(bytes); }
+
+inline size_t get_workspace_limit() { return workspace::limit(); }
 
 } // namespace kiln::config
 

@@ -1,11 +1,11 @@
 #include "runtime/abi/Workspace.h"
 
-#include "runtime/Error.h"
-
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <sys/mman.h>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +19,8 @@ namespace {
 struct Header {
   void *base;
   size_t key;
+  /// Bytes of the mapping a block past a failure lives in; 0 for the heap.
+  size_t mapped;
 };
 constexpr size_t kLine = 64;
 
@@ -26,6 +28,8 @@ struct Cache {
   std::mutex mutex;
   std::unordered_map<size_t, std::vector<void *>> free;
   Stats stats;
+  size_t limit = 0;
+  std::optional<Failure> failure;
 };
 
 Cache &cache() {
@@ -58,6 +62,8 @@ void *allocate(size_t size, size_t alignment) {
   void *block = nullptr;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.limit && c.stats.liveBytes + payload > c.limit && !c.failure)
+      c.failure = Failure{size, c.stats.liveBytes, c.limit, false};
     auto it = c.free.find(key);
     if (it != c.free.end() && !it->second.empty()) {
       block = it->second.back();
@@ -68,22 +74,36 @@ void *allocate(size_t size, size_t alignment) {
       ++c.stats.systemAllocs;
     }
     ++c.stats.liveBlocks;
+    c.stats.liveBytes += payload;
   }
   if (block)
     return block;
   // aligned_alloc wants a size that is a multiple of the alignment.
   size_t total = (offset + payload + offset - 1) / offset * offset;
+  size_t mapped = 0;
   void *base = std::aligned_alloc(offset, total);
   if (!base) {
     {
       std::lock_guard<std::mutex> lock(c.mutex);
-      --c.stats.liveBlocks;
+      if (!c.failure || !c.failure->outOfMemory)
+        c.failure = Failure{size, c.stats.liveBytes - payload, c.limit, true};
     }
-    throwError("out of memory: a compiled step asked for ", size,
-               " bytes of workspace");
+    // Pages are only backed when touched; mappings are page aligned, which
+    // covers every alignment compiled code asks for.
+    base = mmap(nullptr, total, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) {
+      std::fprintf(stderr,
+                   "kiln: out of memory: a compiled step asked for %zu bytes "
+                   "of workspace, and neither the heap nor a mapping has "
+                   "them\n",
+                   size);
+      std::abort();
+    }
+    mapped = total;
   }
   block = static_cast<char *>(base) + offset;
-  headerOf(block) = Header{base, key};
+  headerOf(block) = Header{base, key, mapped};
   return block;
 }
 
@@ -96,14 +116,18 @@ void release(void *block) {
   {
     std::lock_guard<std::mutex> lock(c.mutex);
     --c.stats.liveBlocks;
-    if (c.stats.cachedBytes + payload <= kMaxCachedBytes) {
+    c.stats.liveBytes -= payload;
+    if (!header.mapped && c.stats.cachedBytes + payload <= kMaxCachedBytes) {
       c.free[header.key].push_back(block);
       c.stats.cachedBytes += payload;
       ++c.stats.cachedBlocks;
       return;
     }
   }
-  std::free(header.base);
+  if (header.mapped)
+    munmap(header.base, header.mapped);
+  else
+    std::free(header.base);
 }
 
 void trim() {
@@ -118,6 +142,26 @@ void trim() {
   for (auto &entry : blocks)
     for (void *block : entry.second)
       std::free(headerOf(block).base);
+}
+
+void setLimit(size_t bytes) {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.limit = bytes;
+}
+
+size_t limit() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.limit;
+}
+
+std::optional<Failure> takeFailure() {
+  Cache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  std::optional<Failure> f;
+  f.swap(c.failure);
+  return f;
 }
 
 Stats stats() {

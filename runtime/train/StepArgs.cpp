@@ -2,6 +2,7 @@
 #include "runtime/train/StepArgs.h"
 
 #include "runtime/Error.h"
+#include "runtime/abi/Workspace.h"
 
 #include <algorithm>
 
@@ -60,7 +61,20 @@ StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
   }
 }
 
-void StepArgs::call() { pack_.call(fn_); }
+void StepArgs::call() {
+  workspace::takeFailure(); // one left by code that ran outside a step
+  pack_.call(fn_);
+  if (std::optional<workspace::Failure> f = workspace::takeFailure()) {
+    if (f->outOfMemory)
+      throwError(caller_, ": out of memory in the compiled ", stepName_,
+                 ": it asked for ", f->requested, " bytes of workspace with ",
+                 f->liveBytes, " in use, and the system refused");
+    throwError(caller_, ": out of memory in the compiled ", stepName_,
+               ": it asked for ", f->requested, " bytes of workspace with ",
+               f->liveBytes, " in use, over the limit of ", f->limit,
+               " bytes (config::set_workspace_limit)");
+  }
+}
 
 void ResultMeans::reset() {
   std::fill(sums_.begin(), sums_.end(), 0.0);

@@ -233,6 +233,53 @@ TEST(FrontendFit, StepsReuseTheirWorkspace) {
   }
 }
 
+// Tests a step that cannot get its workspace (capped here): fit, evaluate and
+// predict end with an error naming the step and the bytes; the steps still
+// ran to their end (weights finite, every block returned), and without the
+// cap the same model trains on.
+TEST(FrontendFit, WorkspaceLimitEndsFitWithAClearError) {
+  std::mt19937 rng(5);
+  Sequential model;
+  model.add(layers::Dense(256, {.activation = "relu", .input_dim = 64}));
+  model.add(layers::Dense(3, {.activation = "softmax"}));
+  model.compile({.optimizer = "adam",
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  Tensor x = uniform(rng, {256, 64});
+  Tensor y = labels(std::vector<int32_t>(256, 1));
+  struct Uncap {
+    ~Uncap() { config::set_workspace_limit(0); }
+  } uncap;
+  config::set_workspace_limit(16 << 10);
+  auto expectOutOfMemory = [](const std::function<void()> &f,
+                              const std::string &where) {
+    try {
+      f();
+      ADD_FAILURE() << where << ": no error";
+    } catch (const Error &e) {
+      std::string what = e.what();
+      EXPECT_NE(what.find(where + ": out of memory in the compiled "),
+                std::string::npos)
+          << what;
+      EXPECT_NE(what.find("over the limit of 16384 bytes"), std::string::npos)
+          << what;
+    }
+  };
+  expectOutOfMemory(
+      [&] { model.fit(x, y, {.epochs = 1, .batch_size = 128, .verbose = 0}); },
+      "fit");
+  expectOutOfMemory([&] { model.evaluate(x, y, {.verbose = 0}); }, "evaluate");
+  expectOutOfMemory([&] { model.predict(x, {.verbose = 0}); }, "predict");
+  EXPECT_EQ(workspace::stats().liveBlocks, 0u);
+  for (const Tensor &w : model.get_weights())
+    for (float v : values(w))
+      ASSERT_TRUE(std::isfinite(v));
+  config::set_workspace_limit(0);
+  History h = model.fit(x, y, {.epochs = 2, .batch_size = 128, .verbose = 0});
+  EXPECT_EQ(h.history["loss"].size(), 2u);
+  EXPECT_TRUE(std::isfinite(h.history["loss"].back()));
+}
+
 // Tests Keras's global seed: after utils::set_random_seed(n) the same script
 // (initializers, then fit's shuffling) gives bit-identical losses and
 // weights, with the steps compiled for one thread or for two; another seed

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -122,3 +123,33 @@ TEST(RuntimeWorkspace, WideAlignmentOfSmallBlocks) {
 }
 
 } // namespace
+
+// Tests the workspace limit: going over it still gives a usable block (the
+// compiled code that asked cannot unwind) and leaves one failure, the first,
+// for the runtime to take; taking it clears it.
+TEST(RuntimeWorkspace, LimitIsRecordedNotThrown) {
+  ws::setLimit(4096);
+  ASSERT_FALSE(ws::takeFailure());
+  void *a = ws::allocate(4000);
+  EXPECT_FALSE(ws::takeFailure()) << "within the limit";
+  void *b = ws::allocate(1000);
+  void *c = ws::allocate(3000);
+  ASSERT_NE(b, nullptr);
+  std::memset(b, 1, 1000);
+  std::memset(c, 2, 3000);
+  std::optional<ws::Failure> f = ws::takeFailure();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->requested, 1000u);
+  EXPECT_EQ(f->liveBytes, 4032u);
+  EXPECT_EQ(f->limit, 4096u);
+  EXPECT_FALSE(f->outOfMemory);
+  EXPECT_FALSE(ws::takeFailure());
+  ws::release(a);
+  ws::release(b);
+  ws::release(c);
+  ws::setLimit(0);
+  void *big = ws::allocate(1 << 20);
+  ws::release(big);
+  EXPECT_FALSE(ws::takeFailure()) << "no limit";
+  EXPECT_EQ(ws::stats().liveBytes, 0u);
+}
