@@ -23,6 +23,18 @@ Sequential classifier(std::mt19937 &rng, Optimizer optimizer = "sgd") {
   return model;
 }
 
+/// Dense(256, relu) then Dense(3, softmax) on 64 features, Adam: a step
+/// whose temporaries take a few hundred KiB at batch 128.
+Sequential wideClassifier() {
+  Sequential model;
+  model.add(layers::Dense(256, {.activation = "relu", .input_dim = 64}));
+  model.add(layers::Dense(3, {.activation = "softmax"}));
+  model.compile({.optimizer = "adam",
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  return model;
+}
+
 Tensor labels(std::vector<int32_t> v) {
   int64_t n = int64_t(v.size());
   return Tensor::fromVector(v, {n});
@@ -207,12 +219,7 @@ TEST(FrontendFit, ShuffleSeedIsReproducible) {
 // so no step maps and faults in fresh memory.
 TEST(FrontendFit, StepsReuseTheirWorkspace) {
   std::mt19937 rng(5);
-  Sequential model;
-  model.add(layers::Dense(256, {.activation = "relu", .input_dim = 64}));
-  model.add(layers::Dense(3, {.activation = "softmax"}));
-  model.compile({.optimizer = "adam",
-                 .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"}});
+  Sequential model = wideClassifier();
   Tensor x = uniform(rng, {512, 64});
   Tensor y = labels(std::vector<int32_t>(512, 1));
   std::vector<workspace::Stats> seen;
@@ -239,12 +246,7 @@ TEST(FrontendFit, StepsReuseTheirWorkspace) {
 // cap the same model trains on.
 TEST(FrontendFit, WorkspaceLimitEndsFitWithAClearError) {
   std::mt19937 rng(5);
-  Sequential model;
-  model.add(layers::Dense(256, {.activation = "relu", .input_dim = 64}));
-  model.add(layers::Dense(3, {.activation = "softmax"}));
-  model.compile({.optimizer = "adam",
-                 .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"}});
+  Sequential model = wideClassifier();
   Tensor x = uniform(rng, {256, 64});
   Tensor y = labels(std::vector<int32_t>(256, 1));
   struct Uncap {
