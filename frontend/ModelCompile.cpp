@@ -330,14 +330,17 @@ void Model::Impl::compileSteps() {
   sig.slotInitialValues.assign(sig.optimizerSlots,
                                options.optimizer.slotInitialValue());
   sig.resultNames = resultNames;
-  steps.layouts = {
-      abi::StepLayout::train(sig.params.size(),
-                             sig.optimizerSlots * sig.numTrainable(),
-                             sig.inputs.size(), sig.targets.size()),
-      abi::StepLayout::eval(sig.params.size(), sig.inputs.size(),
-                            sig.targets.size()),
-      abi::StepLayout::predict(sig.params.size(), sig.inputs.size(),
-                               sig.outputs.size())};
+  // The argument layouts are the compiler's (kiln-make-steps records them);
+  // StepArgs checks each role's count against this model before a step runs.
+  auto layoutOf = [&](const char *fn) {
+    std::optional<abi::StepLayout> layout = jit->layout(fn);
+    if (!layout)
+      throwError("model '", name, "': the compiled ", fn,
+                 " has no argument layout (kiln.step_layout)");
+    return *layout;
+  };
+  steps.layouts = {layoutOf("train_step"), layoutOf("eval_step"),
+                   layoutOf("predict_step")};
   steps.signature = sig;
   // The state trains the layers' own weight tensors, so a layer's
   // get_weights/set_weights always sees the compiled model's parameters.

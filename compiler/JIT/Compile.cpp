@@ -5,6 +5,7 @@
 #include "compiler/JIT/Split.h"
 #include "compiler/JIT/Timing.h"
 #include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Transforms/StepLayoutAttr.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -32,6 +33,26 @@ constexpr llvm::StringLiteral kCInterface("_mlir_ciface_");
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+using Layouts = std::map<std::string, abi::StepLayout>;
+
+/// The layouts kiln-make-steps recorded on the module's functions.
+llvm::Expected<Layouts> layoutsOf(mlir::ModuleOp module) {
+  Layouts layouts;
+  for (auto fn : module.getOps<mlir::func::FuncOp>()) {
+    mlir::Attribute attr = fn->getAttr(kStepLayoutAttrName);
+    if (!attr)
+      continue;
+    std::optional<abi::StepLayout> layout = stepLayoutFromAttr(attr);
+    if (!layout)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "kiln: @" + fn.getSymName().str() + " has a malformed " +
+              kStepLayoutAttrName.str() + " attribute");
+    layouts[fn.getSymName().str()] = *layout;
+  }
+  return layouts;
 }
 
 /// What compiles on its own: the whole module, or one public function's.
@@ -77,7 +98,7 @@ link(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
 /// A cache entry: one section per object, then the entry names.
 std::vector<cache::Section>
 toSections(const std::vector<std::unique_ptr<llvm::MemoryBuffer>> &objects,
-           const std::vector<std::string> &entries) {
+           const std::vector<std::string> &entries, const Layouts &layouts) {
   std::vector<cache::Section> sections;
   for (const auto &object : objects)
     sections.push_back({"object", object->getBuffer().str()});
@@ -85,6 +106,10 @@ toSections(const std::vector<std::unique_ptr<llvm::MemoryBuffer>> &objects,
   for (const std::string &entry : entries)
     names += entry + "\n";
   sections.push_back({"entries", names});
+  std::string lines;
+  for (const auto &[name, layout] : layouts)
+    lines += name + " " + stepLayoutToString(layout) + "\n";
+  sections.push_back({"layouts", lines});
   return sections;
 }
 
@@ -95,8 +120,21 @@ linkCached(const std::vector<cache::Section> &sections,
            StageTimes &times) {
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects;
   std::vector<std::string> entries;
+  Layouts layouts;
   for (const cache::Section &section : sections) {
-    if (section.name == "object") {
+    if (section.name == "layouts") {
+      llvm::SmallVector<llvm::StringRef> lines;
+      llvm::StringRef(section.bytes)
+          .split(lines, '\n', -1, /*KeepEmpty=*/false);
+      for (llvm::StringRef line : lines) {
+        auto [name, text] = line.split(' ');
+        std::optional<abi::StepLayout> layout = stepLayoutFromString(text);
+        if (!layout)
+          return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                         "cache entry with a bad layout");
+        layouts[name.str()] = *layout;
+      }
+    } else if (section.name == "object") {
       objects.push_back(
           llvm::MemoryBuffer::getMemBufferCopy(section.bytes, "cached"));
     } else if (section.name == "entries") {
@@ -110,7 +148,10 @@ linkCached(const std::vector<cache::Section> &sections,
   if (objects.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "cache entry without objects");
-  return link(std::move(objects), entries, options, root, times);
+  auto jit = link(std::move(objects), entries, options, root, times);
+  if (jit)
+    (*jit)->setLayouts(std::move(layouts));
+  return jit;
 }
 
 } // namespace
@@ -172,6 +213,9 @@ compileToJit(mlir::ModuleOp module, const std::string &prePipeline,
     if (mlir::failed(pm.run(module)))
       return error("kiln: lowering to LLVM failed");
   }
+  llvm::Expected<Layouts> layouts = layoutsOf(module);
+  if (!layouts)
+    return layouts.takeError();
 
   CodegenOptions codegen;
   codegen.cpu = options.cpu.empty() ? "host" : options.cpu;
@@ -246,12 +290,13 @@ compileToJit(mlir::ModuleOp module, const std::string &prePipeline,
     StageTimer timer(root, times, "cache-store");
     // A store that fails (read-only or full disk) only costs the next run
     // a compile.
-    (void)cacheFolder->store(key, toSections(objects, entries));
+    (void)cacheFolder->store(key, toSections(objects, entries, *layouts));
   }
   auto jit = link(std::move(objects), entries, options, root, times);
   if (!jit)
     return error("kiln: JIT compilation failed: " +
                  llvm::toString(jit.takeError()));
+  (*jit)->setLayouts(std::move(*layouts));
   return finish(std::move(*jit), lowered, false);
 }
 

@@ -207,4 +207,12 @@ JitModule::lookup(const std::string &name) const {
                                  "no compiled function '" + name + "'");
 }
 
+std::optional<abi::StepLayout>
+JitModule::layout(const std::string &name) const {
+  auto it = layouts.find(name);
+  if (it == layouts.end())
+    return std::nullopt;
+  return it->second;
+}
+
 } // namespace kiln

@@ -12,8 +12,12 @@
 #ifndef KILN_COMPILER_JIT_JIT_H
 #define KILN_COMPILER_JIT_JIT_H
 
+#include "runtime/abi/StepLayout.h"
+
 #include "llvm/Support/Error.h"
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,7 +80,15 @@ public:
   /// no object has such an `llvm.emit_c_interface` function.
   llvm::Expected<PackedFn> lookup(const std::string &name) const;
 
+  /// The argument layout kiln-make-steps recorded on step `name`
+  /// (`kiln.step_layout`); nullopt for a function without one.
+  std::optional<abi::StepLayout> layout(const std::string &name) const;
+  void setLayouts(std::map<std::string, abi::StepLayout> layouts) {
+    this->layouts = std::move(layouts);
+  }
+
 private:
+  std::map<std::string, abi::StepLayout> layouts;
   JitModule();
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::vector<llvm::orc::JITDylib *> objects;

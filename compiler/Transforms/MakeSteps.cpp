@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/PassOptionErrors.h"
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/StepLayoutAttr.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -133,9 +134,11 @@ struct KilnMakeStepsPass
 
   /// Opens a step function with memref arguments and returns its entry block.
   Block *createStep(OpBuilder &b, Location loc, StringRef name,
-                    ArrayRef<Type> args) {
+                    ArrayRef<Type> args, const abi::StepLayout &layout) {
+    assert(layout.size() == args.size() && "arguments follow the layout");
     auto fn = func::FuncOp::create(b, loc, name, b.getFunctionType(args, {}));
     fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    fn->setAttr(kStepLayoutAttrName, stepLayoutToAttr(b.getContext(), layout));
     Block *entry = fn.addEntryBlock();
     return entry;
   }
@@ -151,20 +154,35 @@ struct KilnMakeStepsPass
 
   void buildTrainStep(OpBuilder &b, Location loc, func::FuncOp loss,
                       const Signature &sig, const Optimizer &opt) {
+    using abi::ArgRole;
     FunctionType type = loss.getFunctionType();
     unsigned numTrainable = sig.trainable.size();
-    SmallVector<Type> args;
+    abi::StepLayout layout = abi::StepLayout::train(
+        sig.numParams, opt.slots() * numTrainable, sig.numInputs,
+        sig.numTargets);
+    SmallVector<Type> args(layout.size());
     for (unsigned i = 0; i < sig.numParams; ++i)
-      args.push_back(memrefFor(type.getInput(i)));
+      args[layout.offset(ArgRole::Param, i)] = memrefFor(type.getInput(i));
     for (unsigned s = 0; s < opt.slots(); ++s)
-      for (unsigned t : sig.trainable)
-        args.push_back(memrefFor(type.getInput(t)));
-    args.push_back(MemRefType::get({}, b.getI64Type()));
-    for (unsigned i = sig.numParams; i < type.getNumInputs(); ++i)
-      args.push_back(memrefFor(type.getInput(i)));
-    args.push_back(MemRefType::get({(int64_t)type.getNumResults()}, b.getF32Type()));
+      for (auto [k, t] : llvm::enumerate(sig.trainable))
+        args[layout.offset(ArgRole::Slot,
+                           abi::StepLayout::slotIndex(s, k, numTrainable))] =
+            memrefFor(type.getInput(t));
+    args[layout.offset(ArgRole::Iterations)] =
+        MemRefType::get({}, b.getI64Type());
+    for (unsigned i = 0; i < sig.numInputs; ++i)
+      args[layout.offset(ArgRole::Input, i)] =
+          memrefFor(type.getInput(sig.numParams + i));
+    for (unsigned i = 0; i < sig.numTargets; ++i)
+      args[layout.offset(ArgRole::Target, i)] =
+          memrefFor(type.getInput(sig.numParams + sig.numInputs + i));
+    args[layout.offset(ArgRole::Results)] =
+        MemRefType::get({(int64_t)type.getNumResults()}, b.getF32Type());
 
-    Block *entry = createStep(b, loc, "train_step", args);
+    Block *entry = createStep(b, loc, "train_step", args, layout);
+    auto argOf = [&](ArgRole role, size_t i = 0) {
+      return entry->getArgument(layout.offset(role, i));
+    };
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
     auto asTensor = [&](Value m, bool writable) -> Value {
@@ -175,18 +193,18 @@ struct KilnMakeStepsPass
     };
     SmallVector<Value> callArgs;
     for (unsigned i = 0; i < sig.numParams; ++i)
-      callArgs.push_back(asTensor(entry->getArgument(i), /*writable=*/true));
-    unsigned stateBase = sig.numParams;
-    unsigned itArg = stateBase + opt.slots() * numTrainable;
-    for (unsigned i = sig.numParams; i < type.getNumInputs(); ++i)
-      callArgs.push_back(asTensor(entry->getArgument(itArg + 1 + i - sig.numParams),
-                                  /*writable=*/false));
+      callArgs.push_back(asTensor(argOf(ArgRole::Param, i), /*writable=*/true));
+    for (unsigned i = 0; i < sig.numInputs; ++i)
+      callArgs.push_back(asTensor(argOf(ArgRole::Input, i), /*writable=*/false));
+    for (unsigned i = 0; i < sig.numTargets; ++i)
+      callArgs.push_back(
+          asTensor(argOf(ArgRole::Target, i), /*writable=*/false));
     SmallVector<Type> resultTypes(type.getResults());
     for (unsigned t : sig.trainable)
       resultTypes.push_back(type.getInput(t));
     auto vg = ValueAndGradOp::create(b, loc, resultTypes, loss.getSymName(),
                                      callArgs);
-    Value iterMem = entry->getArgument(itArg);
+    Value iterMem = argOf(ArgRole::Iterations);
     Value it = memref::LoadOp::create(b, loc, iterMem, ValueRange{});
 
     auto f32 = [&](double v) { return b.getF32FloatAttr(v); };
@@ -195,7 +213,8 @@ struct KilnMakeStepsPass
       Value grad = vg.getResult(type.getNumResults() + k);
       SmallVector<Value> stateMem, state;
       for (unsigned s = 0; s < opt.slots(); ++s) {
-        stateMem.push_back(entry->getArgument(stateBase + s * numTrainable + k));
+        stateMem.push_back(argOf(
+            ArgRole::Slot, abi::StepLayout::slotIndex(s, k, numTrainable)));
         state.push_back(asTensor(stateMem.back(), /*writable=*/true));
       }
       SmallVector<Value> updated;
@@ -239,7 +258,7 @@ struct KilnMakeStepsPass
         break;
       }
       bufferization::MaterializeInDestinationOp::create(
-          b, loc, TypeRange{}, updated[0], entry->getArgument(t),
+          b, loc, TypeRange{}, updated[0], argOf(ArgRole::Param, t),
           /*restrict=*/true, /*writable=*/true);
       for (unsigned s = 0; s < opt.slots(); ++s)
         bufferization::MaterializeInDestinationOp::create(
@@ -250,14 +269,23 @@ struct KilnMakeStepsPass
     memref::StoreOp::create(b, loc, arith::AddIOp::create(b, loc, it, one),
                             iterMem, ValueRange{});
     storeResults(b, loc, vg.getResults().take_front(type.getNumResults()),
-                 entry->getArguments().back());
+                 argOf(ArgRole::Results));
     func::ReturnOp::create(b, loc);
   }
 
   /// eval_step and predict_step: read-only parameters, a call, stores.
+  /// Their layouts list the callee's arguments in its order (parameters,
+  /// inputs, then eval's targets) and the results or outputs last.
   void buildReadOnlyStep(OpBuilder &b, Location loc, StringRef name,
-                         func::FuncOp callee, bool storeScalars) {
+                         func::FuncOp callee, const Signature &sig,
+                         bool storeScalars) {
     FunctionType type = callee.getFunctionType();
+    abi::StepLayout layout =
+        storeScalars
+            ? abi::StepLayout::eval(sig.numParams, sig.numInputs,
+                                    sig.numTargets)
+            : abi::StepLayout::predict(sig.numParams, sig.numInputs,
+                                       type.getNumResults());
     SmallVector<Type> args;
     for (Type t : type.getInputs())
       args.push_back(memrefFor(t));
@@ -266,7 +294,7 @@ struct KilnMakeStepsPass
     else
       for (Type t : type.getResults())
         args.push_back(memrefFor(t));
-    Block *entry = createStep(b, loc, name, args);
+    Block *entry = createStep(b, loc, name, args, layout);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(entry);
     SmallVector<Value> callArgs;
@@ -310,9 +338,9 @@ struct KilnMakeStepsPass
     b.setInsertionPointToEnd(module.getBody());
     Location loc = loss.getLoc();
     buildTrainStep(b, loc, loss, *sig, *opt);
-    buildReadOnlyStep(b, loc, "eval_step", loss, /*storeScalars=*/true);
+    buildReadOnlyStep(b, loc, "eval_step", loss, *sig, /*storeScalars=*/true);
     if (forward)
-      buildReadOnlyStep(b, forward.getLoc(), "predict_step", forward,
+      buildReadOnlyStep(b, forward.getLoc(), "predict_step", forward, *sig,
                         /*storeScalars=*/false);
     loss.setPrivate();
     if (forward)

@@ -1,11 +1,14 @@
 // The argument layout of compiled steps, defined once.
 //
 // A step takes its arguments as consecutive segments, one per role: all
-// parameters, then all optimizer slots, and so on. The frontend describes
-// its model's steps with the layouts below, the runtime binds arguments by
-// role through offset() and checks every role's count against the model
-// (StepArgs). kiln-make-steps emits its arguments in the same order; its lit
-// test pins that order (it does not read this header yet).
+// parameters, then all optimizer slots, and so on. kiln-make-steps builds
+// each step from the layouts below and records the layout on the step
+// function (`kiln.step_layout`, compiler/Transforms/StepLayoutAttr.h);
+// compileToJit reads it back (and the compile cache keeps it), and the
+// runtime binds arguments by role through offset() after checking every
+// role's count against the model (StepArgs). The runtime computes no
+// argument index of its own (benchmarks and tests that call a step directly
+// spell its arguments out).
 //
 // Header-only and exception-free: the compiler (built without exceptions)
 // includes it too.

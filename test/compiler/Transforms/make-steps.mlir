@@ -5,7 +5,8 @@
 // RUN: kiln-opt %s --split-input-file --kiln-make-steps="optimizer=adagrad" | FileCheck %s --check-prefix=ADAGRAD
 
 // Tests that a model with two trainable parameters gets train, eval and
-// predict steps whose parameters and optimizer state are updated in place.
+// predict steps whose parameters and optimizer state are updated in place,
+// each with its argument layout recorded (kiln.step_layout).
 func.func @forward(%w: tensor<4x2xf32> {kiln.param}, %b: tensor<2xf32> {kiln.param}, %x: tensor<?x4xf32>) -> tensor<?x2xf32> {
   %h = kiln.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x2xf32>, tensor<2xf32>
   %p = kiln.softmax %h axis = -1 : tensor<?x2xf32>
@@ -23,6 +24,7 @@ func.func @loss(%w: tensor<4x2xf32> {kiln.param, kiln.trainable}, %b: tensor<2xf
 // Adam: params, then all first moments, then all second moments, the step counter, the batch, the results.
 // ADAM-LABEL: func.func @train_step
 // ADAM-SAME: (%[[W:.*]]: memref<4x2xf32>, %[[B:.*]]: memref<2xf32>, %[[MW:.*]]: memref<4x2xf32>, %[[MB:.*]]: memref<2xf32>, %[[VW:.*]]: memref<4x2xf32>, %[[VB:.*]]: memref<2xf32>, %[[IT:.*]]: memref<i64>, %[[X:.*]]: memref<?x4xf32>, %[[Y:.*]]: memref<?xi32>, %[[OUT:.*]]: memref<2xf32>)
+// ADAM-SAME: kiln.step_layout = {{\[}}["params", 2], ["slots", 4], ["iterations", 1], ["inputs", 1], ["targets", 1], ["results", 1]]
 // ADAM-SAME: llvm.emit_c_interface
 // ADAM-DAG: %[[WT:.*]] = bufferization.to_tensor %[[W]] restrict writable
 // ADAM-DAG: %[[XT:.*]] = bufferization.to_tensor %[[X]] restrict :
@@ -41,10 +43,12 @@ func.func @loss(%w: tensor<4x2xf32> {kiln.param, kiln.trainable}, %b: tensor<2xf
 // ADAM: memref.store %[[A]], %[[OUT]][%{{.*}}]
 // ADAM-LABEL: func.func @eval_step
 // ADAM-SAME: (%{{.*}}: memref<4x2xf32>, %{{.*}}: memref<2xf32>, %{{.*}}: memref<?x4xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: memref<2xf32>)
+// ADAM-SAME: kiln.step_layout = {{\[}}["params", 2], ["inputs", 1], ["targets", 1], ["results", 1]]
 // ADAM-NOT: writable
 // ADAM: call @loss
 // ADAM-LABEL: func.func @predict_step
 // ADAM-SAME: (%{{.*}}: memref<4x2xf32>, %{{.*}}: memref<2xf32>, %{{.*}}: memref<?x4xf32>, %[[P:.*]]: memref<?x2xf32>)
+// ADAM-SAME: kiln.step_layout = {{\[}}["params", 2], ["inputs", 1], ["outputs", 1]]
 // ADAM: %[[R:.*]] = call @forward
 // ADAM: bufferization.materialize_in_destination %[[R]] in restrict writable %[[P]]
 
@@ -76,6 +80,7 @@ func.func @loss(%w: tensor<3xf32> {kiln.param, kiln.trainable}, %f: tensor<3xf32
 }
 // SGD-LABEL: func.func @train_step
 // SGD-SAME: (%[[W:.*]]: memref<3xf32>, %[[F:.*]]: memref<3xf32>, %{{.*}}: memref<i64>, %{{.*}}: memref<?x3xf32>, %{{.*}}: memref<?x3xf32>, %{{.*}}: memref<1xf32>)
+// SGD-SAME: kiln.step_layout = {{\[}}["params", 2], ["slots", 0], ["iterations", 1], ["inputs", 1], ["targets", 1], ["results", 1]]
 // SGD: kiln.value_and_grad @loss({{.*}}) : ({{.*}}) -> (tensor<f32>, tensor<3xf32>)
 // SGD-COUNT-1: kiln.sgd_update
 // SGD-NOT: materialize_in_destination {{.*}} %[[F]]

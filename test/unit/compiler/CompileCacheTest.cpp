@@ -5,6 +5,7 @@
 // pre-pipeline and the target.
 #include "compiler/JIT/Compile.h"
 #include "compiler/JIT/CompileCache.h"
+#include "compiler/Transforms/StepLayoutAttr.h"
 #include "compiler/Registration.h"
 #include "runtime/cache/CacheFile.h"
 #include "../ScopedEnv.h"
@@ -142,8 +143,16 @@ TEST_F(CompileCache, SecondCompileLoadsTheFirstsObjects) {
   EXPECT_FALSE(module->lookupSymbol("train_step"));
   EXPECT_FALSE(timings.stage("kiln-optimize"));
   EXPECT_FALSE(timings.stage("llvm-codegen"));
-  for (const char *step : {"train_step", "eval_step", "predict_step"})
+  for (const char *step : {"train_step", "eval_step", "predict_step"}) {
     EXPECT_TRUE(bool((*cached)->lookup(step))) << step;
+    // The argument layouts kiln-make-steps recorded come back from the cache.
+    std::optional<abi::StepLayout> made = fresh->layout(step);
+    ASSERT_TRUE(made) << step;
+    EXPECT_EQ((*cached)->layout(step), made) << step;
+  }
+  EXPECT_EQ(fresh->layout("train_step"),
+            abi::StepLayout::train(4, 0, 1, 1));
+  EXPECT_EQ(fresh->layout("predict_step"), abi::StepLayout::predict(4, 1, 1));
   std::vector<float> expected = predict(*fresh);
   ASSERT_EQ(expected.size(), 4u);
   EXPECT_EQ(predict(**cached), expected);
@@ -241,4 +250,32 @@ TEST_F(CompileCache, BuildDescriptionNamesKilnMlirAndLlvmBuilds) {
 }
 
 } // namespace
+} // namespace kiln::test
+
+namespace kiln::test {
+
+// Tests the two forms of a step layout (the attribute on the step function,
+// the text in a cache entry): each reads back what it wrote, and each
+// refuses an unknown role, a role twice and a negative count.
+TEST(StepLayoutForms, RoundTripAndRefusals) {
+  abi::StepLayout layout = abi::StepLayout::train(6, 12, 1, 1);
+  mlir::MLIRContext context;
+  EXPECT_EQ(stepLayoutFromAttr(stepLayoutToAttr(&context, layout)), layout);
+  EXPECT_EQ(stepLayoutToString(layout),
+            "params=6 slots=12 iterations=1 inputs=1 targets=1 results=1");
+  EXPECT_EQ(stepLayoutFromString(stepLayoutToString(layout)), layout);
+  for (const char *bad : {"params=6 weights=2", "params=6 params=2",
+                          "params=-1", "params", "params=x"})
+    EXPECT_FALSE(stepLayoutFromString(bad)) << bad;
+  mlir::Builder b(&context);
+  auto pair = [&](const char *role, int64_t n) -> mlir::Attribute {
+    return b.getArrayAttr({b.getStringAttr(role), b.getI64IntegerAttr(n)});
+  };
+  EXPECT_FALSE(stepLayoutFromAttr(b.getArrayAttr({pair("weights", 2)})));
+  EXPECT_FALSE(
+      stepLayoutFromAttr(b.getArrayAttr({pair("inputs", 1), pair("inputs", 1)})));
+  EXPECT_FALSE(stepLayoutFromAttr(b.getArrayAttr({pair("params", -3)})));
+  EXPECT_FALSE(stepLayoutFromAttr(b.getStringAttr("params=6")));
+}
+
 } // namespace kiln::test
