@@ -13,6 +13,7 @@
 // and CNN of examples/, and keras-cnn, the largest model an example loads
 // (load_model on ../shared/keras-files' Keras 3 CNN, three convolutions;
 // skipped where the file is absent).
+#include "benchmarks/TutorialModels.h"
 #include "frontend/Keras.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -59,36 +60,12 @@ llvm::cl::opt<std::string> childOpt("child",
 const char *kKerasCnn = KILN_SHARED_DIR
     "/keras-files/k3-cnn-dotkeras-fmnist/fashion_mnist_cnn.keras";
 
-CompileOptions sparseAccuracy(const char *optimizer) {
-  return {.optimizer = optimizer,
-          .loss = "sparse_categorical_crossentropy",
-          .metrics = {"accuracy"}};
-}
-
 /// The model's compile timings (the examples' exact models).
 CompileTimings compileModel(const std::string &name) {
-  if (name == "mlp") {
-    Sequential model;
-    model.add(layers::Flatten({.input_shape = {28, 28}}));
-    model.add(layers::Dense(300, {.activation = "relu"}));
-    model.add(layers::Dense(100, {.activation = "relu"}));
-    model.add(layers::Dense(10, {.activation = "softmax"}));
-    model.compile(sparseAccuracy("sgd"));
-    return model.compile_timings();
-  }
-  if (name == "cnn") {
-    Sequential model;
-    model.add(
-        layers::Conv2D(32, 3, {.activation = "relu", .input_shape = {28, 28, 1}}));
-    model.add(layers::MaxPooling2D());
-    model.add(layers::Conv2D(64, 3, {.activation = "relu"}));
-    model.add(layers::MaxPooling2D());
-    model.add(layers::Flatten());
-    model.add(layers::Dense(128, {.activation = "relu"}));
-    model.add(layers::Dense(10, {.activation = "softmax"}));
-    model.compile(sparseAccuracy("adam"));
-    return model.compile_timings();
-  }
+  if (name == "mlp")
+    return bench::mlp().compile_timings();
+  if (name == "cnn")
+    return bench::cnn().compile_timings();
   if (name == "keras-cnn") {
     Model model = load_model(kKerasCnn);
     return model.compile_timings();

@@ -15,6 +15,7 @@
 #include "compiler/JIT/Compile.h"
 #include "compiler/Registration.h"
 #include "compiler/Codegen/Target.h"
+#include "benchmarks/TutorialModels.h"
 #include "frontend/Keras.h"
 #include "runtime/abi/MemRef.h"
 
@@ -340,38 +341,8 @@ void runPredict(benchmark::State &state, CompiledModel &cm,
       double(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-kiln::Sequential mlp() {
-  using namespace kiln;
-  Sequential model("mlp");
-  model.add(layers::Flatten({.input_shape = {28, 28}}));
-  model.add(layers::Dense(300, {.activation = "relu"}));
-  model.add(layers::Dense(100, {.activation = "relu"}));
-  model.add(layers::Dense(10, {.activation = "softmax"}));
-  model.compile({.optimizer = "sgd",
-                 .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"}});
-  return model;
-}
-
-kiln::Sequential cnn() {
-  using namespace kiln;
-  Sequential model("cnn");
-  model.add(layers::Conv2D(
-      32, 3, {.activation = "relu", .input_shape = {28, 28, 1}}));
-  model.add(layers::MaxPooling2D());
-  model.add(layers::Conv2D(64, 3, {.activation = "relu"}));
-  model.add(layers::MaxPooling2D());
-  model.add(layers::Flatten());
-  model.add(layers::Dense(128, {.activation = "relu"}));
-  model.add(layers::Dense(10, {.activation = "softmax"}));
-  model.compile({.optimizer = "adam",
-                 .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"}});
-  return model;
-}
-
 void BM_MlpTrainStep(benchmark::State &state) {
-  CompiledModel *cm = cachedModel(mlp, "sgd", 0, state);
+  CompiledModel *cm = cachedModel(kiln::bench::mlp, "sgd", 0, state);
   if (cm)
     runTrainStep(state, *cm, {28, 28}, state.range(0));
 }
@@ -379,7 +350,7 @@ BENCHMARK(BM_MlpTrainStep)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->ArgName("batch
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_MlpPredict(benchmark::State &state) {
-  CompiledModel *cm = cachedModel(mlp, "sgd", 0, state);
+  CompiledModel *cm = cachedModel(kiln::bench::mlp, "sgd", 0, state);
   if (cm)
     runPredict(state, *cm, {28, 28}, 10, state.range(0));
 }
@@ -387,7 +358,7 @@ BENCHMARK(BM_MlpPredict)->Arg(1)->Arg(32)->Arg(10000)->ArgName("batch")
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_CnnTrainStep(benchmark::State &state) {
-  CompiledModel *cm = cachedModel(cnn, "adam", 2, state);
+  CompiledModel *cm = cachedModel(kiln::bench::cnn, "adam", 2, state);
   if (cm)
     runTrainStep(state, *cm, {28, 28, 1}, state.range(0));
 }

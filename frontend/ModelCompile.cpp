@@ -293,19 +293,15 @@ void Model::Impl::compileSteps() {
   jitOptions = JitOptions();
   jitOptions.threads = config::threading::get_intra_op_parallelism_threads();
   jitOptions.cache = true;
-  CompileTimings jitTimings;
+  // compileToJit adds its stages after context and emit, and sets the
+  // pipeline, JIT and cache figures; the total is the frontend's own.
   auto compiled = compileToJit(*module,
                                "kiln-make-steps{" +
                                    options.optimizer.passOptions() + "}",
-                               jitOptions, &jitTimings, &timing);
+                               jitOptions, &compileTimings, &timing);
   if (!compiled)
     throwError("model '", name, "': ", llvm::toString(compiled.takeError()));
   jit = std::move(*compiled);
-  for (const CompileTimings::Stage &stage : jitTimings.stages)
-    compileTimings.add(stage.name, stage.seconds, stage.cpuSeconds);
-  compileTimings.pipelineSeconds = jitTimings.pipelineSeconds;
-  compileTimings.jitSeconds = jitTimings.jitSeconds;
-  compileTimings.cacheHit = jitTimings.cacheHit;
   compileTimings.totalSeconds = std::chrono::duration<double>(
                                     std::chrono::steady_clock::now() - start)
                                     .count();

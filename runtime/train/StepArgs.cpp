@@ -5,6 +5,7 @@
 #include "runtime/abi/Workspace.h"
 
 #include <algorithm>
+#include <string>
 
 namespace kiln::train::detail {
 
@@ -64,16 +65,14 @@ StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
 void StepArgs::call() {
   workspace::takeFailure(); // one left by code that ran outside a step
   pack_.call(fn_);
-  if (std::optional<workspace::Failure> f = workspace::takeFailure()) {
-    if (f->outOfMemory)
-      throwError(caller_, ": out of memory in the compiled ", stepName_,
-                 ": it asked for ", f->requested, " bytes of workspace with ",
-                 f->liveBytes, " in use, and the system refused");
+  if (std::optional<workspace::Failure> f = workspace::takeFailure())
     throwError(caller_, ": out of memory in the compiled ", stepName_,
                ": it asked for ", f->requested, " bytes of workspace with ",
-               f->liveBytes, " in use, over the limit of ", f->limit,
-               " bytes (config::set_workspace_limit)");
-  }
+               f->liveBytes, " in use, ",
+               f->outOfMemory ? "and the system refused"
+                              : "over the limit of " +
+                                    std::to_string(f->limit) +
+                                    " bytes (config::set_workspace_limit)");
 }
 
 void ResultMeans::reset() {
