@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <new>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -215,6 +216,7 @@ struct CompiledModel {
   std::vector<std::unique_ptr<Buffer>> params, slots;
   std::vector<std::vector<int64_t>> paramShapes;
   int64_t iterations = 0;
+  float learningRate = 0.01f;
   float results[8] = {};
 };
 
@@ -225,9 +227,9 @@ int64_t product(const std::vector<int64_t> &shape) {
   return n;
 }
 
+/// The model's IR carries its optimizer (#kiln.optimizer); train_step's
+/// layout says how many state buffers it takes.
 std::unique_ptr<CompiledModel> compileModel(kiln::Model &model,
-                                            const std::string &optimizer,
-                                            int slotsPerParam,
                                             benchmark::State &state) {
   auto cm = std::make_unique<CompiledModel>();
   // KILN_DUMP_DIR=dir writes each model's kiln IR there, for kiln-opt.
@@ -237,8 +239,7 @@ std::unique_ptr<CompiledModel> compileModel(kiln::Model &model,
     if (!ec)
       os << model.to_mlir();
   }
-  cm->jit = compile(model.to_mlir(),
-                    "kiln-make-steps{optimizer=" + optimizer + "}", state);
+  cm->jit = compile(model.to_mlir(), "kiln-make-steps", state);
   if (!cm->jit)
     return nullptr;
   auto train = cm->jit->lookup("train_step");
@@ -259,9 +260,13 @@ std::unique_ptr<CompiledModel> compileModel(kiln::Model &model,
     std::copy(w.data<float>(), w.data<float>() + buf->size, buf->data);
     cm->params.push_back(std::move(buf));
   }
-  for (int s = 0; s < slotsPerParam; ++s)
-    for (const auto &shape : cm->paramShapes)
-      cm->slots.push_back(std::make_unique<Buffer>(product(shape)));
+  cm->learningRate = float(model.learning_rate());
+  // Every parameter of the tutorial models is trainable: slot-major state.
+  std::optional<kiln::abi::StepLayout> layout = cm->jit->layout("train_step");
+  size_t slots = layout ? layout->count(kiln::abi::ArgRole::Slot) : 0;
+  for (size_t s = 0; s < slots; ++s)
+    cm->slots.push_back(std::make_unique<Buffer>(
+        product(cm->paramShapes[s % cm->paramShapes.size()])));
   return cm;
 }
 
@@ -273,12 +278,11 @@ std::unique_ptr<CompiledModel> compileModel(kiln::Model &model,
 std::map<kiln::Sequential (*)(), std::unique_ptr<CompiledModel>> modelCache;
 
 CompiledModel *cachedModel(kiln::Sequential (*make)(),
-                           const std::string &optimizer, int slotsPerParam,
                            benchmark::State &state) {
   std::unique_ptr<CompiledModel> &cm = modelCache[make];
   if (!cm) {
     kiln::Sequential model = make();
-    cm = compileModel(model, optimizer, slotsPerParam, state);
+    cm = compileModel(model, state);
   }
   return cm.get();
 }
@@ -296,7 +300,7 @@ void runTrainStep(benchmark::State &state, CompiledModel &cm,
   std::vector<int32_t> y(batch);
   for (auto &l : y)
     l = rng() % 10;
-  size_t n = cm.params.size() + cm.slots.size() + 4;
+  size_t n = cm.params.size() + cm.slots.size() + 5;
   kiln::abi::ArgPack args(n);
   size_t i = 0;
   for (size_t p = 0; p < cm.params.size(); ++p)
@@ -305,6 +309,7 @@ void runTrainStep(benchmark::State &state, CompiledModel &cm,
     args[i++].bind(cm.slots[s]->data,
                    cm.paramShapes[s % cm.paramShapes.size()]);
   args[i++].bind(&cm.iterations, {});
+  args[i++].bind(&cm.learningRate, {});
   args[i++].bind(x.data, xShape);
   args[i++].bind(y.data(), {batch});
   args[i++].bind(cm.results, {2});
@@ -342,7 +347,7 @@ void runPredict(benchmark::State &state, CompiledModel &cm,
 }
 
 void BM_MlpTrainStep(benchmark::State &state) {
-  CompiledModel *cm = cachedModel(kiln::bench::mlp, "sgd", 0, state);
+  CompiledModel *cm = cachedModel(kiln::bench::mlp, state);
   if (cm)
     runTrainStep(state, *cm, {28, 28}, state.range(0));
 }
@@ -350,7 +355,7 @@ BENCHMARK(BM_MlpTrainStep)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->ArgName("batch
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_MlpPredict(benchmark::State &state) {
-  CompiledModel *cm = cachedModel(kiln::bench::mlp, "sgd", 0, state);
+  CompiledModel *cm = cachedModel(kiln::bench::mlp, state);
   if (cm)
     runPredict(state, *cm, {28, 28}, 10, state.range(0));
 }
@@ -358,7 +363,7 @@ BENCHMARK(BM_MlpPredict)->Arg(1)->Arg(32)->Arg(10000)->ArgName("batch")
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_CnnTrainStep(benchmark::State &state) {
-  CompiledModel *cm = cachedModel(kiln::bench::cnn, "adam", 2, state);
+  CompiledModel *cm = cachedModel(kiln::bench::cnn, state);
   if (cm)
     runTrainStep(state, *cm, {28, 28, 1}, state.range(0));
 }

@@ -5,6 +5,7 @@
 #define KILN_FRONTEND_CALLBACKS_H
 
 #include "runtime/train/Callbacks.h"
+#include "runtime/train/LearningRateCallbacks.h"
 
 #include <memory>
 
@@ -13,6 +14,7 @@ namespace kiln::callbacks {
 using train::CSVLoggerOptions;
 using train::EarlyStoppingOptions;
 using train::LambdaCallbackOptions;
+using train::ReduceLROnPlateauOptions;
 
 inline std::shared_ptr<train::Callback>
 EarlyStopping(EarlyStoppingOptions options = {}) {
@@ -29,6 +31,17 @@ LambdaCallback(LambdaCallbackOptions options) {
 /// Stops training at the first batch whose loss is NaN or infinite.
 inline std::shared_ptr<train::Callback> TerminateOnNaN() {
   return std::make_shared<train::TerminateOnNaN>();
+}
+
+/// Sets each epoch's learning rate to schedule(epoch, current rate).
+inline std::shared_ptr<train::Callback>
+LearningRateScheduler(train::LearningRateSchedule schedule, int verbose = 0) {
+  return std::make_shared<train::LearningRateScheduler>(std::move(schedule),
+                                                        verbose);
+}
+inline std::shared_ptr<train::Callback>
+ReduceLROnPlateau(ReduceLROnPlateauOptions options = {}) {
+  return std::make_shared<train::ReduceLROnPlateau>(std::move(options));
 }
 
 } // namespace kiln::callbacks

@@ -239,6 +239,18 @@ std::vector<Tensor> Model::get_weights() {
   return out;
 }
 
+double Model::learning_rate() const {
+  const Impl &m = self();
+  m.requireCompiled("learning_rate");
+  return m.state->learning_rate();
+}
+
+void Model::set_learning_rate(double value) {
+  Impl &m = self();
+  m.requireCompiled("set_learning_rate");
+  m.state->set_learning_rate(value);
+}
+
 void Model::set_weights(const std::vector<Tensor> &weights) {
   Impl &m = self();
   std::vector<Tensor> mine = m.layerWeights();

@@ -81,6 +81,12 @@ public:
   void summary(std::ostream &os = std::cout);
   std::vector<Tensor> get_weights();
   void set_weights(const std::vector<Tensor> &weights);
+  /// The optimizer's current learning rate (Keras's
+  /// `model.optimizer.learning_rate`); needs a compiled model.
+  double learning_rate() const;
+  /// Sets the learning rate of the next train steps, without recompiling:
+  /// the compiled train step reads it at every call.
+  void set_learning_rate(double value);
   std::vector<Layer> layers();
   /// "loss" and the metric names as History and evaluate() use them.
   std::vector<std::string> metrics_names() const;

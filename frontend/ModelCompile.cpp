@@ -8,6 +8,7 @@
 #include "compiler/JIT/Compile.h"
 #include "compiler/JIT/Timing.h"
 #include "compiler/Registration.h"
+#include "dialects/Kiln/IR/KilnAttrs.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
 
@@ -151,6 +152,19 @@ std::vector<mlir::Value> emitGraph(Emitter &e, const Model::Impl &m,
   return out;
 }
 
+/// The compiler's description of the optimizer (kiln-make-steps reads it
+/// from the module).
+OptimizerAttr optimizerAttr(mlir::MLIRContext *ctx, const Optimizer &o) {
+  std::optional<OptimizerKind> kind = symbolizeOptimizerKind(o.name());
+  if (!kind)
+    throwError("unknown optimizer '", o.name(), "'");
+  using llvm::APFloat;
+  return OptimizerAttr::get(
+      ctx, *kind, APFloat(o.learning_rate()), APFloat(o.momentum()),
+      o.nesterov(), APFloat(o.rho()), APFloat(o.beta_1()), APFloat(o.beta_2()),
+      APFloat(o.epsilon()), APFloat(o.initial_accumulator_value()));
+}
+
 mlir::MLIRContext &sharedContext() {
   // One context for every model of the process. Dialects are registered,
   // not loaded: a model whose steps come from the compile cache needs only
@@ -205,6 +219,8 @@ void Model::Impl::compileSteps() {
   mlir::OpBuilder b(&ctx);
   mlir::Location loc = b.getUnknownLoc();
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(loc);
+  OptimizerAttr optimizer = optimizerAttr(&ctx, options.optimizer);
+  (*module)->setAttr(OptimizerAttr::kAttrName, optimizer);
   b.setInsertionPointToEnd(module->getBody());
   Emitter e(b, loc);
 
@@ -296,8 +312,7 @@ void Model::Impl::compileSteps() {
   // compileToJit adds its stages after context and emit, and sets the
   // pipeline, JIT and cache figures; the total is the frontend's own.
   auto compiled = compileToJit(*module,
-                               "kiln-make-steps{" +
-                                   options.optimizer.passOptions() + "}",
+                               "kiln-make-steps",
                                jitOptions, &compileTimings, &timing);
   if (!compiled)
     throwError("model '", name, "': ", llvm::toString(compiled.takeError()));
@@ -322,9 +337,10 @@ void Model::Impl::compileSteps() {
   steps.train = lookup("train_step");
   steps.eval = lookup("eval_step");
   steps.predict = lookup("predict_step");
-  sig.optimizerSlots = options.optimizer.slots();
+  sig.optimizerSlots = optimizer.slots();
   sig.slotInitialValues.assign(sig.optimizerSlots,
-                               options.optimizer.slotInitialValue());
+                               float(optimizer.slotInitialValue()));
+  sig.learningRate = float(options.optimizer.learning_rate());
   sig.resultNames = resultNames;
   // The argument layouts are the compiler's (kiln-make-steps records them);
   // StepArgs checks each role's count against this model before a step runs.

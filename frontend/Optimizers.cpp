@@ -4,7 +4,6 @@
 #include "runtime/Error.h"
 
 #include <algorithm>
-#include <sstream>
 
 namespace kiln {
 
@@ -48,29 +47,5 @@ Optimizer::Optimizer(const optimizers::Adam &o)
 Optimizer::Optimizer(const optimizers::Adagrad &o)
     : name_("adagrad"), learningRate_(o.learning_rate), epsilon_(o.epsilon),
       initialAccumulator_(o.initial_accumulator_value) {}
-
-std::string Optimizer::passOptions() const {
-  std::ostringstream os;
-  os.precision(17);
-  os << "optimizer=" << name_ << " learning-rate=" << learningRate_
-     << " epsilon=" << epsilon_;
-  if (name_ == "sgd")
-    os << " momentum=" << momentum_ << " nesterov=" << (nesterov_ ? "true" : "false");
-  if (name_ == "rmsprop")
-    os << " rho=" << rho_;
-  if (name_ == "adam")
-    os << " beta-1=" << beta1_ << " beta-2=" << beta2_;
-  return os.str();
-}
-
-unsigned Optimizer::slots() const {
-  if (name_ == "sgd")
-    return momentum_ != 0 ? 1 : 0;
-  return name_ == "adam" ? 2 : 1;
-}
-
-float Optimizer::slotInitialValue() const {
-  return name_ == "adagrad" ? float(initialAccumulator_) : 0.0f;
-}
 
 } // namespace kiln

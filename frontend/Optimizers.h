@@ -56,11 +56,6 @@ public:
   double beta_2() const { return beta2_; }
   double epsilon() const { return epsilon_; }
   double initial_accumulator_value() const { return initialAccumulator_; }
-  /// Options of the kiln-make-steps pass: "optimizer=adam learning-rate=...".
-  std::string passOptions() const;
-  /// Optimizer state buffers per trainable weight, and their start value.
-  unsigned slots() const;
-  float slotInitialValue() const;
 
 private:
   std::string name_;

@@ -1,5 +1,6 @@
 //===- SetTarget.cpp - kiln-set-target: the module's #kiln.target ---------===//
 #include "compiler/Codegen/Passes.h"
+#include "compiler/Transforms/PassOptionErrors.h"
 #include "compiler/Codegen/Target.h"
 #include "dialects/Kiln/IR/KilnAttrs.h"
 
@@ -18,6 +19,16 @@ namespace {
 struct KilnSetTargetPass
     : public impl::KilnSetTargetPassBase<KilnSetTargetPass> {
   using KilnSetTargetPassBase::KilnSetTargetPassBase;
+
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    return initializeOptionsNamingValue(
+        getArgument(), options, errorHandler,
+        [&](StringRef o, function_ref<LogicalResult(const Twine &)> onError) {
+          return KilnSetTargetPassBase::initializeOptions(o, onError);
+        });
+  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();

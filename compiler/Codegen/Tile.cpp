@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Codegen/Kernels.h"
 #include "compiler/Codegen/Passes.h"
+#include "compiler/Transforms/PassOptionErrors.h"
 #include "compiler/Codegen/Strategy.h"
 #include "compiler/Codegen/TileMatmul.h"
 #include "compiler/Codegen/TileSupport.h"
@@ -556,6 +557,16 @@ bool readsVectorsOfIterArg(LoopLikeOpInterface loop) {
 
 struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
   using KilnTilePassBase::KilnTilePassBase;
+
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    return initializeOptionsNamingValue(
+        getArgument(), options, errorHandler,
+        [&](StringRef o, function_ref<LogicalResult(const Twine &)> onError) {
+          return KilnTilePassBase::initializeOptions(o, onError);
+        });
+  }
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();

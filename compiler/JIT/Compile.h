@@ -1,7 +1,7 @@
 //===- Compile.h - kiln module to JIT-compiled steps ------------*- C++ -*-===//
 //
 // The one path from a kiln-dialect module to native code: an optional
-// textual pre-pipeline (e.g. "kiln-make-steps{optimizer=adam}"), the
+// textual pre-pipeline (e.g. "kiln-make-steps"), the
 // kiln-to-llvm pipeline, then the JIT. Used by the frontend and the tests.
 // Each public function (a model's train, eval and predict steps) lowers and
 // emits on its own, in parallel on the context's threads; with

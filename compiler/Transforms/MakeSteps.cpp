@@ -5,9 +5,9 @@
 // metrics) ends up in one function that updates buffers in place.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/Transforms/PassOptionErrors.h"
 #include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/StepLayoutAttr.h"
+#include "dialects/Kiln/IR/KilnAttrs.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -22,27 +22,6 @@ using namespace mlir;
 using namespace kiln;
 
 namespace {
-
-/// The optimizer's hyper-parameters after defaults are applied.
-struct Optimizer {
-  enum Kind { Sgd, Rmsprop, Adam, Adagrad } kind;
-  double lr, momentum, rho, beta1, beta2, epsilon;
-  bool nesterov;
-
-  /// State buffers per trainable parameter, in the order the ABI lists them.
-  unsigned slots() const {
-    switch (kind) {
-    case Sgd:
-      return momentum != 0.0 ? 1 : 0;
-    case Rmsprop:
-    case Adagrad:
-      return 1;
-    case Adam:
-      return 2;
-    }
-    return 0;
-  }
-};
 
 /// Argument roles of @loss: leading `kiln.param` arguments, then inputs,
 /// then targets.
@@ -60,35 +39,20 @@ struct KilnMakeStepsPass
     : public kiln::impl::KilnMakeStepsPassBase<KilnMakeStepsPass> {
   using KilnMakeStepsPassBase::KilnMakeStepsPassBase;
 
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    return initializeOptionsNamingValue(
-        getArgument(), options, errorHandler,
-        [&](StringRef o, function_ref<LogicalResult(const Twine &)> onError) {
-          return KilnMakeStepsPassBase::initializeOptions(o, onError);
-        });
-  }
-
-  FailureOr<Optimizer> parseOptimizer() {
-    Optimizer o{Optimizer::Sgd, learningRate, momentum, rho, beta1, beta2,
-                epsilon, nesterov};
-    if (optimizer == "sgd")
-      o.kind = Optimizer::Sgd;
-    else if (optimizer == "rmsprop")
-      o.kind = Optimizer::Rmsprop;
-    else if (optimizer == "adam")
-      o.kind = Optimizer::Adam;
-    else if (optimizer == "adagrad")
-      o.kind = Optimizer::Adagrad;
-    else {
-      getOperation().emitError("kiln-make-steps: unknown optimizer '")
-          << optimizer << "'; expected one of: sgd, rmsprop, adam, adagrad";
-      return failure();
-    }
-    if (o.lr < 0)
-      o.lr = o.kind == Optimizer::Sgd ? 0.01 : 0.001;
-    return o;
+  /// The module's `#kiln.optimizer`; Keras's SGD when it has none.
+  FailureOr<OptimizerAttr> optimizerOf(ModuleOp module) {
+    Attribute attr = module->getAttr(OptimizerAttr::kAttrName);
+    if (!attr)
+      return OptimizerAttr::get(
+          module.getContext(), OptimizerKind::sgd, APFloat(0.01), APFloat(0.0),
+          false, APFloat(0.9), APFloat(0.9), APFloat(0.999), APFloat(1e-7),
+          APFloat(0.1));
+    auto opt = dyn_cast<OptimizerAttr>(attr);
+    if (!opt)
+      return module.emitError("kiln-make-steps: the module's ")
+             << OptimizerAttr::kAttrName
+             << " must be a #kiln.optimizer, not " << attr;
+    return opt;
   }
 
   FailureOr<Signature> analyze(func::FuncOp loss, func::FuncOp forward) {
@@ -153,7 +117,7 @@ struct KilnMakeStepsPass
   }
 
   void buildTrainStep(OpBuilder &b, Location loc, func::FuncOp loss,
-                      const Signature &sig, const Optimizer &opt) {
+                      const Signature &sig, OptimizerAttr opt) {
     using abi::ArgRole;
     FunctionType type = loss.getFunctionType();
     unsigned numTrainable = sig.trainable.size();
@@ -170,6 +134,8 @@ struct KilnMakeStepsPass
             memrefFor(type.getInput(t));
     args[layout.offset(ArgRole::Iterations)] =
         MemRefType::get({}, b.getI64Type());
+    args[layout.offset(ArgRole::LearningRate)] =
+        MemRefType::get({}, b.getF32Type());
     for (unsigned i = 0; i < sig.numInputs; ++i)
       args[layout.offset(ArgRole::Input, i)] =
           memrefFor(type.getInput(sig.numParams + i));
@@ -206,8 +172,12 @@ struct KilnMakeStepsPass
                                      callArgs);
     Value iterMem = argOf(ArgRole::Iterations);
     Value it = memref::LoadOp::create(b, loc, iterMem, ValueRange{});
+    Value lr = memref::LoadOp::create(b, loc, argOf(ArgRole::LearningRate),
+                                      ValueRange{});
 
-    auto f32 = [&](double v) { return b.getF32FloatAttr(v); };
+    auto f32 = [&](const APFloat &v) {
+      return b.getF32FloatAttr(v.convertToDouble());
+    };
     for (auto [k, t] : llvm::enumerate(sig.trainable)) {
       Value param = callArgs[t];
       Value grad = vg.getResult(type.getNumResults() + k);
@@ -218,42 +188,42 @@ struct KilnMakeStepsPass
         state.push_back(asTensor(stateMem.back(), /*writable=*/true));
       }
       SmallVector<Value> updated;
-      switch (opt.kind) {
-      case Optimizer::Sgd:
+      switch (opt.getKind()) {
+      case OptimizerKind::sgd:
         if (opt.slots() == 0)
           updated.push_back(SgdUpdateOp::create(b, loc, param.getType(), param,
-                                                grad, f32(opt.lr)));
+                                                grad, lr));
         else
           llvm::append_range(
               updated, SgdMomentumUpdateOp::create(
                            b, loc, param.getType(), param.getType(), param,
-                           grad, state[0], f32(opt.lr), f32(opt.momentum),
-                           opt.nesterov ? b.getUnitAttr() : UnitAttr())
+                           grad, state[0], lr, f32(opt.getMomentum()),
+                           opt.getNesterov() ? b.getUnitAttr() : UnitAttr())
                            ->getResults());
         break;
-      case Optimizer::Rmsprop:
+      case OptimizerKind::rmsprop:
         llvm::append_range(updated,
                            RmspropUpdateOp::create(b, loc, param.getType(),
                                                    param.getType(), param, grad,
-                                                   state[0], f32(opt.lr),
-                                                   f32(opt.rho), f32(opt.epsilon))
+                                                   state[0], lr,
+                                                   f32(opt.getRho()), f32(opt.getEpsilon()))
                                ->getResults());
         break;
-      case Optimizer::Adam:
+      case OptimizerKind::adam:
         llvm::append_range(
             updated, AdamUpdateOp::create(b, loc, param.getType(),
                                           param.getType(), param.getType(),
                                           param, grad, state[0], state[1], it,
-                                          f32(opt.lr), f32(opt.beta1),
-                                          f32(opt.beta2), f32(opt.epsilon))
+                                          lr, f32(opt.getBeta_1()),
+                                          f32(opt.getBeta_2()), f32(opt.getEpsilon()))
                          ->getResults());
         break;
-      case Optimizer::Adagrad:
+      case OptimizerKind::adagrad:
         llvm::append_range(updated,
                            AdagradUpdateOp::create(b, loc, param.getType(),
                                                    param.getType(), param, grad,
-                                                   state[0], f32(opt.lr),
-                                                   f32(opt.epsilon))
+                                                   state[0], lr,
+                                                   f32(opt.getEpsilon()))
                                ->getResults());
         break;
       }
@@ -329,7 +299,7 @@ struct KilnMakeStepsPass
         module.emitError("kiln-make-steps: @") << name << " already exists";
         return signalPassFailure();
       }
-    FailureOr<Optimizer> opt = parseOptimizer();
+    FailureOr<OptimizerAttr> opt = optimizerOf(module);
     FailureOr<Signature> sig = analyze(loss, forward);
     if (failed(opt) || failed(sig))
       return signalPassFailure();

@@ -1,6 +1,6 @@
 //===- PassOptionErrors.h - Messages for malformed pass options -*- C++ -*-===//
 //
-// llvm::cl reports a value it cannot parse ("learning-rate=abc") on stderr
+// llvm::cl reports a value it cannot parse ("threads=abc") on stderr
 // and MLIR then fails with an empty `<unknown>:0: error:`. A pass overrides
 // initializeOptions with initializeOptionsNamingValue so that the error
 // itself names the pass, the option and the value.

@@ -27,9 +27,11 @@ def KilnMakeStepsPass : Pass<"kiln-make-steps", "mlir::ModuleOp"> {
 
     ```mlir
     // params, then optimizer slots (slot-major: all m's, then all v's),
-    // the step counter, the batch, and one f32 per loss/metric result.
+    // the step counter, the learning rate, the batch, and one f32 per
+    // loss/metric result.
     func.func @train_step(%w: memref<4x2xf32>, %m: memref<4x2xf32>,
                           %v: memref<4x2xf32>, %it: memref<i64>,
+                          %lr: memref<f32>,
                           %x: memref<?x4xf32>, %y: memref<?xi32>,
                           %out: memref<2xf32>)
     func.func @eval_step(%w: memref<4x2xf32>, %x: memref<?x4xf32>,
@@ -47,26 +49,13 @@ def KilnMakeStepsPass : Pass<"kiln-make-steps", "mlir::ModuleOp"> {
     step counter and stores the loss and metrics into `%out`. `@forward` and
     `@loss` become private so that they are inlined and dropped.
 
-    Hyper-parameters default to Keras's: SGD learning_rate 0.01 (momentum 0,
-    nesterov off); RMSprop 0.001, rho 0.9; Adam 0.001, beta_1 0.9, beta_2
-    0.999; Adagrad 0.001; epsilon 1e-7. A negative learning rate selects the
-    optimizer's default.
+    The optimizer is the module's `kiln.optimizer` attribute
+    (`#kiln.optimizer<kind = adam, learning_rate = 1.0e-03>`; Keras's
+    `SGD(learning_rate=0.01)` when there is none). The update reads the
+    learning rate from the `%lr` argument, so the value in the attribute is
+    the runtime's starting value only. Each step records its argument
+    layout as `kiln.step_layout` (runtime/abi/StepLayout.h).
   }];
-  let options = [
-    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"sgd\"",
-           "sgd, rmsprop, adam or adagrad">,
-    Option<"learningRate", "learning-rate", "double", /*default=*/"-1.0",
-           "learning rate; negative means the optimizer's Keras default">,
-    Option<"momentum", "momentum", "double", /*default=*/"0.0",
-           "SGD momentum">,
-    Option<"nesterov", "nesterov", "bool", /*default=*/"false",
-           "SGD Nesterov momentum">,
-    Option<"rho", "rho", "double", /*default=*/"0.9", "RMSprop decay">,
-    Option<"beta1", "beta-1", "double", /*default=*/"0.9", "Adam beta_1">,
-    Option<"beta2", "beta-2", "double", /*default=*/"0.999", "Adam beta_2">,
-    Option<"epsilon", "epsilon", "double", /*default=*/"1e-7",
-           "RMSprop/Adam/Adagrad epsilon">,
-  ];
   let dependentDialects = [
     "kiln::KilnDialect", "mlir::bufferization::BufferizationDialect",
     "mlir::memref::MemRefDialect", "mlir::tensor::TensorDialect",

@@ -21,14 +21,14 @@ bool known(const std::string &metric) {
 /// Keras writes hyper-parameters as float32 values widened to double.
 double asKeras(double v) { return double(float(v)); }
 
-Json optimizerConfig(const Optimizer &o, Schema schema) {
+Json optimizerConfig(const Optimizer &o, Schema schema, double learningRate) {
   const std::string &n = o.name();
   std::string cls = n == "sgd" ? "SGD" : n == "rmsprop" ? "RMSprop"
                                       : n == "adam"      ? "Adam"
                                                          : "Adagrad";
   Json c = Json::object();
   c["name"] = schema == Schema::keras2 ? cls : (n == "sgd" ? "SGD" : n);
-  c["learning_rate"] = asKeras(o.learning_rate());
+  c["learning_rate"] = asKeras(learningRate);
   if (schema == Schema::keras3) {
     for (const char *k : {"weight_decay", "clipnorm", "global_clipnorm", "clipvalue"})
       c[k] = nullptr;
@@ -168,7 +168,9 @@ void metricsFrom(const Json &v, const std::vector<Metric> &custom,
 
 } // namespace
 
-Json compileConfig(const CompileOptions &o, Schema schema) {
+Json compileConfig(const CompileOptions &o, Schema schema,
+                   std::optional<double> learningRate) {
+  double lr = learningRate.value_or(o.optimizer.learning_rate());
   Json metrics = Json::array();
   for (const Metric &m : o.metrics)
     metrics.push_back(m.name);
@@ -177,8 +179,8 @@ Json compileConfig(const CompileOptions &o, Schema schema) {
                 {"metrics", metrics},
                 {"weighted_metrics", nullptr},
                 {"loss_weights", nullptr},
-                {"optimizer_config", optimizerConfig(o.optimizer, schema)}};
-  return Json{{"optimizer", optimizerConfig(o.optimizer, schema)},
+                {"optimizer_config", optimizerConfig(o.optimizer, schema, lr)}};
+  return Json{{"optimizer", optimizerConfig(o.optimizer, schema, lr)},
               {"loss", o.loss},
               {"loss_weights", nullptr},
               {"metrics", metrics},

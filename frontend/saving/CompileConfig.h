@@ -7,12 +7,16 @@
 #include "frontend/saving/Json.h"
 #include "frontend/saving/ModelConfig.h"
 
+#include <optional>
 #include <vector>
 
 namespace kiln::saving {
 
-/// Keras 3's compile_config or Keras 2's training_config for `options`.
-Json compileConfig(const CompileOptions &options, Schema schema);
+/// Keras 3's compile_config or Keras 2's training_config for `options`,
+/// with the optimizer's current learning rate when given (Keras saves the
+/// value its learning-rate variable holds, which callbacks may have changed).
+Json compileConfig(const CompileOptions &options, Schema schema,
+                   std::optional<double> learningRate = std::nullopt);
 
 /// The options a compile_config or training_config (any Keras version)
 /// describes. Throws kiln::Error saying what Kiln cannot honour (a

@@ -53,7 +53,7 @@ std::string className(const std::string &optimizer) {
 void install(Model::Impl &m, const std::vector<std::vector<Tensor>> &perParam,
              int64_t iterations) {
   train::ModelState &state = *m.state;
-  unsigned slots = m.compileOptions->optimizer.slots();
+  unsigned slots = m.steps.signature.optimizerSlots;
   std::vector<Tensor> flat(slots * perParam.size());
   for (size_t p = 0; p < perParam.size(); ++p)
     for (unsigned s = 0; s < slots; ++s)
@@ -86,9 +86,9 @@ void writeArchiveOptimizer(H5Group root, const Model::Impl &m) {
   H5Group vars = root.createGroup("optimizer/vars");
   vars.writeDataset("0", Tensor::fromVector<int64_t>({state.iterations()}, {}));
   vars.writeDataset("1", Tensor::fromVector<float>(
-                             {float(m.compileOptions->optimizer.learning_rate())}, {}));
+                             {float(state.learning_rate())}, {}));
   size_t params = trainable(m).size();
-  unsigned slots = m.compileOptions->optimizer.slots();
+  unsigned slots = m.steps.signature.optimizerSlots;
   int k = 2;
   for (size_t p = 0; p < params; ++p)
     for (unsigned s = 0; s < slots; ++s)
@@ -101,7 +101,7 @@ void readArchiveOptimizer(const H5Group &root, Model::Impl &m) {
     throwError(root.where("optimizer/vars"), "missing");
   H5Group vars = root.group("optimizer/vars");
   std::vector<Param> params = trainable(m);
-  unsigned slots = m.compileOptions->optimizer.slots();
+  unsigned slots = m.steps.signature.optimizerSlots;
   size_t n = vars.children().size();
   // Keras 3 stores [iterations, learning_rate, ...]; tf.keras 2.13-2.15
   // [iterations, ...].
@@ -119,6 +119,9 @@ void readArchiveOptimizer(const H5Group &root, Model::Impl &m) {
     for (unsigned s = 0; s < slots; ++s)
       perParam[p].push_back(vars.readDataset(std::to_string(k++), params[p].shape));
   install(m, perParam, it);
+  // Keras 3's learning rate is a variable: the value it had when saved.
+  if (first == 2)
+    m.state->set_learning_rate(*vars.readDataset("1", {}).data<float>());
 }
 
 void writeLegacyOptimizer(H5Group root, const Model::Impl &m) {
@@ -127,7 +130,7 @@ void writeLegacyOptimizer(H5Group root, const Model::Impl &m) {
   H5Group g = root.createGroup("optimizer_weights");
   std::vector<Param> params = trainable(m);
   auto names = slotNames(opt);
-  unsigned slots = m.compileOptions->optimizer.slots();
+  unsigned slots = m.steps.signature.optimizerSlots;
   std::vector<std::string> weightNames = {"iteration:0"};
   std::vector<Tensor> values = {Tensor::fromVector<int64_t>({state.iterations()}, {})};
   for (size_t p = 0; p < params.size(); ++p)
@@ -149,7 +152,7 @@ void readLegacyOptimizer(const H5Group &root, Model::Impl &m) {
   std::vector<std::string> names = g.stringsAttr("weight_names");
   std::vector<Param> params = trainable(m);
   auto slotKinds = slotNames(m.compileOptions->optimizer.name());
-  unsigned slots = m.compileOptions->optimizer.slots();
+  unsigned slots = m.steps.signature.optimizerSlots;
   std::vector<std::vector<Tensor>> perParam(params.size(), std::vector<Tensor>(slots));
   std::optional<int64_t> iterations;
   size_t found = 0;

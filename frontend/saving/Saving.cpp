@@ -190,11 +190,19 @@ void checkUniqueNames(const Model::Impl &m) {
                  "'; Keras files need unique layer names");
 }
 
+/// The learning rate the model trains with now, once it is compiled.
+std::optional<double> currentRate(const Model::Impl &m) {
+  if (!m.state)
+    return std::nullopt;
+  return m.state->learning_rate();
+}
+
 /// The Keras 3 config, with the compile config when the model has one.
 Json archiveConfig(const Model::Impl &m) {
   Json config = modelConfig(m, Schema::keras3);
   if (m.compileOptions)
-    config["compile_config"] = compileConfig(*m.compileOptions, Schema::keras3);
+    config["compile_config"] =
+        compileConfig(*m.compileOptions, Schema::keras3, currentRate(m));
   return config;
 }
 
@@ -259,7 +267,8 @@ void Model::save(const std::string &path) {
   root.setStringAttr("model_config", pythonDumps(modelConfigJson));
   if (m.compileOptions)
     root.setStringAttr("training_config",
-                       pythonDumps(compileConfig(*m.compileOptions, Schema::keras2)));
+                       pythonDumps(compileConfig(*m.compileOptions, Schema::keras2,
+                                                 currentRate(m))));
   writeLegacyWeights(root.createGroup("model_weights"), legacyGroups(m));
   if (m.state)
     writeLegacyOptimizer(root, m);

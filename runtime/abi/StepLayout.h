@@ -67,14 +67,16 @@ struct StepLayout {
   /// In argument order; a role appears at most once.
   std::vector<Segment> segments;
 
-  /// train_step(params..., slots..., iterations, inputs..., targets...,
-  ///            results): `slots` is the number of slot buffers, slots per
-  ///            trainable parameter times trainables.
+  /// train_step(params..., slots..., iterations, learning_rate,
+  ///            inputs..., targets..., results): `slots` is the number of
+  ///            slot buffers, slots per trainable parameter times
+  ///            trainables.
   static StepLayout train(size_t params, size_t slots, size_t inputs,
                           size_t targets) {
     return {{{ArgRole::Param, params},
              {ArgRole::Slot, slots},
              {ArgRole::Iterations, 1},
+             {ArgRole::LearningRate, 1},
              {ArgRole::Input, inputs},
              {ArgRole::Target, targets},
              {ArgRole::Results, 1}}};

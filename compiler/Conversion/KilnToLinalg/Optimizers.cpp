@@ -7,7 +7,8 @@
 // buffers in place and every element is visited once:
 //
 //   %p1, %m1, %v1 = kiln.adam_update %p, %g, %m, %v, %it ...
-// becomes (alpha computed from %it with scalar arith/math before the loop)
+// becomes (alpha computed from %it and the learning rate %lr, an f32 the
+// step reads at run time, with scalar arith/math before the loop)
 //   %r:3 = linalg.generic {iterator_types = ["parallel"]}
 //            ins(%g) outs(%p, %m, %v) { ... linalg.yield %p1, %m1, %v1 }
 //
@@ -37,6 +38,19 @@ Value fc(OpBuilder &b, Location loc, Value like, double v) {
   return floatConstant(b, loc, like.getType(), v);
 }
 
+/// The learning rate operand in the parameter's element type, made before
+/// the update generic (whose body reads it from above).
+Value learningRate(OpBuilder &b, Location loc, Value lr, Value param) {
+  auto et = cast<FloatType>(
+      cast<RankedTensorType>(param.getType()).getElementType());
+  unsigned from = cast<FloatType>(lr.getType()).getWidth();
+  if (et.getWidth() < from)
+    return arith::TruncFOp::create(b, loc, et, lr);
+  if (et.getWidth() > from)
+    return arith::ExtFOp::create(b, loc, et, lr);
+  return lr;
+}
+
 Value mul(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::MulFOp::create(b, loc, x, y);
 }
@@ -55,7 +69,8 @@ struct SgdLowering : OpConversionPattern<SgdUpdateOp> {
   LogicalResult
   matchAndRewrite(SgdUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    double lr = op.getLearningRate().convertToDouble();
+    Value lr = learningRate(rewriter, op.getLoc(), adaptor.getLearningRate(),
+                            adaptor.getParam());
     // p' = p - lr * g
     rewriter.replaceOp(
         op, buildUpdate(rewriter, op.getLoc(), adaptor.getGrad(),
@@ -63,7 +78,7 @@ struct SgdLowering : OpConversionPattern<SgdUpdateOp> {
                         [&](OpBuilder &b, Location l, ValueRange a) {
                           Value g = a[0], p = a[1];
                           return SmallVector<Value>{
-                              sub(b, l, p, mul(b, l, fc(b, l, g, lr), g))};
+                              sub(b, l, p, mul(b, l, lr, g))};
                         }));
     return success();
   }
@@ -74,7 +89,8 @@ struct SgdMomentumLowering : OpConversionPattern<SgdMomentumUpdateOp> {
   LogicalResult
   matchAndRewrite(SgdMomentumUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    double lr = op.getLearningRate().convertToDouble();
+    Value lr = learningRate(rewriter, op.getLoc(), adaptor.getLearningRate(),
+                            adaptor.getParam());
     double m = op.getMomentum().convertToDouble();
     bool nesterov = op.getNesterov();
     // v' = m v - lr g; p' = p + v' (or p + m v' - lr g with Nesterov)
@@ -84,7 +100,7 @@ struct SgdMomentumLowering : OpConversionPattern<SgdMomentumUpdateOp> {
                     {adaptor.getParam(), adaptor.getVelocity()},
                     [&](OpBuilder &b, Location l, ValueRange a) {
                       Value g = a[0], p = a[1], v = a[2];
-                      Value lrg = mul(b, l, fc(b, l, g, lr), g);
+                      Value lrg = mul(b, l, lr, g);
                       Value v1 = sub(b, l, mul(b, l, fc(b, l, v, m), v), lrg);
                       Value step =
                           nesterov
@@ -101,7 +117,8 @@ struct RmspropLowering : OpConversionPattern<RmspropUpdateOp> {
   LogicalResult
   matchAndRewrite(RmspropUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    double lr = op.getLearningRate().convertToDouble();
+    Value lr = learningRate(rewriter, op.getLoc(), adaptor.getLearningRate(),
+                            adaptor.getParam());
     double rho = op.getRho().convertToDouble();
     double eps = op.getEpsilon().convertToDouble();
     // v' = rho v + (1 - rho) g^2; p' = p - lr g / sqrt(v' + eps)
@@ -116,7 +133,7 @@ struct RmspropLowering : OpConversionPattern<RmspropUpdateOp> {
                           Value den = math::SqrtOp::create(
                               b, l, add(b, l, v1, fc(b, l, v, eps)));
                           Value inc =
-                              div(b, l, mul(b, l, fc(b, l, g, lr), g), den);
+                              div(b, l, mul(b, l, lr, g), den);
                           return SmallVector<Value>{sub(b, l, p, inc), v1};
                         }));
     return success();
@@ -131,7 +148,8 @@ struct AdamLowering : OpConversionPattern<AdamUpdateOp> {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
     Type et = op.getParam().getType().getElementType();
-    double lr = op.getLearningRate().convertToDouble();
+    Value lr = learningRate(rewriter, op.getLoc(), adaptor.getLearningRate(),
+                            adaptor.getParam());
     double beta1 = op.getBeta_1().convertToDouble();
     double beta2 = op.getBeta_2().convertToDouble();
     double eps = op.getEpsilon().convertToDouble();
@@ -145,8 +163,7 @@ struct AdamLowering : OpConversionPattern<AdamUpdateOp> {
     Value b2t =
         math::PowFOp::create(b, loc, floatConstant(b, loc, et, beta2), t);
     Value alpha = div(b, loc,
-                      mul(b, loc, floatConstant(b, loc, et, lr),
-                          math::SqrtOp::create(b, loc, sub(b, loc, one, b2t))),
+                      mul(b, loc, lr, math::SqrtOp::create(b, loc, sub(b, loc, one, b2t))),
                       sub(b, loc, one, b1t));
     // m' = m + (g - m)(1 - beta_1); v' = v + (g^2 - v)(1 - beta_2);
     // p' = p - m' alpha / (sqrt(v') + eps)
@@ -177,7 +194,8 @@ struct AdagradLowering : OpConversionPattern<AdagradUpdateOp> {
   LogicalResult
   matchAndRewrite(AdagradUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    double lr = op.getLearningRate().convertToDouble();
+    Value lr = learningRate(rewriter, op.getLoc(), adaptor.getLearningRate(),
+                            adaptor.getParam());
     double eps = op.getEpsilon().convertToDouble();
     // acc' = acc + g^2; p' = p - lr g / sqrt(acc' + eps)
     rewriter.replaceOp(
@@ -189,7 +207,7 @@ struct AdagradLowering : OpConversionPattern<AdagradUpdateOp> {
                           Value den = math::SqrtOp::create(
                               b, l, add(b, l, acc1, fc(b, l, g, eps)));
                           Value inc =
-                              div(b, l, mul(b, l, fc(b, l, g, lr), g), den);
+                              div(b, l, mul(b, l, lr, g), den);
                           return SmallVector<Value>{sub(b, l, p, inc), acc1};
                         }));
     return success();

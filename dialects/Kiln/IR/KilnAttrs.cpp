@@ -5,6 +5,9 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+#include <sstream>
+
 using namespace mlir;
 using namespace kiln;
 
@@ -62,6 +65,71 @@ TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "#kiln.tiling: nc (" << nc
                        << ") must be a multiple of nr (" << nr << ")";
   return success();
+}
+
+LogicalResult
+OptimizerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      OptimizerKind kind, APFloat learningRateValue,
+                      APFloat momentumValue, bool nesterov, APFloat rhoValue,
+                      APFloat beta1Value, APFloat beta2Value,
+                      APFloat epsilonValue,
+                      APFloat initialAccumulatorValueValue) {
+  double learningRate = learningRateValue.convertToDouble(),
+         momentum = momentumValue.convertToDouble(),
+         rho = rhoValue.convertToDouble(), beta1 = beta1Value.convertToDouble(),
+         beta2 = beta2Value.convertToDouble(),
+         epsilon = epsilonValue.convertToDouble(),
+         initialAccumulatorValue =
+             initialAccumulatorValueValue.convertToDouble();
+  auto inRange = [](double v, double lo, double hi) {
+    return std::isfinite(v) && v >= lo && v <= hi;
+  };
+  // As written ("0.9", not "9.000000e-01").
+  auto str = [](double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  };
+  if (!std::isfinite(learningRate) || learningRate < 0)
+    return emitError() << "#kiln.optimizer: learning_rate must be a finite "
+                          "number >= 0, not "
+                       << str(learningRate);
+  if (!inRange(momentum, 0, 1))
+    return emitError() << "#kiln.optimizer: momentum must be in [0, 1], not "
+                       << str(momentum);
+  if (!inRange(rho, 0, 1) || !inRange(beta1, 0, 1) || !inRange(beta2, 0, 1))
+    return emitError() << "#kiln.optimizer: rho, beta_1 and beta_2 must be in "
+                          "[0, 1] (rho = "
+                       << str(rho) << ", beta_1 = " << str(beta1)
+                       << ", beta_2 = " << str(beta2) << ")";
+  if (!std::isfinite(epsilon) || epsilon < 0)
+    return emitError() << "#kiln.optimizer: epsilon must be a finite number "
+                          ">= 0, not "
+                       << str(epsilon);
+  if (!std::isfinite(initialAccumulatorValue) || initialAccumulatorValue < 0)
+    return emitError() << "#kiln.optimizer: initial_accumulator_value must be "
+                          "a finite number >= 0, not "
+                       << str(initialAccumulatorValue);
+  return success();
+}
+
+unsigned OptimizerAttr::slots() const {
+  switch (getKind()) {
+  case OptimizerKind::sgd:
+    return getMomentum().isZero() ? 0 : 1;
+  case OptimizerKind::rmsprop:
+  case OptimizerKind::adagrad:
+    return 1;
+  case OptimizerKind::adam:
+    return 2;
+  }
+  return 0;
+}
+
+double OptimizerAttr::slotInitialValue() const {
+  return getKind() == OptimizerKind::adagrad
+             ? getInitialAccumulatorValue().convertToDouble()
+             : 0.0;
 }
 
 void KilnDialect::registerAttributes() {

@@ -1,8 +1,10 @@
 //===- KilnAttrs.td - Attributes of code generation --------*- tablegen -*-===//
 //
 // What code generation reads: the machine it targets (`#kiln.target`, one on
-// the module) and, later, the strategy chosen for each op. Both are data in
-// the IR, so a lit test or a user states them by writing the attribute.
+// the module) and the strategy chosen for each op (`#kiln.tiling`); and what
+// training reads: the optimizer (`#kiln.optimizer`, one on the module). All
+// are data in the IR, so a lit test or a user states them by writing the
+// attribute.
 //
 //===----------------------------------------------------------------------===//
 
@@ -124,6 +126,63 @@ def Kiln_TilingAttr : Kiln_Attr<"Tiling", "tiling"> {
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Training
+//===----------------------------------------------------------------------===//
+
+def Kiln_OptimizerKind : I32EnumAttr<"OptimizerKind",
+    "a Keras optimizer", [
+    I32EnumAttrCase<"sgd", 0>,
+    I32EnumAttrCase<"rmsprop", 1>,
+    I32EnumAttrCase<"adam", 2>,
+    I32EnumAttrCase<"adagrad", 3>
+  ]> {
+  let cppNamespace = "::kiln";
+  let genSpecializedAttr = 0;
+}
+
+def Kiln_OptimizerAttr : Kiln_Attr<"Optimizer", "optimizer"> {
+  let summary = "the optimizer a model trains with, and its hyper-parameters";
+  let description = [{
+    `kiln-make-steps` builds `train_step`'s update from the `kiln.optimizer`
+    attribute of the module, with Keras 3's names and defaults for the
+    hyper-parameters that are not written. `learning_rate` is the starting
+    value only: the step reads the current learning rate from its
+    `learning_rate` argument at every call, so a schedule changes it without
+    recompiling. The kind decides the optimizer state per trainable
+    parameter (see `slots()`): SGD with momentum a velocity, RMSprop a
+    velocity, Adam a momentum and a velocity, Adagrad an accumulator that
+    starts at `initial_accumulator_value`.
+
+    ```mlir
+    module attributes {kiln.optimizer = #kiln.optimizer<kind = adam,
+        learning_rate = 1.000000e-03, beta_2 = 9.900000e-01>} {
+    ```
+  }];
+  let parameters = (ins
+    "::kiln::OptimizerKind":$kind,
+    APFloatParameter<"the starting learning rate">:$learning_rate,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)", "SGD momentum">:$momentum,
+    DefaultValuedParameter<"bool", "false", "SGD Nesterov momentum">:$nesterov,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.9)", "RMSprop decay">:$rho,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.9)", "Adam beta_1">:$beta_1,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.999)", "Adam beta_2">:$beta_2,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(1e-7)", "epsilon">:$epsilon,
+    DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.1)",
+      "Adagrad's accumulator start">:$initial_accumulator_value
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Optimizer state buffers per trainable parameter.
+    unsigned slots() const;
+    /// The value every state buffer starts at.
+    double slotInitialValue() const;
+    /// The module attribute `kiln-make-steps` reads.
+    static constexpr ::llvm::StringLiteral kAttrName = "kiln.optimizer";
+  }];
 }
 
 #endif // KILN_ATTRS_TD

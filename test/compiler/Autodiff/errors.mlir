@@ -10,9 +10,9 @@ func.func @metric_on_path(%w: tensor<4x2xf32> {kiln.trainable}, %x: tensor<?x4xf
 
 // -----
 // Tests that an optimizer update on the path to the loss is reported.
-func.func @optimizer_on_path(%w: tensor<4xf32> {kiln.trainable}, %g: tensor<4xf32>) -> tensor<f32> {
+func.func @optimizer_on_path(%w: tensor<4xf32> {kiln.trainable}, %g: tensor<4xf32>, %lr: f32) -> tensor<f32> {
   // expected-error @+1 {{kiln-autodiff: 'kiln.sgd_update' has no gradient}}
-  %u = kiln.sgd_update %w, %g learning_rate = 1.000000e-02 : tensor<4xf32>
+  %u = kiln.sgd_update %w, %g learning_rate %lr : tensor<4xf32>
   %l = kiln.reduce_sum %u axes = [0] : tensor<4xf32>
   return %l : tensor<f32>
 }

@@ -1,10 +1,10 @@
-// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg | FileCheck %s --check-prefix=LINALG
-// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg --kiln-bufferize | FileCheck %s --check-prefix=BUFFERS
-// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-to-llvm | FileCheck %s --check-prefix=LLVM
-// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg --kiln-bufferize --kiln-lower-to-llvm | FileCheck %s --check-prefix=LLVM
-// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg --kiln-optimize="cpu=sapphirerapids" --kiln-bufferize --kiln-lower-to-llvm="cpu=sapphirerapids" | FileCheck %s --check-prefix=LLVM
-// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-lower-to-linalg --kiln-optimize="cpu=x86-64 threads=1" | FileCheck %s --check-prefix=OPT
-// RUN: kiln-opt %s --kiln-make-steps="optimizer=adam" --kiln-to-llvm="optimize=false" | FileCheck %s --check-prefix=LLVM
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg | FileCheck %s --check-prefix=LINALG
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize | FileCheck %s --check-prefix=BUFFERS
+// RUN: kiln-opt %s --kiln-make-steps --kiln-to-llvm | FileCheck %s --check-prefix=LLVM
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize --kiln-lower-to-llvm | FileCheck %s --check-prefix=LLVM
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-optimize="cpu=sapphirerapids" --kiln-bufferize --kiln-lower-to-llvm="cpu=sapphirerapids" | FileCheck %s --check-prefix=LLVM
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-optimize="cpu=x86-64 threads=1" | FileCheck %s --check-prefix=OPT
+// RUN: kiln-opt %s --kiln-make-steps --kiln-to-llvm="optimize=false" | FileCheck %s --check-prefix=LLVM
 
 // Tests that a one-layer softmax classifier goes through every named stage:
 // autodiff and inlining leave one train_step of linalg on tensors,
@@ -12,6 +12,7 @@
 // it, linalg lowers to scalar loops), one-shot bufferization updates the
 // parameters in their argument buffers, and the last stage leaves only the
 // LLVM dialect.
+module attributes {kiln.optimizer = #kiln.optimizer<kind = adam, learning_rate = 1.0e-03>} {
 func.func @forward(%w: tensor<4x3xf32> {kiln.param}, %b: tensor<3xf32> {kiln.param}, %x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %z = kiln.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x3xf32>, tensor<3xf32>
   %p = kiln.softmax %z axis = -1 : tensor<?x3xf32>
@@ -22,6 +23,7 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
   %l = kiln.sparse_categorical_crossentropy %y, %p : tensor<?xi32>, tensor<?x3xf32>
   %a = kiln.sparse_categorical_accuracy %y, %p : tensor<?xi32>, tensor<?x3xf32>
   return %l, %a : tensor<f32>, tensor<f32>
+}
 }
 
 // The loss and forward functions are inlined and dropped; no kiln op is left.

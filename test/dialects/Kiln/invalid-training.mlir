@@ -85,9 +85,9 @@ func.func @loss_grad_logits(%y: tensor<?x10xf32>, %p: tensor<?x10xf32>, %one: te
 
 // -----
 // Tests that optimizer updates need the state shaped as the parameter.
-func.func @adam_state(%p: tensor<300xf32>, %g: tensor<300xf32>, %m: tensor<100xf32>, %it: i64) {
+func.func @adam_state(%p: tensor<300xf32>, %g: tensor<300xf32>, %m: tensor<100xf32>, %it: i64, %lr: f32) {
   // expected-error @+1 {{'kiln.adam_update' op failed to verify that all of {param, grad, momentum, velocity, new_param, new_momentum, new_velocity} have same type}}
-  %0:3 = "kiln.adam_update"(%p, %g, %m, %m, %it) <{learning_rate = 1.0e-3 : f32, beta_1 = 0.9 : f32, beta_2 = 0.999 : f32, epsilon = 1.0e-7 : f32}> : (tensor<300xf32>, tensor<300xf32>, tensor<100xf32>, tensor<100xf32>, i64) -> (tensor<300xf32>, tensor<300xf32>, tensor<300xf32>)
+  %0:3 = "kiln.adam_update"(%p, %g, %m, %m, %it, %lr) <{beta_1 = 0.9 : f32, beta_2 = 0.999 : f32, epsilon = 1.0e-7 : f32}> : (tensor<300xf32>, tensor<300xf32>, tensor<100xf32>, tensor<100xf32>, i64, f32) -> (tensor<300xf32>, tensor<300xf32>, tensor<300xf32>)
   return
 }
 
@@ -142,5 +142,13 @@ func.func private @notloss(%w: tensor<4xf32> {kiln.trainable}) -> tensor<4xf32>
 func.func @not_scalar(%w: tensor<4xf32>) {
   // expected-error @+1 {{'kiln.value_and_grad' op @notloss must return a 0-d loss tensor first}}
   %0:2 = kiln.value_and_grad @notloss(%w) : (tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+// Tests that the learning rate of an update is an f32 value.
+func.func @learning_rate_type(%p: tensor<3xf32>, %g: tensor<3xf32>, %lr: f64) {
+  // expected-error @+1 {{'kiln.sgd_update' op operand #2 must be 32-bit float, but got 'f64'}}
+  %0 = "kiln.sgd_update"(%p, %g, %lr) : (tensor<3xf32>, tensor<3xf32>, f64) -> tensor<3xf32>
   return
 }

@@ -62,17 +62,18 @@ func.func @loss_grads(%y: tensor<?x10xf32>, %l: tensor<?xi32>, %p: tensor<?x10xf
 // -----
 // Tests every optimizer update.
 // CHECK-LABEL: func.func @optimizers
-func.func @optimizers(%p: tensor<300xf32>, %g: tensor<300xf32>, %s1: tensor<300xf32>, %s2: tensor<300xf32>, %it: i64) -> (tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>) {
-  // CHECK: kiln.sgd_update %{{.*}}, %{{.*}} learning_rate = 0.00999999977 : tensor<300xf32>
-  %0 = kiln.sgd_update %p, %g learning_rate = 0.01 : tensor<300xf32>
-  // CHECK: kiln.sgd_momentum_update %{{.*}}, %{{.*}}, %{{.*}} learning_rate = 0.00999999977 momentum = 0.899999976 nesterov : tensor<300xf32>
-  %1:2 = kiln.sgd_momentum_update %p, %g, %s1 learning_rate = 0.01 momentum = 0.9 nesterov : tensor<300xf32>
-  // CHECK: kiln.rmsprop_update %{{.*}}, %{{.*}}, %{{.*}} learning_rate = 1.000000e-03 rho = 0.899999976 epsilon = 1.000000e-07 : tensor<300xf32>
-  %2:2 = kiln.rmsprop_update %p, %g, %s1 learning_rate = 0.001 rho = 0.9 epsilon = 1.0e-7 : tensor<300xf32>
-  // CHECK: kiln.adam_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} learning_rate = 1.000000e-03 beta_1 = 0.899999976 beta_2 = 9.990000e-01 epsilon = 1.000000e-07 : tensor<300xf32>
-  %3:3 = kiln.adam_update %p, %g, %s1, %s2, %it learning_rate = 0.001 beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<300xf32>
-  // CHECK: kiln.adagrad_update %{{.*}}, %{{.*}}, %{{.*}} learning_rate = 1.000000e-03 epsilon = 1.000000e-07 : tensor<300xf32>
-  %4:2 = kiln.adagrad_update %p, %g, %s1 learning_rate = 0.001 epsilon = 1.0e-7 : tensor<300xf32>
+// CHECK-SAME: %[[LR:[^:]*]]: f32)
+func.func @optimizers(%p: tensor<300xf32>, %g: tensor<300xf32>, %s1: tensor<300xf32>, %s2: tensor<300xf32>, %it: i64, %lr: f32) -> (tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>) {
+  // CHECK: kiln.sgd_update %{{.*}}, %{{.*}} learning_rate %[[LR]] : tensor<300xf32>
+  %0 = kiln.sgd_update %p, %g learning_rate %lr : tensor<300xf32>
+  // CHECK: kiln.sgd_momentum_update %{{.*}}, %{{.*}}, %{{.*}} learning_rate %[[LR]] momentum = 0.899999976 nesterov : tensor<300xf32>
+  %1:2 = kiln.sgd_momentum_update %p, %g, %s1 learning_rate %lr momentum = 0.9 nesterov : tensor<300xf32>
+  // CHECK: kiln.rmsprop_update %{{.*}}, %{{.*}}, %{{.*}} learning_rate %[[LR]] rho = 0.899999976 epsilon = 1.000000e-07 : tensor<300xf32>
+  %2:2 = kiln.rmsprop_update %p, %g, %s1 learning_rate %lr rho = 0.9 epsilon = 1.0e-7 : tensor<300xf32>
+  // CHECK: kiln.adam_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} learning_rate %[[LR]] beta_1 = 0.899999976 beta_2 = 9.990000e-01 epsilon = 1.000000e-07 : tensor<300xf32>
+  %3:3 = kiln.adam_update %p, %g, %s1, %s2, %it learning_rate %lr beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<300xf32>
+  // CHECK: kiln.adagrad_update %{{.*}}, %{{.*}}, %{{.*}} learning_rate %[[LR]] epsilon = 1.000000e-07 : tensor<300xf32>
+  %4:2 = kiln.adagrad_update %p, %g, %s1 learning_rate %lr epsilon = 1.0e-7 : tensor<300xf32>
   return %0, %1#0, %2#0, %3#0, %4#0 : tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>
 }
 
@@ -97,4 +98,16 @@ func.func @value_and_grad(%w: tensor<4x2xf32>, %x: tensor<?x4xf32>, %y: tensor<?
   // CHECK: kiln.value_and_grad @loss(%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<4x2xf32>, tensor<?x4xf32>, tensor<?xi32>) -> (tensor<f32>, tensor<f32>, tensor<4x2xf32>)
   %l, %a, %dw = kiln.value_and_grad @loss(%w, %x, %y) : (tensor<4x2xf32>, tensor<?x4xf32>, tensor<?xi32>) -> (tensor<f32>, tensor<f32>, tensor<4x2xf32>)
   return %dw : tensor<4x2xf32>
+}
+
+// -----
+// Tests that #kiln.optimizer keeps what is written and leaves out the
+// hyper-parameters at Keras's defaults.
+// CHECK: module attributes {kiln.optimizer = #kiln.optimizer<kind = adam, learning_rate = 2.000000e-03, beta_2 = 0.98999999999999999>}
+module attributes {kiln.optimizer = #kiln.optimizer<kind = adam, learning_rate = 0.002, beta_1 = 0.9, beta_2 = 0.99>} {
+}
+
+// -----
+// CHECK: module attributes {kiln.optimizer = #kiln.optimizer<kind = sgd, learning_rate = 1.000000e-01, momentum = 9.000000e-01, nesterov = true>}
+module attributes {kiln.optimizer = #kiln.optimizer<kind = sgd, learning_rate = 1.0e-1, momentum = 0.9, nesterov = true>} {
 }

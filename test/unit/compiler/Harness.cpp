@@ -111,6 +111,12 @@ std::unique_ptr<JitModule> compileKiln(const std::string &source,
   return std::move(*jit);
 }
 
+std::string withOptimizer(const std::string &body,
+                          const std::string &optimizer) {
+  return "module attributes {kiln.optimizer = #kiln.optimizer<" + optimizer +
+         ">} {\n" + body + "}\n";
+}
+
 std::vector<float> uniform(std::mt19937 &rng, size_t n, float lo, float hi) {
   std::uniform_real_distribution<float> dist(lo, hi);
   std::vector<float> v(n);

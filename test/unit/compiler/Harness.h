@@ -41,12 +41,16 @@ struct HostBuffer {
 void call(JitModule::PackedFn fn, std::vector<HostBuffer *> args);
 
 /// Parses `source`, runs `prePipeline` (a textual pass list such as
-/// "kiln-make-steps{optimizer=adam}", may be empty), then kiln-to-llvm, and
+/// "kiln-make-steps", may be empty), then kiln-to-llvm, and
 /// JIT-compiles it. Fails the test and returns nullptr, with the
 /// diagnostics, when any stage fails.
 std::unique_ptr<JitModule> compileKiln(const std::string &source,
                                        const JitOptions &options = {},
                                        const std::string &prePipeline = "");
+
+/// `body` (functions) in a module that trains with `optimizer`, the
+/// parameters of a #kiln.optimizer: "kind = adam, learning_rate = 0.05".
+std::string withOptimizer(const std::string &body, const std::string &optimizer);
 
 /// Uniform values in [lo, hi) from a seeded generator.
 std::vector<float> uniform(std::mt19937 &rng, size_t n, float lo, float hi);

@@ -1,5 +1,6 @@
 // Tests that N steps of each compiled optimizer update match an independent
-// plain-C++ transcription of Keras 3's update_step (float32 arithmetic).
+// plain-C++ transcription of Keras 3's update_step (float32 arithmetic), with
+// the learning rate read from its argument at every step (it decays here).
 #include "Harness.h"
 
 #include <cmath>
@@ -18,18 +19,20 @@ struct State {
 };
 
 /// Runs the compiled update `op` for kSteps with fresh gradients and the
-/// reference `ref`, then compares parameters and state.
+/// reference `ref`, then compares parameters and state. Step n runs at the
+/// learning rate lr0 * (1 - n / 16), given to both.
 template <typename Ref>
 void compareUpdates(const std::string &opLine, int slots, float initialSlot,
-                    Ref ref) {
+                    float lr0, Ref ref) {
   std::string t = "tensor<37xf32>", m = "memref<37xf32>";
   std::string src = "func.func @step(%p: " + m + ", %g: " + m + ", %s0: " + m +
-                    ", %s1: " + m + ", %it: memref<i64>) attributes {llvm.emit_c_interface} {\n"
+                    ", %s1: " + m + ", %it: memref<i64>, %lr: memref<f32>) attributes {llvm.emit_c_interface} {\n"
                     "  %pt = bufferization.to_tensor %p restrict writable : " + m + " to " + t + "\n"
                     "  %gt = bufferization.to_tensor %g restrict : " + m + " to " + t + "\n"
                     "  %s0t = bufferization.to_tensor %s0 restrict writable : " + m + " to " + t + "\n"
                     "  %s1t = bufferization.to_tensor %s1 restrict writable : " + m + " to " + t + "\n"
-                    "  %i = memref.load %it[] : memref<i64>\n" + opLine + "\n";
+                    "  %i = memref.load %it[] : memref<i64>\n"
+                    "  %rate = memref.load %lr[] : memref<f32>\n" + opLine + "\n";
   src += "  bufferization.materialize_in_destination %u#0 in restrict writable %p : (" + t + ", " + m + ") -> ()\n";
   for (int s = 0; s < slots; ++s)
     src += "  bufferization.materialize_in_destination %u#" + std::to_string(s + 1) +
@@ -50,8 +53,10 @@ void compareUpdates(const std::string &opLine, int slots, float initialSlot,
   for (int n = 0; n < kSteps; ++n) {
     std::vector<float> g = uniform(rng, kSize, -1, 1);
     HostBuffer gb({kSize}, g);
-    call(*step, {&p, &gb, &s0, &s1, &it});
-    ref(theirs, g);
+    float lr = lr0 * (1.0f - float(n) / 16.0f);
+    HostBuffer rate({}, {lr});
+    call(*step, {&p, &gb, &s0, &s1, &it, &rate});
+    ref(theirs, g, lr);
     theirs.iterations++;
   }
   int64_t iterations;
@@ -71,18 +76,17 @@ void compareUpdates(const std::string &opLine, int slots, float initialSlot,
 } // namespace
 
 TEST(Optimizer, SgdMatchesKeras) {
-  float lr = 0.01f;
-  compareUpdates("  %u:1 = kiln.sgd_update %pt, %gt learning_rate = 0.01 : tensor<37xf32>", 0, 0,
-                 [&](State &s, const std::vector<float> &g) {
+  compareUpdates("  %u:1 = kiln.sgd_update %pt, %gt learning_rate %rate : tensor<37xf32>", 0, 0, 0.01f,
+                 [&](State &s, const std::vector<float> &g, float lr) {
                    for (int i = 0; i < kSize; ++i)
                      s.p[i] -= g[i] * lr;
                  });
 }
 
 TEST(Optimizer, SgdMomentumMatchesKeras) {
-  float lr = 0.1f, mom = 0.9f;
-  compareUpdates("  %u:2 = kiln.sgd_momentum_update %pt, %gt, %s0t learning_rate = 0.1 momentum = 0.9 : tensor<37xf32>",
-                 1, 0, [&](State &s, const std::vector<float> &g) {
+  float mom = 0.9f;
+  compareUpdates("  %u:2 = kiln.sgd_momentum_update %pt, %gt, %s0t learning_rate %rate momentum = 0.9 : tensor<37xf32>",
+                 1, 0, 0.1f, [&](State &s, const std::vector<float> &g, float lr) {
                    for (int i = 0; i < kSize; ++i) {
                      s.s0[i] = s.s0[i] * mom - g[i] * lr;
                      s.p[i] += s.s0[i];
@@ -91,9 +95,9 @@ TEST(Optimizer, SgdMomentumMatchesKeras) {
 }
 
 TEST(Optimizer, SgdNesterovMatchesKeras) {
-  float lr = 0.1f, mom = 0.9f;
-  compareUpdates("  %u:2 = kiln.sgd_momentum_update %pt, %gt, %s0t learning_rate = 0.1 momentum = 0.9 nesterov : tensor<37xf32>",
-                 1, 0, [&](State &s, const std::vector<float> &g) {
+  float mom = 0.9f;
+  compareUpdates("  %u:2 = kiln.sgd_momentum_update %pt, %gt, %s0t learning_rate %rate momentum = 0.9 nesterov : tensor<37xf32>",
+                 1, 0, 0.1f, [&](State &s, const std::vector<float> &g, float lr) {
                    for (int i = 0; i < kSize; ++i) {
                      s.s0[i] = s.s0[i] * mom - g[i] * lr;
                      s.p[i] += s.s0[i] * mom - g[i] * lr;
@@ -102,9 +106,9 @@ TEST(Optimizer, SgdNesterovMatchesKeras) {
 }
 
 TEST(Optimizer, RmspropMatchesKeras) {
-  float lr = 0.001f, rho = 0.9f, eps = 1e-7f;
-  compareUpdates("  %u:2 = kiln.rmsprop_update %pt, %gt, %s0t learning_rate = 0.001 rho = 0.9 epsilon = 1.0e-7 : tensor<37xf32>",
-                 1, 0, [&](State &s, const std::vector<float> &g) {
+  float rho = 0.9f, eps = 1e-7f;
+  compareUpdates("  %u:2 = kiln.rmsprop_update %pt, %gt, %s0t learning_rate %rate rho = 0.9 epsilon = 1.0e-7 : tensor<37xf32>",
+                 1, 0, 0.001f, [&](State &s, const std::vector<float> &g, float lr) {
                    for (int i = 0; i < kSize; ++i) {
                      s.s0[i] = rho * s.s0[i] + (1 - rho) * g[i] * g[i];
                      s.p[i] -= lr * g[i] / std::sqrt(s.s0[i] + eps);
@@ -113,9 +117,9 @@ TEST(Optimizer, RmspropMatchesKeras) {
 }
 
 TEST(Optimizer, AdamMatchesKeras) {
-  float lr = 0.001f, b1 = 0.9f, b2 = 0.999f, eps = 1e-7f;
-  compareUpdates("  %u:3 = kiln.adam_update %pt, %gt, %s0t, %s1t, %i learning_rate = 0.001 beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<37xf32>",
-                 2, 0, [&](State &s, const std::vector<float> &g) {
+  float b1 = 0.9f, b2 = 0.999f, eps = 1e-7f;
+  compareUpdates("  %u:3 = kiln.adam_update %pt, %gt, %s0t, %s1t, %i learning_rate %rate beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<37xf32>",
+                 2, 0, 0.001f, [&](State &s, const std::vector<float> &g, float lr) {
                    float t = float(s.iterations + 1);
                    float alpha = lr * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t));
                    for (int i = 0; i < kSize; ++i) {
@@ -127,10 +131,10 @@ TEST(Optimizer, AdamMatchesKeras) {
 }
 
 TEST(Optimizer, AdagradMatchesKeras) {
-  float lr = 0.001f, eps = 1e-7f;
+  float eps = 1e-7f;
   // Keras starts the accumulator at initial_accumulator_value = 0.1.
-  compareUpdates("  %u:2 = kiln.adagrad_update %pt, %gt, %s0t learning_rate = 0.001 epsilon = 1.0e-7 : tensor<37xf32>",
-                 1, 0.1f, [&](State &s, const std::vector<float> &g) {
+  compareUpdates("  %u:2 = kiln.adagrad_update %pt, %gt, %s0t learning_rate %rate epsilon = 1.0e-7 : tensor<37xf32>",
+                 1, 0.1f, 0.001f, [&](State &s, const std::vector<float> &g, float lr) {
                    for (int i = 0; i < kSize; ++i) {
                      s.s0[i] += g[i] * g[i];
                      s.p[i] -= lr * g[i] / std::sqrt(s.s0[i] + eps);

@@ -88,7 +88,7 @@ TEST(JitSplit, MlpStepsLowerAsInTheWholeModule) {
 TEST(JitSplit, CnnStepsLowerAsInTheWholeModule) {
   expectSplitLowersLikeTheWhole(
       "test/compiler/Transforms/count-memory-passes-cnn.mlir",
-      "kiln-make-steps{optimizer=adam}");
+      "kiln-make-steps");
 }
 
 TEST(JitSplit, OnePublicFunctionIsNotSplit) {

@@ -39,7 +39,8 @@ HostBuffer glorot(std::mt19937 &rng, int64_t in, int64_t out) {
 } // namespace
 
 TEST(TrainStep, XorReachesFullAccuracy) {
-  auto jit = compileKiln(kXorModel, {}, "kiln-make-steps{optimizer=adam learning-rate=0.05}");
+  auto jit = compileKiln(withOptimizer(kXorModel, "kind = adam, learning_rate = 0.05"), {},
+                         "kiln-make-steps");
   ASSERT_TRUE(jit);
   auto train = jit->lookup("train_step"), eval = jit->lookup("eval_step"),
        predict = jit->lookup("predict_step");
@@ -52,7 +53,7 @@ TEST(TrainStep, XorReachesFullAccuracy) {
   for (int s = 0; s < 2; ++s)
     for (auto *p : {&w0, &b0, &w1, &b1})
       slots.push_back(HostBuffer::zeros(p->shape));
-  HostBuffer it = HostBuffer::i64Scalar(0);
+  HostBuffer it = HostBuffer::i64Scalar(0), lr({}, {0.05f});
   HostBuffer x({4, 2}, {0, 0, 0, 1, 1, 0, 1, 1});
   HostBuffer y = HostBuffer::ints({4}, {0, 1, 1, 0});
   HostBuffer out = HostBuffer::zeros({2});
@@ -62,7 +63,7 @@ TEST(TrainStep, XorReachesFullAccuracy) {
     std::vector<HostBuffer *> args = {&w0, &b0, &w1, &b1};
     for (HostBuffer &s : slots)
       args.push_back(&s);
-    for (HostBuffer *b : {&it, &x, &y, &out})
+    for (HostBuffer *b : {&it, &lr, &x, &y, &out})
       args.push_back(b);
     call(*train, args);
     if (step == 0)
@@ -106,7 +107,8 @@ func.func @loss(%k: tensor<3x3x1x4xf32> {kiln.param, kiln.trainable}, %kb: tenso
   return %l : tensor<f32>
 }
 )mlir";
-  auto jit = compileKiln(model, {}, "kiln-make-steps{optimizer=adam learning-rate=0.01}");
+  auto jit = compileKiln(withOptimizer(model, "kind = adam, learning_rate = 0.01"), {},
+                         "kiln-make-steps");
   ASSERT_TRUE(jit);
   auto train = jit->lookup("train_step");
   ASSERT_TRUE(bool(train));
@@ -118,7 +120,7 @@ func.func @loss(%k: tensor<3x3x1x4xf32> {kiln.param, kiln.trainable}, %kb: tenso
   for (int s = 0; s < 2; ++s)
     for (auto *p : {&k, &kb, &w, &b})
       slots.push_back(HostBuffer::zeros(p->shape));
-  HostBuffer it = HostBuffer::i64Scalar(0);
+  HostBuffer it = HostBuffer::i64Scalar(0), lr({}, {0.01f});
   HostBuffer x({6, 8, 8, 1}, uniform(rng, 6 * 64, 0, 1));
   HostBuffer y = HostBuffer::ints({6}, {0, 1, 2, 0, 1, 2});
   HostBuffer out = HostBuffer::zeros({1});
@@ -127,7 +129,7 @@ func.func @loss(%k: tensor<3x3x1x4xf32> {kiln.param, kiln.trainable}, %kb: tenso
     std::vector<HostBuffer *> args = {&k, &kb, &w, &b};
     for (HostBuffer &s : slots)
       args.push_back(&s);
-    for (HostBuffer *a : {&it, &x, &y, &out})
+    for (HostBuffer *a : {&it, &lr, &x, &y, &out})
       args.push_back(a);
     call(*train, args);
     if (step == 0)

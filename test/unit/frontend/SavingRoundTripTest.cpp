@@ -159,6 +159,20 @@ TEST(FrontendSavingRoundTrip, MlpContinuesTrainingFromKerasAndH5) {
   expectTrainingContinues([] { return mlp("adagrad"); }, {28, 28}, tmp / "mlp_ada.h5");
 }
 
+// Tests that a learning rate changed after compile (as a callback does) is
+// the one saved and loaded back, in both formats.
+TEST(FrontendSavingRoundTrip, CurrentLearningRateIsSaved) {
+  TempDir tmp;
+  for (const char *file : {"lr.keras", "lr.h5"}) {
+    SCOPED_TRACE(file);
+    Sequential model = mlp(optimizers::Adam{.learning_rate = 0.01});
+    model.set_learning_rate(0.0025);
+    model.save(tmp / file);
+    Model loaded = load_model(tmp / file);
+    EXPECT_FLOAT_EQ(float(loaded.learning_rate()), 0.0025f);
+  }
+}
+
 // Tests the Fashion-MNIST CNN example's model (Conv2D, MaxPooling2D, Adam)
 // the same way.
 TEST(FrontendSavingRoundTrip, CnnContinuesTrainingFromKerasAndH5) {

@@ -504,12 +504,16 @@ func.func @window_grads_stride1(%dy: tensor<?x26x26x32xf32>, %k: tensor<3x3x1x32
 
 // -----
 // Tests that each optimizer update is one generic reading the gradient and
-// updating the parameter and state in place (they are its outs); adam's
-// bias correction is computed from the i64 step counter before the loop.
+// updating the parameter and state in place (they are its outs), reading
+// the learning rate argument from above; adam's bias correction is computed
+// from the i64 step counter and the learning rate before the loop.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0) -> (d0)>
 // CHECK-LABEL: func.func @optimizers
-// CHECK-SAME: (%[[P:.*]]: tensor<300xf32>, %[[G:.*]]: tensor<300xf32>, %[[S1:.*]]: tensor<300xf32>, %[[S2:.*]]: tensor<300xf32>, %[[IT:.*]]: i64)
+// CHECK-SAME: (%[[P:.*]]: tensor<300xf32>, %[[G:.*]]: tensor<300xf32>, %[[S1:.*]]: tensor<300xf32>, %[[S2:.*]]: tensor<300xf32>, %[[IT:.*]]: i64, %[[LR:.*]]: f32)
 // CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel"]} ins(%[[G]] : tensor<300xf32>) outs(%[[P]] : tensor<300xf32>)
+// CHECK-NEXT: ^bb0(%[[GE:.*]]: f32, %[[PE:.*]]: f32):
+// CHECK-NEXT: %[[STEP:.*]] = arith.mulf %[[LR]], %[[GE]] : f32
+// CHECK-NEXT: arith.subf %[[PE]], %[[STEP]] : f32
 // CHECK: %{{.*}}:2 = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel"]} ins(%[[G]] : tensor<300xf32>) outs(%[[P]], %[[S1]] : tensor<300xf32>, tensor<300xf32>)
 // CHECK: %{{.*}}:2 = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel"]} ins(%[[G]] : tensor<300xf32>) outs(%[[P]], %[[S1]] : tensor<300xf32>, tensor<300xf32>)
 // CHECK: math.sqrt
@@ -518,18 +522,19 @@ func.func @window_grads_stride1(%dy: tensor<?x26x26x32xf32>, %k: tensor<3x3x1x32
 // CHECK: math.powf %{{.*}}, %[[T]] : f32
 // CHECK: math.powf %{{.*}}, %[[T]] : f32
 // CHECK: math.sqrt
+// CHECK: arith.mulf %[[LR]]
 // CHECK: %[[ALPHA:.*]] = arith.divf
 // CHECK: %{{.*}}:3 = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel"]} ins(%[[G]] : tensor<300xf32>) outs(%[[P]], %[[S1]], %[[S2]] : tensor<300xf32>, tensor<300xf32>, tensor<300xf32>)
 // CHECK: arith.mulf %{{.*}}, %[[ALPHA]]
 // CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32
 // CHECK: %{{.*}}:2 = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel"]} ins(%[[G]] : tensor<300xf32>) outs(%[[P]], %[[S1]] : tensor<300xf32>, tensor<300xf32>)
 // CHECK-NOT: = kiln.
-func.func @optimizers(%p: tensor<300xf32>, %g: tensor<300xf32>, %s1: tensor<300xf32>, %s2: tensor<300xf32>, %it: i64) -> (tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>) {
-  %0 = kiln.sgd_update %p, %g learning_rate = 0.01 : tensor<300xf32>
-  %1:2 = kiln.sgd_momentum_update %p, %g, %s1 learning_rate = 0.01 momentum = 0.9 nesterov : tensor<300xf32>
-  %2:2 = kiln.rmsprop_update %p, %g, %s1 learning_rate = 0.001 rho = 0.9 epsilon = 1.0e-7 : tensor<300xf32>
-  %3:3 = kiln.adam_update %p, %g, %s1, %s2, %it learning_rate = 0.001 beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<300xf32>
-  %4:2 = kiln.adagrad_update %p, %g, %s1 learning_rate = 0.001 epsilon = 1.0e-7 : tensor<300xf32>
+func.func @optimizers(%p: tensor<300xf32>, %g: tensor<300xf32>, %s1: tensor<300xf32>, %s2: tensor<300xf32>, %it: i64, %lr: f32) -> (tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>) {
+  %0 = kiln.sgd_update %p, %g learning_rate %lr : tensor<300xf32>
+  %1:2 = kiln.sgd_momentum_update %p, %g, %s1 learning_rate %lr momentum = 0.9 nesterov : tensor<300xf32>
+  %2:2 = kiln.rmsprop_update %p, %g, %s1 learning_rate %lr rho = 0.9 epsilon = 1.0e-7 : tensor<300xf32>
+  %3:3 = kiln.adam_update %p, %g, %s1, %s2, %it learning_rate %lr beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<300xf32>
+  %4:2 = kiln.adagrad_update %p, %g, %s1 learning_rate %lr epsilon = 1.0e-7 : tensor<300xf32>
   return %0, %1#0, %2#0, %3#0, %4#0 : tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>, tensor<300xf32>
 }
 
@@ -578,9 +583,9 @@ func.func @metrics(%y: tensor<?x10xf32>, %p: tensor<?x10xf32>, %l: tensor<?x1xi3
 // CHECK-NOT: kiln.sgd_update
 // CHECK: linalg.generic
 func.func private @loss(%w: tensor<4x2xf32> {kiln.trainable}, %x: tensor<?x4xf32>) -> tensor<f32>
-func.func @train_step(%w: tensor<4x2xf32>, %x: tensor<?x4xf32>) -> tensor<4x2xf32> {
+func.func @train_step(%w: tensor<4x2xf32>, %x: tensor<?x4xf32>, %lr: f32) -> tensor<4x2xf32> {
   %l, %dw = kiln.value_and_grad @loss(%w, %x) : (tensor<4x2xf32>, tensor<?x4xf32>) -> (tensor<f32>, tensor<4x2xf32>)
-  %w1 = kiln.sgd_update %w, %dw learning_rate = 0.01 : tensor<4x2xf32>
+  %w1 = kiln.sgd_update %w, %dw learning_rate %lr : tensor<4x2xf32>
   return %w1 : tensor<4x2xf32>
 }
 

@@ -72,15 +72,20 @@ Regression regress(const float *w, const float *b, const MemRefView<float> &x,
   return r;
 }
 
+void recordTrain(StepCall call, float learningRate) {
+  call.learningRate = learningRate;
+  recorder().train.push_back(std::move(call));
+}
+
 void regressionTrain(void **args) {
   auto w = argView<float>(args, 0, 2), b = argView<float>(args, 1, 1);
   auto mw = argView<float>(args, 2, 2), mb = argView<float>(args, 3, 1);
   auto it = argView<int64_t>(args, 4, 0);
-  auto x = argView<float>(args, 5, 2), y = argView<float>(args, 6, 2);
-  auto out = argView<float>(args, 7, 1);
-  recorder().train.push_back(record<float>(args, 5, 2, 6, 2));
+  const float lr = *argView<float>(args, 5, 0).ptr(), momentum = 0.5f;
+  auto x = argView<float>(args, 6, 2), y = argView<float>(args, 7, 2);
+  auto out = argView<float>(args, 8, 1);
+  recordTrain(record<float>(args, 6, 2, 7, 2), lr);
   Regression r = regress(w.ptr(), b.ptr(), x, y);
-  const float lr = 0.1f, momentum = 0.5f;
   for (int k = 0; k < 2; ++k) {
     mw.ptr()[k] = momentum * mw.ptr()[k] - lr * static_cast<float>(r.gw[k]);
     w.ptr()[k] += mw.ptr()[k];
@@ -131,9 +136,9 @@ void writeMeanMax(const MemRefView<float> &y, float *out) {
 
 void meanTrain(void **args) {
   auto it = argView<int64_t>(args, 1, 0);
-  auto y = argView<float>(args, 3, 1);
-  auto out = argView<float>(args, 4, 1);
-  recorder().train.push_back(record<float>(args, 2, 2, 3, 1));
+  auto y = argView<float>(args, 4, 1);
+  auto out = argView<float>(args, 5, 1);
+  recordTrain(record<float>(args, 3, 2, 4, 1), *argView<float>(args, 2, 0).ptr());
   writeMeanMax(y, out.ptr());
   *it.ptr() += 1;
   advanceClock(recorder().secondsPerTrainStep);
@@ -203,16 +208,17 @@ void classify(const float *W, const float *b, const MemRefView<float> &x,
 void classifierTrain(void **args) {
   auto W = argView<float>(args, 0, 2), b = argView<float>(args, 1, 1);
   auto it = argView<int64_t>(args, 2, 0);
-  auto x = argView<float>(args, 3, 2);
-  auto y = argView<int32_t>(args, 4, 1);
-  auto out = argView<float>(args, 5, 1);
-  recorder().train.push_back(record<int32_t>(args, 3, 2, 4, 1));
+  const double lr = *argView<float>(args, 3, 0).ptr();
+  auto x = argView<float>(args, 4, 2);
+  auto y = argView<int32_t>(args, 5, 1);
+  auto out = argView<float>(args, 6, 1);
+  recordTrain(record<int32_t>(args, 4, 2, 5, 1), float(lr));
   double gW[9] = {0}, gb[3] = {0};
   classify(W.ptr(), b.ptr(), x, y, out.ptr(), gW, gb);
   for (int k = 0; k < 9; ++k)
-    W.ptr()[k] -= static_cast<float>(0.5 * gW[k]);
+    W.ptr()[k] -= static_cast<float>(lr * gW[k]);
   for (int k = 0; k < 3; ++k)
-    b.ptr()[k] -= static_cast<float>(0.5 * gb[k]);
+    b.ptr()[k] -= static_cast<float>(lr * gb[k]);
   *it.ptr() += 1;
 }
 
@@ -246,8 +252,8 @@ double at(const std::vector<double> &v, int64_t i) {
 void scriptedTrain(void **args) {
   auto w = argView<float>(args, 0, 1);
   auto it = argView<int64_t>(args, 1, 0);
-  auto out = argView<float>(args, 4, 1);
-  recorder().train.push_back(record<float>(args, 2, 2, 3, 2));
+  auto out = argView<float>(args, 5, 1);
+  recordTrain(record<float>(args, 3, 2, 4, 2), *argView<float>(args, 2, 0).ptr());
   w.ptr()[0] += 1;
   *it.ptr() += 1;
   int64_t e = static_cast<int64_t>(w.ptr()[0]) - 1;
@@ -266,8 +272,8 @@ void scriptedEval(void **args) {
 
 void nanTrain(void **args) {
   auto it = argView<int64_t>(args, 1, 0);
-  auto out = argView<float>(args, 4, 1);
-  recorder().train.push_back(record<float>(args, 2, 2, 3, 2));
+  auto out = argView<float>(args, 5, 1);
+  recordTrain(record<float>(args, 3, 2, 4, 2), *argView<float>(args, 2, 0).ptr());
   out.ptr()[0] = *it.ptr() >= 1 ? std::numeric_limits<float>::quiet_NaN() : 1.0f;
   out.ptr()[1] = 0.5f;
   *it.ptr() += 1;
@@ -296,6 +302,7 @@ abi::StepSignature oneParamSignature() {
   sig.inputTypes = {DType::f32};
   sig.targetTypes = {DType::f32};
   sig.resultNames = {"loss", "accuracy"};
+  sig.learningRate = 0.01f;
   return sig;
 }
 
@@ -311,6 +318,7 @@ abi::CompiledSteps linearRegression() {
   sig.trainable = {true, true};
   sig.optimizerSlots = 1;
   sig.slotInitialValues = {0.0f};
+  sig.learningRate = 0.1f;
   sig.inputs = {{-1, 2}};
   sig.targets = {{-1, 1}};
   sig.outputs = {{-1, 1}};
@@ -347,6 +355,7 @@ abi::CompiledSteps softmaxClassifier() {
   abi::StepSignature &sig = s.signature;
   sig.params = {{3, 3}, {3}};
   sig.trainable = {true, true};
+  sig.learningRate = 0.5f;
   sig.inputs = {{-1, 3}};
   sig.targets = {{-1}};
   sig.outputs = {{-1, 3}};

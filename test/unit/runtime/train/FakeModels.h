@@ -52,6 +52,7 @@ struct StepCall {
   const void *y = nullptr;   // data pointer of the first target (train/eval)
   std::vector<float> x0;     // first feature of every row of the first input
   std::vector<double> yValues; // every target element, as double
+  float learningRate = 0;    // train: the learning-rate argument
 };
 
 // What the fake steps saw; reset() before each test.

@@ -9,15 +9,17 @@ func.func @optimizers(%p: tensor<?x2xf32>, %g: tensor<?x2xf32>, %v: tensor<?x2xf
     -> (tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>,
         tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>,
         tensor<?x2xf32>) {
-  %0 = kiln.sgd_update %p, %g learning_rate = 0.1 : tensor<?x2xf32>
-  %1:2 = kiln.sgd_momentum_update %p, %g, %v learning_rate = 0.1 momentum = 0.9 : tensor<?x2xf32>
-  %2:2 = kiln.sgd_momentum_update %p, %g, %v learning_rate = 0.1 momentum = 0.9 nesterov : tensor<?x2xf32>
-  %3:2 = kiln.rmsprop_update %p, %g, %sq learning_rate = 0.01 rho = 0.9 epsilon = 1.0e-7 : tensor<?x2xf32>
+  %lr1 = arith.constant 0.1 : f32
+  %lr2 = arith.constant 0.01 : f32
+  %0 = kiln.sgd_update %p, %g learning_rate %lr1 : tensor<?x2xf32>
+  %1:2 = kiln.sgd_momentum_update %p, %g, %v learning_rate %lr1 momentum = 0.9 : tensor<?x2xf32>
+  %2:2 = kiln.sgd_momentum_update %p, %g, %v learning_rate %lr1 momentum = 0.9 nesterov : tensor<?x2xf32>
+  %3:2 = kiln.rmsprop_update %p, %g, %sq learning_rate %lr2 rho = 0.9 epsilon = 1.0e-7 : tensor<?x2xf32>
   %it0 = arith.constant 0 : i64
-  %4:3 = kiln.adam_update %p, %g, %m, %sq, %it0 learning_rate = 0.01 beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<?x2xf32>
+  %4:3 = kiln.adam_update %p, %g, %m, %sq, %it0 learning_rate %lr2 beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<?x2xf32>
   %it4 = arith.constant 4 : i64
-  %5:3 = kiln.adam_update %p, %g, %m, %sq, %it4 learning_rate = 0.01 beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<?x2xf32>
-  %6:2 = kiln.adagrad_update %p, %g, %sq learning_rate = 0.1 epsilon = 1.0e-7 : tensor<?x2xf32>
+  %5:3 = kiln.adam_update %p, %g, %m, %sq, %it4 learning_rate %lr2 beta_1 = 0.9 beta_2 = 0.999 epsilon = 1.0e-7 : tensor<?x2xf32>
+  %6:2 = kiln.adagrad_update %p, %g, %sq learning_rate %lr1 epsilon = 1.0e-7 : tensor<?x2xf32>
   return %0, %1#0, %1#1, %2#0, %3#0, %3#1, %4#0, %4#1, %4#2, %5#0, %5#1, %5#2, %6#0
       : tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>,
         tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>,
