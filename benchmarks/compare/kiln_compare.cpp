@@ -10,7 +10,11 @@
 //                [--infer-n1 1000] [--infer-runs 7]
 //                [--matmul-sizes 256,512,1024,2048] [--matmul-threads 1,2]
 //                [--min-time 1.0]
-//                [--max-time 20]
+//                [--max-time 20] [--threads N]
+//
+// --threads N sets config::threading (the models' threads) before anything
+// compiles: 0, the default, is all cores; --contended runs of run.sh compare
+// the default with 1.
 //
 // Training runs time every epoch with a LambdaCallback; the first epoch is
 // the warm-up and is not counted. "loss" is Keras's loss of the last epoch
@@ -106,6 +110,7 @@ struct Config {
   std::vector<int64_t> matmulThreads = {1, 2};
   double minTime = 1.0;
   double maxTime = 20.0;
+  int64_t threads = 0;
 };
 
 Config parseArgs(int argc, char **argv) {
@@ -147,6 +152,8 @@ Config parseArgs(int argc, char **argv) {
       c.minTime = std::stod(v);
     else if (flag == "--max-time")
       c.maxTime = std::stod(v);
+    else if (flag == "--threads")
+      c.threads = std::stoll(v);
     else
       throw std::runtime_error("unknown flag " + flag);
   }
@@ -424,9 +431,11 @@ void benchMatmul(const Config &c) {
 
 int main(int argc, char **argv) try {
   Config c = parseArgs(argc, argv);
-  // Models compile with JitOptions' defaults (the frontend's choice).
+  config::threading::set_intra_op_parallelism_threads(c.threads);
+  // Models compile with the frontend's choices (threads: --threads).
   emit("info", "\"host_cpu\":\"" + jsonEscape(describeHostCpu()) +
-                   "\",\"jit_default_threads\":" + defaultThreads<JitOptions>());
+                   "\",\"jit_default_threads\":" + defaultThreads<JitOptions>() +
+                   ",\"threads\":" + std::to_string(c.threads));
   // A benchmark that fails (e.g. a lowering error while the compiler is being
   // changed) is reported as an "error" line; the others still run.
   int failures = 0;

@@ -4,6 +4,9 @@
     report.py pick PROBE.jsonl   one line per winning configuration:
                                  "config<TAB>only<TAB>mlp-batches or -<TAB>mkldnn"
     report.py table RAW_DIR      the Markdown report (run.sh's output)
+    report.py contended RAW_DIR  Kiln's default threads against one thread
+                                 with a busy process on one core (run.sh
+                                 --contended): medians of interleaved runs
 """
 import json
 import os
@@ -277,8 +280,36 @@ def table(raw):
     print("\n".join(out))
 
 
+def contended(raw):
+    """Rows of contended-0.jsonl (default threads) against contended-1.jsonl
+    (one thread): each side's median over its runs' medians."""
+    def medians(path):
+        values = defaultdict(list)
+        for r in load(path):
+            if r.get("bench") in ("info", "error") or "median" not in r:
+                continue
+            values[key_of(r)].append(r["median"])
+        return {k: sorted(v)[len(v) // 2] for k, v in values.items()}
+
+    default = medians(os.path.join(raw, "contended-0.jsonl"))
+    one = medians(os.path.join(raw, "contended-1.jsonl"))
+    print("| with a busy process on one core | unit | default threads | 1 thread | default / 1 thread |")
+    print("| --- | --- | --- | --- | --- |")
+    worst = None
+    for key, title, unit, higher in ROWS:
+        if key not in default or key not in one:
+            continue
+        r = default[key] / one[key] if higher else one[key] / default[key]
+        worst = r if worst is None else min(worst, r)
+        print(f"| {title} | {unit} | {fmt(default[key], unit)} | {fmt(one[key], unit)} | {r:.2f}x |")
+    if worst is not None:
+        print(f"\nWorst row: {worst:.2f}x (1.00x or more: the default is no slower than one thread).")
+
+
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "pick":
+    if len(sys.argv) == 3 and sys.argv[1] == "contended":
+        contended(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "pick":
         pick(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "table":
         table(sys.argv[2])

@@ -5,7 +5,7 @@
 # table of medians and ratios and writes it to BUILD_DIR/compare.md (raw JSON
 # lines in BUILD_DIR/compare/).
 #
-#   benchmarks/compare/run.sh [--quick] [--no-install] [BUILD_DIR]
+#   benchmarks/compare/run.sh [--quick] [--no-install] [--contended] [BUILD_DIR]
 #
 #   BUILD_DIR     Kiln's build directory (default: $KILN_BUILD_DIR, else
 #                 <repo>/build); configured here if it has no build.ninja.
@@ -13,6 +13,10 @@
 #                 probe is the measurement (about 5 minutes): for development,
 #                 not for the README.
 #   --no-install  do not apt-get install missing packages.
+#   --contended   also runs Kiln with another process busy on one core (a
+#                 shell busy loop), default threads and one thread
+#                 interleaved, three rounds; the table goes to
+#                 BUILD_DIR/contended.md and is printed after the main one.
 # Environment: JOBS (ninja -j, default 2), OPENBLAS_CORETYPE (overrides the
 # detected core type), KILN_COMPARE_OUT (the table file), KILN_COMMIT (the
 # Kiln version to print, when the sources are not a git checkout).
@@ -27,12 +31,14 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 MODE=full
 INSTALL=1
+CONTENDED=0
 BUILD=""
 for arg in "$@"; do
   case "$arg" in
     --quick) MODE=quick ;;
     --no-install) INSTALL=0 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --contended) CONTENDED=1 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $arg" >&2; exit 2 ;;
     *) BUILD="$arg" ;;
   esac
@@ -156,6 +162,21 @@ log "Kiln ($MODE)"
 "$BIN/kiln-compare" "${ARGS[@]}" "${MATMUL[@]}" > "$RAW/kiln.jsonl" ||
   log "kiln-compare failed (see the table's notes); going on"
 
+# --- Kiln on a busy machine --------------------------------------------------
+if [[ $CONTENDED -eq 1 ]]; then
+  log "Kiln with a busy process on one core: default threads and 1, 3 rounds"
+  ( while :; do :; done ) &
+  busy=$!
+  for round in 1 2 3; do
+    for t in 0 1; do
+      "$BIN/kiln-compare" "${ARGS[@]}" --only mlp,cnn,infer --threads "$t" \
+        >> "$RAW/contended-$t.jsonl" || log "contended kiln-compare (threads $t) failed; going on"
+    done
+  done
+  kill "$busy"
+  wait "$busy" 2>/dev/null || true
+fi
+
 # --- OpenBLAS ----------------------------------------------------------------
 log "OpenBLAS sgemm, 1 and 2 threads"
 "$BIN/openblas-sgemm" "${BLAS[@]}" --threads 1,2 > "$RAW/openblas.jsonl" ||
@@ -200,4 +221,9 @@ done
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW/meta.txt"
 "$PY" "$HERE/report.py" table "$RAW" > "$OUT_MD"
 cat "$OUT_MD"
+if [[ $CONTENDED -eq 1 ]]; then
+  "$PY" "$HERE/report.py" contended "$RAW" > "$BUILD/contended.md"
+  echo
+  cat "$BUILD/contended.md"
+fi
 log "table written to $OUT_MD (raw results in $RAW)"

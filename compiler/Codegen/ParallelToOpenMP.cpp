@@ -9,6 +9,10 @@
 // number, and the join is the only barrier needed. On the MLP predict step
 // at batch 1 (two regions per call) libomp was a fifth of the master's time.
 //
+// The thread count is asked of the runtime before each region
+// (`kiln_parallel_threads(compiled)`, runtime/abi/Threads.h), which may
+// lower it when cores are busy; the chunks stay the same, so the results do.
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/Codegen/Passes.h"
 #include "compiler/Codegen/Target.h"
@@ -25,12 +29,14 @@ using namespace mlir;
 
 namespace {
 
-/// `func.func private @name() -> i32`, declared once per module.
-func::FuncOp runtimeQuery(ModuleOp module, StringRef name) {
+/// `func.func private @name(i32 x arity) -> i32`, declared once per module.
+func::FuncOp runtimeQuery(ModuleOp module, StringRef name,
+                          unsigned arity = 0) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto type = b.getFunctionType({}, {b.getI32Type()});
+  SmallVector<Type> args(arity, b.getI32Type());
+  auto type = b.getFunctionType(args, {b.getI32Type()});
   auto f = func::FuncOp::create(b, module.getLoc(), name, type);
   f.setPrivate();
   return f;
@@ -59,7 +65,7 @@ Value callQuery(OpBuilder &b, Location loc, func::FuncOp f) {
 /// omp.parallel { [begin, end) = this thread's block of the linearized
 /// iterations; scf.for over it { alloca_scope { body } } }.
 void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
-           func::FuncOp numThreads) {
+           func::FuncOp numThreads, func::FuncOp threadsNow) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -76,18 +82,24 @@ void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
     total = arith::MulIOp::create(b, loc, total, trip);
   }
 
-  Value count;
-  if (threads > 0)
-    count = arith::ConstantIntOp::create(b, loc, threads, 32);
+  Value compiled = arith::ConstantIntOp::create(b, loc, threads, 32);
+  Value count =
+      func::CallOp::create(b, loc, threadsNow, ValueRange{compiled})
+          .getResult(0);
   // A loop of one iteration (kiln-tile makes a dynamic batch too small to
-  // share one chunk) runs as a plain loop on the calling thread: the
-  // scf.parallel is copied into the else branch, where scf-to-cf makes it
-  // sequential. (A serialized omp.parallel still enters the runtime: XOR's
-  // steps of one sample took twice as long.)
+  // share one chunk), or one the runtime gives one thread, runs as a plain
+  // loop on the calling thread: the scf.parallel is copied into the else
+  // branch, where scf-to-cf makes it sequential. (A serialized omp.parallel
+  // still enters the runtime: XOR's steps of one sample took twice as
+  // long.) Loops of a static trip count run serialized regions then: their
+  // work dwarfs the runtime's entry, and one copy keeps the code small.
   std::optional<int64_t> staticTrips = staticTripCount(op);
   if (!staticTrips || *staticTrips <= 1) {
-    Value shared =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total, one);
+    Value c1 = arith::ConstantIntOp::create(b, loc, 1, 32);
+    Value shared = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total, one),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, count, c1));
     auto branch = scf::IfOp::create(b, loc, TypeRange{}, shared,
                                     /*withElseRegion=*/true);
     b.setInsertionPoint(branch.elseBlock()->getTerminator());
@@ -96,8 +108,7 @@ void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
     b.setInsertionPoint(op);
   }
   auto par = omp::ParallelOp::create(b, loc);
-  if (count)
-    par.getNumThreadsMutable().assign(count);
+  par.getNumThreadsMutable().assign(count);
   b.setInsertionPointToStart(&par.getRegion().emplaceBlock());
   Value tid = callQuery(b, loc, threadNum);
   Value nt = callQuery(b, loc, numThreads);
@@ -168,10 +179,12 @@ struct KilnParallelToOpenMPPass
       return;
     func::FuncOp threadNum = runtimeQuery(module, "omp_get_thread_num");
     func::FuncOp numThreads = runtimeQuery(module, "omp_get_num_threads");
+    func::FuncOp threadsNow =
+        runtimeQuery(module, "kiln_parallel_threads", /*arity=*/1);
     // Inner scf.parallel stay loops of their thread (scf-to-cf makes them
     // sequential).
     for (scf::ParallelOp op : outer)
-      lower(op, target->threads, threadNum, numThreads);
+      lower(op, target->threads, threadNum, numThreads, threadsNow);
   }
 };
 

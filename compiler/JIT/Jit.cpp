@@ -20,6 +20,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+#include "runtime/abi/Threads.h"
 #include "runtime/abi/Workspace.h"
 
 #include <atomic>
@@ -104,7 +105,8 @@ JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
 }
 
 /// The runtime functions compiled code calls besides libm and libomp (which
-/// the process-wide search finds): the workspace's caching allocator.
+/// the process-wide search finds): the workspace's caching allocator and the
+/// run-time thread count of parallel regions.
 static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::LLJIT &jit) {
   llvm::orc::SymbolMap symbols;
   auto add = [&](const char *name, void *address) {
@@ -118,6 +120,8 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::LLJIT &jit) {
       reinterpret_cast<void *>(&_mlir_memref_to_llvm_aligned_alloc));
   add("_mlir_memref_to_llvm_free",
       reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
+  add("kiln_parallel_threads",
+      reinterpret_cast<void *>(&kiln_parallel_threads));
   return symbols;
 }
 

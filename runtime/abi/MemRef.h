@@ -27,6 +27,8 @@ public:
   void rebindBatch(void *data, int64_t batch);
   void *get() { return words.data(); }
   int64_t rank() const { return rank_; }
+  /// Size `d` (d < rank()).
+  int64_t size(int64_t d) const { return words[3 + d]; }
 
 private:
   std::vector<int64_t> words;

@@ -2,9 +2,11 @@
 #include "runtime/train/StepArgs.h"
 
 #include "runtime/Error.h"
+#include "runtime/abi/Threads.h"
 #include "runtime/abi/Workspace.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 namespace kiln::train::detail {
@@ -64,7 +66,29 @@ StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
 
 void StepArgs::call() {
   workspace::takeFailure(); // one left by code that ran outside a step
+  // The thread count follows the machine's load unless the caller limited
+  // it (runtime/abi/Threads.h); the batch size is part of the choice.
+  bool tune = threads::ThreadTuner::enabled() && threads::limit() == 0;
+  int64_t rows = 0;
+  if (tune && layout_.count(abi::ArgRole::Input) > 0 &&
+      arg(abi::ArgRole::Input, 0).rank() > 0)
+    rows = arg(abi::ArgRole::Input, 0).size(0);
+  const void *step = reinterpret_cast<const void *>(fn_);
+  threads::ThreadTuner::Choice choice;
+  if (tune) {
+    choice = threads::tuner().choose(step, rows);
+    threads::setWorkersSpin(!choice.oneThreadWins);
+  }
+  int32_t chosen = choice.limit;
+  auto start = std::chrono::steady_clock::now();
+  threads::setLimit(chosen);
   pack_.call(fn_);
+  threads::setLimit(0);
+  if (tune)
+    threads::tuner().record(
+        step, rows, chosen,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
   if (std::optional<workspace::Failure> f = workspace::takeFailure())
     throwError(caller_, ": out of memory in the compiled ", stepName_,
                ": it asked for ", f->requested, " bytes of workspace with ",

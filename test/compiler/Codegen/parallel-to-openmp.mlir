@@ -7,8 +7,9 @@
 // iterations, chunk = ceil(trips / threads): no worksharing loop, so no
 // __kmpc_for_static_init and no barrier but the region's join. A loop whose
 // trip count is not a constant above 1 keeps a sequential copy for when it
-// has one iteration (kiln-tile makes a small dynamic batch one chunk): no
-// call into the OpenMP runtime then.
+// has one iteration (kiln-tile makes a small dynamic batch one chunk) or
+// the runtime gives it one thread: no call into the OpenMP runtime then. The
+// thread count is the runtime's answer to kiln_parallel_threads(compiled).
 
 // CHECK-LABEL: func.func @one_dim
 // CHECK-SAME: (%[[N:.*]]: index, %[[M:.*]]: memref<?xf32>)
@@ -19,9 +20,12 @@
 // CHECK: %[[TRIPS0:.*]] = arith.ceildivui %[[POS]], %[[C16]]
 // CHECK: %[[TRIPS:.*]] = arith.muli %{{.*}}, %[[TRIPS0]]
 // CHECK: %[[NT2:.*]] = arith.constant 2 : i32
-// CHECK: %[[SHARED:.*]] = arith.cmpi ugt, %[[TRIPS]], %{{.*}} : index
+// CHECK: %[[NT:.*]] = call @kiln_parallel_threads(%[[NT2]]) : (i32) -> i32
+// CHECK-DAG: %[[SEVERAL:.*]] = arith.cmpi sgt, %[[NT]], %{{.*}} : i32
+// CHECK-DAG: %[[MANY:.*]] = arith.cmpi ugt, %[[TRIPS]], %{{.*}} : index
+// CHECK: %[[SHARED:.*]] = arith.andi %[[MANY]], %[[SEVERAL]] : i1
 // CHECK: scf.if %[[SHARED]] {
-// CHECK: omp.parallel num_threads(%[[NT2]] : i32) {
+// CHECK: omp.parallel num_threads(%[[NT]] : i32) {
 // CHECK:   %[[T32:.*]] = func.call @omp_get_thread_num() : () -> i32
 // CHECK:   %[[T:.*]] = arith.index_cast %[[T32]] : i32 to index
 // CHECK:   %[[NUM32:.*]] = func.call @omp_get_num_threads() : () -> i32
@@ -100,12 +104,16 @@ func.func @two_dims(%n: index, %m: memref<?x?xf32>) {
 }
 
 // Iterations 0, 112, 224 of a 300-wide loop: 3 trips, folded; the empty
-// allocation scope is inlined. The runtime's two
-// queries are declared once, after the functions.
+// allocation scope is inlined; a static loop has no sequential copy (with
+// one thread it runs a serialized region). The runtime's three queries are
+// declared once, after the functions.
 // CHECK-LABEL: func.func @one_dim_static
-// CHECK: omp.parallel num_threads(
+// CHECK: %[[N:.*]] = call @kiln_parallel_threads
+// CHECK-NOT: scf.if
+// CHECK: omp.parallel num_threads(%[[N]] : i32)
 // CHECK-DAG: func.func private @omp_get_thread_num() -> i32
 // CHECK-DAG: func.func private @omp_get_num_threads() -> i32
+// CHECK-DAG: func.func private @kiln_parallel_threads(i32) -> i32
 // CHECK-NOT: func.func private
 func.func @one_dim_static(%m: memref<300xf32>) {
   %c0 = arith.constant 0 : index
