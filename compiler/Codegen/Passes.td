@@ -83,16 +83,41 @@ def KilnSelectTilingPass : Pass<"kiln-select-tiling", "mlir::func::FuncOp"> {
   let dependentDialects = ["kiln::KilnDialect"];
 }
 
-def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
-  let summary = "Tile, fuse and vectorize linalg on tensors for the target CPU";
+def KilnContiguousBPass : Pass<"kiln-contiguous-b", "mlir::func::FuncOp"> {
+  let summary = "Make the kernels' contractions read B by rows";
   let description = [{
-    Turns every linalg op of a function on tensors into vector code, through
-    upstream machinery only (TilingInterface tile-and-fuse, loop peeling,
-    linalg::vectorize, loop-invariant subset hoisting):
+    Runs after kiln-select-tiling, before kiln-tile. A kernel (an op with a
+    `#kiln.tiling`) that is a 2-D contraction reading B transposed,
+    C += A * B^T with B indexed (n, k) (the input gradient of a dense
+    layer), reads a `linalg.transpose` of B made just before it instead:
+    kiln-tile's register tiles then load contiguous rows of B, and the
+    transpose is tiled and vectorized like any other op. Nothing else
+    changes (no folding). The transform is `kiln::makeBContiguous`
+    (compiler/Codegen/ContiguousB.h).
 
-    * Contractions (matmul in any operand layout; a transposed B is first
-      copied by a vectorized linalg.transpose so that its rows are
-      contiguous) become register-tiled outer-product kernels. The root of
+    ```mlir
+    %dx = linalg.matmul indexing_maps = [(m, n, k) -> (m, k),
+        (m, n, k) -> (n, k), (m, n, k) -> (m, n)] ins(%dy, %w) ...
+    // becomes
+    %t = linalg.transpose ins(%w) outs(%e) permutation = [1, 0]
+    %dx = linalg.matmul indexing_maps = [(m, n, k) -> (m, k),
+        (m, n, k) -> (k, n), (m, n, k) -> (m, n)] ins(%dy, %t) ...
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
+  let summary = "Tile and fuse linalg on tensors for the target CPU";
+  let description = [{
+    Tiles every linalg op of a function on tensors so that what is left
+    inside the tiles has the sizes of vectors (kiln-vectorize-tiles then
+    vectorizes them), through upstream machinery only (TilingInterface
+    tile-and-fuse, loop peeling):
+
+    * Contractions (matmul with contiguous rows of B: kiln-contiguous-b
+      runs first) become register-tiled outer-product kernels. The root of
       the tiled loop nest is the last op of the epilogue chain: the init
       (bias broadcast or zero fill) and elementwise consumers (activation,
       activation gradient, optimizer update) are fused into the tile, so the
@@ -109,9 +134,11 @@ def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
       reduction gets one partial result per thread, merged after.
     * Tiles are peeled so that full tiles are static; the partial tiles at
       the edges (N = 300, 100 or 10 with 16- or 32-wide vectors, or a ragged
-      last batch) are vectorized with masks.
+      last batch) are left for masked vectors.
     * Every other linalg op is tiled to one vector along its innermost
-      dimension (parallel loops outside, reductions inside) and vectorized.
+      dimension (parallel loops outside, reductions inside).
+
+    The example shows the result after kiln-vectorize-tiles.
 
     ```mlir
     %b = linalg.generic {bias broadcast} -> tensor<?x300xf32>
@@ -134,13 +161,29 @@ def KilnTilePass : Pass<"kiln-tile", "mlir::func::FuncOp"> {
     }
     ```
   }];
-  let options = [
-    Option<"vectorize", "vectorize", "bool", /*default=*/"true",
-           "vectorize the tiles (false stops after tiling)">,
-  ];
   let dependentDialects = [
     "mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
     "mlir::linalg::LinalgDialect", "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
+    "mlir::math::MathDialect"
+  ];
+}
+
+def KilnVectorizeTilesPass
+    : Pass<"kiln-vectorize-tiles", "mlir::func::FuncOp"> {
+  let summary = "Vectorize kiln-tile's tiles and keep accumulators in registers";
+  let description = [{
+    Runs right after kiln-tile. Every linalg op is vectorized with the
+    vector sizes of its tile (masked where the tile is partial); then the
+    accumulators of every loop that carries a tensor read and written as
+    vectors (the K loop of a register tile, a row's statistics) are hoisted
+    out of it, so the loop carries vectors (`scf.for ... iter_args(%acc =
+    ...) -> vector<8x32xf32>`); long chains of dependent accumulations are
+    split into independent partial accumulators that are summed after the
+    loop; and the masks of transfers become their mask operands.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect", "mlir::vector::VectorDialect",
     "mlir::math::MathDialect"
   ];

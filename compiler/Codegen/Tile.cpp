@@ -1,20 +1,19 @@
-//===- Tile.cpp - kiln-tile: tile, fuse and vectorize linalg on tensors ---===//
+//===- Tile.cpp - kiln-tile: tile and fuse linalg on tensors --------------===//
 //
-// The pass works in three phases over each function (see Passes.td):
-//   1. contractions whose B operand is read transposed get a linalg.transpose
-//      copy, so that every kernel reads contiguous rows of B;
-//   2. each contraction is tiled with its init and epilogue chain fused:
+// Code generation on tensors is three passes: kiln-contiguous-b
+// (ContiguousB.cpp) makes every kernel read contiguous rows of B; this one
+// tiles, in two phases over each function (see Passes.td):
+//   1. each contraction is tiled with its init and epilogue chain fused:
 //      threads (scf.forall), then register tiles (scf.for, peeled), then K;
-//   3. every other linalg op is tiled to one vector along its innermost loop.
-// Then everything inside the tiles is vectorized and the accumulators are
-// hoisted out of the K loops. This file holds the matching, phases 1 and 2
-// and the pass; the rest is in TileElementwise.cpp, TileCleanup.cpp and
+//   2. every other linalg op is tiled to one vector along its innermost loop;
+// kiln-vectorize-tiles (VectorizeTiles.cpp) then vectorizes everything
+// inside the tiles. This file holds the matching, phase 1 and the pass;
+// the rest is in TileElementwise.cpp, TileCleanup.cpp and
 // TileSupport.cpp (see TileSupport.h).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Codegen/Kernels.h"
 #include "compiler/Codegen/Passes.h"
-#include "compiler/Transforms/PassOptionErrors.h"
 #include "compiler/Codegen/Strategy.h"
 #include "compiler/Codegen/TileMatmul.h"
 #include "compiler/Codegen/TileSupport.h"
@@ -38,7 +37,6 @@
 #include "mlir/IR/Dominance.h"
 #include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "kiln-tile"
@@ -75,42 +73,7 @@ bool isEpilogue(linalg::GenericOp g, OpOperand &use) {
 }
 
 //===----------------------------------------------------------------------===//
-// Phase 1: contiguous B
-//===----------------------------------------------------------------------===//
-
-/// Rewrites C += A * B^T as C += A * T with T = transpose(B) materialized.
-void transposeB(RewriterBase &rewriter, Matmul &mm) {
-  linalg::LinalgOp op = mm.op;
-  Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
-  Value b = op.getDpsInputOperand(1)->get();
-  auto type = cast<RankedTensorType>(b.getType());
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, b);
-  std::swap(sizes[0], sizes[1]);
-  Value empty =
-      tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
-  Value t = linalg::TransposeOp::create(rewriter, loc, b, empty,
-                                        ArrayRef<int64_t>{1, 0})
-                ->getResult(0);
-  MLIRContext *ctx = rewriter.getContext();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  maps[1] = AffineMap::get(3, 0,
-                           {getAffineDimExpr(mm.k, ctx),
-                            getAffineDimExpr(mm.n, ctx)},
-                           ctx);
-  ArrayAttr mapsAttr = rewriter.getAffineMapArrayAttr(maps);
-  rewriter.modifyOpInPlace(op, [&] {
-    op->setOperand(1, t);
-    if (auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation()))
-      matmul.setIndexingMapsAttr(mapsAttr);
-    else
-      op->setAttr("indexing_maps", mapsAttr);
-  });
-  mm.transposedB = false;
-}
-
-//===----------------------------------------------------------------------===//
-// Phase 2: contraction groups
+// Phase 1: contraction groups
 //===----------------------------------------------------------------------===//
 
 struct Group {
@@ -541,32 +504,8 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm,
   return success();
 }
 
-/// Whether `loop` carries a tensor that its body reads or writes vectors
-/// of: the only loops where hoisting subsets finds accumulators. Asking the
-/// others (tile loops whose slices have dynamic sizes) cost most of the
-/// compile time at threads=1 (kiln-tile on the MLP: 2.2 s, in value-bounds
-/// comparisons of slices that never match).
-bool readsVectorsOfIterArg(LoopLikeOpInterface loop) {
-  for (BlockArgument arg : loop.getRegionIterArgs())
-    if (isa<RankedTensorType>(arg.getType()))
-      for (Operation *user : arg.getUsers())
-        if (isa<vector::TransferReadOp, vector::TransferWriteOp>(user))
-          return true;
-  return false;
-}
-
 struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
   using KilnTilePassBase::KilnTilePassBase;
-
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    return initializeOptionsNamingValue(
-        getArgument(), options, errorHandler,
-        [&](StringRef o, function_ref<LogicalResult(const Twine &)> onError) {
-          return KilnTilePassBase::initializeOptions(o, onError);
-        });
-  }
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -576,7 +515,7 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
     const CpuTarget &target = *found;
     IRRewriter rewriter(&getContext());
 
-    // Phases 1 and 2, as kiln-select-tiling decided.
+    // Phase 1, as kiln-select-tiling decided.
     bool missing = false;
     auto tilingFor = [&](Operation *op) -> std::optional<Tiling> {
       std::optional<Tiling> tiling = tilingOf(op);
@@ -597,8 +536,12 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
       std::optional<Tiling> tiling = tilingFor(mm.op);
       if (!tiling)
         continue;
-      if (mm.transposedB)
-        transposeB(rewriter, mm);
+      if (mm.transposedB) {
+        mm.op->emitError("kiln-tile: this contraction reads B transposed: run "
+                         "kiln-contiguous-b first");
+        missing = true;
+        continue;
+      }
       LLVM_DEBUG(llvm::dbgs() << "kiln-tile: matmul at " << mm.op->getLoc()
                               << "\n");
       if (failed(tileContractionGroup(ctx, kernelOf(mm), *tiling)))
@@ -625,7 +568,8 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
     if (missing)
       return signalPassFailure();
 
-    // Phase 2b, then phase 3 for what is left and what is inside groups.
+    // Fusion groups, then phase 2 for what is left and what is inside
+    // groups.
     tileFusionGroups(ctx, func);
     SmallVector<linalg::LinalgOp> rest;
     func.walk([&](linalg::LinalgOp op) {
@@ -636,34 +580,6 @@ struct KilnTilePass : public impl::KilnTilePassBase<KilnTilePass> {
       tileForVectors(ctx, op);
     cleanup(func);
 
-    if (vectorize) {
-      SmallVector<linalg::LinalgOp> all;
-      func.walk([&](linalg::LinalgOp op) { all.push_back(op); });
-      for (linalg::LinalgOp op : all)
-        vectorizeOp(rewriter, op);
-      cleanup(func);
-      // Accumulators: hoist transfer pairs on loop-carried tensors.
-      SmallVector<LoopLikeOpInterface> loops;
-      func.walk([&](LoopLikeOpInterface l) { loops.push_back(l); });
-      for (LoopLikeOpInterface l : loops) {
-        LoopLikeOpInterface h =
-            readsVectorsOfIterArg(l) ? hoistLoopInvariantSubsets(rewriter, l)
-                                     : l;
-        if (auto f = dyn_cast<scf::ForOp>(h.getOperation()))
-          while ((f = hoistMaskedAccumulator(rewriter, f))) {
-          }
-      }
-      cleanup(func);
-      splitAccumulatorChains(ctx, func);
-      cleanup(func);
-    }
-    // Masks of transfers become their mask operands: later canonicalizations
-    // rewrite transfers without expecting a vector.mask around them.
-    {
-      RewritePatternSet patterns(&getContext());
-      vector::populateVectorMaskLoweringPatternsForSideEffectingOps(patterns);
-      (void)applyPatternsGreedily(func, std::move(patterns));
-    }
     // The tiling is carried out: it leaves with the marker.
     func.walk([&](Operation *op) {
       op->removeAttr(kTiledAttr);

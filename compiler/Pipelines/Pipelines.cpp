@@ -67,7 +67,9 @@ void buildOptimizePipeline(OpPassManager &pm, const CodegenOptions &options) {
   addSetTarget(pm, options);
   pm.addNestedPass<func::FuncOp>(createKilnFusePass());
   pm.addNestedPass<func::FuncOp>(createKilnSelectTilingPass());
+  pm.addNestedPass<func::FuncOp>(createKilnContiguousBPass());
   pm.addNestedPass<func::FuncOp>(createKilnTilePass());
+  pm.addNestedPass<func::FuncOp>(createKilnVectorizeTilesPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=haswell threads=1 l1-kib=32 l2-kib=1024" --kiln-select-tiling --kiln-tile | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=haswell threads=1 l1-kib=32 l2-kib=1024" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s
 
 // Tests that register tiles too thin to hide the FMA latency (4 cycles, two
 // ports: 8 independent vectors) accumulate into several chains, summed after

@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-set-target="cpu=haswell threads=1 l1-kib=32 l2-kib=1024" --kiln-select-tiling --kiln-tile --kiln-bufferize | FileCheck %s
+// RUN: kiln-opt %s --kiln-set-target="cpu=haswell threads=1 l1-kib=32 l2-kib=1024" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles --kiln-bufferize | FileCheck %s
 
 // Tests that a B over half of L2 is blocked along N and packed even when
 // one K block spans all of K. Here kc (L1 / 2 over 6 rows of A, at most 512)

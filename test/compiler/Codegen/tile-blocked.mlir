@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile --kiln-bufferize | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile --kiln-bufferize | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles --kiln-bufferize | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles --kiln-bufferize | FileCheck %s
 
 // Tests cache-blocked matmuls (B of 4 MiB outgrows half of the 2 MiB L2)
 // after bufferization.

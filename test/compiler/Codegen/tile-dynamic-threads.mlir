@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --kiln-set-target="cpu=haswell threads=2" --kiln-select-tiling --kiln-tile | FileCheck %s
-// RUN: kiln-opt %s --kiln-set-target="cpu=haswell threads=1" --kiln-select-tiling --kiln-tile | FileCheck %s --check-prefix=SERIAL
+// RUN: kiln-opt %s --kiln-set-target="cpu=haswell threads=2" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s
+// RUN: kiln-opt %s --kiln-set-target="cpu=haswell threads=1" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s --check-prefix=SERIAL
 
 // Tests that an elementwise pass over a dynamic batch is split over the
 // threads with a chunk chosen at run time: half the rows from 219 rows of

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=1 l1-kib=48 l2-kib=2048 l1-ways=12" --kiln-select-tiling --kiln-tile | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=1 l1-kib=32 l2-kib=2048 l1-ways=8" --kiln-select-tiling --kiln-tile | FileCheck %s --check-prefix=WAYS8
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=1 l1-kib=48 l2-kib=2048 l1-ways=12" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=1 l1-kib=32 l2-kib=2048 l1-ways=8" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s --check-prefix=WAYS8
 
 // Tests that the register tile reads no more rows of A in place than the
 // L1 sets they share can hold. Rows 1024 floats (4 KiB, the set period of a

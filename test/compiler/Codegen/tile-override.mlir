@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-select-tiling --kiln-tile | FileCheck %s
+// RUN: kiln-opt %s --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s
 
 // Tests that a #kiln.tiling written by hand is what kiln-tile carries out:
 // kiln-select-tiling keeps it, and the register tile is 4 x 16 on a target

@@ -1,5 +1,5 @@
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile="vectorize=false" | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile="vectorize=false" | FileCheck %s --check-prefix=ONE
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-contiguous-b --kiln-tile | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-contiguous-b --kiln-tile | FileCheck %s --check-prefix=ONE
 
 // Tests that a sum into an output too small to split over the threads (a
 // convolution's bias gradient: batch x 26 x 26 rows into 32 values) is split

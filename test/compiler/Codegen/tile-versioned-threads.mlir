@@ -1,4 +1,4 @@
-// RUN: kiln-opt %s --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile | FileCheck %s
+// RUN: kiln-opt %s --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s
 
 // Tests that both versions of a cache-blocked matmul with a dynamic batch
 // (B packed from 64 rows on, read in place below) are split over the

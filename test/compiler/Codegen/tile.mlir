@@ -1,6 +1,6 @@
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile | FileCheck %s
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile | FileCheck %s --check-prefix=AVX2
-// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=x86-64 threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-tile | FileCheck %s --check-prefix=SSE
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=sapphirerapids threads=2 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=haswell threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s --check-prefix=AVX2
+// RUN: kiln-opt %s --split-input-file --kiln-set-target="cpu=x86-64 threads=1 l1-kib=48 l2-kib=2048" --kiln-select-tiling --kiln-contiguous-b --kiln-tile --kiln-vectorize-tiles | FileCheck %s --check-prefix=SSE
 
 // Tests that bias, matmul and relu become one tiled loop nest: columns split
 // over two threads in whole 32-wide register tiles (300 = 160 + 140), full
