@@ -17,18 +17,9 @@ namespace kiln {
 namespace {
 
 struct KilnSetTargetPass
-    : public impl::KilnSetTargetPassBase<KilnSetTargetPass> {
-  using KilnSetTargetPassBase::KilnSetTargetPassBase;
-
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    return initializeOptionsNamingValue(
-        getArgument(), options, errorHandler,
-        [&](StringRef o, function_ref<LogicalResult(const Twine &)> onError) {
-          return KilnSetTargetPassBase::initializeOptions(o, onError);
-        });
-  }
+    : public NamesBadOptionValues<
+          impl::KilnSetTargetPassBase<KilnSetTargetPass>> {
+  using NamesBadOptionValues::NamesBadOptionValues;
 
   void runOnOperation() override {
     ModuleOp module = getOperation();

@@ -25,19 +25,9 @@ int64_t tensorBytes(Type type, int64_t batch) {
 }
 
 struct KilnCountMemoryPassesPass
-    : public impl::KilnCountMemoryPassesPassBase<
-          KilnCountMemoryPassesPass> {
-  using KilnCountMemoryPassesPassBase::KilnCountMemoryPassesPassBase;
-
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    return initializeOptionsNamingValue(
-        getArgument(), options, errorHandler,
-        [&](StringRef o, function_ref<LogicalResult(const Twine &)> onError) {
-          return KilnCountMemoryPassesPassBase::initializeOptions(o, onError);
-        });
-  }
+    : public NamesBadOptionValues<
+          impl::KilnCountMemoryPassesPassBase<KilnCountMemoryPassesPass>> {
+  using NamesBadOptionValues::NamesBadOptionValues;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();

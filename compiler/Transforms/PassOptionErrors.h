@@ -29,6 +29,25 @@ llvm::LogicalResult initializeOptionsNamingValue(
         llvm::function_ref<llvm::LogicalResult(const llvm::Twine &)>)>
         parse);
 
+/// A pass base (a generated `impl::...PassBase<Derived>`) whose malformed
+/// option values are reported through initializeOptionsNamingValue:
+///   struct MyPass : NamesBadOptionValues<impl::MyPassBase<MyPass>> {
+///     using NamesBadOptionValues::NamesBadOptionValues;
+template <typename Base>
+struct NamesBadOptionValues : public Base {
+  using Base::Base;
+  llvm::LogicalResult initializeOptions(
+      llvm::StringRef options,
+      llvm::function_ref<llvm::LogicalResult(const llvm::Twine &)>
+          errorHandler) override {
+    return initializeOptionsNamingValue(
+        this->getArgument(), options, errorHandler,
+        [&](llvm::StringRef o,
+            llvm::function_ref<llvm::LogicalResult(const llvm::Twine &)>
+                onError) { return Base::initializeOptions(o, onError); });
+  }
+};
+
 } // namespace kiln
 
 #endif // KILN_COMPILER_TRANSFORMS_PASSOPTIONERRORS_H

@@ -29,6 +29,17 @@ struct LinearProblem {
     return m;
   }
 
+  /// W and b after one plain SGD step at `lr` on the whole batch.
+  std::vector<Tensor> sgdStep(float lr) const {
+    auto [gw, gb] = grad(values(w), values(b), 0, n);
+    std::vector<float> w1 = values(w), b1 = values(b);
+    for (size_t i = 0; i < w1.size(); ++i)
+      w1[i] -= lr * gw[i];
+    for (size_t i = 0; i < b1.size(); ++i)
+      b1[i] -= lr * gb[i];
+    return {f32(w1, {3, 2}), f32(b1, {2})};
+  }
+
   /// dL/dW and dL/db of Keras's mse over rows [first, first + rows) at
   /// weights (kw, kb): L = mean over rows and outputs of (p - y)^2.
   std::pair<std::vector<float>, std::vector<float>>
@@ -87,13 +98,7 @@ TEST(FrontendOptimizer, OneSgdStepIsMinusLrTimesGradient) {
   EXPECT_NEAR(h.history["loss"][0], before, 1e-6);
   EXPECT_NEAR(before, mean(mseRef(denseRef(prob.x, prob.w, prob.b), prob.y)), 1e-6);
 
-  auto [gw, gb] = prob.grad(values(prob.w), values(prob.b), 0, 4);
-  std::vector<float> w = values(prob.w), b = values(prob.b);
-  for (size_t i = 0; i < w.size(); ++i)
-    w[i] -= lr * gw[i];
-  for (size_t i = 0; i < b.size(); ++i)
-    b[i] -= lr * gb[i];
-  expectWeightsNear(model.get_weights(), {f32(w, {3, 2}), f32(b, {2})}, 1e-6);
+  expectWeightsNear(model.get_weights(), prob.sgdStep(lr), 1e-6);
   EXPECT_LT(model.evaluate(prob.x, prob.y)[0], before);
 }
 
@@ -121,13 +126,7 @@ TEST(FrontendOptimizer, LearningRateChangesWithoutRecompiling) {
   History h = model.fit(prob.x, prob.y,
                         {.epochs = 1, .batch_size = 4, .verbose = 0,
                          .callbacks = {scheduler}});
-  auto [gw, gb] = prob.grad(values(prob.w), values(prob.b), 0, 4);
-  std::vector<float> w = values(prob.w), b = values(prob.b);
-  for (size_t i = 0; i < w.size(); ++i)
-    w[i] -= lr * gw[i];
-  for (size_t i = 0; i < b.size(); ++i)
-    b[i] -= lr * gb[i];
-  expectWeightsNear(model.get_weights(), {f32(w, {3, 2}), f32(b, {2})}, 1e-6);
+  expectWeightsNear(model.get_weights(), prob.sgdStep(lr), 1e-6);
   EXPECT_FLOAT_EQ(float(h.history["learning_rate"][0]), lr);
   EXPECT_FLOAT_EQ(float(model.learning_rate()), lr);
   EXPECT_EQ(model.compile_seconds(), compileSeconds) << "no recompilation";
