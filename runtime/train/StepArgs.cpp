@@ -67,28 +67,27 @@ StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
 void StepArgs::call() {
   workspace::takeFailure(); // one left by code that ran outside a step
   // The thread count follows the machine's load unless the caller limited
-  // it (runtime/abi/Threads.h); the batch size is part of the choice.
-  bool tune = threads::ThreadTuner::enabled() && threads::limit() == 0;
-  int64_t rows = 0;
-  if (tune && layout_.count(abi::ArgRole::Input) > 0 &&
-      arg(abi::ArgRole::Input, 0).rank() > 0)
-    rows = arg(abi::ArgRole::Input, 0).size(0);
-  const void *step = reinterpret_cast<const void *>(fn_);
-  threads::ThreadTuner::Choice choice;
-  if (tune) {
-    choice = threads::tuner().choose(step, rows);
+  // it (runtime/abi/Threads.h: a limit set by the caller is left as it is);
+  // the batch size is part of the choice.
+  if (!threads::ThreadTuner::enabled() || threads::limit() != 0) {
+    pack_.call(fn_);
+  } else {
+    int64_t rows = 0;
+    if (layout_.count(abi::ArgRole::Input) > 0 &&
+        arg(abi::ArgRole::Input, 0).rank() > 0)
+      rows = arg(abi::ArgRole::Input, 0).size(0);
+    const void *step = reinterpret_cast<const void *>(fn_);
+    threads::ThreadTuner::Choice choice = threads::tuner().choose(step, rows);
     threads::setWorkersSpin(!choice.oneThreadWins);
-  }
-  int32_t chosen = choice.limit;
-  auto start = std::chrono::steady_clock::now();
-  threads::setLimit(chosen);
-  pack_.call(fn_);
-  threads::setLimit(0);
-  if (tune)
+    auto start = std::chrono::steady_clock::now();
+    threads::setLimit(choice.limit);
+    pack_.call(fn_);
+    threads::setLimit(0);
     threads::tuner().record(
-        step, rows, chosen,
+        step, rows, choice.limit,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count());
+  }
   if (std::optional<workspace::Failure> f = workspace::takeFailure())
     throwError(caller_, ": out of memory in the compiled ", stepName_,
                ": it asked for ", f->requested, " bytes of workspace with ",
