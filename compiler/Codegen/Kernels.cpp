@@ -21,9 +21,7 @@ int64_t aRowStride(Kernel k) {
 }
 
 Kernel kernelOf(const Matmul &mm) {
-  Kernel k{mm.op, mm.m, mm.n, {mm.k}};
-  k.transposedB = mm.transposedB;
-  return k;
+  return Kernel{mm.op, mm.m, mm.n, {mm.k}};
 }
 
 std::optional<Kernel> matchWindowed(linalg::LinalgOp op) {

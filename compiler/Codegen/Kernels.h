@@ -25,7 +25,6 @@ struct Kernel {
   unsigned m, n;
   llvm::SmallVector<unsigned> reductions;
   bool windowed = false;
-  bool transposedB = false;
 };
 
 /// The kernel of a matmul.

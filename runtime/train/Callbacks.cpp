@@ -125,25 +125,26 @@ std::optional<bool> metricMaximizes(const std::string &fullName) {
   return std::nullopt;
 }
 
+bool monitorMaximizes(const char *callback, const std::string &monitor,
+                      const std::string &mode, const char *howToChoose) {
+  if (mode == "min" || mode == "max")
+    return mode == "max";
+  std::optional<bool> direction = metricMaximizes(monitor);
+  if (!direction)
+    throwError(callback, " callback received monitor=", monitor,
+               " but Kiln isn't able to automatically determine whether "
+               "that metric should be maximized or minimized. ",
+               howToChoose);
+  return *direction;
+}
+
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options)
     : options_(std::move(options)) {
-  const std::string &mode = options_.mode;
-  if (mode == "min") {
-    maximize_ = false;
-  } else if (mode == "max") {
-    maximize_ = true;
-  } else {
-    // An unknown mode falls back to auto (Keras warns; see on_train_begin).
-    std::optional<bool> direction = metricMaximizes(options_.monitor);
-    if (!direction)
-      throwError("EarlyStopping callback received monitor=", options_.monitor,
-                 " but Kiln isn't able to automatically determine whether "
-                 "that metric should be maximized or minimized. Pass "
-                 "mode=\"max\" in order to do early stopping based on the "
-                 "highest metric value, or mode=\"min\" in order to use the "
-                 "lowest value.");
-    maximize_ = *direction;
-  }
+  // An unknown mode falls back to auto (Keras warns; see on_train_begin).
+  maximize_ = monitorMaximizes(
+      "EarlyStopping", options_.monitor, options_.mode,
+      "Pass mode=\"max\" in order to do early stopping based on the highest "
+      "metric value, or mode=\"min\" in order to use the lowest value.");
   minDelta_ = std::fabs(options_.min_delta);
   if (!maximize_)
     minDelta_ = -minDelta_;

@@ -228,6 +228,13 @@ private:
 // without "val_"): true to maximize, false to minimize, nullopt if unknown.
 std::optional<bool> metricMaximizes(const std::string &name);
 
+// Whether a callback that watches `monitor` maximizes it: mode "max" or
+// "min", else (auto, or an unknown mode, which the callback warns about)
+// the direction metricMaximizes infers. When it cannot, throws Keras's
+// error naming `callback` and the monitor, ending with `howToChoose`.
+bool monitorMaximizes(const char *callback, const std::string &monitor,
+                      const std::string &mode, const char *howToChoose);
+
 } // namespace kiln::train
 
 #endif // KILN_RUNTIME_TRAIN_CALLBACKS_H

@@ -47,19 +47,10 @@ ReduceLROnPlateau::ReduceLROnPlateau(ReduceLROnPlateauOptions options)
     throwError("ReduceLROnPlateau: patience and cooldown must not be "
                "negative (patience=",
                options_.patience, ", cooldown=", options_.cooldown, ")");
-  const std::string &mode = options_.mode;
-  if (mode == "min" || mode == "max") {
-    maximize_ = mode == "max";
-  } else {
-    std::optional<bool> direction = metricMaximizes(options_.monitor);
-    if (!direction)
-      throwError("ReduceLROnPlateau callback received monitor=",
-                 options_.monitor,
-                 " but Kiln isn't able to automatically determine whether "
-                 "that metric should be maximized or minimized. Pass "
-                 "mode=\"max\" or mode=\"min\".");
-    maximize_ = *direction;
-  }
+  // An unknown mode falls back to auto (warned about in on_train_begin).
+  maximize_ = monitorMaximizes("ReduceLROnPlateau", options_.monitor,
+                               options_.mode,
+                               "Pass mode=\"max\" or mode=\"min\".");
 }
 
 bool ReduceLROnPlateau::improves(double current) const {
