@@ -83,29 +83,46 @@ void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
   }
 
   Value compiled = arith::ConstantIntOp::create(b, loc, threads, 32);
-  Value count =
-      func::CallOp::create(b, loc, threadsNow, ValueRange{compiled})
-          .getResult(0);
+  auto askRuntime = [&] {
+    return func::CallOp::create(b, loc, threadsNow, ValueRange{compiled})
+        .getResult(0);
+  };
   // A loop of one iteration (kiln-tile makes a dynamic batch too small to
   // share one chunk), or one the runtime gives one thread, runs as a plain
   // loop on the calling thread: the scf.parallel is copied into the else
   // branch, where scf-to-cf makes it sequential. (A serialized omp.parallel
   // still enters the runtime: XOR's steps of one sample took twice as
-  // long.) Loops of a static trip count run serialized regions then: their
-  // work dwarfs the runtime's entry, and one copy keeps the code small.
+  // long.) The runtime is asked only for a loop of several iterations: a
+  // step that never asks runs on one thread whatever the limit, and the
+  // runtime stops timing it. Loops of a static trip count run serialized
+  // regions then: their work dwarfs the runtime's entry, and one copy keeps
+  // the code small.
+  Value count;
   std::optional<int64_t> staticTrips = staticTripCount(op);
   if (!staticTrips || *staticTrips <= 1) {
     Value c1 = arith::ConstantIntOp::create(b, loc, 1, 32);
-    Value shared = arith::AndIOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total, one),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, count, c1));
+    Value several =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, total, one);
+    auto ask = scf::IfOp::create(b, loc, TypeRange{b.getI32Type()}, several,
+                                 /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ask.thenBlock());
+      scf::YieldOp::create(b, loc, askRuntime());
+      b.setInsertionPointToStart(ask.elseBlock());
+      scf::YieldOp::create(b, loc, c1);
+    }
+    count = ask.getResult(0);
+    Value shared =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, count, c1);
     auto branch = scf::IfOp::create(b, loc, TypeRange{}, shared,
                                     /*withElseRegion=*/true);
     b.setInsertionPoint(branch.elseBlock()->getTerminator());
     b.clone(*op);
     op->moveBefore(branch.thenBlock()->getTerminator());
     b.setInsertionPoint(op);
+  } else {
+    count = askRuntime();
   }
   auto par = omp::ParallelOp::create(b, loc);
   par.getNumThreadsMutable().assign(count);

@@ -8,6 +8,7 @@
 
 namespace {
 thread_local int32_t tLimit = 0;
+thread_local int64_t tAsked = 0;
 
 /// The first call of a step (page faults, cold caches) is not measured.
 /// Then the step runs on all threads, and one thread is first tried after
@@ -45,6 +46,7 @@ constexpr int kSpinBlocktimeMs = 1;
 } // namespace
 
 extern "C" int32_t kiln_parallel_threads(int32_t compiled) {
+  ++tAsked;
   return tLimit > 0 ? std::min(tLimit, compiled) : compiled;
 }
 
@@ -52,6 +54,7 @@ namespace kiln::threads {
 
 void setLimit(int32_t n) { tLimit = n < 0 ? 0 : n; }
 int32_t limit() { return tLimit; }
+int64_t regionsAsked() { return tAsked; }
 
 bool ThreadTuner::enabled() {
   static const bool on = [] {
@@ -62,14 +65,19 @@ bool ThreadTuner::enabled() {
 }
 
 ThreadTuner::State &ThreadTuner::state(const void *step, int64_t rows) {
+  if (last_ && lastKey_.step == step && lastKey_.rows == rows)
+    return *last_;
   if (states_.size() >= kMaxStates && !states_.count({step, rows}))
     states_.clear();
-  return states_[{step, rows}];
+  lastKey_ = {step, rows};
+  last_ = &states_[lastKey_];
+  return *last_;
 }
 
 ThreadTuner::Choice ThreadTuner::choose(const void *step, int64_t rows) {
-  std::lock_guard<std::mutex> lock(mutex_);
   State &s = state(step, rows);
+  if (s.serial)
+    return {0, false, true};
   int arm = s.best;
   if (s.arms[s.best].samples > 0 && probeDue(s))
     arm = 1 - s.best;
@@ -85,9 +93,12 @@ bool ThreadTuner::probeDue(const State &s) const {
 }
 
 void ThreadTuner::record(const void *step, int64_t rows, int32_t limit,
-                         double seconds) {
-  std::lock_guard<std::mutex> lock(mutex_);
+                         double seconds, bool asked) {
   State &s = state(step, rows);
+  if (!asked) {
+    s.serial = true;
+    return;
+  }
   if (s.calls++ < kWarmupCalls)
     return;
   Arm &a = s.arms[limit == 0 ? 0 : 1];
@@ -111,7 +122,7 @@ void ThreadTuner::record(const void *step, int64_t rows, int32_t limit,
 }
 
 ThreadTuner &tuner() {
-  static ThreadTuner t;
+  thread_local ThreadTuner t;
   return t;
 }
 

@@ -19,7 +19,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <utility>
 
 extern "C" {
@@ -34,19 +33,30 @@ namespace kiln::threads {
 /// (0: no limit, the compiled count).
 void setLimit(int32_t n);
 int32_t limit();
+/// How many times compiled code on the calling thread has asked for a
+/// region's thread count (kiln_parallel_threads): a call of a step that
+/// leaves it unchanged ran no parallel loop of several iterations.
+int64_t regionsAsked();
 
 /// Chooses, per step and batch size, between the compiled thread count and
-/// one thread from measured times. Thread-safe.
+/// one thread from measured times. Not shared between threads: each calling
+/// thread has its own (tuner()), so a step pays no lock for it.
 class ThreadTuner {
 public:
   struct Choice {
     int32_t limit = 0;        ///< for setLimit: 0 (all threads) or 1
     bool oneThreadWins = false; ///< the choice between probes is one thread
+    /// The step asked for no thread count when it ran: the limit cannot
+    /// change it, so the call needs no timing (and no record).
+    bool serial = false;
   };
   /// How to run the next call of (step, rows).
   Choice choose(const void *step, int64_t rows);
-  /// Records that the call chose `limit` and took `seconds`.
-  void record(const void *step, int64_t rows, int32_t limit, double seconds);
+  /// Records that the call chose `limit` and took `seconds`; `asked`: it
+  /// asked for a thread count (see regionsAsked). A call that did not makes
+  /// (step, rows) serial from then on.
+  void record(const void *step, int64_t rows, int32_t limit, double seconds,
+              bool asked = true);
 
   /// Whether tuning is on: KILN_ADAPTIVE_THREADS=0 turns it off (steps then
   /// always use the compiled count).
@@ -78,15 +88,20 @@ private:
     double secondsSinceProbe = 0;
     int64_t interval = kMinProbeInterval;
     bool probing = false;
+    bool serial = false;
   };
   State &state(const void *step, int64_t rows);
   bool probeDue(const State &s) const;
 
-  std::mutex mutex_;
   std::map<Key, State> states_;
+  /// The last state looked up: choose and record of one call find it
+  /// without a search.
+  Key lastKey_{nullptr, -1};
+  State *last_ = nullptr;
 };
 
-/// The process's tuner (used by the runtime's fit, evaluate and predict).
+/// The calling thread's tuner (used by the runtime's fit, evaluate and
+/// predict).
 ThreadTuner &tuner();
 
 /// Whether idle OpenMP workers spin a little (1 ms, for the next region of

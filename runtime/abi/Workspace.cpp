@@ -1,6 +1,7 @@
 #include "runtime/abi/Workspace.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,8 @@ struct Cache {
   Stats stats;
   size_t limit = 0;
   std::optional<Failure> failure;
+  /// Whether `failure` holds one: a step checks it without the lock.
+  std::atomic<bool> failed{false};
 };
 
 Cache &cache() {
@@ -62,8 +65,10 @@ void *allocate(size_t size, size_t alignment) {
   void *block = nullptr;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    if (c.limit && c.stats.liveBytes + payload > c.limit && !c.failure)
+    if (c.limit && c.stats.liveBytes + payload > c.limit && !c.failure) {
       c.failure = Failure{size, c.stats.liveBytes, c.limit, false};
+      c.failed.store(true, std::memory_order_release);
+    }
     auto it = c.free.find(key);
     if (it != c.free.end() && !it->second.empty()) {
       block = it->second.back();
@@ -87,6 +92,7 @@ void *allocate(size_t size, size_t alignment) {
       std::lock_guard<std::mutex> lock(c.mutex);
       if (!c.failure || !c.failure->outOfMemory)
         c.failure = Failure{size, c.stats.liveBytes - payload, c.limit, true};
+      c.failed.store(true, std::memory_order_release);
     }
     // Pages are only backed when touched; mappings are page aligned, which
     // covers every alignment compiled code asks for.
@@ -158,9 +164,12 @@ size_t limit() {
 
 std::optional<Failure> takeFailure() {
   Cache &c = cache();
+  if (!c.failed.load(std::memory_order_acquire))
+    return std::nullopt;
   std::lock_guard<std::mutex> lock(c.mutex);
   std::optional<Failure> f;
   f.swap(c.failure);
+  c.failed.store(false, std::memory_order_relaxed);
   return f;
 }
 

@@ -77,16 +77,23 @@ void StepArgs::call() {
         arg(abi::ArgRole::Input, 0).rank() > 0)
       rows = arg(abi::ArgRole::Input, 0).size(0);
     const void *step = reinterpret_cast<const void *>(fn_);
-    threads::ThreadTuner::Choice choice = threads::tuner().choose(step, rows);
-    threads::setWorkersSpin(!choice.oneThreadWins);
-    auto start = std::chrono::steady_clock::now();
-    threads::setLimit(choice.limit);
-    pack_.call(fn_);
-    threads::setLimit(0);
-    threads::tuner().record(
-        step, rows, choice.limit,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count());
+    threads::ThreadTuner &tuner = threads::tuner();
+    threads::ThreadTuner::Choice choice = tuner.choose(step, rows);
+    if (choice.serial) {
+      pack_.call(fn_);
+    } else {
+      threads::setWorkersSpin(!choice.oneThreadWins);
+      int64_t asked = threads::regionsAsked();
+      auto start = std::chrono::steady_clock::now();
+      threads::setLimit(choice.limit);
+      pack_.call(fn_);
+      threads::setLimit(0);
+      tuner.record(step, rows, choice.limit,
+                   std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count(),
+                   threads::regionsAsked() != asked);
+    }
   }
   if (std::optional<workspace::Failure> f = workspace::takeFailure())
     throwError(caller_, ": out of memory in the compiled ", stepName_,

@@ -94,3 +94,25 @@ TEST(RuntimeThreads, TunerIgnoresTheFirstCallAndSmallDifferences) {
 }
 
 } // namespace
+
+TEST(RuntimeThreads, AStepThatAsksForNoThreadsIsNotTimedAgain) {
+  int64_t before = regionsAsked();
+  kiln_parallel_threads(2);
+  EXPECT_EQ(regionsAsked(), before + 1);
+  std::thread([] {
+    // Counted per thread.
+    EXPECT_EQ(regionsAsked(), 0);
+  }).join();
+
+  ThreadTuner t;
+  const void *other = reinterpret_cast<const void *>(0x2000);
+  EXPECT_FALSE(t.choose(kStep, 1).serial);
+  t.record(kStep, 1, 0, 1e-7, /*asked=*/false);
+  ThreadTuner::Choice c = t.choose(kStep, 1);
+  EXPECT_TRUE(c.serial);
+  EXPECT_EQ(c.limit, 0);
+  // Another batch size of the same step, and another step, still tune.
+  EXPECT_FALSE(t.choose(kStep, 64).serial);
+  t.record(other, 1, 0, 1e-3, /*asked=*/true);
+  EXPECT_FALSE(t.choose(other, 1).serial);
+}
