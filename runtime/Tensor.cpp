@@ -2,10 +2,12 @@
 #include "runtime/Tensor.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <new>
 #include <sstream>
+#include <sys/mman.h>
 
 namespace kiln {
 
@@ -65,12 +67,29 @@ int64_t elementCount(const Shape &shape, DType dtype) {
   return count;
 }
 
+/// Blocks from this size on are backed by transparent huge pages where the
+/// kernel offers them on request (`madvise` mode, Debian's default): a
+/// dataset-sized tensor is written once right after it is allocated, and
+/// with 4 KiB pages most of that time went to page faults.
+constexpr size_t kHugePage = size_t(2) << 20;
+constexpr size_t kHugeFrom = 2 * kHugePage;
+
 std::shared_ptr<void> allocate(size_t bytes, bool zeroFill) {
   // Even an empty tensor gets a real block, so raw() is never null.
   size_t rounded = (bytes + Tensor::kAlignment - 1) / Tensor::kAlignment *
                    Tensor::kAlignment;
   if (rounded == 0)
     rounded = Tensor::kAlignment;
+  if (rounded >= kHugeFrom) {
+    size_t whole = (rounded + kHugePage - 1) / kHugePage * kHugePage;
+    void *p = std::aligned_alloc(kHugePage, whole);
+    if (!p)
+      throw std::bad_alloc();
+    madvise(p, whole, MADV_HUGEPAGE);
+    if (zeroFill)
+      std::memset(p, 0, rounded);
+    return std::shared_ptr<void>(p, [](void *q) { std::free(q); });
+  }
   void *p = ::operator new(rounded, std::align_val_t(Tensor::kAlignment));
   if (zeroFill)
     std::memset(p, 0, rounded);

@@ -36,6 +36,23 @@ TEST(RuntimeTensor, ZerosHasShapeDtypeAndZeroedAlignedStorage) {
     EXPECT_TRUE(aligned(Tensor::zeros({n}, DType::u8).raw())) << n;
 }
 
+TEST(RuntimeTensor, DatasetSizedTensorsAreZeroedAlignedAndCopied) {
+  // From 4 MiB on, storage comes from huge-page-backed blocks.
+  for (int64_t n : {(int64_t(1) << 20) - 1, int64_t(1) << 20,
+                    (int64_t(5) << 20) + 3}) {
+    Tensor t = Tensor::zeros({n});
+    EXPECT_TRUE(aligned(t.raw())) << n;
+    const float *p = t.data<float>();
+    EXPECT_EQ(p[0], 0.0f);
+    EXPECT_EQ(p[n / 2], 0.0f);
+    EXPECT_EQ(p[n - 1], 0.0f);
+    t.data<float>()[n - 1] = 7.0f;
+    Tensor copy = t.astype(DType::f32);
+    EXPECT_EQ(copy.data<float>()[n - 1], 7.0f);
+    EXPECT_EQ(copy.data<float>()[0], 0.0f);
+  }
+}
+
 TEST(RuntimeTensor, DefaultIsEmptyAndScalarHasOneElement) {
   Tensor empty;
   EXPECT_EQ(empty.shape(), (Shape{0}));
