@@ -295,12 +295,6 @@ Shape Model::input_shape() const {
   return m.inputs.front().shape();
 }
 
-std::string Model::to_mlir() {
-  Impl &m = self();
-  m.requireCompiled("to_mlir");
-  return m.mlir;
-}
-
 double Model::compile_seconds() const { return self().compileSeconds; }
 
 const CompileTimings &Model::compile_timings() const {

@@ -108,8 +108,9 @@ public:
   /// The model's Keras 3 JSON config (model_from_json reads it back).
   std::string to_json();
 
-  /// The kiln IR emitted for this model (@forward and @loss), before any
-  /// pass: `kiln-opt` reproduces every later stage from it.
+  /// The kiln IR emitted for this model (@forward and, once compiled,
+  /// @loss), before any pass: `kiln-opt` reproduces every later stage from
+  /// it, and kilnc compiles it ahead of time.
   std::string to_mlir();
   /// Time spent in compile() lowering and JIT-compiling, in seconds.
   double compile_seconds() const;

@@ -196,35 +196,25 @@ void printStages(const CompileTimings &timings) {
 
 } // namespace
 
-void Model::Impl::compileSteps() {
+mlir::OwningOpRef<mlir::ModuleOp>
+Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
   if (outputs.size() != 1)
-    throwError("model '", name, "': compile supports one output for now, got ",
-               outputs.size());
-  const CompileOptions &options = *compileOptions;
-  if (options.loss.empty())
+    throwError("model '", name, "': Kiln compiles models of one output for "
+               "now, got ", outputs.size());
+  const CompileOptions *options = compileOptions ? &*compileOptions : nullptr;
+  if (options && options->loss.empty())
     throwError("model '", name, "': compile needs a loss");
-  Loss loss = parseLoss(options.loss);
   Shape outShape = outputs.front().shape();
-
-  mlir::DefaultTimingManager timingManager;
-  timingManager.setEnabled(config::get_compile_timing());
-  mlir::TimingScope timing = timingManager.getRootScope();
-  compileTimings = CompileTimings();
-  StageTimes times(&compileTimings);
-  auto start = std::chrono::steady_clock::now();
-  StageTimer contextTimer(timing, times, "context");
-  mlir::MLIRContext &ctx = sharedContext();
-  contextTimer.stop();
-  StageTimer emitTimer(timing, times, "emit");
   mlir::OpBuilder b(&ctx);
   mlir::Location loc = b.getUnknownLoc();
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(loc);
-  OptimizerAttr optimizer = optimizerAttr(&ctx, options.optimizer);
-  (*module)->setAttr(OptimizerAttr::kAttrName, optimizer);
+  if (options)
+    (*module)->setAttr(OptimizerAttr::kAttrName,
+                       optimizerAttr(&ctx, options->optimizer));
   b.setInsertionPointToEnd(module->getBody());
   Emitter e(b, loc);
 
-  abi::StepSignature sig;
+  sig = abi::StepSignature();
   llvm::SmallVector<mlir::Type> paramTypes, inputTypes, outputTypes;
   for (const auto &l : layers)
     for (size_t i = 0; i < l->weights().size(); ++i) {
@@ -239,16 +229,6 @@ void Model::Impl::compileSteps() {
   }
   sig.outputs.push_back(outShape);
   outputTypes.push_back(e.tensorType(outShape));
-  Shape targetShape = outShape;
-  mlir::Type targetType = e.tensorType(outShape);
-  sig.targetTypes.push_back(DType::f32);
-  if (loss == Loss::scce) {
-    targetShape.pop_back();
-    targetType = e.tensorType(targetShape, b.getI32Type());
-    sig.targetTypes.back() = DType::i32;
-    sig.sparseLabelClasses = outShape.back();
-  }
-  sig.targets.push_back(targetShape);
 
   // @forward(params..., inputs...) -> outputs
   llvm::SmallVector<mlir::Type> forwardArgs(paramTypes);
@@ -268,21 +248,34 @@ void Model::Impl::compileSteps() {
     mlir::func::ReturnOp::create(b, loc, outs);
   }
 
-  // @loss(params..., inputs..., targets...) -> (loss, metrics...)
-  resultNames = {"loss"};
-  for (const Metric &mt : options.metrics)
-    resultNames.push_back(mt.name);
-  llvm::SmallVector<mlir::Type> lossArgs(forwardArgs);
-  lossArgs.push_back(targetType);
-  llvm::SmallVector<mlir::Type> scalars(resultNames.size(), e.tensorType({}));
-  auto lossFn = mlir::func::FuncOp::create(b, loc, "loss",
-                                           b.getFunctionType(lossArgs, scalars));
-  for (size_t i = 0; i < paramTypes.size(); ++i) {
-    lossFn.setArgAttr(i, "kiln.param", b.getUnitAttr());
-    if (sig.trainable[i])
-      lossFn.setArgAttr(i, "kiln.trainable", b.getUnitAttr());
-  }
-  {
+  if (options) {
+    Loss loss = parseLoss(options->loss);
+    Shape targetShape = outShape;
+    mlir::Type targetType = e.tensorType(outShape);
+    sig.targetTypes.push_back(DType::f32);
+    if (loss == Loss::scce) {
+      targetShape.pop_back();
+      targetType = e.tensorType(targetShape, b.getI32Type());
+      sig.targetTypes.back() = DType::i32;
+      sig.sparseLabelClasses = outShape.back();
+    }
+    sig.targets.push_back(targetShape);
+
+    // @loss(params..., inputs..., targets...) -> (loss, metrics...)
+    resultNames = {"loss"};
+    for (const Metric &mt : options->metrics)
+      resultNames.push_back(mt.name);
+    llvm::SmallVector<mlir::Type> lossArgs(forwardArgs);
+    lossArgs.push_back(targetType);
+    llvm::SmallVector<mlir::Type> scalars(resultNames.size(),
+                                          e.tensorType({}));
+    auto lossFn = mlir::func::FuncOp::create(
+        b, loc, "loss", b.getFunctionType(lossArgs, scalars));
+    for (size_t i = 0; i < paramTypes.size(); ++i) {
+      lossFn.setArgAttr(i, "kiln.param", b.getUnitAttr());
+      if (sig.trainable[i])
+        lossFn.setArgAttr(i, "kiln.trainable", b.getUnitAttr());
+    }
     mlir::OpBuilder::InsertionGuard guard(b);
     mlir::Block *entry = lossFn.addEntryBlock();
     b.setInsertionPointToStart(entry);
@@ -290,8 +283,9 @@ void Model::Impl::compileSteps() {
     auto call = mlir::func::CallOp::create(
         b, loc, forward, args.take_front(forwardArgs.size()));
     mlir::Value yPred = call.getResult(0), yTrue = args.back();
-    llvm::SmallVector<mlir::Value> results = {emitLoss(e, loss, yTrue, yPred)};
-    for (const Metric &mt : options.metrics)
+    llvm::SmallVector<mlir::Value> results = {
+        emitLoss(e, loss, yTrue, yPred)};
+    for (const Metric &mt : options->metrics)
       results.push_back(emitMetric(e, mt, loss, yTrue, yPred));
     for (mlir::Value r : results)
       if (mlir::cast<mlir::RankedTensorType>(r.getType()).getRank() != 0)
@@ -300,6 +294,23 @@ void Model::Impl::compileSteps() {
   }
   if (mlir::failed(mlir::verify(*module)))
     throwError("model '", name, "': the emitted kiln IR does not verify");
+  return module;
+}
+
+void Model::Impl::compileSteps() {
+  mlir::DefaultTimingManager timingManager;
+  timingManager.setEnabled(config::get_compile_timing());
+  mlir::TimingScope timing = timingManager.getRootScope();
+  compileTimings = CompileTimings();
+  StageTimes times(&compileTimings);
+  auto start = std::chrono::steady_clock::now();
+  StageTimer contextTimer(timing, times, "context");
+  mlir::MLIRContext &ctx = sharedContext();
+  contextTimer.stop();
+  StageTimer emitTimer(timing, times, "emit");
+  abi::StepSignature sig;
+  mlir::OwningOpRef<mlir::ModuleOp> module = emitModule(ctx, sig);
+  mlir = std::string();
   {
     llvm::raw_string_ostream os(mlir);
     module->print(os);
@@ -337,10 +348,11 @@ void Model::Impl::compileSteps() {
   steps.train = lookup("train_step");
   steps.eval = lookup("eval_step");
   steps.predict = lookup("predict_step");
+  OptimizerAttr optimizer = optimizerAttr(&ctx, compileOptions->optimizer);
   sig.optimizerSlots = optimizer.slots();
   sig.slotInitialValues.assign(sig.optimizerSlots,
                                float(optimizer.slotInitialValue()));
-  sig.learningRate = float(options.optimizer.learning_rate());
+  sig.learningRate = float(compileOptions->optimizer.learning_rate());
   sig.resultNames = resultNames;
   // The argument layouts are the compiler's (kiln-make-steps records them);
   // StepArgs checks each role's count against this model before a step runs.
@@ -358,6 +370,25 @@ void Model::Impl::compileSteps() {
   // get_weights/set_weights always sees the compiled model's parameters.
   state = std::make_unique<train::ModelState>(
       train::ModelState::sharing(sig, layerWeights()));
+}
+
+std::string Model::to_mlir() {
+  Impl &m = self();
+  if (m.state)
+    return m.mlir;
+  if (!m.built())
+    throwError("model '", m.name, "': to_mlir needs the input shape (give "
+               "the first layer input_shape, or call the model on data)");
+  // Not compiled: @forward alone (kiln-make-steps makes predict_step of it).
+  abi::StepSignature sig;
+  std::vector<std::string> names = m.resultNames;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      m.emitModule(sharedContext(), sig);
+  m.resultNames = std::move(names);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os);
+  return text;
 }
 
 } // namespace kiln

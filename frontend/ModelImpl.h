@@ -9,6 +9,9 @@
 #include <memory>
 #include <optional>
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
 namespace mlir {
 class MLIRContext;
 } // namespace mlir
@@ -51,6 +54,11 @@ struct Model::Impl {
   void analyze();
   /// Every weight of every layer, in layer order.
   std::vector<Tensor> layerWeights() const;
+  /// The model as kiln IR: @forward, and with compile options @loss (the
+  /// loss and the metrics) and the module's #kiln.optimizer. Fills `sig`
+  /// (targets only with compile options) and, with them, resultNames.
+  mlir::OwningOpRef<mlir::ModuleOp> emitModule(mlir::MLIRContext &ctx,
+                                               abi::StepSignature &sig);
   /// Emits, lowers and JIT-compiles the steps for compileOptions.
   void compileSteps();
   void requireCompiled(const char *what) const;

@@ -2,7 +2,9 @@
 //
 // Wraps a model's tensor functions into the memref entry points the runtime
 // calls. The whole training step (forward, loss, backward, optimizer update,
-// metrics) ends up in one function that updates buffers in place.
+// metrics) ends up in one function that updates buffers in place. A module
+// with @forward alone (a model that was never compiled, as kilnc builds for
+// prediction) gets predict_step alone.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
@@ -53,6 +55,28 @@ struct KilnMakeStepsPass
              << OptimizerAttr::kAttrName
              << " must be a #kiln.optimizer, not " << attr;
     return opt;
+  }
+
+  /// A module without @loss: @forward's leading kiln.param arguments, then
+  /// its inputs.
+  FailureOr<Signature> analyzeForward(func::FuncOp forward) {
+    Signature sig;
+    unsigned n = forward.getNumArguments();
+    while (sig.numParams < n &&
+           forward.getArgAttr(sig.numParams, "kiln.param"))
+      ++sig.numParams;
+    sig.numInputs = n - sig.numParams;
+    if (sig.numInputs == 0)
+      return forward.emitError("kiln-make-steps: @forward takes no input "
+                               "after its kiln.param arguments");
+    FunctionType type = forward.getFunctionType();
+    for (Type t : llvm::concat<const Type>(type.getInputs(),
+                                           type.getResults()))
+      if (!isa<RankedTensorType>(t))
+        return forward.emitError("kiln-make-steps: @forward's arguments and "
+                                 "results must be ranked tensors, got ")
+               << t;
+    return sig;
   }
 
   FailureOr<Signature> analyze(func::FuncOp loss, func::FuncOp forward) {
@@ -290,8 +314,9 @@ struct KilnMakeStepsPass
     ModuleOp module = getOperation();
     auto loss = module.lookupSymbol<func::FuncOp>("loss");
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
-    if (!loss) {
-      module.emitError("kiln-make-steps: the module has no @loss function");
+    if (!loss && !forward) {
+      module.emitError("kiln-make-steps: the module has no @loss or @forward "
+                       "function");
       return signalPassFailure();
     }
     for (StringRef name : {"train_step", "eval_step", "predict_step"})
@@ -299,6 +324,17 @@ struct KilnMakeStepsPass
         module.emitError("kiln-make-steps: @") << name << " already exists";
         return signalPassFailure();
       }
+    if (!loss) {
+      FailureOr<Signature> sig = analyzeForward(forward);
+      if (failed(sig))
+        return signalPassFailure();
+      OpBuilder b(module.getBodyRegion());
+      b.setInsertionPointToEnd(module.getBody());
+      buildReadOnlyStep(b, forward.getLoc(), "predict_step", forward, *sig,
+                        /*storeScalars=*/false);
+      forward.setPrivate();
+      return;
+    }
     FailureOr<OptimizerAttr> opt = optimizerOf(module);
     FailureOr<Signature> sig = analyze(loss, forward);
     if (failed(opt) || failed(sig))

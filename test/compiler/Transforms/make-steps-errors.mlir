@@ -1,10 +1,19 @@
 // RUN: kiln-opt %s --split-input-file --kiln-make-steps --verify-diagnostics
 
-// Tests that a module without @loss is refused.
-// expected-error @+1 {{kiln-make-steps: the module has no @loss function}}
+// Tests that a module without @loss or @forward is refused.
+// expected-error @+1 {{kiln-make-steps: the module has no @loss or @forward function}}
 module {
-  func.func @forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  func.func @other(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
     return %x : tensor<?x3xf32>
+  }
+}
+
+// -----
+// Tests that @forward alone needs an input after its parameters.
+module {
+  // expected-error @+1 {{kiln-make-steps: @forward takes no input after its kiln.param arguments}}
+  func.func @forward(%w: tensor<3xf32> {kiln.param}) -> tensor<3xf32> {
+    return %w : tensor<3xf32>
   }
 }
 

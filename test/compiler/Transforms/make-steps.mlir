@@ -119,3 +119,23 @@ func.func @loss(%w: tensor<4x2xf32> {kiln.param, kiln.trainable}, %x: tensor<?x4
 }
 }
 
+
+// -----
+
+// Tests that a module with @forward alone (a model never compiled, as kilnc
+// builds it for prediction) gets predict_step alone.
+module {
+func.func @forward(%w: tensor<4x2xf32> {kiln.param}, %b: tensor<2xf32> {kiln.param}, %x: tensor<?x4xf32>) -> tensor<?x2xf32> {
+  %h = kiln.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x2xf32>, tensor<2xf32>
+  return %h : tensor<?x2xf32>
+}
+}
+
+// CHECK: func.func private @forward
+// CHECK-NOT: @train_step
+// CHECK-NOT: @eval_step
+// CHECK-LABEL: func.func @predict_step
+// CHECK-SAME: (%[[W:.*]]: memref<4x2xf32>, %[[B:.*]]: memref<2xf32>, %[[X:.*]]: memref<?x4xf32>, %[[OUT:.*]]: memref<?x2xf32>)
+// CHECK-SAME: kiln.step_layout = {{\[}}["params", 2], ["inputs", 1], ["outputs", 1]]
+// CHECK: %[[R:.*]] = call @forward
+// CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[OUT]]
