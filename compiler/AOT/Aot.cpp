@@ -1,0 +1,225 @@
+//===- Aot.cpp - kiln IR to a native object, ahead of time ----------------===//
+#include "compiler/AOT/AotInternal.h"
+#include "compiler/Codegen/Target.h"
+#include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace kiln {
+namespace {
+
+llvm::Error fail(const std::string &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "kilnc: " + message);
+}
+
+/// A tensor type's shape, or an error naming `what`.
+llvm::Expected<std::vector<int64_t>> staticShape(mlir::Type type,
+                                                 const std::string &what,
+                                                 bool batched) {
+  auto ranked = mlir::dyn_cast<mlir::RankedTensorType>(type);
+  if (!ranked || !ranked.getElementType().isF32())
+    return fail(what + " must be a ranked f32 tensor");
+  std::vector<int64_t> shape(ranked.getShape().begin(),
+                             ranked.getShape().end());
+  if (batched) {
+    if (shape.empty() || !mlir::ShapedType::isDynamic(shape.front()))
+      return fail(what + " must have a dynamic batch dimension first");
+    shape.erase(shape.begin());
+  }
+  for (int64_t d : shape)
+    if (mlir::ShapedType::isDynamic(d))
+      return fail(what + " must have static dimensions after the batch");
+  return shape;
+}
+
+/// Checks @forward against the weights and returns its sample shapes.
+llvm::Expected<AotSignature>
+signatureOf(mlir::func::FuncOp forward, const std::vector<AotTensor> &weights) {
+  mlir::FunctionType type = forward.getFunctionType();
+  unsigned params = 0;
+  while (params < type.getNumInputs() &&
+         forward.getArgAttr(params, "kiln.param"))
+    ++params;
+  if (type.getNumInputs() - params != 1 || type.getNumResults() != 1)
+    return fail("ahead-of-time models take one input and give one output "
+                "for now; this one has " +
+                std::to_string(type.getNumInputs() - params) + " and " +
+                std::to_string(type.getNumResults()));
+  if (params != weights.size())
+    return fail("the model has " + std::to_string(params) +
+                " weights, but " + std::to_string(weights.size()) +
+                " were given");
+  for (unsigned i = 0; i < params; ++i) {
+    auto shape = staticShape(type.getInput(i),
+                             "weight #" + std::to_string(i), false);
+    if (!shape)
+      return shape.takeError();
+    if (*shape != weights[i].shape)
+      return fail("weight #" + std::to_string(i) +
+                  " does not have the shape the model gives it");
+    size_t count = 1;
+    for (int64_t d : *shape)
+      count *= size_t(d);
+    if (weights[i].data.size() != count)
+      return fail("weight #" + std::to_string(i) + " has " +
+                  std::to_string(weights[i].data.size()) + " values, not " +
+                  std::to_string(count));
+  }
+  AotSignature sig;
+  auto input = staticShape(type.getInput(params), "the input", true);
+  if (!input)
+    return input.takeError();
+  auto output = staticShape(type.getResult(0), "the output", true);
+  if (!output)
+    return output.takeError();
+  sig.input = *input;
+  sig.output = *output;
+  return sig;
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+targetMachine(const CpuTarget &target, unsigned optLevel) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string error;
+  const llvm::Target *t = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!t)
+    return fail("no LLVM target for " + triple.str() + ": " + error);
+  auto level = optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+               : optLevel == 2 ? llvm::CodeGenOptLevel::Default
+               : optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                               : llvm::CodeGenOptLevel::None;
+  // Position independent: the object may go into a shared library.
+  std::unique_ptr<llvm::TargetMachine> tm(t->createTargetMachine(
+      triple, target.cpu, target.features, llvm::TargetOptions(),
+      llvm::Reloc::PIC_, std::nullopt, level));
+  if (!tm)
+    return fail("LLVM cannot generate code for CPU '" + target.cpu + "'");
+  return tm;
+}
+
+/// Everything but the C entry points becomes internal: two models linked
+/// into one program do not clash, and unused code goes.
+void internalize(llvm::Module &module, const std::string &name) {
+  auto isApi = [&](llvm::StringRef symbol) {
+    return symbol == name + "_predict" || symbol == name + "_version";
+  };
+  for (llvm::Function &f : module.functions())
+    if (!f.isDeclaration() && !isApi(f.getName()))
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::GlobalVariable &g : module.globals())
+    if (!g.isDeclaration() && g.getName() != aot::kExeInputDims &&
+        g.getName() != aot::kExeOutputDims)
+      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+}
+
+} // namespace
+
+llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
+                                         const std::vector<AotTensor> &weights,
+                                         const AotOptions &options) {
+  if (!isCIdentifier(options.name))
+    return fail("the name '" + options.name +
+                "' is not a C identifier (letters, digits and _, not "
+                "starting with a digit)");
+  if (options.threads < 1)
+    return fail("threads must be at least 1, not " +
+                std::to_string(options.threads));
+  if (options.optLevel > 3)
+    return fail("the optimization level is 0-3, not " +
+                std::to_string(options.optLevel));
+  mlir::MLIRContext *ctx = module->getContext();
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  mlir::ScopedDiagnosticHandler handler(ctx, [&](mlir::Diagnostic &d) {
+    os << d << "\n";
+    return mlir::success();
+  });
+  auto forward = module.lookupSymbol<mlir::func::FuncOp>("forward");
+  if (!forward)
+    return fail("the model has no @forward function");
+  // Prediction only: the training functions go.
+  if (auto loss = module.lookupSymbol<mlir::func::FuncOp>("loss"))
+    loss.erase();
+  auto signature = signatureOf(forward, weights);
+  if (!signature)
+    return signature.takeError();
+
+  CodegenOptions codegen;
+  codegen.cpu = options.cpu;
+  codegen.threads = options.threads;
+  mlir::PassManager pm(ctx);
+  pm.addPass(createKilnMakeStepsPass());
+  buildKilnToLLVMPipeline(pm, codegen);
+  if (mlir::failed(pm.run(module)))
+    return fail("the model does not compile for '" + options.cpu +
+                "':\n" + diagnostics);
+  mlir::FailureOr<CpuTarget> target = targetOf(module, "kilnc");
+  if (mlir::failed(target))
+    return fail("the compiled module has no target: " + diagnostics);
+
+  mlir::registerBuiltinDialectTranslation(*ctx);
+  mlir::registerLLVMDialectTranslation(*ctx);
+  mlir::registerOpenMPDialectTranslation(*ctx);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> ir =
+      mlir::translateModuleToLLVMIR(module, llvmContext, options.name);
+  if (!ir)
+    return fail("cannot translate the model to LLVM IR:\n" + diagnostics);
+  auto tm = targetMachine(*target, options.optLevel);
+  if (!tm)
+    return tm.takeError();
+  ir->setDataLayout((*tm)->createDataLayout());
+  ir->setTargetTriple((*tm)->getTargetTriple());
+  if (llvm::Error error =
+          aot::addEntryPoints(*ir, *signature, weights, options))
+    return std::move(error);
+  if (llvm::Error error = aot::linkRuntime(*ir))
+    return std::move(error);
+  internalize(*ir, options.name);
+  auto optimize = mlir::makeOptimizingTransformer(options.optLevel, 0,
+                                                  tm->get());
+  if (llvm::Error error = optimize(ir.get()))
+    return std::move(error);
+
+  AotArtifact artifact;
+  artifact.signature = *signature;
+  artifact.cpu = target->cpu;
+  artifact.features = target->features;
+  {
+    llvm::raw_string_ostream irText(artifact.llvmIR);
+    ir->print(irText, nullptr);
+  }
+  llvm::SmallString<0> object;
+  llvm::raw_svector_ostream stream(object);
+  llvm::legacy::PassManager codegenPasses;
+  if ((*tm)->addPassesToEmitFile(codegenPasses, stream, nullptr,
+                                 llvm::CodeGenFileType::ObjectFile))
+    return fail("LLVM cannot emit an object file for this target");
+  codegenPasses.run(*ir);
+  artifact.object = object.str().str();
+  return artifact;
+}
+
+} // namespace kiln

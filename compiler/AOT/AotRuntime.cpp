@@ -1,0 +1,129 @@
+//===- AotRuntime.cpp - The runtime an ahead-of-time object carries -------===//
+//
+// Compiled steps allocate their temporaries through MLIR's generic
+// allocation functions. In the JIT they come from Kiln's workspace; an
+// artifact defines them itself, so that it needs nothing but libc:
+// aligned_alloc, and when that fails a lazily backed mapping plus a
+// thread-local flag that the C entry point turns into an error code
+// (compiled code cannot check a null pointer). A header before each block
+// holds its header size and mapping length, so free knows which it was.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/AOT/AotInternal.h"
+
+#include "llvm/AsmParser/Parser.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace kiln::aot {
+namespace {
+
+// MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE (Linux) = 0x4022; PROT_READ |
+// PROT_WRITE = 3.
+constexpr const char *kRuntimeIR = R"(
+@kiln_aot_failed = thread_local global i32 0
+
+declare ptr @aligned_alloc(i64, i64)
+declare void @free(ptr)
+declare ptr @mmap(ptr, i64, i32, i32, i32, i64)
+declare i32 @munmap(ptr, i64)
+declare void @abort()
+declare i64 @llvm.umax.i64(i64, i64)
+
+define ptr @kiln_aot_alloc(i64 %align, i64 %size) {
+entry:
+  %a = call i64 @llvm.umax.i64(i64 %align, i64 64)
+  %am1 = sub i64 %a, 1
+  %s1 = add i64 %size, %am1
+  %na = sub i64 0, %a
+  %rounded = and i64 %s1, %na
+  %total = add i64 %rounded, %a
+  %p = call ptr @aligned_alloc(i64 %a, i64 %total)
+  %null = icmp eq ptr %p, null
+  br i1 %null, label %map, label %done
+map:
+  store i32 1, ptr @kiln_aot_failed
+  %m = call ptr @mmap(ptr null, i64 %total, i32 3, i32 16418, i32 -1, i64 0)
+  %mi = ptrtoint ptr %m to i64
+  %bad = icmp eq i64 %mi, -1
+  br i1 %bad, label %die, label %done
+die:
+  call void @abort()
+  unreachable
+done:
+  %base = phi ptr [ %p, %entry ], [ %m, %map ]
+  %mapped = phi i64 [ 0, %entry ], [ %total, %map ]
+  %q = getelementptr i8, ptr %base, i64 %a
+  %h1 = getelementptr i8, ptr %q, i64 -8
+  store i64 %a, ptr %h1
+  %h2 = getelementptr i8, ptr %q, i64 -16
+  store i64 %mapped, ptr %h2
+  ret ptr %q
+}
+
+define ptr @_mlir_memref_to_llvm_alloc(i64 %size) {
+  %q = call ptr @kiln_aot_alloc(i64 64, i64 %size)
+  ret ptr %q
+}
+
+define ptr @_mlir_memref_to_llvm_aligned_alloc(i64 %align, i64 %size) {
+  %q = call ptr @kiln_aot_alloc(i64 %align, i64 %size)
+  ret ptr %q
+}
+
+define void @_mlir_memref_to_llvm_free(ptr %q) {
+entry:
+  %isnull = icmp eq ptr %q, null
+  br i1 %isnull, label %out, label %go
+go:
+  %h1 = getelementptr i8, ptr %q, i64 -8
+  %a = load i64, ptr %h1
+  %h2 = getelementptr i8, ptr %q, i64 -16
+  %mapped = load i64, ptr %h2
+  %na = sub i64 0, %a
+  %base = getelementptr i8, ptr %q, i64 %na
+  %heap = icmp eq i64 %mapped, 0
+  br i1 %heap, label %heapfree, label %unmap
+heapfree:
+  call void @free(ptr %base)
+  br label %out
+unmap:
+  %r = call i32 @munmap(ptr %base, i64 %mapped)
+  br label %out
+out:
+  ret void
+}
+
+define i32 @kiln_parallel_threads(i32 %compiled) {
+  ret i32 %compiled
+}
+)";
+
+} // namespace
+
+llvm::Error linkRuntime(llvm::Module &module) {
+  llvm::SMDiagnostic diagnostic;
+  std::unique_ptr<llvm::Module> runtime =
+      llvm::parseAssemblyString(kRuntimeIR, diagnostic, module.getContext());
+  if (!runtime) {
+    std::string message;
+    llvm::raw_string_ostream os(message);
+    diagnostic.print("kiln-aot-runtime", os);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "kilnc: the artifact runtime does not "
+                                   "parse: " +
+                                       message);
+  }
+  runtime->setDataLayout(module.getDataLayout());
+  runtime->setTargetTriple(module.getTargetTriple());
+  // Only what the step uses comes in (and what that calls).
+  if (llvm::Linker::linkModules(module, std::move(runtime),
+                                llvm::Linker::LinkOnlyNeeded))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "kilnc: cannot link the artifact runtime");
+  return llvm::Error::success();
+}
+
+} // namespace kiln::aot

@@ -1,0 +1,407 @@
+// Tests kilnc end to end: a model saved by the frontend becomes a shared
+// library (loaded here with dlopen), a static library that a C program
+// links, for the host and for a generic x86-64; its predictions are the
+// JIT's, its C entry point refuses bad arguments with error codes, it needs
+// no LLVM or MLIR library, and kilnc refuses bad arguments and bad files.
+#include "frontend/Keras.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <cmath>
+#include <cstdio>
+#include <dlfcn.h>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace kiln;
+
+namespace {
+
+using PredictFn = int (*)(const float *, int64_t, float *);
+using VersionFn = const char *(*)();
+
+struct Command {
+  int status = -1;
+  std::string output;
+};
+
+/// Runs a shell command, stdout and stderr together.
+Command run(const std::string &command) {
+  Command r;
+  FILE *pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe)
+    return r;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
+    r.output.append(buffer.data(), n);
+  int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string kilnc(const std::string &args) {
+  return std::string(KILN_KILNC) + " " + args;
+}
+
+class AotTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          ("kiln-aot-" + std::to_string(getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override {
+    for (void *h : handles)
+      dlclose(h);
+    fs::remove_all(dir);
+  }
+
+  /// A small CNN with seeded weights, compiled for the JIT and saved.
+  Sequential smallCnn(const std::string &path) {
+    utils::set_random_seed(7);
+    Sequential model("small_cnn");
+    model.add(layers::Conv2D(
+        4, 3, {.activation = "relu", .input_shape = {8, 8, 1}}));
+    model.add(layers::MaxPooling2D());
+    model.add(layers::Flatten());
+    model.add(layers::Dense(5, {.activation = "softmax"}));
+    model.compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
+    model.save(path);
+    return model;
+  }
+
+  /// dlopens `library` and returns its `<name>_predict`.
+  PredictFn load(const std::string &library, const std::string &name) {
+    void *h = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+    EXPECT_NE(h, nullptr) << dlerror();
+    if (!h)
+      return nullptr;
+    handles.push_back(h);
+    return reinterpret_cast<PredictFn>(dlsym(h, (name + "_predict").c_str()));
+  }
+
+  fs::path dir;
+  std::vector<void *> handles;
+};
+
+Tensor inputs(int64_t n) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(0.f, 1.f);
+  std::vector<float> v(n * 64);
+  for (float &x : v)
+    x = u(rng);
+  return Tensor::fromVector(v, {n, 8, 8, 1});
+}
+
+float maxAbsDiff(const float *a, const float *b, size_t n) {
+  float m = 0;
+  for (size_t i = 0; i < n; ++i)
+    m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
+}
+
+TEST_F(AotTest, SharedLibraryPredictsAsTheJit) {
+  std::string keras = (dir / "small.keras").string();
+  Sequential model = smallCnn(keras);
+  std::string lib = (dir / "libsmall.so").string();
+  Command r = run(kilnc(keras + " --name=small -o " + lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_TRUE(fs::exists(dir / "small.h"));
+  PredictFn predict = load(lib, "small");
+  ASSERT_NE(predict, nullptr);
+
+  const int64_t n = 37; // not a multiple of any tile
+  Tensor x = inputs(n);
+  Tensor expected = model.predict(x, {.verbose = 0});
+  std::vector<float> out(n * 5, -1.f);
+  ASSERT_EQ(predict(x.data<float>(), n, out.data()), 0);
+  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+  // One sample at a time gives the same.
+  std::vector<float> one(5);
+  ASSERT_EQ(predict(x.data<float>() + 10 * 64, 1, one.data()), 0);
+  EXPECT_LE(maxAbsDiff(one.data(), expected.data<float>() + 10 * 5, 5), 1e-6f);
+}
+
+TEST_F(AotTest, EntryPointRefusesBadArgumentsWithErrorCodes) {
+  std::string keras = (dir / "small.keras").string();
+  smallCnn(keras);
+  std::string lib = (dir / "libchecked.so").string();
+  Command r = run(kilnc(keras + " --name=checked -o " + lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  PredictFn predict = load(lib, "checked");
+  ASSERT_NE(predict, nullptr);
+  auto version = reinterpret_cast<VersionFn>(
+      dlsym(handles.back(), "checked_version"));
+  ASSERT_NE(version, nullptr);
+  EXPECT_EQ(std::string(version()).rfind("kiln ", 0), 0u) << version();
+  EXPECT_NE(std::string(version()).find("small.keras"), std::string::npos);
+
+  std::vector<float> in(64, 0.5f), out(5);
+  EXPECT_EQ(predict(in.data(), -1, out.data()), 1);
+  EXPECT_EQ(predict(nullptr, 1, out.data()), 1);
+  EXPECT_EQ(predict(in.data(), 1, nullptr), 1);
+  EXPECT_EQ(predict(in.data(), int64_t(1) << 60, out.data()), 1);
+  EXPECT_EQ(predict(nullptr, 0, nullptr), 0);
+  ASSERT_EQ(predict(in.data(), 1, out.data()), 0);
+  float sum = 0;
+  for (float p : out)
+    sum += p;
+  EXPECT_NEAR(sum, 1.0f, 1e-5f); // softmax
+  // Only the model's own symbols are exported, and no LLVM is needed.
+  Command nm = run("nm -D --defined-only " + lib);
+  EXPECT_NE(nm.output.find("checked_predict"), std::string::npos);
+  EXPECT_EQ(nm.output.find("predict_step"), std::string::npos) << nm.output;
+  EXPECT_EQ(nm.output.find("_mlir_"), std::string::npos) << nm.output;
+  Command ldd = run("ldd " + lib);
+  ASSERT_EQ(ldd.status, 0) << ldd.output;
+  EXPECT_EQ(ldd.output.find("LLVM"), std::string::npos) << ldd.output;
+  EXPECT_EQ(ldd.output.find("MLIR"), std::string::npos) << ldd.output;
+  EXPECT_EQ(ldd.output.find("kiln"), std::string::npos) << ldd.output;
+}
+
+TEST_F(AotTest, GenericTargetPredictsTheSame) {
+  std::string keras = (dir / "small.keras").string();
+  smallCnn(keras);
+  std::string host = (dir / "libhost.so").string(),
+              generic = (dir / "libgeneric.so").string();
+  Command r = run(kilnc(keras + " --name=host -o " + host));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run(kilnc(keras + " --name=generic --target=x86-64-v2 -o " + generic));
+  ASSERT_EQ(r.status, 0) << r.output;
+  // x86-64-v2 has no AVX: no ymm or zmm register in its code.
+  Command dis = run("objdump -d " + generic + " | grep -cE 'ymm|zmm'");
+  EXPECT_EQ(dis.output, "0\n");
+  PredictFn a = load(host, "host"), b = load(generic, "generic");
+  ASSERT_TRUE(a && b);
+  const int64_t n = 20;
+  Tensor x = inputs(n);
+  std::vector<float> outA(n * 5), outB(n * 5);
+  ASSERT_EQ(a(x.data<float>(), n, outA.data()), 0);
+  ASSERT_EQ(b(x.data<float>(), n, outB.data()), 0);
+  EXPECT_LE(maxAbsDiff(outA.data(), outB.data(), outA.size()), 1e-6f);
+}
+
+TEST_F(AotTest, CProgramClassifiesFashionMnistLikeKeras) {
+  const std::string keras = KILN_SOURCE_DIR "/../shared"
+      "/keras-files/k3-cnn-dotkeras-fmnist/fashion_mnist_cnn.keras";
+  const std::string data = "/usr/share/datasets/fashion-mnist";
+  if (!fs::exists(keras) || !fs::exists(data + "/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "needs " << keras << " and Debian's dataset-fashion-mnist";
+  std::string lib = (dir / "libmodel.a").string();
+  Command r = run(kilnc(keras + " --name=model --emit=staticlib -o " + lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(run("head -c 8 " + lib).output, "!<arch>\n");
+  std::string exe = (dir / "classify").string();
+  r = run(std::string(KILN_C_COMPILER) + " -O2 -I" + dir.string() + " " +
+          KILN_SOURCE_DIR "/examples/aot/classify.c " + lib +
+          " -lz -lm -o " + exe);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run(exe + " " + data);
+  ASSERT_EQ(r.status, 0) << r.output;
+  // ../shared/keras-files/README.md: 9096/10000 with Keras (and NumPy).
+  EXPECT_NE(r.output.find("accuracy: 9096/10000"), std::string::npos)
+      << r.output;
+
+  // The same model as a program of its own, on the IDX files as Debian
+  // ships them (gzip), for any x86-64 with SSE4.2.
+  std::string program = (dir / "fmnist").string();
+  r = run(kilnc(keras + " --emit=exe --target=x86-64-v2 -o " + program));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("ldd " + program);
+  EXPECT_EQ(r.output.find("libz"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("LLVM"), std::string::npos) << r.output;
+  r = run(program + " " + data + "/t10k-images-idx3-ubyte.gz --scale " +
+          "0.00392156862745098 --classes --labels " + data +
+          "/t10k-labels-idx1-ubyte.gz -o " + (dir / "classes.csv").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("accuracy: 9096/10000"), std::string::npos)
+      << r.output;
+}
+
+TEST_F(AotTest, CMakeProjectBuildsAgainstAKilncLibrary) {
+  std::string keras = (dir / "small.keras").string();
+  smallCnn(keras);
+  // examples/aot's project, configured and built out of tree; classify
+  // itself needs 784 inputs, so the build is what is checked here.
+  fs::path build = dir / "build";
+  Command r = run("cmake -S " KILN_SOURCE_DIR "/examples/aot -B " +
+                  build.string() + " -G Ninja -DKILNC=" KILN_KILNC
+                  " -DKILN_MODEL=" + keras +
+                  " -DKILN_TARGET=x86-64-v3 -DCMAKE_C_COMPILER=" +
+                  KILN_C_COMPILER);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("cmake --build " + build.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(build / "model.h"));
+  r = run((build / "classify").string() + " " + dir.string());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("takes 64 values per sample"), std::string::npos)
+      << r.output;
+}
+
+/// A float32 .npy file of `shape`.
+void writeNpy(const fs::path &path, const std::vector<int64_t> &shape,
+              const float *data) {
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    dict += std::to_string(d) + ", ";
+    count *= d;
+  }
+  dict += "), }";
+  while ((10 + dict.size() + 1) % 64)
+    dict += ' ';
+  dict += '\n';
+  std::ofstream f(path, std::ios::binary);
+  f.write("\x93NUMPY\x01\x00", 8);
+  uint16_t n = uint16_t(dict.size());
+  f.write(reinterpret_cast<const char *>(&n), 2);
+  f << dict;
+  f.write(reinterpret_cast<const char *>(data), count * sizeof(float));
+}
+
+/// The float32 data of a .npy file.
+std::vector<float> readNpyFloats(const fs::path &path) {
+  std::ifstream f(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), {});
+  if (bytes.size() < 10)
+    return {};
+  size_t header = 10 + (uint8_t(bytes[8]) | (uint8_t(bytes[9]) << 8));
+  std::vector<float> v((bytes.size() - header) / sizeof(float));
+  std::memcpy(v.data(), bytes.data() + header, v.size() * sizeof(float));
+  return v;
+}
+
+TEST_F(AotTest, ExecutableReadsNpyAndCsvAndRejectsWrongShapes) {
+  std::string keras = (dir / "small.keras").string();
+  Sequential model = smallCnn(keras);
+  std::string exe = (dir / "small").string();
+  Command r = run(kilnc(keras + " --emit=exe -o " + exe));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("ldd " + exe);
+  EXPECT_EQ(r.output.find("libz"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("LLVM"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("stdc++"), std::string::npos) << r.output;
+
+  const int64_t n = 9;
+  Tensor x = inputs(n);
+  Tensor expected = model.predict(x, {.verbose = 0});
+  writeNpy(dir / "in.npy", {n, 8, 8, 1}, x.data<float>());
+  r = run(exe + " " + (dir / "in.npy").string() + " -o " +
+          (dir / "out.npy").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::vector<float> out = readNpyFloats(dir / "out.npy");
+  ASSERT_EQ(out.size(), size_t(n * 5));
+  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+
+  // CSV in, classes out on stdout.
+  {
+    std::ofstream csv(dir / "in.csv");
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < 64; ++j)
+        csv << x.data<float>()[i * 64 + j] << (j == 63 ? "\n" : ",");
+  }
+  r = run(exe + " --classes " + (dir / "in.csv").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  Tensor classes = model.predict_classes(x, {.verbose = 0});
+  std::string want;
+  for (int64_t i = 0; i < n; ++i)
+    want += std::to_string(classes.data<int64_t>()[i]) + "\n";
+  EXPECT_EQ(r.output, want);
+
+  // A sample of the wrong size, an unknown option, a missing file.
+  std::ofstream(dir / "short.csv") << "1,2,3\n";
+  r = run(exe + " " + (dir / "short.csv").string() + " -o " +
+          (dir / "never.npy").string());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("has 3 values per sample, but the model takes 64 "
+                          "(shape (8, 8, 1))"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(dir / "never.npy"));
+  r = run(exe + " --frobnicate x");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("unknown option --frobnicate"), std::string::npos);
+  r = run(exe + " " + (dir / "absent.npy").string());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("absent.npy"), std::string::npos) << r.output;
+  r = run(exe + " --help");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.output.find("(8, 8, 1)"), std::string::npos) << r.output;
+}
+
+TEST_F(AotTest, KilncRefusesBadArgumentsAndFiles) {
+  std::string keras = (dir / "small.keras").string();
+  smallCnn(keras);
+  std::string out = (dir / "out.so").string();
+  struct Case {
+    std::string args, message;
+  } cases[] = {
+      {(dir / "missing.keras").string(), "missing.keras"},
+      {keras + " --name=9lives", "not a C identifier"},
+      {keras + " --target=notacpu", "unknown CPU 'notacpu'"},
+      {keras + " --threads=0", "--threads must be at least 1"},
+      {keras + " -O7", "-O takes 0 to 3"},
+  };
+  for (const Case &c : cases) {
+    Command r = run(kilnc(c.args + " -o " + out));
+    EXPECT_EQ(r.status, 1) << c.args << ": " << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos)
+        << c.args << ": " << r.output;
+    EXPECT_FALSE(fs::exists(out)) << c.args;
+  }
+  // A file that is not a model.
+  std::ofstream(dir / "junk.keras") << "not a zip archive";
+  Command r = run(kilnc((dir / "junk.keras").string() + " -o " + out));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("junk.keras"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(AotTest, EmitsHeaderMlirAndLlvm) {
+  std::string keras = (dir / "small.keras").string();
+  smallCnn(keras);
+  std::string h = (dir / "m.h").string();
+  Command r = run(kilnc(keras + " --name=m --emit=header -o " + h));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream hs(h);
+  std::string header((std::istreambuf_iterator<char>(hs)), {});
+  EXPECT_NE(header.find("int m_predict(const float *in, int64_t n, "
+                        "float *out);"),
+            std::string::npos)
+      << header;
+  EXPECT_NE(header.find("#define M_INPUT_SIZE 64"), std::string::npos);
+  EXPECT_NE(header.find("#define M_OUTPUT_SIZE 5"), std::string::npos);
+  // The header compiles as C and as C++.
+  std::string c = (dir / "use.c").string();
+  std::ofstream(c) << "#include \"m.h\"\nint main(void) { return "
+                      "M_INPUT_RANK == 3 && m_input_shape[0] == 8 ? 0 : 1; }\n";
+  r = run(std::string(KILN_C_COMPILER) + " -fsyntax-only -Wall -Werror -I" +
+          dir.string() + " " + c);
+  EXPECT_EQ(r.status, 0) << r.output;
+
+  r = run(kilnc(keras + " --emit=mlir -o " + (dir / "m.mlir").string()));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream ms(dir / "m.mlir");
+  std::string mlir((std::istreambuf_iterator<char>(ms)), {});
+  EXPECT_NE(mlir.find("func.func @forward"), std::string::npos) << mlir;
+  EXPECT_NE(mlir.find("kiln.conv2d"), std::string::npos) << mlir;
+
+  r = run(kilnc(keras + " --name=m --emit=llvm -o " +
+                (dir / "m.ll").string()));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream ls(dir / "m.ll");
+  std::string ll((std::istreambuf_iterator<char>(ls)), {});
+  EXPECT_NE(ll.find("i32 @m_predict(ptr"), std::string::npos);
+  EXPECT_NE(ll.find("@m_weights = internal"), std::string::npos);
+}
+
+} // namespace

@@ -1,0 +1,282 @@
+// kilnc: a Keras model file compiled ahead of time into native code that
+// needs no LLVM, MLIR or Kiln at run time.
+//
+//   kilnc MODEL [-o OUT] [--emit=exe|lib|staticlib|obj|header|mlir|llvm]
+//         [--name=NAME] [--target=host|x86-64|x86-64-v2|...|CPU]
+//         [--threads=N] [-O0..3]
+//
+// MODEL: a `.keras` archive, a legacy `.h5` model, or a JSON config with
+// --weights. lib, staticlib and obj also write NAME.h (the C interface,
+// compiler/AOT/Aot.h) next to OUT. exe is a program that runs the model on
+// a .npy, IDX or CSV file (runtime/aot/ExeMain.c, embedded here). A shared
+// library and an executable are linked by the C compiler driver (`cc`, or
+// $CC).
+#include "compiler/AOT/Aot.h"
+#include "compiler/Registration.h"
+#include "frontend/Keras.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <string>
+
+namespace cl = llvm::cl;
+
+namespace kiln {
+/// The main program of --emit=exe, as an object (tools/kilnc/CMakeLists.txt).
+extern const unsigned char kExeMainObject[];
+extern const std::size_t kExeMainObjectSize;
+} // namespace kiln
+
+namespace {
+
+// kilnc's options live in a subcommand of their own, which main selects:
+// libLLVM registers a global option named "threads" too.
+cl::SubCommand compileCommand("compile", "compile a model ahead of time");
+cl::OptionCategory kilncCategory("kilnc options");
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"),
+                               cl::Required, cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<std::string> outPath("o", cl::desc("output file"),
+                             cl::value_desc("OUT"), cl::cat(kilncCategory), cl::sub(compileCommand));
+enum class Emit { exe, lib, staticlib, obj, header, mlir, llvm };
+cl::opt<Emit> emitOpt(
+    "emit", cl::desc("what to write"), cl::init(Emit::lib),
+    cl::values(clEnumValN(Emit::exe, "exe",
+                          "a program that runs the model on a file"),
+               clEnumValN(Emit::lib, "lib", "a shared library + NAME.h"),
+               clEnumValN(Emit::staticlib, "staticlib",
+                          "a static library + NAME.h"),
+               clEnumValN(Emit::obj, "obj", "an object file + NAME.h"),
+               clEnumValN(Emit::header, "header", "the C header alone"),
+               clEnumValN(Emit::mlir, "mlir",
+                          "the model's kiln IR (before any pass)"),
+               clEnumValN(Emit::llvm, "llvm",
+                          "the artifact's optimized LLVM IR")),
+    cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<std::string> nameOpt("name",
+                             cl::desc("prefix of the C symbols (default: "
+                                      "the model's name)"),
+                             cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<std::string> targetOpt("target",
+                               cl::desc("CPU to generate code for: host, "
+                                        "x86-64, x86-64-v2, x86-64-v3, "
+                                        "x86-64-v4 or an LLVM CPU name"),
+                               cl::init("host"), cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<int> threadsOpt("threads",
+                        cl::desc("threads of the parallel loops (more than "
+                                 "1 needs the OpenMP runtime)"),
+                        cl::init(1), cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<unsigned> optLevel("O", cl::desc("optimization level 0-3"),
+                           cl::Prefix, cl::init(3), cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<std::string> weightsPath("weights",
+                                 cl::desc("weights for a JSON config "
+                                          "(.weights.h5 or .h5)"),
+                                 cl::cat(kilncCategory), cl::sub(compileCommand));
+
+[[noreturn]] void die(const std::string &message) {
+  llvm::errs() << "kilnc: " << message << "\n";
+  std::exit(1);
+}
+
+/// A C identifier from the model's name: other characters become '_'.
+std::string symbolName(const std::string &name) {
+  std::string s;
+  for (char c : name)
+    s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
+    s = "model_" + s;
+  return s;
+}
+
+void writeFile(const std::string &path, const std::string &bytes) {
+  // Written whole or not at all: a failed run leaves no half file.
+  llvm::Error error = llvm::writeToOutput(path, [&](llvm::raw_ostream &os) {
+    os << bytes;
+    return llvm::Error::success();
+  });
+  if (error)
+    die("cannot write " + path + ": " + llvm::toString(std::move(error)));
+}
+
+std::string defaultOutput(Emit emit, const std::string &name) {
+  switch (emit) {
+  case Emit::exe:
+    return name;
+  case Emit::lib:
+    return "lib" + name + ".so";
+  case Emit::staticlib:
+    return "lib" + name + ".a";
+  case Emit::obj:
+    return name + ".o";
+  case Emit::header:
+    return name + ".h";
+  case Emit::mlir:
+    return name + ".mlir";
+  case Emit::llvm:
+    return name + ".ll";
+  }
+  return name;
+}
+
+/// Links `objects` (with `flags`) into `out` with the C compiler driver.
+void link(const std::vector<std::string> &objects, const std::string &out,
+          const std::vector<std::string> &flags, int threads) {
+  const char *cc = std::getenv("CC");
+  std::string driver = cc && *cc ? cc : "cc";
+  auto program = llvm::sys::findProgramByName(driver);
+  if (!program)
+    die("linking " + out + " needs a C compiler driver ('" + driver +
+        "', or $CC); none is on PATH (apt install gcc), or use "
+        "--emit=obj / --emit=staticlib and link it yourself");
+  std::vector<std::string> args = {*program, "-o"};
+  llvm::SmallString<128> partial(out);
+  partial += ".partial";
+  llvm::FileRemover partialRemover(partial);
+  args.push_back(partial.str().str());
+  std::vector<std::unique_ptr<llvm::FileRemover>> removers;
+  for (const std::string &bytes : objects) {
+    llvm::SmallString<128> temp;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("kilnc", "o", temp))
+      die("cannot create a temporary file: " + ec.message());
+    removers.push_back(std::make_unique<llvm::FileRemover>(temp));
+    writeFile(temp.str().str(), bytes);
+    args.push_back(temp.str().str());
+  }
+  args.insert(args.end(), flags.begin(), flags.end());
+#ifdef KILN_LIBOMP_PATH
+  if (threads > 1)
+    args.push_back(KILN_LIBOMP_PATH);
+#endif
+  args.push_back("-lm");
+  std::vector<llvm::StringRef> refs(args.begin(), args.end());
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(*program, refs, std::nullopt, {}, 0, 0,
+                                     &error);
+  if (rc != 0)
+    die("linking " + out + " with " + *program + " failed" +
+        (error.empty() ? "" : ": " + error));
+  if (std::error_code ec = llvm::sys::fs::rename(partial, out))
+    die("cannot write " + out + ": " + ec.message());
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(kilncCategory, compileCommand);
+  std::vector<const char *> args(argv, argv + argc);
+  if (argc < 2 || std::string(argv[1]) != "compile")
+    args.insert(args.begin() + 1, "compile");
+  cl::ParseCommandLineOptions(
+      int(args.size()), args.data(),
+      "kilnc: compile a Keras model ahead of time into a native library "
+      "with a C interface\n");
+  if (optLevel > 3)
+    die("-O takes 0 to 3, not " + std::to_string(optLevel));
+  if (threadsOpt < 1)
+    die("--threads must be at least 1, not " + std::to_string(threadsOpt));
+#ifndef KILN_LIBOMP_PATH
+  if (threadsOpt > 1)
+    die("--threads above 1 needs the OpenMP runtime, which this Kiln was "
+        "built without (apt install libomp-22-dev)");
+#endif
+  try {
+    kiln::Model model =
+        kiln::load_model(modelPath, {.compile = false});
+    if (!weightsPath.empty())
+      model.load_weights(weightsPath);
+    std::string name = nameOpt.empty() ? symbolName(model.name()) : nameOpt;
+    if (!kiln::isCIdentifier(name))
+      die("--name '" + name + "' is not a C identifier");
+    std::string out = outPath.empty() ? defaultOutput(emitOpt, name) : outPath;
+    std::string kilnIR = model.to_mlir();
+    if (emitOpt == Emit::mlir) {
+      writeFile(out, kilnIR);
+      return 0;
+    }
+
+    kiln::AotOptions options;
+    // An executable's main program calls the model by a fixed name.
+    options.name = emitOpt == Emit::exe ? "kiln_exe_model" : name;
+    options.exeShapes = emitOpt == Emit::exe;
+    options.cpu = targetOpt;
+    options.threads = threadsOpt;
+    options.optLevel = optLevel;
+    options.version = std::string(KILN_VERSION) + " " +
+                      llvm::sys::path::filename(modelPath).str() + " " +
+                      targetOpt + " threads=" + std::to_string(threadsOpt);
+    std::vector<kiln::AotTensor> weights;
+    for (const kiln::Tensor &w : model.get_weights()) {
+      kiln::Tensor f = w.astype(kiln::DType::f32);
+      const float *p = f.data<float>();
+      weights.push_back({f.shape(), std::vector<float>(p, p + f.size())});
+    }
+
+    mlir::DialectRegistry registry;
+    kiln::registerAllDialects(registry);
+    mlir::MLIRContext context(registry);
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        mlir::parseSourceString<mlir::ModuleOp>(kilnIR, &context);
+    if (!module)
+      die("the model's kiln IR does not parse (a Kiln bug)");
+    auto artifact = kiln::compileAhead(*module, weights, options);
+    if (!artifact)
+      die(llvm::toString(artifact.takeError()).substr(
+          std::string("kilnc: ").size()));
+    std::string header = kiln::aotHeader(*artifact, options);
+    if (emitOpt == Emit::exe && nameOpt.empty() && outPath.empty())
+      out = name;
+    auto headerNextTo = [&](const std::string &path) {
+      llvm::SmallString<128> h(llvm::sys::path::parent_path(path));
+      llvm::sys::path::append(h, name + ".h");
+      writeFile(h.str().str(), header);
+    };
+    switch (emitOpt) {
+    case Emit::header:
+      writeFile(out, header);
+      break;
+    case Emit::llvm:
+      writeFile(out, artifact->llvmIR);
+      break;
+    case Emit::obj:
+      writeFile(out, artifact->object);
+      headerNextTo(out);
+      break;
+    case Emit::staticlib: {
+      auto archive = kiln::aotStaticLibrary(artifact->object, name + ".o");
+      if (!archive)
+        die(llvm::toString(archive.takeError()));
+      writeFile(out, *archive);
+      headerNextTo(out);
+      break;
+    }
+    case Emit::lib:
+      link({artifact->object}, out, {"-shared"}, threadsOpt);
+      headerNextTo(out);
+      break;
+    case Emit::exe: {
+      // zlib (the program reads gzip files) linked in: the program needs
+      // libc and libm alone.
+      std::string main(reinterpret_cast<const char *>(kiln::kExeMainObject),
+                       kiln::kExeMainObjectSize);
+      link({artifact->object, main}, out,
+           {"-Wl,-Bstatic", "-lz", "-Wl,-Bdynamic"}, threadsOpt);
+      break;
+    }
+    case Emit::mlir:
+      break;
+    }
+  } catch (const std::exception &e) {
+    die(e.what());
+  }
+  return 0;
+}
