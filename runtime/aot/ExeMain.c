@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 extern int kiln_exe_model_predict(const float *in, int64_t n, float *out);
@@ -426,11 +427,16 @@ int main(int argc, char **argv) {
             (long long)x.rows, (double)correct / (double)x.rows);
     free(l.data);
   }
-  /* Written to OUT.partial and renamed: a failed write leaves no half file. */
+  /* A file is written to OUT.partial and renamed: a failed write leaves no
+   * half file. Anything else (/dev/null, a pipe) is written as it is. */
   char partial[4096];
   FILE *f = stdout;
+  struct stat st;
+  int whole = output && (stat(output, &st) != 0 || S_ISREG(st.st_mode));
   if (output) {
-    snprintf(partial, sizeof partial, "%s.partial", output);
+    snprintf(partial, sizeof partial, "%s", output);
+    if (whole)
+      snprintf(partial, sizeof partial, "%s.partial", output);
     f = fopen(partial, "wb");
     if (!f)
       die("cannot write %s: %s", output, strerror(errno));
@@ -453,9 +459,10 @@ int main(int argc, char **argv) {
   }
   if (output) {
     int failed = ferror(f);
-    if (fclose(f) != 0 || failed || rename(partial, output) != 0) {
+    if (fclose(f) != 0 || failed || (whole && rename(partial, output) != 0)) {
       int e = errno;
-      remove(partial);
+      if (whole)
+        remove(partial);
       die("cannot write %s: %s", output, strerror(e ? e : EIO));
     }
   }

@@ -138,9 +138,15 @@ void link(const std::vector<std::string> &objects, const std::string &out,
         "', or $CC); none is on PATH (apt install gcc), or use "
         "--emit=obj / --emit=staticlib and link it yourself");
   std::vector<std::string> args = {*program, "-o"};
+  // A file is linked to OUT.partial and renamed (a failed link leaves no
+  // half file); /dev/null and the like are written as they are.
+  llvm::sys::fs::file_status status;
+  bool whole = llvm::sys::fs::status(out, status) ||
+               llvm::sys::fs::is_regular_file(status);
   llvm::SmallString<128> partial(out);
-  partial += ".partial";
-  llvm::FileRemover partialRemover(partial);
+  if (whole)
+    partial += ".partial";
+  llvm::FileRemover partialRemover(partial, whole);
   args.push_back(partial.str().str());
   std::vector<std::unique_ptr<llvm::FileRemover>> removers;
   for (const std::string &bytes : objects) {
@@ -165,6 +171,8 @@ void link(const std::vector<std::string> &objects, const std::string &out,
   if (rc != 0)
     die("linking " + out + " with " + *program + " failed" +
         (error.empty() ? "" : ": " + error));
+  if (!whole)
+    return;
   if (std::error_code ec = llvm::sys::fs::rename(partial, out))
     die("cannot write " + out + ": " + ec.message());
 }
