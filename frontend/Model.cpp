@@ -295,6 +295,18 @@ Shape Model::input_shape() const {
   return m.inputs.front().shape();
 }
 
+Shape Model::output_shape() const {
+  Impl &m = self();
+  if (!m.built())
+    throwError("model '", m.name, "' has not been built yet");
+  return m.outputs.front().shape();
+}
+
+std::string Model::loss() const {
+  const Impl &m = self();
+  return m.compileOptions ? m.compileOptions->loss : std::string();
+}
+
 double Model::compile_seconds() const { return self().compileSeconds; }
 
 const CompileTimings &Model::compile_timings() const {

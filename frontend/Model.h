@@ -93,6 +93,10 @@ public:
   const std::string &name() const;
   /// Keras's model.input_shape for the first input: -1 for the batch (None).
   Shape input_shape() const;
+  /// Keras's model.output_shape for the first output.
+  Shape output_shape() const;
+  /// Keras's model.loss: the loss compile() was given ("" before).
+  std::string loss() const;
 
   /// Keras's model.save: "m.keras" in Keras 3's archive layout, "m.h5" in
   /// Keras 2's HDF5 layout, with the compile config and optimizer state.

@@ -4,10 +4,10 @@
 // JIT's, its C entry point refuses bad arguments with error codes, it needs
 // no LLVM or MLIR library, and kilnc refuses bad arguments and bad files.
 #include "frontend/Keras.h"
+#include "test/unit/Subprocess.h"
 
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstring>
 #include <cmath>
 #include <cstdio>
@@ -20,30 +20,13 @@
 
 namespace fs = std::filesystem;
 using namespace kiln;
+using kiln::test::Command;
+using kiln::test::run;
 
 namespace {
 
 using PredictFn = int (*)(const float *, int64_t, float *);
 using VersionFn = const char *(*)();
-
-struct Command {
-  int status = -1;
-  std::string output;
-};
-
-/// Runs a shell command, stdout and stderr together.
-Command run(const std::string &command) {
-  Command r;
-  FILE *pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe)
-    return r;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
-    r.output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 std::string kilnc(const std::string &args) {
   return std::string(KILN_KILNC) + " " + args;
