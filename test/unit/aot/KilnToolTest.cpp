@@ -141,6 +141,34 @@ TEST_F(KilnToolTest, EvaluatesAKerasFileOnFashionMnist) {
   EXPECT_NE(r.output.find("accuracy: 0.9096"), std::string::npos) << r.output;
 }
 
+TEST_F(KilnToolTest, InstalledKilnBuildsAUserProject) {
+  // cmake --install, then examples/cmake-user out of tree with
+  // find_package(Kiln), and the same program through pkg-config.
+  fs::path prefix = dir / "prefix", build = dir / "user";
+  Command r = run("cmake --install " KILN_BINARY_DIR " --prefix " +
+                  prefix.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char *f : {"bin/kilnc", "bin/kiln", "include/kiln/frontend/Keras.h",
+                        "lib/cmake/Kiln/KilnConfig.cmake",
+                        "lib/pkgconfig/kiln.pc", "lib/kiln/libKilnFrontend.a"})
+    EXPECT_TRUE(fs::exists(prefix / f)) << f;
+  r = run("cmake -S " KILN_SOURCE_DIR "/examples/cmake-user -B " +
+          build.string() + " -G Ninja -DCMAKE_PREFIX_PATH=" + prefix.string() +
+          " -DCMAKE_CXX_COMPILER=" KILN_CXX_COMPILER);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("cmake --build " + build.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run((build / "xor").string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("loss: "), std::string::npos) << r.output;
+
+  std::string pc = "PKG_CONFIG_PATH=" + (prefix / "lib/pkgconfig").string() +
+                   " pkg-config --cflags --libs kiln";
+  r = run(pc);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("-lKilnFrontend"), std::string::npos) << r.output;
+}
+
 TEST_F(KilnToolTest, BadArgumentsGetAMessageAndAnExitStatus) {
   Command r = run(kiln(""));
   EXPECT_EQ(r.status, 2) << r.output;
