@@ -6,7 +6,11 @@
 // aligned_alloc, and when that fails a lazily backed mapping plus a
 // thread-local flag that the C entry point turns into an error code
 // (compiled code cannot check a null pointer). A header before each block
-// holds its header size and mapping length, so free knows which it was.
+// holds its header size, its mapping length and its allocation size, so
+// free knows which it was. Freed blocks of 64 KiB to 256 MiB wait in a
+// thread-local cache of 16 for the next call: through glibc, each call at
+// a large batch mapped its temporaries anew and faulted in every page
+// (MLP predict at batch 10000: 93k images/s, 361k with the cache).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/AOT/AotInternal.h"
@@ -32,6 +36,8 @@ declare i32 @munmap(ptr, i64)
 declare void @abort()
 declare i64 @llvm.umax.i64(i64, i64)
 
+@kiln_aot_cache = thread_local global [16 x ptr] zeroinitializer
+
 define ptr @kiln_aot_alloc(i64 %align, i64 %size) {
 entry:
   %a = call i64 @llvm.umax.i64(i64 %align, i64 64)
@@ -40,26 +46,57 @@ entry:
   %na = sub i64 0, %a
   %rounded = and i64 %s1, %na
   %total = add i64 %rounded, %a
+  %twice = shl i64 %total, 1
+  br label %search
+search:
+  %i = phi i64 [ 0, %entry ], [ %next, %skip ]
+  %done = icmp eq i64 %i, 16
+  br i1 %done, label %fresh, label %look
+look:
+  %slot = getelementptr [16 x ptr], ptr @kiln_aot_cache, i64 0, i64 %i
+  %c = load ptr, ptr %slot
+  %empty = icmp eq ptr %c, null
+  br i1 %empty, label %skip, label %check
+check:
+  %ca.p = getelementptr i8, ptr %c, i64 -8
+  %ca = load i64, ptr %ca.p
+  %ct.p = getelementptr i8, ptr %c, i64 -24
+  %ct = load i64, ptr %ct.p
+  %same = icmp eq i64 %ca, %a
+  %big = icmp uge i64 %ct, %total
+  %near = icmp ule i64 %ct, %twice
+  %ok1 = and i1 %same, %big
+  %ok = and i1 %ok1, %near
+  br i1 %ok, label %reuse, label %skip
+reuse:
+  store ptr null, ptr %slot
+  ret ptr %c
+skip:
+  %next = add i64 %i, 1
+  br label %search
+fresh:
   %p = call ptr @aligned_alloc(i64 %a, i64 %total)
   %null = icmp eq ptr %p, null
-  br i1 %null, label %map, label %done
+  br i1 %null, label %map, label %done.block
 map:
   store i32 1, ptr @kiln_aot_failed
   %m = call ptr @mmap(ptr null, i64 %total, i32 3, i32 16418, i32 -1, i64 0)
   %mi = ptrtoint ptr %m to i64
   %bad = icmp eq i64 %mi, -1
-  br i1 %bad, label %die, label %done
+  br i1 %bad, label %die, label %done.block
 die:
   call void @abort()
   unreachable
-done:
-  %base = phi ptr [ %p, %entry ], [ %m, %map ]
-  %mapped = phi i64 [ 0, %entry ], [ %total, %map ]
+done.block:
+  %base = phi ptr [ %p, %fresh ], [ %m, %map ]
+  %mapped = phi i64 [ 0, %fresh ], [ %total, %map ]
   %q = getelementptr i8, ptr %base, i64 %a
   %h1 = getelementptr i8, ptr %q, i64 -8
   store i64 %a, ptr %h1
   %h2 = getelementptr i8, ptr %q, i64 -16
   store i64 %mapped, ptr %h2
+  %h3 = getelementptr i8, ptr %q, i64 -24
+  store i64 %total, ptr %h3
   ret ptr %q
 }
 
@@ -85,7 +122,29 @@ go:
   %na = sub i64 0, %a
   %base = getelementptr i8, ptr %q, i64 %na
   %heap = icmp eq i64 %mapped, 0
-  br i1 %heap, label %heapfree, label %unmap
+  br i1 %heap, label %cacheable, label %unmap
+cacheable:
+  %h3 = getelementptr i8, ptr %q, i64 -24
+  %total = load i64, ptr %h3
+  %large = icmp uge i64 %total, 65536
+  %small = icmp ule i64 %total, 268435456
+  %fits = and i1 %large, %small
+  br i1 %fits, label %search, label %heapfree
+search:
+  %i = phi i64 [ 0, %cacheable ], [ %next, %taken ]
+  %done = icmp eq i64 %i, 16
+  br i1 %done, label %heapfree, label %look
+look:
+  %slot = getelementptr [16 x ptr], ptr @kiln_aot_cache, i64 0, i64 %i
+  %c = load ptr, ptr %slot
+  %empty = icmp eq ptr %c, null
+  br i1 %empty, label %keep, label %taken
+keep:
+  store ptr %q, ptr %slot
+  br label %out
+taken:
+  %next = add i64 %i, 1
+  br label %search
 heapfree:
   call void @free(ptr %base)
   br label %out

@@ -259,7 +259,9 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
     << shapeArray("output", sig.output) << "\n"
     << "/* Predicts n samples: reads n * " << N
     << "_INPUT_SIZE floats from `in` and writes\n   n * " << N
-    << "_OUTPUT_SIZE floats to `out`. Safe to call from several threads. */\n"
+    << "_OUTPUT_SIZE floats to `out`. Safe to call from several threads;\n"
+    << "   each keeps up to 16 freed temporaries of 64 KiB to 256 MiB for its\n"
+    << "   next call. */\n"
     << "int " << n << "_predict(const float *in, int64_t n, float *out);\n\n"
     << "/* \"kiln <version> ...\": what compiled the model, and from what. */\n"
     << "const char *" << n << "_version(void);\n\n"
