@@ -24,6 +24,9 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace kiln {
 namespace {
 
@@ -136,6 +139,12 @@ void internalize(llvm::Module &module, const std::string &name) {
 
 } // namespace
 
+const std::vector<std::string> &aotStages() {
+  static const std::vector<std::string> stages = {
+      "steps", "linalg", "optimized", "bufferized", "llvm"};
+  return stages;
+}
+
 llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
                                          const std::vector<AotTensor> &weights,
                                          const AotOptions &options) {
@@ -166,15 +175,28 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
   if (!signature)
     return signature.takeError();
 
+  const std::vector<std::string> &stages = aotStages();
+  auto stop = std::find(stages.begin(), stages.end(), options.stopAfter);
+  if (!options.stopAfter.empty() && stop == stages.end())
+    return fail("unknown stage '" + options.stopAfter + "'");
   CodegenOptions codegen;
   codegen.cpu = options.cpu;
   codegen.threads = options.threads;
   mlir::PassManager pm(ctx);
   pm.addPass(createKilnMakeStepsPass());
-  buildKilnToLLVMPipeline(pm, codegen);
+  // kiln-to-llvm's stages, as far as asked.
+  size_t last = options.stopAfter.empty() ? stages.size()
+                                          : size_t(stop - stages.begin());
+  std::vector<PipelineStage> lowering = kilnToLLVMStages(codegen);
+  for (size_t i = 0; i < lowering.size() && i < last; ++i)
+    lowering[i].build(pm);
+  if (options.instrument)
+    options.instrument(pm);
   if (mlir::failed(pm.run(module)))
     return fail("the model does not compile for '" + options.cpu +
                 "':\n" + diagnostics);
+  if (!options.stopAfter.empty())
+    return AotArtifact();
   mlir::FailureOr<CpuTarget> target = targetOf(module, "kilnc");
   if (mlir::failed(target))
     return fail("the compiled module has no target: " + diagnostics);
@@ -182,6 +204,14 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
   mlir::registerBuiltinDialectTranslation(*ctx);
   mlir::registerLLVMDialectTranslation(*ctx);
   mlir::registerOpenMPDialectTranslation(*ctx);
+  AotArtifact artifact;
+  auto start = std::chrono::steady_clock::now();
+  auto lap = [&start] {
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - start).count();
+    start = now;
+    return seconds;
+  };
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> ir =
       mlir::translateModuleToLLVMIR(module, llvmContext, options.name);
@@ -198,12 +228,13 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
   if (llvm::Error error = aot::linkRuntime(*ir))
     return std::move(error);
   internalize(*ir, options.name);
+  artifact.translateSeconds = lap();
   auto optimize = mlir::makeOptimizingTransformer(options.optLevel, 0,
                                                   tm->get());
   if (llvm::Error error = optimize(ir.get()))
     return std::move(error);
+  artifact.optimizeSeconds = lap();
 
-  AotArtifact artifact;
   artifact.signature = *signature;
   artifact.cpu = target->cpu;
   artifact.features = target->features;
@@ -219,6 +250,7 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
     return fail("LLVM cannot emit an object file for this target");
   codegenPasses.run(*ir);
   artifact.object = object.str().str();
+  artifact.codegenSeconds = lap();
   return artifact;
 }
 

@@ -20,11 +20,13 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace mlir {
 class ModuleOp;
+class PassManager;
 } // namespace mlir
 
 namespace kiln {
@@ -46,6 +48,13 @@ struct AotOptions {
   /// `kiln_exe_output_dims` ({rank, dims...}), which the main program of an
   /// executable (runtime/aot/ExeMain.c) reads.
   bool exeShapes = false;
+  /// For inspection: the stage after which compileAhead stops and leaves
+  /// the module as it is then, with no object: "steps" (kiln-make-steps),
+  /// "linalg", "optimized", "bufferized" or "llvm" (the stages of
+  /// kiln-to-llvm). Empty: the whole way.
+  std::string stopAfter;
+  /// Called with the pass manager before it runs (IR printing, timing).
+  std::function<void(mlir::PassManager &)> instrument;
 };
 
 /// A parameter's value, in the order of @forward's kiln.param arguments.
@@ -64,7 +73,12 @@ struct AotArtifact {
   std::string llvmIR;       ///< the object's LLVM IR, optimized
   AotSignature signature;
   std::string cpu, features; ///< what the code was generated for
+  /// Seconds of the LLVM stages: translation, optimization, code generation.
+  double translateSeconds = 0, optimizeSeconds = 0, codegenSeconds = 0;
 };
+
+/// The stages AotOptions::stopAfter names, in order.
+const std::vector<std::string> &aotStages();
 
 /// Whether `name` can prefix the artifact's C symbols.
 bool isCIdentifier(const std::string &name);

@@ -4,6 +4,8 @@
 //   kilnc MODEL [-o OUT] [--emit=exe|lib|staticlib|obj|header|mlir|llvm]
 //         [--name=NAME] [--target=host|x86-64|x86-64-v2|...|CPU]
 //         [--threads=N] [-O0..3]
+//         [--stage=kiln|steps|linalg|optimized|bufferized|llvm (--emit=mlir)]
+//         [--print-ir-after-all] [--print-ir-after=PASS] [--timing]
 //
 // MODEL: a `.keras` archive, a legacy `.h5` model, or a JSON config with
 // --weights. lib, staticlib and obj also write NAME.h (the C interface,
@@ -19,6 +21,10 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -26,6 +32,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -77,6 +84,22 @@ cl::opt<int> threadsOpt("threads",
                         cl::init(1), cl::cat(kilncCategory), cl::sub(compileCommand));
 cl::opt<unsigned> optLevel("O", cl::desc("optimization level 0-3"),
                            cl::Prefix, cl::init(3), cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<std::string> stageOpt(
+    "stage",
+    cl::desc("with --emit=mlir: the IR after kiln (as emitted), steps, "
+             "linalg, optimized, bufferized or llvm"),
+    cl::init("kiln"), cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<bool> printAfterAll("print-ir-after-all",
+                            cl::desc("print the IR after every pass"),
+                            cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::list<std::string> printAfter(
+    "print-ir-after", cl::desc("print the IR after the pass of this "
+                               "argument name (kiln-tile, canonicalize...)"),
+    cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<bool> timingOpt("timing",
+                        cl::desc("print the time of every pass and of "
+                                 "LLVM's stages"),
+                        cl::cat(kilncCategory), cl::sub(compileCommand));
 cl::opt<std::string> weightsPath("weights",
                                  cl::desc("weights for a JSON config "
                                           "(.weights.h5 or .h5)"),
@@ -207,15 +230,39 @@ int main(int argc, char **argv) {
       die("--name '" + name + "' is not a C identifier");
     std::string out = outPath.empty() ? defaultOutput(emitOpt, name) : outPath;
     std::string kilnIR = model.to_mlir();
-    if (emitOpt == Emit::mlir) {
+    if (emitOpt == Emit::mlir && stageOpt == "kiln") {
       writeFile(out, kilnIR);
       return 0;
     }
+    if (emitOpt != Emit::mlir && stageOpt != "kiln")
+      die("--stage goes with --emit=mlir");
 
     kiln::AotOptions options;
     // An executable's main program calls the model by a fixed name.
     options.name = emitOpt == Emit::exe ? "kiln_exe_model" : name;
     options.exeShapes = emitOpt == Emit::exe;
+    if (emitOpt == Emit::mlir)
+      options.stopAfter = stageOpt;
+    mlir::DefaultTimingManager timing;
+    timing.setEnabled(timingOpt);
+    mlir::TimingScope timingRoot = timing.getRootScope();
+    options.instrument = [&](mlir::PassManager &pm) {
+      std::vector<std::string> after(printAfter.begin(), printAfter.end());
+      if (printAfterAll || !after.empty()) {
+        // IR printing needs one thread (and prints to stderr).
+        pm.getContext()->disableMultithreading();
+        pm.enableIRPrinting(
+            [](mlir::Pass *, mlir::Operation *) { return false; },
+            [after](mlir::Pass *pass, mlir::Operation *) {
+              return printAfterAll ||
+                     std::find(after.begin(), after.end(),
+                               pass->getArgument().str()) != after.end();
+            },
+            /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+      }
+      if (timingOpt)
+        pm.enableTiming(timingRoot);
+    };
     options.cpu = targetOpt;
     options.threads = threadsOpt;
     options.optLevel = optLevel;
@@ -240,6 +287,23 @@ int main(int argc, char **argv) {
     if (!artifact)
       die(llvm::toString(artifact.takeError()).substr(
           std::string("kilnc: ").size()));
+    if (timingOpt) {
+      timingRoot.stop();
+      timing.print();
+      timing.setEnabled(false); // printed once, not again at exit
+      llvm::errs() << llvm::format(
+          "kilnc: llvm-translate %.1f ms, llvm-optimize %.1f ms, "
+          "llvm-codegen %.1f ms\n",
+          artifact->translateSeconds * 1e3, artifact->optimizeSeconds * 1e3,
+          artifact->codegenSeconds * 1e3);
+    }
+    if (emitOpt == Emit::mlir) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      module->print(os);
+      writeFile(out, text);
+      return 0;
+    }
     std::string header = kiln::aotHeader(*artifact, options);
     if (emitOpt == Emit::exe && nameOpt.empty() && outPath.empty())
       out = name;

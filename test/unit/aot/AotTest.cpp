@@ -378,6 +378,23 @@ TEST_F(AotTest, EmitsHeaderMlirAndLlvm) {
   EXPECT_NE(mlir.find("func.func @forward"), std::string::npos) << mlir;
   EXPECT_NE(mlir.find("kiln.conv2d"), std::string::npos) << mlir;
 
+  // Any stage of the pipeline, for the target asked.
+  r = run(kilnc(keras + " --emit=mlir --stage=optimized --target=x86-64-v3 "
+                        "-o -"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("vector.contract"), std::string::npos);
+  EXPECT_NE(r.output.find("cpu = \"x86-64-v3\""), std::string::npos);
+  r = run(kilnc(keras + " --emit=mlir --stage=nowhere -o -"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("unknown stage 'nowhere'"), std::string::npos)
+      << r.output;
+  r = run(kilnc(keras + " --emit=obj -o " + (dir / "p.o").string() +
+                " --print-ir-after=kiln-tile --timing"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("IR Dump After KilnTilePass"), std::string::npos);
+  EXPECT_NE(r.output.find("Execution time report"), std::string::npos);
+  EXPECT_NE(r.output.find("llvm-codegen"), std::string::npos);
+
   r = run(kilnc(keras + " --name=m --emit=llvm -o " +
                 (dir / "m.ll").string()));
   ASSERT_EQ(r.status, 0) << r.output;
