@@ -1,12 +1,17 @@
-// Runs a command line in a shell for the tests of Kiln's programs (kilnc,
-// kiln, the executables kilnc writes): its exit status and its output.
+// For the tests of Kiln's programs (kilnc, kiln, the executables kilnc
+// writes): a command line run in a shell, its exit status and its output,
+// and a scratch folder per test.
 #ifndef KILN_TEST_UNIT_SUBPROCESS_H
 #define KILN_TEST_UNIT_SUBPROCESS_H
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
 
 namespace kiln::test {
 
@@ -26,6 +31,17 @@ inline Command run(const std::string &command) {
   int status = pclose(pipe);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+/// A fresh, empty folder for the running test: <tmp>/<prefix>-<pid>-<test>.
+inline std::filesystem::path scratchDir(const std::string &prefix) {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      (prefix + "-" + std::to_string(getpid()) + "-" +
+       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 } // namespace kiln::test

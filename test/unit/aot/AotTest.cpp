@@ -4,11 +4,11 @@
 // JIT's, its C entry point refuses bad arguments with error codes, it needs
 // no LLVM or MLIR library, and kilnc refuses bad arguments and bad files.
 #include "frontend/Keras.h"
+#include "runtime/data/Npy.h"
 #include "test/unit/Subprocess.h"
 
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <dlfcn.h>
@@ -16,7 +16,6 @@
 #include <fstream>
 #include <random>
 #include <string>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace kiln;
@@ -35,11 +34,7 @@ std::string kilnc(const std::string &args) {
 class AotTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("kiln-aot-" + std::to_string(getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    dir = kiln::test::scratchDir("kiln-aot");
   }
   void TearDown() override {
     for (void *h : handles)
@@ -230,39 +225,6 @@ TEST_F(AotTest, CMakeProjectBuildsAgainstAKilncLibrary) {
       << r.output;
 }
 
-/// A float32 .npy file of `shape`.
-void writeNpy(const fs::path &path, const std::vector<int64_t> &shape,
-              const float *data) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
-  int64_t count = 1;
-  for (int64_t d : shape) {
-    dict += std::to_string(d) + ", ";
-    count *= d;
-  }
-  dict += "), }";
-  while ((10 + dict.size() + 1) % 64)
-    dict += ' ';
-  dict += '\n';
-  std::ofstream f(path, std::ios::binary);
-  f.write("\x93NUMPY\x01\x00", 8);
-  uint16_t n = uint16_t(dict.size());
-  f.write(reinterpret_cast<const char *>(&n), 2);
-  f << dict;
-  f.write(reinterpret_cast<const char *>(data), count * sizeof(float));
-}
-
-/// The float32 data of a .npy file.
-std::vector<float> readNpyFloats(const fs::path &path) {
-  std::ifstream f(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(f)), {});
-  if (bytes.size() < 10)
-    return {};
-  size_t header = 10 + (uint8_t(bytes[8]) | (uint8_t(bytes[9]) << 8));
-  std::vector<float> v((bytes.size() - header) / sizeof(float));
-  std::memcpy(v.data(), bytes.data() + header, v.size() * sizeof(float));
-  return v;
-}
-
 TEST_F(AotTest, ExecutableReadsNpyAndCsvAndRejectsWrongShapes) {
   std::string keras = (dir / "small.keras").string();
   Sequential model = smallCnn(keras);
@@ -277,13 +239,14 @@ TEST_F(AotTest, ExecutableReadsNpyAndCsvAndRejectsWrongShapes) {
   const int64_t n = 9;
   Tensor x = inputs(n);
   Tensor expected = model.predict(x, {.verbose = 0});
-  writeNpy(dir / "in.npy", {n, 8, 8, 1}, x.data<float>());
+  io::writeNpy((dir / "in.npy").string(), x);
   r = run(exe + " " + (dir / "in.npy").string() + " -o " +
           (dir / "out.npy").string());
   ASSERT_EQ(r.status, 0) << r.output;
-  std::vector<float> out = readNpyFloats(dir / "out.npy");
-  ASSERT_EQ(out.size(), size_t(n * 5));
-  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+  Tensor out = io::readNpy((dir / "out.npy").string());
+  ASSERT_EQ(out.shape(), (Shape{n, 5}));
+  EXPECT_LE(maxAbsDiff(out.data<float>(), expected.data<float>(), out.size()),
+            1e-6f);
 
   // CSV in, classes out on stdout.
   {

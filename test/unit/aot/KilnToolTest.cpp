@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace kiln;
@@ -27,11 +26,7 @@ std::string kiln(const std::string &args) {
 class KilnToolTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("kiln-tool-" + std::to_string(getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    dir = kiln::test::scratchDir("kiln-tool");
     model = (dir / "clf.keras").string();
     utils::set_random_seed(5);
     Sequential m("clf");
