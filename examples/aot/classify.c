@@ -5,6 +5,10 @@
  *   cc -O2 -I. classify.c libmodel.a -lz -lm -o classify
  *   ./classify [DIR]        (default /usr/share/datasets/fashion-mnist)
  *
+ * or with the model as a shared library:
+ *   kilnc fashion_mnist_cnn.keras --name=model -o libmodel.so
+ *   cc -O2 -I. classify.c -L. -lmodel -Wl,-rpath,. -lz -lm -o classify
+ *
  * The model must be called "model" (kilnc --name=model) and take 784
  * pixels per image, scaled to [0, 1] as the Keras tutorials do, and give
  * one score per class. Only the C library, zlib (the IDX files are

@@ -4,6 +4,9 @@
 #include "runtime/Error.h"
 
 #include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <iostream>
 #include <map>
 
@@ -29,12 +32,18 @@ int64_t LayerConfig::integer(const char *key, int64_t fallback) const {
   if (!has(key))
     return fallback;
   const Json &v = json[key];
+  if (v.is_number_unsigned() &&
+      v.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+    fail(std::string("'") + key + "' is too large: " + v.dump());
   if (v.is_number_integer())
     return v.get<int64_t>();
-  // Keras 1 files sometimes hold integral floats ("units": 10.0).
-  if (v.is_number_float() && v.get<double>() == double(int64_t(v.get<double>())) &&
-      std::abs(v.get<double>()) < 9e15)
-    return int64_t(v.get<double>());
+  // Keras 1 files sometimes hold integral floats ("units": 10.0). The range
+  // comes first: converting a larger double to int64_t is undefined.
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::abs(d) < 9e15 && d == std::trunc(d))
+      return int64_t(d);
+  }
   fail(std::string("'") + key + "' must be an integer, got " + v.dump());
 }
 

@@ -188,6 +188,22 @@ TEST_F(AotTest, CProgramClassifiesFashionMnistLikeKeras) {
   EXPECT_NE(r.output.find("accuracy: 9096/10000"), std::string::npos)
       << r.output;
 
+  // The same C program against the model as a shared library.
+  fs::path shared = dir / "shared";
+  fs::create_directories(shared);
+  r = run(kilnc(keras + " --name=model -o " + (shared / "libmodel.so").string()));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string sharedExe = (shared / "classify").string();
+  r = run(std::string(KILN_C_COMPILER) + " -O2 -I" + shared.string() + " " +
+          KILN_SOURCE_DIR "/examples/aot/classify.c -L" + shared.string() +
+          " -lmodel -Wl,-rpath," + shared.string() + " -lz -lm -o " +
+          sharedExe);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run(sharedExe + " " + data);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("accuracy: 9096/10000"), std::string::npos)
+      << r.output;
+
   // The same model as a program of its own, on the IDX files as Debian
   // ships them (gzip), for any x86-64 with SSE4.2.
   std::string program = (dir / "fmnist").string();

@@ -219,6 +219,14 @@ TEST(FrontendSavingHostile, AbsurdShapes) {
   expectRejected(tmp / "units.h5", "exceeds the limit");
   std::string msg = errorOf([&] { model_from_json(cfg); });
   EXPECT_NE(msg.find("exceeds the limit"), std::string::npos) << msg;
+  // Integers written as floats far beyond int64 (found by kiln-fuzz-config:
+  // the conversion was undefined behaviour), or as unsigned beyond int64.
+  for (const char *units : {"3.2e76", "-1e300", "18446744073709551615"}) {
+    std::string c = kDenseConfig;
+    c.replace(c.find("\"units\": 2"), 10, std::string("\"units\": ") + units);
+    msg = errorOf([&] { model_from_json(c); });
+    EXPECT_NE(msg.find("'units'"), std::string::npos) << units << ": " << msg;
+  }
 }
 
 // Tests weights that do not fit the model: a wrong kernel shape, and a
