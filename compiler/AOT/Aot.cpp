@@ -2,7 +2,6 @@
 #include "compiler/AOT/AotInternal.h"
 #include "compiler/Codegen/Target.h"
 #include "compiler/Pipelines/Pipelines.h"
-#include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -24,7 +23,6 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 
-#include <algorithm>
 #include <chrono>
 
 namespace kiln {
@@ -139,12 +137,6 @@ void internalize(llvm::Module &module, const std::string &name) {
 
 } // namespace
 
-const std::vector<std::string> &aotStages() {
-  static const std::vector<std::string> stages = {
-      "steps", "linalg", "optimized", "bufferized", "llvm"};
-  return stages;
-}
-
 llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
                                          const std::vector<AotTensor> &weights,
                                          const AotOptions &options) {
@@ -175,21 +167,12 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
   if (!signature)
     return signature.takeError();
 
-  const std::vector<std::string> &stages = aotStages();
-  auto stop = std::find(stages.begin(), stages.end(), options.stopAfter);
-  if (!options.stopAfter.empty() && stop == stages.end())
-    return fail("unknown stage '" + options.stopAfter + "'");
   CodegenOptions codegen;
   codegen.cpu = options.cpu;
   codegen.threads = options.threads;
   mlir::PassManager pm(ctx);
-  pm.addPass(createKilnMakeStepsPass());
-  // kiln-to-llvm's stages, as far as asked.
-  size_t last = options.stopAfter.empty() ? stages.size()
-                                          : size_t(stop - stages.begin());
-  std::vector<PipelineStage> lowering = kilnToLLVMStages(codegen);
-  for (size_t i = 0; i < lowering.size() && i < last; ++i)
-    lowering[i].build(pm);
+  if (!buildStepsPipeline(pm, codegen, options.stopAfter))
+    return fail("unknown stage '" + options.stopAfter + "'");
   if (options.instrument)
     options.instrument(pm);
   if (mlir::failed(pm.run(module)))
@@ -238,7 +221,7 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
   artifact.signature = *signature;
   artifact.cpu = target->cpu;
   artifact.features = target->features;
-  {
+  if (options.keepLLVMIR) {
     llvm::raw_string_ostream irText(artifact.llvmIR);
     ir->print(irText, nullptr);
   }

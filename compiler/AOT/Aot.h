@@ -49,10 +49,12 @@ struct AotOptions {
   /// executable (runtime/aot/ExeMain.c) reads.
   bool exeShapes = false;
   /// For inspection: the stage after which compileAhead stops and leaves
-  /// the module as it is then, with no object: "steps" (kiln-make-steps),
-  /// "linalg", "optimized", "bufferized" or "llvm" (the stages of
-  /// kiln-to-llvm). Empty: the whole way.
+  /// the module as it is then, with no object (stepStageNames() in
+  /// compiler/Pipelines/Pipelines.h). Empty: the whole way.
   std::string stopAfter;
+  /// Also keep the optimized LLVM IR as text (AotArtifact::llvmIR): the
+  /// embedded weights make it megabytes, so only when it is wanted.
+  bool keepLLVMIR = false;
   /// Called with the pass manager before it runs (IR printing, timing).
   std::function<void(mlir::PassManager &)> instrument;
 };
@@ -70,15 +72,13 @@ struct AotSignature {
 
 struct AotArtifact {
   std::string object;       ///< an ELF relocatable object (PIC)
-  std::string llvmIR;       ///< the object's LLVM IR, optimized
+  std::string llvmIR;       ///< the object's LLVM IR (keepLLVMIR)
   AotSignature signature;
   std::string cpu, features; ///< what the code was generated for
   /// Seconds of the LLVM stages: translation, optimization, code generation.
   double translateSeconds = 0, optimizeSeconds = 0, codegenSeconds = 0;
 };
 
-/// The stages AotOptions::stopAfter names, in order.
-const std::vector<std::string> &aotStages();
 
 /// Whether `name` can prefix the artifact's C symbols.
 bool isCIdentifier(const std::string &name);

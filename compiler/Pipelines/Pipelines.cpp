@@ -16,6 +16,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <algorithm>
+
 using namespace mlir;
 
 namespace kiln {
@@ -147,6 +149,27 @@ void buildKilnToLLVMPipeline(OpPassManager &pm,
                              const CodegenOptions &options) {
   for (const PipelineStage &stage : kilnToLLVMStages(options))
     stage.build(pm);
+}
+
+const std::vector<std::string> &stepStageNames() {
+  static const std::vector<std::string> names = {
+      "steps", "linalg", "optimized", "bufferized", "llvm"};
+  return names;
+}
+
+bool buildStepsPipeline(OpPassManager &pm, const CodegenOptions &options,
+                        const std::string &stopAfter) {
+  const std::vector<std::string> &names = stepStageNames();
+  auto stop = std::find(names.begin(), names.end(), stopAfter);
+  if (!stopAfter.empty() && stop == names.end())
+    return false;
+  pm.addPass(createKilnMakeStepsPass());
+  // names[0] is kiln-make-steps; names[i] ends with kiln-to-llvm's stage i-1.
+  size_t stages = stopAfter.empty() ? names.size() - 1 : stop - names.begin();
+  std::vector<PipelineStage> lowering = kilnToLLVMStages(options);
+  for (size_t i = 0; i < stages; ++i)
+    lowering[i].build(pm);
+  return true;
 }
 
 void buildKilnToLLVMPipeline(OpPassManager &pm) {

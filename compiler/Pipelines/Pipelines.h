@@ -90,6 +90,17 @@ struct PipelineStage {
 /// The stages of kiln-to-llvm in order; `options` must outlive them.
 std::vector<PipelineStage> kilnToLLVMStages(const CodegenOptions &options);
 
+/// The stages a driver (kilnc --stage, kiln ir --stage) can stop after, in
+/// order: "steps" (kiln-make-steps), then "linalg", "optimized",
+/// "bufferized" and "llvm" (kiln-to-llvm's four stages).
+const std::vector<std::string> &stepStageNames();
+
+/// kiln-make-steps, then kiln-to-llvm's stages up to and including
+/// `stopAfter` (empty: all of them). False for a name stepStageNames() does
+/// not have. The stages are built now: `options` need not outlive `pm`.
+bool buildStepsPipeline(mlir::OpPassManager &pm, const CodegenOptions &options,
+                        const std::string &stopAfter);
+
 /// All stages, kiln dialect to LLVM dialect.
 void buildKilnToLLVMPipeline(mlir::OpPassManager &pm,
                              const CodegenOptions &options);

@@ -11,7 +11,6 @@
 // pixels divided by 255 as in the tutorials (--scale changes the factor).
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Registration.h"
-#include "compiler/Transforms/Passes.h"
 #include "frontend/Keras.h"
 #include "runtime/data/Npy.h"
 
@@ -21,6 +20,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdio>
@@ -81,18 +81,13 @@ cl::opt<std::string> historyPath("history",
 cl::opt<int> verbose("verbose", cl::desc("0 silent, 1 progress bar, 2 one "
                                          "line per epoch"),
                      cl::init(1), cl::sub(trainCmd), cl::cat(kilnCategory));
-enum class Stage { kiln, steps, linalg, optimized, bufferized, llvm };
-cl::opt<Stage> stage(
-    "stage", cl::desc("where to stop"), cl::init(Stage::kiln),
-    cl::values(clEnumValN(Stage::kiln, "kiln", "the model as emitted"),
-               clEnumValN(Stage::steps, "steps", "after kiln-make-steps"),
-               clEnumValN(Stage::linalg, "linalg",
-                          "autodiff done, linalg on tensors"),
-               clEnumValN(Stage::optimized, "optimized",
-                          "fused, tiled and vectorized for the target"),
-               clEnumValN(Stage::bufferized, "bufferized", "on buffers"),
-               clEnumValN(Stage::llvm, "llvm", "the LLVM dialect")),
-    cl::sub(irCmd), cl::cat(kilnCategory));
+cl::opt<std::string> stage(
+    "stage",
+    cl::desc("where to stop: kiln (the model as emitted), steps "
+             "(kiln-make-steps), linalg (autodiff done, linalg on tensors), "
+             "optimized (fused, tiled, vectorized for the target), "
+             "bufferized, llvm (the LLVM dialect)"),
+    cl::init("kiln"), cl::sub(irCmd), cl::cat(kilnCategory));
 cl::opt<std::string> targetOpt("target",
                                cl::desc("CPU for the code generation stages"),
                                cl::init("host"), cl::sub(irCmd),
@@ -240,7 +235,7 @@ int printIR() {
   // gives the prediction step alone.
   Model model = loadModel(true);
   std::string text = model.to_mlir();
-  if (stage != Stage::kiln) {
+  if (stage != "kiln") {
     mlir::DialectRegistry registry;
     registerAllDialects(registry);
     registerAllPasses();
@@ -251,31 +246,23 @@ int printIR() {
     CodegenOptions codegen;
     codegen.cpu = targetOpt;
     codegen.threads = threadsOpt;
-    std::vector<PipelineStage> stages = kilnToLLVMStages(codegen);
-    // kilnToLLVMStages: linalg, optimize, bufferize, llvm.
-    size_t upTo = stage == Stage::steps       ? 0
-                  : stage == Stage::linalg    ? 1
-                  : stage == Stage::optimized ? 2
-                  : stage == Stage::bufferized ? 3
-                                               : stages.size();
     mlir::PassManager pm(&context);
-    pm.addPass(createKilnMakeStepsPass());
-    for (size_t i = 0; i < upTo && i < stages.size(); ++i)
-      stages[i].build(pm);
+    if (!buildStepsPipeline(pm, codegen, stage))
+      die("unknown stage '" + stage + "' (kiln, steps, linalg, optimized, "
+          "bufferized, llvm)");
     if (mlir::failed(pm.run(*module)))
       die("the pipeline failed on " + modelPath);
     text.clear();
     llvm::raw_string_ostream os(text);
     module->print(os);
   }
-  if (outPath.empty() || outPath == "-") {
-    std::cout << text;
-    return 0;
-  }
-  std::FILE *f = std::fopen(outPath.c_str(), "w");
-  if (!f || std::fwrite(text.data(), 1, text.size(), f) != text.size() ||
-      std::fclose(f) != 0)
-    die("cannot write " + outPath);
+  // Written whole or not at all ("-" is stdout).
+  std::string out = outPath.empty() ? std::string("-") : outPath.getValue();
+  if (llvm::Error error = llvm::writeToOutput(out, [&](llvm::raw_ostream &os) {
+        os << text;
+        return llvm::Error::success();
+      }))
+    die("cannot write " + out + ": " + llvm::toString(std::move(error)));
   return 0;
 }
 

@@ -243,6 +243,7 @@ int main(int argc, char **argv) {
     options.exeShapes = emitOpt == Emit::exe;
     if (emitOpt == Emit::mlir)
       options.stopAfter = stageOpt;
+    options.keepLLVMIR = emitOpt == Emit::llvm;
     mlir::DefaultTimingManager timing;
     timing.setEnabled(timingOpt);
     mlir::TimingScope timingRoot = timing.getRootScope();
