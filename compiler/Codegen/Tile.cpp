@@ -320,8 +320,15 @@ LogicalResult tileContractionGroup(TileContext &ctx, Kernel mm,
   Operation *outermost = nullptr;
 
   // Threads: chunks of whole register tiles along M or N, or of the batch
-  // (the outermost output dimension) for windowed kernels.
-  if (threads > 1) {
+  // (the outermost output dimension) for windowed kernels. One thread keeps
+  // this level as a loop of one iteration when the rows are dynamic: one-shot
+  // bufferization compares every read of a kernel's result with every write
+  // inside it, and through nests of scf.for those comparisons are Presburger
+  // problems (seconds for two Dense layers in a row); an scf.forall result
+  // ends them. The loop runs sequentially on one thread.
+  bool threadLevel =
+      threads > 1 || (dynamicRows && tiling.split != ThreadSplit::reduction);
+  if (threadLevel) {
     rewriter.setInsertionPoint(root);
     OpFoldResult zero = rewriter.getIndexAttr(0);
     SmallVector<OpFoldResult> sizes;

@@ -18,6 +18,7 @@
 // CHECK: scf.forall (%{{.*}}) = (0) to (%[[N]]) step (%[[CHUNK]])
 // CHECK: arith.maximumf %{{.*}} : vector<1x16xf32>
 
+// SERIAL: #[[ROUNDUP:map[0-9]*]] = affine_map<()[s0] -> (((s0 + 3) floordiv 4) * 4)>
 // SERIAL-LABEL: func.func @relu
 // SERIAL-NOT: scf.forall
 // SERIAL: arith.maximumf %{{.*}} : vector<1x16xf32>
@@ -62,8 +63,12 @@ func.func @small(%x: tensor<32x300xf32>) -> tensor<32x300xf32> {
 // CHECK: %[[CHUNK:.*]] = arith.select %[[LARGE]], %[[PART]], %[[ALL]] : index
 // CHECK: scf.forall (%{{.*}}) = (0) to (%[[N]]) step (%[[CHUNK]])
 // CHECK: vector.contract
+// One thread keeps the rows as one chunk, a loop of one iteration (one-shot
+// bufferization's analysis stays cheap behind an scf.forall result).
 // SERIAL-LABEL: func.func @last_dense
-// SERIAL-NOT: scf.forall
+// SERIAL: %[[N:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x100xf32>
+// SERIAL: %[[ALL:.*]] = affine.apply #[[ROUNDUP]]()[%[[N]]]
+// SERIAL: scf.forall (%{{.*}}) = (0) to (%[[N]]) step (%[[ALL]])
 // SERIAL: vector.contract
 func.func @last_dense(%x: tensor<?x100xf32>, %w: tensor<100x10xf32>) -> tensor<?x10xf32> {
   %c0 = arith.constant 0 : index

@@ -23,9 +23,10 @@
 // The partial row tile goes row by row.
 // CHECK: vector.contract {{.*}} : vector<1x1xf32>, vector<1x32xf32> into vector<1x32xf32>
 // CHECK-NOT: linalg.
+// One thread: the dynamic rows in one chunk, a loop of one iteration.
 // AVX2-LABEL: func.func @dense_relu
+// AVX2: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (%{{.*}})
 // AVX2: vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
-// AVX2-NOT: scf.forall
 // SSE-LABEL: func.func @dense_relu
 // SSE: vector.contract {{.*}} : vector<4x1xf32>, vector<1x8xf32> into vector<4x8xf32>
 func.func @dense_relu(%x: tensor<?x784xf32>, %w: tensor<784x300xf32>, %b: tensor<300xf32>) -> tensor<?x300xf32> {

@@ -22,7 +22,7 @@
 // AFTER: func.func @train_step{{.*}}kiln.memory_bytes = 52222080 : i64, kiln.memory_passes = 40 : i64
 // AFTER: func.func @eval_step{{.*}}kiln.memory_passes = 10 : i64
 // AFTER: func.func @predict_step{{.*}}kiln.memory_passes = 7 : i64
-// AVX2: func.func @train_step{{.*}}kiln.memory_bytes = 55991296 : i64, kiln.memory_passes = 32 : i64
+// AVX2: func.func @train_step{{.*}}kiln.memory_bytes = 55752448 : i64, kiln.memory_passes = 32 : i64
   func.func @forward(%arg0: tensor<3x3x1x32xf32> {kiln.param}, %arg1: tensor<32xf32> {kiln.param}, %arg2: tensor<3x3x32x64xf32> {kiln.param}, %arg3: tensor<64xf32> {kiln.param}, %arg4: tensor<1600x128xf32> {kiln.param}, %arg5: tensor<128xf32> {kiln.param}, %arg6: tensor<128x10xf32> {kiln.param}, %arg7: tensor<10xf32> {kiln.param}, %arg8: tensor<?x28x28x1xf32>) -> tensor<?x10xf32> {
     %0 = kiln.conv2d %arg8, %arg0, %arg1 strides = [1, 1] padding = valid : tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<32xf32>
     %1 = kiln.relu %0 : tensor<?x26x26x32xf32>
