@@ -2,8 +2,11 @@
 #include "compiler/AOT/AotInternal.h"
 #include "compiler/Codegen/Target.h"
 #include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Transforms/StepLayoutAttr.h"
+#include "dialects/Kiln/IR/KilnAttrs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -98,6 +101,45 @@ signatureOf(mlir::func::FuncOp forward, const std::vector<AotTensor> &weights) {
   return sig;
 }
 
+/// Adds @loss's target and result count to `sig` (an artifact that trains).
+llvm::Error trainingSignature(mlir::func::FuncOp loss, AotSignature &sig) {
+  mlir::FunctionType type = loss.getFunctionType();
+  if (type.getNumInputs() == 0 || type.getNumResults() == 0)
+    return fail("@loss must take the target last and return the loss");
+  auto target = mlir::dyn_cast<mlir::RankedTensorType>(
+      type.getInputs().back());
+  if (!target || target.getRank() == 0 ||
+      !mlir::ShapedType::isDynamic(target.getDimSize(0)))
+    return fail("@loss's target must be a tensor with a dynamic batch first");
+  mlir::Type element = target.getElementType();
+  sig.intTarget = element.isInteger(32);
+  if (!sig.intTarget && !element.isF32())
+    return fail("@loss's target must hold f32 values or i32 labels");
+  sig.target.assign(target.getShape().begin() + 1, target.getShape().end());
+  for (int64_t d : sig.target)
+    if (mlir::ShapedType::isDynamic(d))
+      return fail("@loss's target must have static dimensions after the "
+                  "batch");
+  if (sig.intTarget)
+    sig.classes = sig.output.empty() ? 1 : sig.output.back();
+  sig.results = type.getNumResults();
+  return llvm::Error::success();
+}
+
+/// The optimizer slots of the compiled train_step, from its layout.
+llvm::Expected<size_t> slotsOf(mlir::ModuleOp module) {
+  for (auto fn : module.getOps<mlir::LLVM::LLVMFuncOp>()) {
+    if (fn.getSymName() != "train_step")
+      continue;
+    std::optional<abi::StepLayout> layout =
+        stepLayoutFromAttr(fn->getAttr(kStepLayoutAttrName));
+    if (!layout)
+      return fail("the compiled train_step has no argument layout");
+    return layout->count(abi::ArgRole::Slot);
+  }
+  return fail("the compiled module has no train_step");
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 targetMachine(const CpuTarget &target, unsigned optLevel) {
   llvm::InitializeNativeTarget();
@@ -122,9 +164,10 @@ targetMachine(const CpuTarget &target, unsigned optLevel) {
 
 /// Everything but the C entry points becomes internal: two models linked
 /// into one program do not clash, and unused code goes.
-void internalize(llvm::Module &module, const std::string &name) {
+void internalize(llvm::Module &module, const AotOptions &options) {
+  std::vector<std::string> api = aot::apiSymbols(options);
   auto isApi = [&](llvm::StringRef symbol) {
-    return symbol == name + "_predict" || symbol == name + "_version";
+    return std::find(api.begin(), api.end(), symbol.str()) != api.end();
   };
   for (llvm::Function &f : module.functions())
     if (!f.isDeclaration() && !isApi(f.getName()))
@@ -137,9 +180,9 @@ void internalize(llvm::Module &module, const std::string &name) {
 
 } // namespace
 
-llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
-                                         const std::vector<AotTensor> &weights,
-                                         const AotOptions &options) {
+llvm::Expected<AotArtifact>
+compileAhead(mlir::ModuleOp module, const std::vector<AotTensor> &weights,
+             const AotOptions &options, const AotOptimizerState *optimizer) {
   if (!isCIdentifier(options.name))
     return fail("the name '" + options.name +
                 "' is not a C identifier (letters, digits and _, not "
@@ -160,12 +203,37 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
   auto forward = module.lookupSymbol<mlir::func::FuncOp>("forward");
   if (!forward)
     return fail("the model has no @forward function");
-  // Prediction only: the training functions go.
-  if (auto loss = module.lookupSymbol<mlir::func::FuncOp>("loss"))
-    loss.erase();
+  auto loss = module.lookupSymbol<mlir::func::FuncOp>("loss");
   auto signature = signatureOf(forward, weights);
   if (!signature)
     return signature.takeError();
+  // An artifact that trains starts from the given optimizer state, or from
+  // a fresh one as the optimizer initializes it.
+  AotOptimizerState state;
+  if (options.train) {
+    auto kind = module->getAttrOfType<OptimizerAttr>(OptimizerAttr::kAttrName);
+    if (!loss || !kind)
+      return fail("training ahead of time needs a compiled model: its "
+                  "@loss and #kiln.optimizer (a model file saved with a "
+                  "compile config)");
+    if (llvm::Error error = trainingSignature(loss, *signature))
+      return std::move(error);
+    if (optimizer) {
+      state = *optimizer;
+    } else {
+      state.learningRate = float(kind.getLearningRate().convertToDouble());
+      float init = float(kind.slotInitialValue());
+      for (unsigned s = 0; s < kind.slots(); ++s)
+        for (unsigned i = 0; i < weights.size(); ++i)
+          if (loss.getArgAttr(i, "kiln.trainable"))
+            state.slots.push_back(
+                {weights[i].shape,
+                 std::vector<float>(weights[i].data.size(), init)});
+    }
+  } else if (loss) {
+    // Prediction only: the training function goes.
+    loss.erase();
+  }
 
   CodegenOptions codegen;
   codegen.cpu = options.cpu;
@@ -180,6 +248,16 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
                 "':\n" + diagnostics);
   if (!options.stopAfter.empty())
     return AotArtifact();
+  if (options.train) {
+    llvm::Expected<size_t> slots = slotsOf(module);
+    if (!slots)
+      return slots.takeError();
+    if (*slots != state.slots.size())
+      return fail("the train step takes " + std::to_string(*slots) +
+                  " optimizer slots, but " +
+                  std::to_string(state.slots.size()) + " were given");
+    signature->slots = *slots;
+  }
   mlir::FailureOr<CpuTarget> target = targetOf(module, "kilnc");
   if (mlir::failed(target))
     return fail("the compiled module has no target: " + diagnostics);
@@ -205,12 +283,13 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
     return tm.takeError();
   ir->setDataLayout((*tm)->createDataLayout());
   ir->setTargetTriple((*tm)->getTargetTriple());
-  if (llvm::Error error =
-          aot::addEntryPoints(*ir, *signature, weights, options))
+  if (llvm::Error error = aot::addEntryPoints(
+          *ir, *signature, weights, options,
+          options.train ? &state : nullptr))
     return std::move(error);
   if (llvm::Error error = aot::linkRuntime(*ir))
     return std::move(error);
-  internalize(*ir, options.name);
+  internalize(*ir, options);
   artifact.translateSeconds = lap();
   auto optimize = mlir::makeOptimizingTransformer(options.optLevel, 0,
                                                   tm->get());
@@ -219,6 +298,8 @@ llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
   artifact.optimizeSeconds = lap();
 
   artifact.signature = *signature;
+  for (const AotTensor &w : weights)
+    artifact.weightShapes.push_back(w.shape);
   artifact.cpu = target->cpu;
   artifact.features = target->features;
   if (options.keepLLVMIR) {

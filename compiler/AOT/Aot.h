@@ -57,7 +57,15 @@ struct AotOptions {
   bool keepLLVMIR = false;
   /// Called with the pass manager before it runs (IR printing, timing).
   std::function<void(mlir::PassManager &)> instrument;
+  /// Also export training (kilnc --train): `<name>_train_step`,
+  /// `_evaluate`, `_get_weights` / `_set_weights` and the learning rate.
+  /// The module needs @loss and a #kiln.optimizer; the weights and the
+  /// optimizer state become the artifact's writable state.
+  bool train = false;
+  /// "loss" and the metric names, for the header (train only).
+  std::vector<std::string> resultNames;
 };
+
 
 /// A parameter's value, in the order of @forward's kiln.param arguments.
 struct AotTensor {
@@ -65,15 +73,31 @@ struct AotTensor {
   std::vector<float> data;
 };
 
-/// The shapes of one sample's input and output (no batch dimension).
+/// The optimizer's state an artifact that trains starts from.
+struct AotOptimizerState {
+  /// In the train step's slot order: slot-major, each slot holding one
+  /// buffer per trainable weight (abi::StepLayout::slotIndex).
+  std::vector<AotTensor> slots;
+  int64_t iterations = 0;
+  float learningRate = 0.01f;
+};
+
+/// The shapes of one sample's input and output (no batch dimension), and
+/// for an artifact that trains, its target's and the step's results.
 struct AotSignature {
   std::vector<int64_t> input, output;
+  std::vector<int64_t> target;
+  bool intTarget = false;  ///< int32 class labels (sparse losses), else f32
+  int64_t classes = 0;     ///< labels lie in [0, classes) (intTarget)
+  int64_t results = 0;     ///< the loss, then each metric
+  size_t slots = 0;        ///< optimizer slot buffers of train_step
 };
 
 struct AotArtifact {
   std::string object;       ///< an ELF relocatable object (PIC)
   std::string llvmIR;       ///< the object's LLVM IR (keepLLVMIR)
   AotSignature signature;
+  std::vector<std::vector<int64_t>> weightShapes; ///< in get_weights order
   std::string cpu, features; ///< what the code was generated for
   /// Seconds of the LLVM stages: translation, optimization, code generation.
   double translateSeconds = 0, optimizeSeconds = 0, codegenSeconds = 0;
@@ -84,11 +108,14 @@ struct AotArtifact {
 bool isCIdentifier(const std::string &name);
 
 /// The model's kiln IR (@forward with leading kiln.param arguments and one
-/// input and one output of a dynamic batch; a @loss is dropped) compiled
-/// ahead of time. `module` is rewritten down to the LLVM dialect.
-llvm::Expected<AotArtifact> compileAhead(mlir::ModuleOp module,
-                                         const std::vector<AotTensor> &weights,
-                                         const AotOptions &options);
+/// input and one output of a dynamic batch; a @loss is dropped unless the
+/// artifact trains) compiled ahead of time. `module` is rewritten down to the LLVM dialect.
+/// With AotOptions::train, `optimizer` holds the state training goes on
+/// from (null: fresh slots, as the optimizer initializes them).
+llvm::Expected<AotArtifact>
+compileAhead(mlir::ModuleOp module, const std::vector<AotTensor> &weights,
+             const AotOptions &options,
+             const AotOptimizerState *optimizer = nullptr);
 
 /// The C header that declares the artifact's entry points.
 std::string aotHeader(const AotArtifact &artifact, const AotOptions &options);

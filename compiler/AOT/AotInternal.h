@@ -6,11 +6,52 @@
 
 #include "llvm/Support/Error.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/IR/IRBuilder.h"
+
+#include <string>
+#include <vector>
+
 namespace llvm {
+class GlobalVariable;
 class Module;
 } // namespace llvm
 
 namespace kiln::aot {
+
+/// What the C entry points return.
+constexpr int kOk = 0, kBadArgument = 1, kOutOfMemory = 2;
+
+/// The C symbols the artifact exports: everything else is internal.
+std::vector<std::string> apiSymbols(const AotOptions &options);
+
+/// Tensors in one blob, each at a 64-byte boundary: the weights, and the
+/// optimizer slots of an artifact that trains.
+struct Blob {
+  llvm::GlobalVariable *global = nullptr;
+  std::vector<uint64_t> offsets;
+};
+Blob makeBlob(llvm::Module &module, const std::string &symbol,
+              const std::vector<AotTensor> &tensors, bool constant);
+
+/// A memref descriptor {allocated, aligned, offset, sizes[rank],
+/// strides[rank]} on the stack for a row-major buffer of `sizes` at `data`.
+llvm::Value *descriptor(llvm::IRBuilder<> &b, llvm::Value *data,
+                        llvm::ArrayRef<llvm::Value *> sizes);
+
+/// Descriptors of the tensors of `blob` (their shapes from `tensors`).
+void blobDescriptors(llvm::IRBuilder<> &b, const Blob &blob,
+                     const std::vector<AotTensor> &tensors,
+                     llvm::SmallVectorImpl<llvm::Value *> &args);
+
+/// The thread-local flag compiled code sets when a temporary cannot be
+/// allocated (defined by linkRuntime).
+llvm::GlobalVariable *failedFlag(llvm::Module &module);
+
+/// Elements of a shape; the largest batch of samples of `perSample`
+/// elements whose floats are addressable.
+int64_t elements(const std::vector<int64_t> &shape);
+int64_t maxRows(int64_t perSample);
 
 /// The shapes an executable's main program reads (AotOptions::exeShapes).
 constexpr const char *kExeInputDims = "kiln_exe_input_dims";
@@ -21,10 +62,23 @@ constexpr const char *kExeOutputDims = "kiln_exe_output_dims";
 llvm::Error linkRuntime(llvm::Module &module);
 
 /// Adds the weights blob and the C entry points `<name>_predict` and
-/// `<name>_version` around `_mlir_ciface_predict_step` (CEntryPoints.cpp).
+/// `<name>_version` around `_mlir_ciface_predict_step`, and with
+/// `training` those of addTrainingEntryPoints (CEntryPoints.cpp).
 llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
                            const std::vector<AotTensor> &weights,
-                           const AotOptions &options);
+                           const AotOptions &options,
+                           const AotOptimizerState *training);
+
+/// Adds `<name>_train_step`, `_evaluate`, `_get_weights`, `_set_weights`,
+/// `_get_learning_rate`, `_set_learning_rate` and `_iterations` around
+/// train_step and eval_step, the optimizer state as writable globals
+/// (TrainEntryPoints.cpp).
+llvm::Error addTrainingEntryPoints(llvm::Module &module,
+                                   const AotSignature &signature,
+                                   const std::vector<AotTensor> &weights,
+                                   const Blob &params,
+                                   const AotOptimizerState &state,
+                                   const AotOptions &options);
 
 } // namespace kiln::aot
 

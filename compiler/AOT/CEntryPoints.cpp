@@ -23,19 +23,15 @@
 namespace kiln {
 namespace {
 
-constexpr int kOk = 0, kBadArgument = 1, kOutOfMemory = 2;
+using aot::elements;
+using aot::kBadArgument;
+using aot::kOk;
+using aot::kOutOfMemory;
 constexpr uint64_t kWeightAlignment = 64;
 
 llvm::Error fail(const std::string &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "kilnc: " + message);
-}
-
-int64_t elements(const std::vector<int64_t> &shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
 }
 
 std::string shapeText(const std::vector<int64_t> &shape) {
@@ -52,8 +48,42 @@ std::string upper(const std::string &s) {
   return u;
 }
 
-/// Fills a descriptor {allocated, aligned, offset, sizes[rank],
-/// strides[rank]} for a row-major buffer of `sizes` at `data`.
+} // namespace
+
+bool isCIdentifier(const std::string &name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+    return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return false;
+  return true;
+}
+
+namespace aot {
+
+int64_t elements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+int64_t maxRows(int64_t perSample) {
+  return std::numeric_limits<int64_t>::max() / int64_t(sizeof(float)) /
+         std::max<int64_t>(perSample, 1);
+}
+
+std::vector<std::string> apiSymbols(const AotOptions &options) {
+  std::vector<std::string> names = {"predict", "version"};
+  if (options.train)
+    names.insert(names.end(),
+                 {"train_step", "evaluate", "get_weights", "set_weights",
+                  "get_learning_rate", "set_learning_rate", "iterations"});
+  for (std::string &n : names)
+    n = options.name + "_" + n;
+  return names;
+}
+
 llvm::Value *descriptor(llvm::IRBuilder<> &b, llvm::Value *data,
                         llvm::ArrayRef<llvm::Value *> sizes) {
   llvm::LLVMContext &ctx = b.getContext();
@@ -82,22 +112,55 @@ llvm::Value *descriptor(llvm::IRBuilder<> &b, llvm::Value *data,
   return desc;
 }
 
-} // namespace
-
-bool isCIdentifier(const std::string &name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
-    return false;
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
-      return false;
-  return true;
+Blob makeBlob(llvm::Module &module, const std::string &symbol,
+              const std::vector<AotTensor> &tensors, bool constant) {
+  Blob blob;
+  std::string bytes;
+  for (const AotTensor &t : tensors) {
+    bytes.resize((bytes.size() + kWeightAlignment - 1) / kWeightAlignment *
+                 kWeightAlignment);
+    blob.offsets.push_back(bytes.size());
+    bytes.append(reinterpret_cast<const char *>(t.data.data()),
+                 t.data.size() * sizeof(float));
+  }
+  if (bytes.empty())
+    bytes.assign(kWeightAlignment, '\0');
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Constant *init = llvm::ConstantDataArray::getRaw(
+      bytes, bytes.size(), llvm::Type::getInt8Ty(ctx));
+  blob.global = new llvm::GlobalVariable(
+      module, init->getType(), constant, llvm::GlobalValue::InternalLinkage,
+      init, symbol);
+  blob.global->setAlignment(llvm::Align(kWeightAlignment));
+  return blob;
 }
 
-namespace aot {
+void blobDescriptors(llvm::IRBuilder<> &b, const Blob &blob,
+                     const std::vector<AotTensor> &tensors,
+                     llvm::SmallVectorImpl<llvm::Value *> &args) {
+  for (auto [t, offset] : llvm::zip(tensors, blob.offsets)) {
+    llvm::SmallVector<llvm::Value *> sizes;
+    for (int64_t d : t.shape)
+      sizes.push_back(b.getInt64(d));
+    llvm::Value *data =
+        b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), blob.global, offset);
+    args.push_back(descriptor(b, data, sizes));
+  }
+}
+
+llvm::GlobalVariable *failedFlag(llvm::Module &module) {
+  if (llvm::GlobalVariable *g = module.getNamedGlobal("kiln_aot_failed"))
+    return g;
+  return new llvm::GlobalVariable(
+      module, llvm::Type::getInt32Ty(module.getContext()), false,
+      llvm::GlobalValue::ExternalLinkage, nullptr, "kiln_aot_failed", nullptr,
+      llvm::GlobalValue::GeneralDynamicTLSModel);
+}
 
 llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
                            const std::vector<AotTensor> &weights,
-                           const AotOptions &options) {
+                           const AotOptions &options,
+                           const AotOptimizerState *training) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Function *step = module.getFunction("_mlir_ciface_predict_step");
   if (!step)
@@ -108,24 +171,9 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
                 std::to_string(weights.size()) +
                 " weights, one input and one output");
 
-  // The weights, each at a 64-byte boundary of one read-only blob.
-  std::string blob;
-  std::vector<uint64_t> offsets;
-  for (const AotTensor &w : weights) {
-    blob.resize((blob.size() + kWeightAlignment - 1) / kWeightAlignment *
-                kWeightAlignment);
-    offsets.push_back(blob.size());
-    blob.append(reinterpret_cast<const char *>(w.data.data()),
-                w.data.size() * sizeof(float));
-  }
-  if (blob.empty())
-    blob.assign(kWeightAlignment, '\0');
-  llvm::Constant *init = llvm::ConstantDataArray::getRaw(
-      blob, blob.size(), llvm::Type::getInt8Ty(ctx));
-  auto *weightsBlob = new llvm::GlobalVariable(
-      module, init->getType(), /*isConstant=*/true,
-      llvm::GlobalValue::InternalLinkage, init, options.name + "_weights");
-  weightsBlob->setAlignment(llvm::Align(kWeightAlignment));
+  // The weights, read-only unless the artifact trains them.
+  Blob params = makeBlob(module, options.name + "_weights", weights,
+                         /*constant=*/training == nullptr);
 
   llvm::IRBuilder<> b(ctx);
   llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(),
@@ -168,14 +216,12 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
   llvm::BasicBlock *entry = block("entry"), *nonEmpty = block("non_empty"),
                    *run = block("run"), *bad = block("bad"),
                    *empty = block("empty");
-  int64_t perSample = std::max<int64_t>(
-      {elements(signature.input), elements(signature.output), 1});
   // n * perSample floats must be addressable.
-  int64_t maxRows =
-      std::numeric_limits<int64_t>::max() / int64_t(sizeof(float)) / perSample;
+  int64_t rows = maxRows(
+      std::max(elements(signature.input), elements(signature.output)));
   b.SetInsertPoint(entry);
   llvm::Value *outOfRange = b.CreateOr(
-      b.CreateICmpSLT(n, b.getInt64(0)), b.CreateICmpSGT(n, b.getInt64(maxRows)));
+      b.CreateICmpSLT(n, b.getInt64(0)), b.CreateICmpSGT(n, b.getInt64(rows)));
   llvm::BasicBlock *inRange = block("in_range");
   b.CreateCondBr(outOfRange, bad, inRange);
   b.SetInsertPoint(inRange);
@@ -187,20 +233,10 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
   b.CreateCondBr(nullPointer, bad, run);
 
   b.SetInsertPoint(run);
-  auto *failed = new llvm::GlobalVariable(
-      module, i32, false, llvm::GlobalValue::ExternalLinkage, nullptr,
-      "kiln_aot_failed", nullptr,
-      llvm::GlobalValue::GeneralDynamicTLSModel);
+  llvm::GlobalVariable *failed = failedFlag(module);
   b.CreateStore(b.getInt32(0), failed);
   llvm::SmallVector<llvm::Value *> args;
-  for (auto [w, offset] : llvm::zip(weights, offsets)) {
-    llvm::SmallVector<llvm::Value *> sizes;
-    for (int64_t d : w.shape)
-      sizes.push_back(b.getInt64(d));
-    llvm::Value *data = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(),
-                                                     weightsBlob, offset);
-    args.push_back(descriptor(b, data, sizes));
-  }
+  blobDescriptors(b, params, weights, args);
   auto batchOf = [&](const std::vector<int64_t> &sample) {
     llvm::SmallVector<llvm::Value *> sizes = {n};
     for (int64_t d : sample)
@@ -217,10 +253,83 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
   b.CreateRet(b.getInt32(kBadArgument));
   b.SetInsertPoint(empty);
   b.CreateRet(b.getInt32(kOk));
+  if (training)
+    return addTrainingEntryPoints(module, signature, weights, params,
+                                  *training, options);
   return llvm::Error::success();
 }
 
 } // namespace aot
+
+/// The header's declarations of kilnc --train's entry points.
+std::string trainingSection(const AotArtifact &artifact,
+                            const AotOptions &options) {
+  if (!options.train)
+    return "";
+  const std::string &n = options.name;
+  std::string N = upper(n);
+  const AotSignature &sig = artifact.signature;
+  const char *target = sig.intTarget ? "int32_t" : "float";
+  std::ostringstream h;
+  int64_t total = 0;
+  for (const auto &shape : artifact.weightShapes)
+    total += elements(shape);
+  h << "/* Training. The weights, the optimizer's state and the learning "
+       "rate are the\n   artifact's own (one model per process): call "
+       "these and " << n << "_predict\n   from one thread at a time. */\n\n"
+    << "/* One sample's target, " << target << ", row-major: shape "
+    << shapeText(sig.target)
+    << (sig.intTarget
+            ? ", class labels in [0, " + std::to_string(sig.classes) + ")"
+            : std::string())
+    << ". */\n"
+    << "#define " << N << "_TARGET_RANK " << sig.target.size() << "\n"
+    << "#define " << N << "_TARGET_SIZE " << elements(sig.target) << "\n";
+  if (sig.intTarget)
+    h << "#define " << N << "_CLASSES " << sig.classes << "\n";
+  h << "\n/* What train_step and evaluate write: the loss, then each "
+       "metric. */\n"
+    << "#define " << N << "_RESULTS " << sig.results << "\n"
+    << "static const char *const " << n << "_result_names[] = {";
+  for (int64_t i = 0; i < sig.results; ++i) {
+    std::string r = size_t(i) < options.resultNames.size()
+                        ? options.resultNames[i]
+                        : (i ? "metric_" + std::to_string(i) : "loss");
+    h << (i ? ", " : "") << "\"" << r << "\"";
+  }
+  h << "};\n\n/* The weights as Keras's get_weights lists them, each "
+       "row-major, back to back. */\n"
+    << "#define " << N << "_WEIGHTS " << artifact.weightShapes.size() << "\n"
+    << "#define " << N << "_WEIGHTS_SIZE " << total << "\n"
+    << "static const int64_t " << n << "_weight_sizes[] = {";
+  for (size_t i = 0; i < artifact.weightShapes.size(); ++i)
+    h << (i ? ", " : "") << elements(artifact.weightShapes[i]);
+  h << "};\n/* Shapes:";
+  for (const auto &shape : artifact.weightShapes)
+    h << " " << shapeText(shape);
+  h << " */\n\n"
+    << "/* One optimizer step on n > 0 samples (x: n * " << N
+    << "_INPUT_SIZE floats, y: n * " << N
+    << "_TARGET_SIZE\n   values); writes the batch's results. " << N
+    << "_BAD_ARGUMENT for a label out of\n   range, a null pointer or "
+       "n <= 0, before anything changes. */\n"
+    << "int " << n << "_train_step(const float *x, const " << target
+    << " *y, int64_t n, float *results);\n\n"
+    << "/* The results over n samples, in batches of batch_size (32 when "
+       "<= 0), as\n   Keras's evaluate averages them. */\n"
+    << "int " << n << "_evaluate(const float *x, const " << target
+    << " *y, int64_t n, int64_t batch_size,\n    float *results);\n\n"
+    << "/* Copies " << N << "_WEIGHTS_SIZE floats out of or into the "
+       "model. */\n"
+    << "int " << n << "_get_weights(float *out);\n"
+    << "int " << n << "_set_weights(const float *in);\n\n"
+    << "/* The learning rate the next train steps use (finite, >= 0), and "
+       "the steps\n   taken so far (Keras's optimizer.iterations). */\n"
+    << "float " << n << "_get_learning_rate(void);\n"
+    << "int " << n << "_set_learning_rate(float rate);\n"
+    << "int64_t " << n << "_iterations(void);\n\n";
+  return h.str();
+}
 
 std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
   const std::string &n = options.name;
@@ -265,6 +374,7 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
     << "int " << n << "_predict(const float *in, int64_t n, float *out);\n\n"
     << "/* \"kiln <version> ...\": what compiled the model, and from what. */\n"
     << "const char *" << n << "_version(void);\n\n"
+    << trainingSection(artifact, options)
     << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* KILN_MODEL_"
     << N << "_H */\n";
   return h.str();

@@ -3,7 +3,7 @@
 //
 //   kilnc MODEL [-o OUT] [--emit=exe|lib|staticlib|obj|header|mlir|llvm]
 //         [--name=NAME] [--target=host|x86-64|x86-64-v2|...|CPU]
-//         [--threads=N] [-O0..3]
+//         [--threads=N] [-O0..3] [--train]
 //         [--stage=kiln|steps|linalg|optimized|bufferized|llvm (--emit=mlir)]
 //         [--print-ir-after-all] [--print-ir-after=PASS] [--timing]
 //
@@ -16,6 +16,8 @@
 #include "compiler/AOT/Aot.h"
 #include "compiler/Registration.h"
 #include "frontend/Keras.h"
+#include "frontend/ModelImpl.h"
+#include "runtime/train/ModelState.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -100,6 +102,12 @@ cl::opt<bool> timingOpt("timing",
                         cl::desc("print the time of every pass and of "
                                  "LLVM's stages"),
                         cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<bool> trainOpt(
+    "train",
+    cl::desc("also export <name>_train_step, _evaluate, _get_weights, "
+             "_set_weights and the learning rate, with the optimizer state "
+             "(a model saved after compile())"),
+    cl::cat(kilncCategory), cl::sub(compileCommand));
 cl::opt<std::string> weightsPath("weights",
                                  cl::desc("weights for a JSON config "
                                           "(.weights.h5 or .h5)"),
@@ -221,8 +229,15 @@ int main(int argc, char **argv) {
         "built without (apt install libomp-22-dev)");
 #endif
   try {
-    kiln::Model model =
-        kiln::load_model(modelPath, {.compile = false});
+    if (trainOpt && emitOpt == Emit::exe)
+      die("--train makes a library or an object (--emit=lib, staticlib or "
+          "obj); an executable only predicts");
+    // Training needs the compile config, and the optimizer state the file
+    // holds; prediction neither.
+    kiln::Model model = kiln::load_model(modelPath, {.compile = trainOpt});
+    if (trainOpt && model.loss().empty())
+      die("--train needs a model saved after compile(): " + modelPath +
+          " has no compile config (training_config / compile_config)");
     if (!weightsPath.empty())
       model.load_weights(weightsPath);
     std::string name = nameOpt.empty() ? symbolName(model.name()) : nameOpt;
@@ -270,6 +285,19 @@ int main(int argc, char **argv) {
     options.version = std::string(KILN_VERSION) + " " +
                       llvm::sys::path::filename(modelPath).str() + " " +
                       targetOpt + " threads=" + std::to_string(threadsOpt);
+    options.train = trainOpt;
+    options.resultNames = model.metrics_names();
+    kiln::AotOptimizerState optimizer;
+    if (trainOpt) {
+      const kiln::train::ModelState &state = *model.impl().state;
+      for (const kiln::Tensor &slot : state.slots()) {
+        const float *p = slot.data<float>();
+        optimizer.slots.push_back(
+            {slot.shape(), std::vector<float>(p, p + slot.size())});
+      }
+      optimizer.iterations = state.iterations();
+      optimizer.learningRate = float(state.learning_rate());
+    }
     std::vector<kiln::AotTensor> weights;
     for (const kiln::Tensor &w : model.get_weights()) {
       kiln::Tensor f = w.astype(kiln::DType::f32);
@@ -284,7 +312,8 @@ int main(int argc, char **argv) {
         mlir::parseSourceString<mlir::ModuleOp>(kilnIR, &context);
     if (!module)
       die("the model's kiln IR does not parse (a Kiln bug)");
-    auto artifact = kiln::compileAhead(*module, weights, options);
+    auto artifact = kiln::compileAhead(*module, weights, options,
+                                       trainOpt ? &optimizer : nullptr);
     if (!artifact)
       die(llvm::toString(artifact.takeError()).substr(
           std::string("kilnc: ").size()));
