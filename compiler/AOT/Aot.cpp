@@ -173,7 +173,8 @@ void internalize(llvm::Module &module, const AotOptions &options) {
     if (!f.isDeclaration() && !isApi(f.getName()))
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   for (llvm::GlobalVariable &g : module.globals())
-    if (!g.isDeclaration() && g.getName() != aot::kExeInputDims &&
+    if (!g.isDeclaration() && !g.getName().starts_with("llvm.") &&
+        g.getName() != aot::kExeInputDims &&
         g.getName() != aot::kExeOutputDims)
       g.setLinkage(llvm::GlobalValue::InternalLinkage);
 }

@@ -64,6 +64,10 @@ struct AotOptions {
   bool train = false;
   /// "loss" and the metric names, for the header (train only).
   std::vector<std::string> resultNames;
+  /// The weights stay out of the artifact (kilnc --weights=external): it
+  /// maps the file aotWeightsFile() writes, and `<name>_load_weights`
+  /// swaps it for another of the same shapes.
+  bool externalWeights = false;
 };
 
 
@@ -119,6 +123,11 @@ compileAhead(mlir::ModuleOp module, const std::vector<AotTensor> &weights,
 
 /// The C header that declares the artifact's entry points.
 std::string aotHeader(const AotArtifact &artifact, const AotOptions &options);
+
+/// The weights file of an artifact with external weights: a 64-byte header
+/// ("KILNWTS1", the fingerprint of the shapes, the data's size) and the
+/// weights, each at a 64-byte boundary.
+std::string aotWeightsFile(const std::vector<AotTensor> &weights);
 
 /// A static library (ar archive) holding `object` as `member`.
 llvm::Expected<std::string> aotStaticLibrary(const std::string &object,

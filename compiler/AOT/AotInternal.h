@@ -20,7 +20,7 @@ class Module;
 namespace kiln::aot {
 
 /// What the C entry points return.
-constexpr int kOk = 0, kBadArgument = 1, kOutOfMemory = 2;
+constexpr int kOk = 0, kBadArgument = 1, kOutOfMemory = 2, kNoWeights = 3;
 
 /// The C symbols the artifact exports: everything else is internal.
 std::vector<std::string> apiSymbols(const AotOptions &options);
@@ -28,11 +28,34 @@ std::vector<std::string> apiSymbols(const AotOptions &options);
 /// Tensors in one blob, each at a 64-byte boundary: the weights, and the
 /// optimizer slots of an artifact that trains.
 struct Blob {
+  /// The data, or for external weights a pointer to the mapped file's.
   llvm::GlobalVariable *global = nullptr;
+  bool indirect = false;
   std::vector<uint64_t> offsets;
+  uint64_t bytes = 0;
+  /// The address of the first tensor (null while external weights are not
+  /// loaded).
+  llvm::Value *start(llvm::IRBuilder<> &b) const;
 };
+/// The tensors laid out as in a blob; their offsets in `offsets`.
+std::string blobBytes(const std::vector<AotTensor> &tensors,
+                      std::vector<uint64_t> &offsets);
 Blob makeBlob(llvm::Module &module, const std::string &symbol,
               const std::vector<AotTensor> &tensors, bool constant);
+/// A blob in a weights file (AotOptions::externalWeights): a null pointer
+/// until `<name>_load_weights` or the artifact's constructor maps the file.
+Blob makeExternalBlob(llvm::Module &module, const std::string &symbol,
+                      const std::vector<AotTensor> &tensors);
+
+/// `<name>_load_weights(path)` and a constructor that maps the weights file
+/// named by $<NAME>_WEIGHTS, else the file beside the binary that holds the
+/// model with ".weights" added (ExternalWeights.cpp).
+llvm::Error addWeightsLoader(llvm::Module &module, const Blob &params,
+                             const std::vector<AotTensor> &weights,
+                             const AotOptions &options);
+
+/// The fingerprint of the weight shapes a weights file must carry.
+uint64_t weightsFingerprint(const std::vector<AotTensor> &weights);
 
 /// A memref descriptor {allocated, aligned, offset, sizes[rank],
 /// strides[rank]} on the stack for a row-major buffer of `sizes` at `data`.

@@ -158,6 +158,93 @@ out:
 define i32 @kiln_parallel_threads(i32 %compiled) {
   ret i32 %compiled
 }
+
+declare i32 @open(ptr, i32, ...)
+declare i64 @lseek(i32, i64, i32)
+declare i32 @close(i32)
+declare i32 @dladdr(ptr, ptr)
+declare i64 @strlen(ptr)
+declare ptr @malloc(i64)
+declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
+
+@kiln_aot_weights_suffix = private constant [9 x i8] c".weights\00"
+
+; A weights file (kilnc --weights=external) mapped privately with `prot`:
+; the address of its weights after the 64-byte header, or null unless the
+; file is exactly that long and its header holds "KILNWTS1", the model's
+; fingerprint and `bytes`. open: O_RDONLY | O_CLOEXEC; MAP_PRIVATE = 2.
+define ptr @kiln_aot_map_weights(ptr %path, i64 %bytes, i64 %fingerprint, i32 %prot) {
+entry:
+  %nopath = icmp eq ptr %path, null
+  br i1 %nopath, label %fail, label %open
+open:
+  %fd = call i32 (ptr, i32, ...) @open(ptr %path, i32 524288)
+  %nofd = icmp slt i32 %fd, 0
+  br i1 %nofd, label %fail, label %size
+size:
+  %end = call i64 @lseek(i32 %fd, i64 0, i32 2)
+  %want = add i64 %bytes, 64
+  %sized = icmp eq i64 %end, %want
+  br i1 %sized, label %map, label %closefail
+map:
+  %m = call ptr @mmap(ptr null, i64 %want, i32 %prot, i32 2, i32 %fd, i64 0)
+  %c = call i32 @close(i32 %fd)
+  %mi = ptrtoint ptr %m to i64
+  %nomap = icmp eq i64 %mi, -1
+  br i1 %nomap, label %fail, label %check
+check:
+  %magic = load i64, ptr %m
+  %fp.p = getelementptr i8, ptr %m, i64 8
+  %fp = load i64, ptr %fp.p
+  %len.p = getelementptr i8, ptr %m, i64 16
+  %len = load i64, ptr %len.p
+  %c1 = icmp eq i64 %magic, 3554277264877963595
+  %c2 = icmp eq i64 %fp, %fingerprint
+  %c3 = icmp eq i64 %len, %bytes
+  %c12 = and i1 %c1, %c2
+  %ok = and i1 %c12, %c3
+  br i1 %ok, label %good, label %unmap
+good:
+  %base = getelementptr i8, ptr %m, i64 64
+  ret ptr %base
+unmap:
+  %u = call i32 @munmap(ptr %m, i64 %want)
+  br label %fail
+closefail:
+  %c0 = call i32 @close(i32 %fd)
+  br label %fail
+fail:
+  ret ptr null
+}
+
+; "<the file of the binary that holds %symbol>.weights", malloc'ed, or null.
+define ptr @kiln_aot_weights_beside(ptr %symbol) {
+entry:
+  %info = alloca [4 x ptr]
+  %r = call i32 @dladdr(ptr %symbol, ptr %info)
+  %found = icmp ne i32 %r, 0
+  br i1 %found, label %name, label %none
+name:
+  %f = load ptr, ptr %info
+  %fnull = icmp eq ptr %f, null
+  br i1 %fnull, label %none, label %len
+len:
+  %n = call i64 @strlen(ptr %f)
+  %empty = icmp eq i64 %n, 0
+  br i1 %empty, label %none, label %alloc
+alloc:
+  %size = add i64 %n, 9
+  %s = call ptr @malloc(i64 %size)
+  %snull = icmp eq ptr %s, null
+  br i1 %snull, label %none, label %fill
+fill:
+  call void @llvm.memcpy.p0.p0.i64(ptr %s, ptr %f, i64 %n, i1 false)
+  %tail = getelementptr i8, ptr %s, i64 %n
+  call void @llvm.memcpy.p0.p0.i64(ptr %tail, ptr @kiln_aot_weights_suffix, i64 9, i1 false)
+  ret ptr %s
+none:
+  ret ptr null
+}
 )";
 
 } // namespace

@@ -26,6 +26,7 @@ namespace {
 using aot::elements;
 using aot::kBadArgument;
 using aot::kOk;
+using aot::kNoWeights;
 using aot::kOutOfMemory;
 constexpr uint64_t kWeightAlignment = 64;
 
@@ -75,6 +76,8 @@ int64_t maxRows(int64_t perSample) {
 
 std::vector<std::string> apiSymbols(const AotOptions &options) {
   std::vector<std::string> names = {"predict", "version"};
+  if (options.externalWeights)
+    names.push_back("load_weights");
   if (options.train)
     names.insert(names.end(),
                  {"train_step", "evaluate", "get_weights", "set_weights",
@@ -112,17 +115,25 @@ llvm::Value *descriptor(llvm::IRBuilder<> &b, llvm::Value *data,
   return desc;
 }
 
-Blob makeBlob(llvm::Module &module, const std::string &symbol,
-              const std::vector<AotTensor> &tensors, bool constant) {
-  Blob blob;
+std::string blobBytes(const std::vector<AotTensor> &tensors,
+                      std::vector<uint64_t> &offsets) {
   std::string bytes;
+  offsets.clear();
   for (const AotTensor &t : tensors) {
     bytes.resize((bytes.size() + kWeightAlignment - 1) / kWeightAlignment *
                  kWeightAlignment);
-    blob.offsets.push_back(bytes.size());
+    offsets.push_back(bytes.size());
     bytes.append(reinterpret_cast<const char *>(t.data.data()),
                  t.data.size() * sizeof(float));
   }
+  return bytes;
+}
+
+Blob makeBlob(llvm::Module &module, const std::string &symbol,
+              const std::vector<AotTensor> &tensors, bool constant) {
+  Blob blob;
+  std::string bytes = blobBytes(tensors, blob.offsets);
+  blob.bytes = bytes.size();
   if (bytes.empty())
     bytes.assign(kWeightAlignment, '\0');
   llvm::LLVMContext &ctx = module.getContext();
@@ -135,15 +146,34 @@ Blob makeBlob(llvm::Module &module, const std::string &symbol,
   return blob;
 }
 
+Blob makeExternalBlob(llvm::Module &module, const std::string &symbol,
+                      const std::vector<AotTensor> &tensors) {
+  Blob blob;
+  blob.indirect = true;
+  blob.bytes = blobBytes(tensors, blob.offsets).size();
+  auto *ptr = llvm::PointerType::get(module.getContext(), 0);
+  blob.global = new llvm::GlobalVariable(
+      module, ptr, false, llvm::GlobalValue::InternalLinkage,
+      llvm::ConstantPointerNull::get(ptr), symbol);
+  return blob;
+}
+
+llvm::Value *Blob::start(llvm::IRBuilder<> &b) const {
+  if (indirect)
+    return b.CreateLoad(b.getPtrTy(), global);
+  return global;
+}
+
 void blobDescriptors(llvm::IRBuilder<> &b, const Blob &blob,
                      const std::vector<AotTensor> &tensors,
                      llvm::SmallVectorImpl<llvm::Value *> &args) {
+  llvm::Value *start = blob.start(b);
   for (auto [t, offset] : llvm::zip(tensors, blob.offsets)) {
     llvm::SmallVector<llvm::Value *> sizes;
     for (int64_t d : t.shape)
       sizes.push_back(b.getInt64(d));
     llvm::Value *data =
-        b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), blob.global, offset);
+        b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), start, offset);
     args.push_back(descriptor(b, data, sizes));
   }
 }
@@ -172,8 +202,11 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
                 " weights, one input and one output");
 
   // The weights, read-only unless the artifact trains them.
-  Blob params = makeBlob(module, options.name + "_weights", weights,
-                         /*constant=*/training == nullptr);
+  Blob params = options.externalWeights
+                    ? makeExternalBlob(module, options.name + "_weights",
+                                       weights)
+                    : makeBlob(module, options.name + "_weights", weights,
+                               /*constant=*/training == nullptr);
 
   llvm::IRBuilder<> b(ctx);
   llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(),
@@ -233,6 +266,13 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
   b.CreateCondBr(nullPointer, bad, run);
 
   b.SetInsertPoint(run);
+  if (params.indirect) {
+    llvm::BasicBlock *loaded = block("loaded"), *none = block("no_weights");
+    b.CreateCondBr(b.CreateIsNull(params.start(b)), none, loaded);
+    b.SetInsertPoint(none);
+    b.CreateRet(b.getInt32(kNoWeights));
+    b.SetInsertPoint(loaded);
+  }
   llvm::GlobalVariable *failed = failedFlag(module);
   b.CreateStore(b.getInt32(0), failed);
   llvm::SmallVector<llvm::Value *> args;
@@ -253,6 +293,9 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
   b.CreateRet(b.getInt32(kBadArgument));
   b.SetInsertPoint(empty);
   b.CreateRet(b.getInt32(kOk));
+  if (params.indirect)
+    if (llvm::Error error = addWeightsLoader(module, params, weights, options))
+      return error;
   if (training)
     return addTrainingEntryPoints(module, signature, weights, params,
                                   *training, options);
@@ -359,7 +402,14 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
     << "_BAD_ARGUMENT = " << kBadArgument
     << ", /* n < 0 or too large, or a null pointer with n > 0 */\n  " << N
     << "_OUT_OF_MEMORY = " << kOutOfMemory
-    << " /* a temporary could not be allocated: out is not valid */\n};\n\n"
+    << (options.externalWeights ? "," : "")
+    << " /* a temporary could not be allocated: out is not valid */\n"
+    << (options.externalWeights
+            ? "  " + N + "_NO_WEIGHTS = " + std::to_string(kNoWeights) +
+                  " /* no weights file is mapped (" + n +
+                  "_load_weights) */\n"
+            : std::string())
+    << "};\n\n"
     << "/* One sample's input, float32, row-major: shape "
     << shapeText(sig.input) << ". */\n"
     << shapeArray("input", sig.input) << "\n"
@@ -374,6 +424,18 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
     << "int " << n << "_predict(const float *in, int64_t n, float *out);\n\n"
     << "/* \"kiln <version> ...\": what compiled the model, and from what. */\n"
     << "const char *" << n << "_version(void);\n\n"
+    << (options.externalWeights
+            ? "/* The weights live in a file (kilnc --weights=external), "
+              "mapped when the\n   artifact loads: the file $" +
+                  N + "_WEIGHTS names, else the one beside the\n   "
+                  "binary that holds the model, its path + \".weights\". "
+                  "This maps another\n   file of the same shapes in its "
+                  "place (none of the other calls may run\n   meanwhile): " +
+                  N + "_OK, " + N + "_BAD_ARGUMENT for a null path, or " +
+                  N + "_NO_WEIGHTS\n   when the file is missing or not "
+                  "this model's. */\nint " +
+                  n + "_load_weights(const char *path);\n\n"
+            : std::string())
     << trainingSection(artifact, options)
     << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* KILN_MODEL_"
     << N << "_H */\n";

@@ -169,6 +169,11 @@ llvm::Error addTrainingEntryPoints(llvm::Module &module,
     return b.CreateSelect(b.CreateICmpNE(flag, b.getInt32(0)),
                           b.getInt32(kOutOfMemory), b.getInt32(kOk));
   };
+  // External weights: nothing runs before a weights file is mapped.
+  auto requireWeights = [&](EntryBuilder &e) {
+    if (params.indirect)
+      e.require(e.notNull(params.start(e.b)), kNoWeights);
+  };
   llvm::Value *zero = llvm::ConstantInt::get(i64, 0);
   auto results = [&](llvm::IRBuilder<> &b, llvm::Value *data) {
     return descriptor(b, data, {b.getInt64(sig.results)});
@@ -183,6 +188,7 @@ llvm::Error addTrainingEntryPoints(llvm::Module &module,
     llvm::Value *x = fn->getArg(0), *y = fn->getArg(1), *n = fn->getArg(2),
                 *out = fn->getArg(3);
     checkBatch(e, x, y, n, out);
+    requireWeights(e);
     llvm::SmallVector<llvm::Value *> args;
     blobDescriptors(b, params, weights, args);
     blobDescriptors(b, slots, state.slots, args);
@@ -204,6 +210,7 @@ llvm::Error addTrainingEntryPoints(llvm::Module &module,
     llvm::Value *x = fn->getArg(0), *y = fn->getArg(1), *n = fn->getArg(2),
                 *batchArg = fn->getArg(3), *out = fn->getArg(4);
     checkBatch(e, x, y, n, out);
+    requireWeights(e);
     llvm::Value *batch =
         b.CreateSelect(b.CreateICmpSGT(batchArg, zero), batchArg,
                        b.getInt64(32));
@@ -274,10 +281,12 @@ llvm::Error addTrainingEntryPoints(llvm::Module &module,
                 b.getInt32Ty(), {ptr});
     llvm::Value *flat = fn->getArg(0);
     e.require(e.notNull(flat), kBadArgument);
+    requireWeights(e);
+    llvm::Value *start = params.start(b);
     int64_t at = 0;
     for (auto [w, offset] : llvm::zip(weights, params.offsets)) {
-      llvm::Value *inBlob = b.CreateConstInBoundsGEP1_64(
-          b.getInt8Ty(), params.global, offset);
+      llvm::Value *inBlob =
+          b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), start, offset);
       llvm::Value *inFlat = b.CreateConstInBoundsGEP1_64(f32, flat, at);
       uint64_t bytes = w.data.size() * sizeof(float);
       if (get)

@@ -19,6 +19,8 @@ extern int kiln_exe_model_predict(const float *in, int64_t n, float *out);
 extern const char *kiln_exe_model_version(void);
 extern const int64_t kiln_exe_input_dims[];
 extern const int64_t kiln_exe_output_dims[];
+/* Defined when the weights are external (kilnc --weights=external). */
+extern int kiln_exe_model_load_weights(const char *path) __attribute__((weak));
 
 static const char *program = "model";
 
@@ -314,6 +316,9 @@ static void usage(FILE *f) {
           "  --scale S    multiply every input value by S (1/255 = 0.00392156862745098)\n"
           "  --labels F   compare the classes with the labels in F and print the accuracy\n"
           "  --batch N    samples per call of the model (default 256)\n"
+          "  --weights F  the model's weights file (built with external weights;\n"
+          "               default: $KILN_EXE_MODEL_WEIGHTS, else this program's\n"
+          "               path + .weights)\n"
           "  --version    print what compiled the model\n"
           "  --help       print this\n",
           program, kiln_exe_model_version(), in, out,
@@ -321,7 +326,8 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
-  const char *input = NULL, *output = NULL, *labels_path = NULL;
+  const char *input = NULL, *output = NULL, *labels_path = NULL,
+             *weights = NULL;
   int classes = 0;
   double scale = 1.0;
   long batch = 256;
@@ -338,12 +344,15 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--classes")) {
       classes = 1;
     } else if (!strcmp(a, "-o") || !strcmp(a, "--scale") ||
-               !strcmp(a, "--labels") || !strcmp(a, "--batch")) {
+               !strcmp(a, "--labels") || !strcmp(a, "--batch") ||
+               !strcmp(a, "--weights")) {
       if (!value)
         die("%s needs a value%s", a, "");
       char *end;
       if (!strcmp(a, "-o"))
         output = value;
+      else if (!strcmp(a, "--weights"))
+        weights = value;
       else if (!strcmp(a, "--labels"))
         labels_path = value;
       else if (!strcmp(a, "--scale")) {
@@ -370,6 +379,14 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
+  if (weights) {
+    if (!kiln_exe_model_load_weights)
+      die("--weights: this program's weights are built in (kilnc "
+          "--weights=external makes them a file)%s%s", "", "");
+    if (kiln_exe_model_load_weights(weights) != 0)
+      die("%s is not a weights file of this model (or cannot be read)%s",
+          weights, "");
+  }
   Samples x = read_samples(input);
   int64_t per_in = dims_size(kiln_exe_input_dims);
   int64_t per_out = dims_size(kiln_exe_output_dims);
@@ -391,6 +408,9 @@ int main(int argc, char **argv) {
   for (int64_t start = 0; start < x.rows; start += batch) {
     int64_t n = x.rows - start < batch ? x.rows - start : batch;
     int rc = kiln_exe_model_predict(x.data + start * per_in, n, y + start * per_out);
+    if (rc == 3)
+      die("no weights: %s.weights is missing or not this model's (give "
+          "--weights FILE)%s", program, "");
     if (rc != 0)
       die(rc == 2 ? "the model ran out of memory%s%s"
                   : "the model refused its arguments%s%s", "", "");

@@ -108,10 +108,13 @@ cl::opt<bool> trainOpt(
              "_set_weights and the learning rate, with the optimizer state "
              "(a model saved after compile())"),
     cl::cat(kilncCategory), cl::sub(compileCommand));
-cl::opt<std::string> weightsPath("weights",
-                                 cl::desc("weights for a JSON config "
-                                          "(.weights.h5 or .h5)"),
-                                 cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::list<std::string> weightsOpt(
+    "weights",
+    cl::desc("embedded (the default: in the artifact), external (in "
+             "OUT.weights, which the artifact maps when it loads), or the "
+             "weights file of a JSON config (.weights.h5 or .h5)"),
+    cl::value_desc("embedded|external|FILE"), cl::cat(kilncCategory),
+    cl::sub(compileCommand));
 
 [[noreturn]] void die(const std::string &message) {
   llvm::errs() << "kilnc: " << message << "\n";
@@ -229,6 +232,16 @@ int main(int argc, char **argv) {
         "built without (apt install libomp-22-dev)");
 #endif
   try {
+    bool external = false;
+    std::string weightsPath;
+    for (const std::string &w : weightsOpt) {
+      if (w == "external" || w == "embedded")
+        external = w == "external";
+      else if (weightsPath.empty())
+        weightsPath = w;
+      else
+        die("--weights names two files: " + weightsPath + " and " + w);
+    }
     if (trainOpt && emitOpt == Emit::exe)
       die("--train makes a library or an object (--emit=lib, staticlib or "
           "obj); an executable only predicts");
@@ -286,6 +299,7 @@ int main(int argc, char **argv) {
                       llvm::sys::path::filename(modelPath).str() + " " +
                       targetOpt + " threads=" + std::to_string(threadsOpt);
     options.train = trainOpt;
+    options.externalWeights = external;
     options.resultNames = model.metrics_names();
     kiln::AotOptimizerState optimizer;
     if (trainOpt) {
@@ -337,6 +351,18 @@ int main(int argc, char **argv) {
     std::string header = kiln::aotHeader(*artifact, options);
     if (emitOpt == Emit::exe && nameOpt.empty() && outPath.empty())
       out = name;
+    // External weights: beside the artifact, named after it (an executable
+    // or a shared library finds them there itself).
+    if (external && emitOpt != Emit::header && emitOpt != Emit::llvm) {
+      std::string file =
+          emitOpt == Emit::exe || emitOpt == Emit::lib
+              ? out + ".weights"
+              : (llvm::sys::path::parent_path(out).empty()
+                     ? std::string()
+                     : llvm::sys::path::parent_path(out).str() + "/") +
+                    name + ".weights";
+      writeFile(file, kiln::aotWeightsFile(weights));
+    }
     auto headerNextTo = [&](const std::string &path) {
       llvm::SmallString<128> h(llvm::sys::path::parent_path(path));
       llvm::sys::path::append(h, name + ".h");
