@@ -128,6 +128,11 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options);
 /// ("KILNWTS1", the fingerprint of the shapes, the data's size) and the
 /// weights, each at a 64-byte boundary.
 std::string aotWeightsFile(const std::vector<AotTensor> &weights);
+/// The weights of `shapes` from the bytes of such a file; an error says
+/// what does not match.
+llvm::Expected<std::vector<AotTensor>>
+aotReadWeightsFile(llvm::StringRef bytes,
+                   const std::vector<std::vector<int64_t>> &shapes);
 
 /// A static library (ar archive) holding `object` as `member`.
 llvm::Expected<std::string> aotStaticLibrary(const std::string &object,

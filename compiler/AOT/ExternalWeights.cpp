@@ -132,6 +132,36 @@ llvm::Error addWeightsLoader(llvm::Module &module, const Blob &params,
 
 } // namespace aot
 
+llvm::Expected<std::vector<AotTensor>>
+aotReadWeightsFile(llvm::StringRef bytes,
+                   const std::vector<std::vector<int64_t>> &shapes) {
+  auto fail = [](const std::string &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
+  };
+  std::vector<AotTensor> weights;
+  for (const std::vector<int64_t> &shape : shapes)
+    weights.push_back({shape, std::vector<float>(aot::elements(shape))});
+  std::vector<uint64_t> offsets;
+  uint64_t size = aot::blobBytes(weights, offsets).size();
+  uint64_t header[3];
+  if (bytes.size() < 64)
+    return fail("not a Kiln weights file (shorter than its header)");
+  std::memcpy(header, bytes.data(), sizeof header);
+  if (std::memcmp(bytes.data(), "KILNWTS1", 8) != 0)
+    return fail("not a Kiln weights file (no KILNWTS1 header)");
+  if (header[1] != aot::weightsFingerprint(weights))
+    return fail("the weights file holds other shapes than the model's " +
+                std::to_string(shapes.size()) + " weights");
+  if (header[2] != size || bytes.size() != 64 + size)
+    return fail("the weights file has " + std::to_string(bytes.size()) +
+                " bytes, not the " + std::to_string(64 + size) +
+                " of the model's weights (truncated?)");
+  for (auto [w, offset] : llvm::zip(weights, offsets))
+    std::memcpy(w.data.data(), bytes.data() + 64 + offset,
+                w.data.size() * sizeof(float));
+  return weights;
+}
+
 std::string aotWeightsFile(const std::vector<AotTensor> &weights) {
   std::vector<uint64_t> offsets;
   std::string data = aot::blobBytes(weights, offsets);

@@ -1,19 +1,23 @@
 // kilnc: a Keras model file compiled ahead of time into native code that
 // needs no LLVM, MLIR or Kiln at run time.
 //
-//   kilnc MODEL [-o OUT] [--emit=exe|lib|staticlib|obj|header|mlir|llvm]
+//   kilnc MODEL [-o OUT] [--emit=exe|lib|staticlib|obj|header|mlir|llvm|weights]
 //         [--name=NAME] [--target=host|x86-64|x86-64-v2|...|CPU]
-//         [--threads=N] [-O0..3] [--train]
+//         [--threads=N] [-O0..3] [--train] [--batch=N]
+//         [--weights=embedded|external|FILE]
 //         [--stage=kiln|steps|linalg|optimized|bufferized|llvm (--emit=mlir)]
 //         [--print-ir-after-all] [--print-ir-after=PASS] [--timing]
 //
-// MODEL: a `.keras` archive, a legacy `.h5` model, or a JSON config with
-// --weights. lib, staticlib and obj also write NAME.h (the C interface,
-// compiler/AOT/Aot.h) next to OUT. exe is a program that runs the model on
-// a .npy, IDX or CSV file (runtime/aot/ExeMain.c, embedded here). A shared
-// library and an executable are linked by the C compiler driver (`cc`, or
-// $CC).
+// MODEL: a `.keras` archive, a legacy `.h5` model, a JSON config with
+// --weights FILE, or a `.mlir` module in the kiln dialect (Model::to_mlir's
+// or hand-written) with a Kiln weights file (--emit=weights writes one) or
+// --weights=external. lib, staticlib and obj also write NAME.h (the C
+// interface, compiler/AOT/Aot.h) next to OUT. exe is a program that runs
+// the model on a .npy, IDX or CSV file (runtime/aot/ExeMain.c, embedded
+// here). A shared library and an executable are linked by the C compiler
+// driver (`cc`, or $CC).
 #include "compiler/AOT/Aot.h"
+#include "compiler/AOT/AotInternal.h"
 #include "compiler/Registration.h"
 #include "frontend/Keras.h"
 #include "frontend/ModelImpl.h"
@@ -22,6 +26,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -30,12 +37,15 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 namespace cl = llvm::cl;
@@ -56,7 +66,7 @@ cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"),
                                cl::Required, cl::cat(kilncCategory), cl::sub(compileCommand));
 cl::opt<std::string> outPath("o", cl::desc("output file"),
                              cl::value_desc("OUT"), cl::cat(kilncCategory), cl::sub(compileCommand));
-enum class Emit { exe, lib, staticlib, obj, header, mlir, llvm };
+enum class Emit { exe, lib, staticlib, obj, header, mlir, llvm, weights };
 cl::opt<Emit> emitOpt(
     "emit", cl::desc("what to write"), cl::init(Emit::lib),
     cl::values(clEnumValN(Emit::exe, "exe",
@@ -69,7 +79,10 @@ cl::opt<Emit> emitOpt(
                clEnumValN(Emit::mlir, "mlir",
                           "the model's kiln IR (before any pass)"),
                clEnumValN(Emit::llvm, "llvm",
-                          "the artifact's optimized LLVM IR")),
+                          "the artifact's optimized LLVM IR"),
+               clEnumValN(Emit::weights, "weights",
+                          "the weights file alone (for --weights=external "
+                          "artifacts and .mlir models)")),
     cl::cat(kilncCategory), cl::sub(compileCommand));
 cl::opt<std::string> nameOpt("name",
                              cl::desc("prefix of the C symbols (default: "
@@ -157,6 +170,8 @@ std::string defaultOutput(Emit emit, const std::string &name) {
     return name + ".mlir";
   case Emit::llvm:
     return name + ".ll";
+  case Emit::weights:
+    return name + ".weights";
   }
   return name;
 }
@@ -211,6 +226,119 @@ void link(const std::vector<std::string> &objects, const std::string &out,
     die("cannot write " + out + ": " + ec.message());
 }
 
+/// What kilnc compiles: the model's kiln IR and what goes with it.
+struct Source {
+  std::string name;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::string kilnIR;
+  std::vector<kiln::AotTensor> weights;
+  std::vector<std::string> resultNames;
+  std::optional<kiln::AotOptimizerState> optimizer;
+};
+
+std::vector<kiln::AotTensor> aotTensors(const std::vector<kiln::Tensor> &ts) {
+  std::vector<kiln::AotTensor> out;
+  for (const kiln::Tensor &t : ts) {
+    kiln::Tensor f = t.astype(kiln::DType::f32);
+    const float *p = f.data<float>();
+    out.push_back({f.shape(), std::vector<float>(p, p + f.size())});
+  }
+  return out;
+}
+
+/// A Keras model file (and, for a JSON config, its weights file).
+Source fromModelFile(mlir::MLIRContext &context,
+                     const std::string &weightsPath) {
+  // Training needs the compile config, and the optimizer state the file
+  // holds; prediction neither.
+  kiln::Model model = kiln::load_model(modelPath, {.compile = trainOpt});
+  if (trainOpt && model.loss().empty())
+    die("--train needs a model saved after compile(): " + modelPath +
+        " has no compile config (training_config / compile_config)");
+  if (!weightsPath.empty())
+    model.load_weights(weightsPath);
+  Source src;
+  src.name = symbolName(model.name());
+  src.kilnIR = model.to_mlir();
+  src.weights = aotTensors(model.get_weights());
+  src.resultNames = model.metrics_names();
+  if (trainOpt) {
+    const kiln::train::ModelState &state = *model.impl().state;
+    kiln::AotOptimizerState optimizer;
+    optimizer.slots = aotTensors(state.slots());
+    optimizer.iterations = state.iterations();
+    optimizer.learningRate = float(state.learning_rate());
+    src.optimizer = std::move(optimizer);
+  }
+  src.module = mlir::parseSourceString<mlir::ModuleOp>(src.kilnIR, &context);
+  if (!src.module)
+    die("the model's kiln IR does not parse (a Kiln bug)");
+  return src;
+}
+
+/// A module in the kiln dialect (Model::to_mlir's, or written by hand),
+/// with its weights from a Kiln weights file, or external.
+Source fromMlirFile(mlir::MLIRContext &context,
+                    const std::string &weightsPath, bool external) {
+  auto buffer = llvm::MemoryBuffer::getFile(modelPath);
+  if (!buffer)
+    die("cannot read " + modelPath + ": " + buffer.getError().message());
+  Source src;
+  src.name = symbolName(llvm::sys::path::stem(modelPath).str());
+  src.kilnIR = (*buffer)->getBuffer().str();
+  std::string diagnostics;
+  {
+    llvm::raw_string_ostream os(diagnostics);
+    mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+      os << d.getLocation() << ": " << d << "\n";
+      return mlir::success();
+    });
+    llvm::SourceMgr sources;
+    sources.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBuffer(
+                                   src.kilnIR, modelPath, false),
+                               llvm::SMLoc());
+    src.module = mlir::parseSourceFile<mlir::ModuleOp>(sources, &context);
+    if (src.module && mlir::failed(mlir::verify(*src.module)))
+      src.module = nullptr;
+  }
+  if (!src.module)
+    die(modelPath + " is not valid kiln IR:\n" + diagnostics);
+  auto forward = src.module->lookupSymbol<mlir::func::FuncOp>("forward");
+  if (!forward)
+    die(modelPath + " has no @forward function (the model's prediction, "
+                    "as Model::to_mlir writes it)");
+  std::vector<std::vector<int64_t>> shapes;
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i) {
+    if (!forward.getArgAttr(i, "kiln.param"))
+      break;
+    auto type = mlir::dyn_cast<mlir::RankedTensorType>(
+        forward.getArgument(i).getType());
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32())
+      die(modelPath + ": weight #" + std::to_string(i) +
+          " of @forward is not a static f32 tensor");
+    shapes.push_back(type.getShape().vec());
+  }
+  if (!weightsPath.empty()) {
+    auto file = llvm::MemoryBuffer::getFile(weightsPath);
+    if (!file)
+      die("cannot read " + weightsPath + ": " + file.getError().message());
+    auto weights = kiln::aotReadWeightsFile((*file)->getBuffer(), shapes);
+    if (!weights)
+      die(weightsPath + ": " + llvm::toString(weights.takeError()));
+    src.weights = std::move(*weights);
+  } else if (external || emitOpt == Emit::mlir || emitOpt == Emit::header ||
+             shapes.empty()) {
+    // Only the shapes matter: nothing is embedded.
+    for (const std::vector<int64_t> &shape : shapes)
+      src.weights.push_back({shape, std::vector<float>(
+                                        kiln::aot::elements(shape), 0.f)});
+  } else {
+    die(modelPath + " holds no weights: give --weights FILE.weights (kilnc "
+                    "MODEL --emit=weights writes one) or --weights=external");
+  }
+  return src;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -245,21 +373,25 @@ int main(int argc, char **argv) {
     if (trainOpt && emitOpt == Emit::exe)
       die("--train makes a library or an object (--emit=lib, staticlib or "
           "obj); an executable only predicts");
-    // Training needs the compile config, and the optimizer state the file
-    // holds; prediction neither.
-    kiln::Model model = kiln::load_model(modelPath, {.compile = trainOpt});
-    if (trainOpt && model.loss().empty())
-      die("--train needs a model saved after compile(): " + modelPath +
-          " has no compile config (training_config / compile_config)");
-    if (!weightsPath.empty())
-      model.load_weights(weightsPath);
-    std::string name = nameOpt.empty() ? symbolName(model.name()) : nameOpt;
+    mlir::DialectRegistry registry;
+    kiln::registerAllDialects(registry);
+    mlir::MLIRContext context(registry);
+    bool mlirInput = llvm::StringRef(modelPath).ends_with(".mlir");
+    if (mlirInput && emitOpt == Emit::weights)
+      die("--emit=weights writes a Keras model's weights; " + modelPath +
+          " has none");
+    Source src = mlirInput ? fromMlirFile(context, weightsPath, external)
+                           : fromModelFile(context, weightsPath);
+    std::string name = nameOpt.empty() ? src.name : nameOpt;
     if (!kiln::isCIdentifier(name))
       die("--name '" + name + "' is not a C identifier");
     std::string out = outPath.empty() ? defaultOutput(emitOpt, name) : outPath;
-    std::string kilnIR = model.to_mlir();
     if (emitOpt == Emit::mlir && stageOpt == "kiln") {
-      writeFile(out, kilnIR);
+      writeFile(out, src.kilnIR);
+      return 0;
+    }
+    if (emitOpt == Emit::weights) {
+      writeFile(out, kiln::aotWeightsFile(src.weights));
       return 0;
     }
     if (emitOpt != Emit::mlir && stageOpt != "kiln")
@@ -300,34 +432,11 @@ int main(int argc, char **argv) {
                       targetOpt + " threads=" + std::to_string(threadsOpt);
     options.train = trainOpt;
     options.externalWeights = external;
-    options.resultNames = model.metrics_names();
-    kiln::AotOptimizerState optimizer;
-    if (trainOpt) {
-      const kiln::train::ModelState &state = *model.impl().state;
-      for (const kiln::Tensor &slot : state.slots()) {
-        const float *p = slot.data<float>();
-        optimizer.slots.push_back(
-            {slot.shape(), std::vector<float>(p, p + slot.size())});
-      }
-      optimizer.iterations = state.iterations();
-      optimizer.learningRate = float(state.learning_rate());
-    }
-    std::vector<kiln::AotTensor> weights;
-    for (const kiln::Tensor &w : model.get_weights()) {
-      kiln::Tensor f = w.astype(kiln::DType::f32);
-      const float *p = f.data<float>();
-      weights.push_back({f.shape(), std::vector<float>(p, p + f.size())});
-    }
-
-    mlir::DialectRegistry registry;
-    kiln::registerAllDialects(registry);
-    mlir::MLIRContext context(registry);
-    mlir::OwningOpRef<mlir::ModuleOp> module =
-        mlir::parseSourceString<mlir::ModuleOp>(kilnIR, &context);
-    if (!module)
-      die("the model's kiln IR does not parse (a Kiln bug)");
-    auto artifact = kiln::compileAhead(*module, weights, options,
-                                       trainOpt ? &optimizer : nullptr);
+    options.resultNames = src.resultNames;
+    const std::vector<kiln::AotTensor> &weights = src.weights;
+    mlir::ModuleOp module = *src.module;
+    auto artifact = kiln::compileAhead(
+        module, weights, options, src.optimizer ? &*src.optimizer : nullptr);
     if (!artifact)
       die(llvm::toString(artifact.takeError()).substr(
           std::string("kilnc: ").size()));
@@ -344,7 +453,7 @@ int main(int argc, char **argv) {
     if (emitOpt == Emit::mlir) {
       std::string text;
       llvm::raw_string_ostream os(text);
-      module->print(os);
+      module.print(os);
       writeFile(out, text);
       return 0;
     }

@@ -429,6 +429,60 @@ TEST_F(AotTest, ExternalWeightsAreMappedAndSwapped) {
   EXPECT_EQ(r.status, 0) << r.output;
 }
 
+// A .mlir model (Model::to_mlir's kiln IR) with a Kiln weights file
+// (--emit=weights) compiles to the same predictions; with --train (the IR of
+// a compiled model: @loss and #kiln.optimizer) it trains from a fresh
+// optimizer state. Bad IR and bad weights files are refused with reasons.
+TEST_F(AotTest, MlirModelWithAWeightsFile) {
+  std::string keras = (dir / "small.keras").string();
+  Sequential model = smallCnn(keras);
+  std::string mlir = (dir / "small.mlir").string(),
+              weights = (dir / "small.weights").string();
+  Command r = run(kilnc(keras + " --train --emit=mlir -o " + mlir));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(run("grep -c 'func.func @loss' " + mlir).output, "0\n");
+  r = run(kilnc(keras + " --emit=weights -o " + weights));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string lib = (dir / "libfromir.so").string();
+  r = run(kilnc(mlir + " --train --weights " + weights + " --name=fromir -o " +
+                lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  PredictFn predict = load(lib, "fromir");
+  ASSERT_NE(predict, nullptr);
+  const int64_t n = 7;
+  Tensor x = inputs(n);
+  Tensor expected = model.predict(x, {.verbose = 0});
+  std::vector<float> out(n * 5);
+  ASSERT_EQ(predict(x.data<float>(), n, out.data()), 0);
+  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+  auto iterations = reinterpret_cast<int64_t (*)()>(
+      dlsym(handles.back(), "fromir_iterations"));
+  ASSERT_NE(iterations, nullptr);
+  EXPECT_EQ(iterations(), 0);
+
+  r = run(kilnc(mlir + " -o " + (dir / "none.so").string()));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("holds no weights"), std::string::npos) << r.output;
+  std::string truncated = (dir / "truncated.weights").string();
+  ASSERT_EQ(run("head -c 500 " + weights + " > " + truncated).status, 0);
+  r = run(kilnc(mlir + " --weights " + truncated));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("truncated?"), std::string::npos) << r.output;
+  std::string bad = (dir / "bad.mlir").string();
+  {
+    std::ofstream f(bad);
+    f << "func.func @forward(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {\n"
+         "  %y = kiln.relu %x : tensor<?x4xf32>\n"
+         "  return %y : tensor<?x3xf32>\n}\n";
+  }
+  r = run(kilnc(bad + " --weights=external"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("bad.mlir is not valid kiln IR"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("bad.mlir\":2:"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "bad.so"));
+}
+
 // kilnc --train refuses a model file with no compile config, and an
 // executable.
 TEST_F(AotTest, TrainingNeedsACompiledModelAndALibrary) {
