@@ -63,7 +63,13 @@ done
 log "prediction speed, $ROUNDS interleaved rounds"
 "$BIN/kilnc" "$WORK/mlp.keras" --name=model --emit=staticlib -o "$WORK/libmodel.a" >/dev/null
 cc -O2 -I"$WORK" "$HERE/aot_bench.c" "$WORK/libmodel.a" -lz -lm -o "$WORK/aot_bench"
-: > "$WORK/aot.jsonl"; : > "$WORK/jit.jsonl"; : > "$WORK/jit1.jsonl"
+# The same model compiled for batches of one sample (static shapes).
+mkdir -p "$WORK/b1"
+"$BIN/kilnc" "$WORK/mlp.keras" --name=model --batch=1 --emit=staticlib \
+  -o "$WORK/b1/libmodel.a" >/dev/null
+cc -O2 -I"$WORK/b1" "$HERE/aot_bench.c" "$WORK/b1/libmodel.a" -lz -lm \
+  -o "$WORK/aot_bench_b1"
+: > "$WORK/aot.jsonl"; : > "$WORK/aotb1.jsonl"; : > "$WORK/jit.jsonl"; : > "$WORK/jit1.jsonl"
 : > "$WORK/torch1.jsonl"
 TORCH=""
 if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^libtorch-compare:'; then
@@ -71,6 +77,7 @@ if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^libtorch-compare:'; 
 fi
 for r in $(seq "$ROUNDS"); do
   "$WORK/aot_bench" 1000 7 "$DATA" >> "$WORK/aot.jsonl"
+  "$WORK/aot_bench_b1" 1000 7 "$DATA" >> "$WORK/aotb1.jsonl"
   "$BIN/kiln-compare" --only infer --mlp-n 2048 --infer-n1 1000 --infer-runs 7 \
     | grep mlp_infer >> "$WORK/jit.jsonl"
   "$BIN/kiln-compare" --only infer --mlp-n 2048 --infer-n1 1000 --infer-runs 7 \
@@ -94,9 +101,9 @@ for m in "${models[@]}"; do
   echo "| $m | ${kilnc_s[$m]} | ${code_kb[$m]} | ${weights_kb[$m]} | ${startup_ms[$m]} |"
 done
 echo
-echo "| MLP prediction | unit | kilnc artifact (1 thread) | JIT, 1 thread | JIT, default threads | libtorch, 1 thread |"
-echo "| --- | --- | ---: | ---: | ---: | ---: |"
-echo "| batch 1, one call per image | µs/image | $(row aot mlp_infer_b1) | $(row jit1 mlp_infer_b1) | $(row jit mlp_infer_b1) | $(row torch1 mlp_infer_b1) |"
-echo "| batch 10000 | images/s | $(row aot mlp_infer_b10000) | $(row jit1 mlp_infer_b10000) | $(row jit mlp_infer_b10000) | $(row torch1 mlp_infer_b10000) |"
+echo "| MLP prediction | unit | kilnc artifact (1 thread) | kilnc --batch=1 | JIT, 1 thread | JIT, default threads | libtorch, 1 thread |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| batch 1, one call per image | µs/image | $(row aot mlp_infer_b1) | $(row aotb1 mlp_infer_b1) | $(row jit1 mlp_infer_b1) | $(row jit mlp_infer_b1) | $(row torch1 mlp_infer_b1) |"
+echo "| batch 10000 | images/s | $(row aot mlp_infer_b10000) | $(row aotb1 mlp_infer_b10000) | $(row jit1 mlp_infer_b10000) | $(row jit mlp_infer_b10000) | $(row torch1 mlp_infer_b10000) |"
 echo
 echo "$(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs; Kiln $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown); medians of $ROUNDS rounds"

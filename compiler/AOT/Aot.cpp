@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -140,6 +141,43 @@ llvm::Expected<size_t> slotsOf(mlir::ModuleOp module) {
   return fail("the compiled module has no train_step");
 }
 
+/// @forward's input and output with a batch of `batch` instead of a
+/// dynamic one: casts at both ends, which canonicalization folds into the
+/// ops, so the whole step is compiled for static shapes.
+void fixBatch(mlir::func::FuncOp forward, unsigned input, int64_t batch) {
+  auto withBatch = [batch](mlir::Type type) {
+    auto ranked = mlir::cast<mlir::RankedTensorType>(type);
+    llvm::SmallVector<int64_t> shape(ranked.getShape());
+    shape[0] = batch;
+    return mlir::RankedTensorType::get(shape, ranked.getElementType());
+  };
+  forward.getContext()->getOrLoadDialect<mlir::tensor::TensorDialect>();
+  mlir::OpBuilder b(forward.getContext());
+  mlir::Block &entry = forward.getBody().front();
+  mlir::BlockArgument arg = entry.getArgument(input);
+  mlir::Type dynamic = arg.getType();
+  arg.setType(withBatch(dynamic));
+  b.setInsertionPointToStart(&entry);
+  auto cast = mlir::tensor::CastOp::create(b, forward.getLoc(), dynamic, arg);
+  arg.replaceAllUsesExcept(cast.getResult(), cast.getOperation());
+  llvm::SmallVector<mlir::Type> results;
+  forward.walk([&](mlir::func::ReturnOp ret) {
+    b.setInsertionPoint(ret);
+    results.clear();
+    for (mlir::OpOperand &operand : ret->getOpOperands()) {
+      mlir::Type fixed = withBatch(operand.get().getType());
+      operand.set(mlir::tensor::CastOp::create(b, ret.getLoc(), fixed,
+                                               operand.get()));
+      results.push_back(fixed);
+    }
+  });
+  llvm::SmallVector<mlir::Type> inputs(
+      forward.getFunctionType().getInputs());
+  inputs[input] = arg.getType();
+  forward.setFunctionType(
+      mlir::FunctionType::get(forward.getContext(), inputs, results));
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 targetMachine(const CpuTarget &target, unsigned optLevel) {
   llvm::InitializeNativeTarget();
@@ -234,6 +272,16 @@ compileAhead(mlir::ModuleOp module, const std::vector<AotTensor> &weights,
   } else if (loss) {
     // Prediction only: the training function goes.
     loss.erase();
+  }
+
+  if (options.batch < 0)
+    return fail("the batch must be positive, not " +
+                std::to_string(options.batch));
+  if (options.batch > 0) {
+    if (options.train)
+      return fail("a fixed batch is for prediction: training takes the "
+                  "batch each call gives");
+    fixBatch(forward, weights.size(), options.batch);
   }
 
   CodegenOptions codegen;

@@ -39,6 +39,10 @@ struct AotOptions {
   std::string cpu = "host";
   /// Threads of the parallel loops; 1 needs no OpenMP runtime.
   int64_t threads = 1;
+  /// 0: the code takes any batch. N: it is compiled for batches of N
+  /// samples (static shapes); `<name>_predict` still takes any n, the last
+  /// partial batch through zero-padded copies. Prediction only.
+  int64_t batch = 0;
   /// LLVM optimization level (0-3).
   unsigned optLevel = 3;
   /// What `<name>_version` returns after "kiln ": the Kiln version, the

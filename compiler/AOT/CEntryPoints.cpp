@@ -49,6 +49,40 @@ std::string upper(const std::string &s) {
   return u;
 }
 
+/// `i32 (ptr in, i64 rows, ptr out)`: predict_step on `rows` samples (the
+/// batch the step is compiled for, or any), its failure flag as the code.
+llvm::Function *batchRunner(llvm::Module &module, llvm::Function *step,
+                            const AotSignature &signature,
+                            const std::vector<AotTensor> &weights,
+                            const aot::Blob &params, const std::string &name) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  llvm::Type *ptr = b.getPtrTy();
+  auto *fn = llvm::Function::Create(
+      llvm::FunctionType::get(b.getInt32Ty(), {ptr, b.getInt64Ty(), ptr},
+                              false),
+      llvm::GlobalValue::InternalLinkage, name + "_run_batch", module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fn));
+  llvm::Value *in = fn->getArg(0), *rows = fn->getArg(1), *out = fn->getArg(2);
+  llvm::GlobalVariable *failed = aot::failedFlag(module);
+  b.CreateStore(b.getInt32(0), failed);
+  llvm::SmallVector<llvm::Value *> args;
+  aot::blobDescriptors(b, params, weights, args);
+  auto batchOf = [&](const std::vector<int64_t> &sample) {
+    llvm::SmallVector<llvm::Value *> sizes = {rows};
+    for (int64_t d : sample)
+      sizes.push_back(b.getInt64(d));
+    return sizes;
+  };
+  args.push_back(aot::descriptor(b, in, batchOf(signature.input)));
+  args.push_back(aot::descriptor(b, out, batchOf(signature.output)));
+  b.CreateCall(step, args);
+  llvm::Value *flag = b.CreateLoad(b.getInt32Ty(), failed);
+  b.CreateRet(b.CreateSelect(b.CreateICmpNE(flag, b.getInt32(0)),
+                             b.getInt32(kOutOfMemory), b.getInt32(kOk)));
+  return fn;
+}
+
 } // namespace
 
 bool isCIdentifier(const std::string &name) {
@@ -250,11 +284,11 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
                    *run = block("run"), *bad = block("bad"),
                    *empty = block("empty");
   // n * perSample floats must be addressable.
-  int64_t rows = maxRows(
+  int64_t rowsLimit = maxRows(
       std::max(elements(signature.input), elements(signature.output)));
   b.SetInsertPoint(entry);
   llvm::Value *outOfRange = b.CreateOr(
-      b.CreateICmpSLT(n, b.getInt64(0)), b.CreateICmpSGT(n, b.getInt64(rows)));
+      b.CreateICmpSLT(n, b.getInt64(0)), b.CreateICmpSGT(n, b.getInt64(rowsLimit)));
   llvm::BasicBlock *inRange = block("in_range");
   b.CreateCondBr(outOfRange, bad, inRange);
   b.SetInsertPoint(inRange);
@@ -273,22 +307,83 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
     b.CreateRet(b.getInt32(kNoWeights));
     b.SetInsertPoint(loaded);
   }
-  llvm::GlobalVariable *failed = failedFlag(module);
-  b.CreateStore(b.getInt32(0), failed);
-  llvm::SmallVector<llvm::Value *> args;
-  blobDescriptors(b, params, weights, args);
-  auto batchOf = [&](const std::vector<int64_t> &sample) {
-    llvm::SmallVector<llvm::Value *> sizes = {n};
-    for (int64_t d : sample)
-      sizes.push_back(b.getInt64(d));
-    return sizes;
-  };
-  args.push_back(descriptor(b, in, batchOf(signature.input)));
-  args.push_back(descriptor(b, out, batchOf(signature.output)));
-  b.CreateCall(step, args);
-  llvm::Value *flag = b.CreateLoad(i32, failed);
-  b.CreateRet(b.CreateSelect(b.CreateICmpNE(flag, b.getInt32(0)),
-                             b.getInt32(kOutOfMemory), b.getInt32(kOk)));
+  llvm::Function *rows = batchRunner(module, step, signature, weights,
+                                     params, options.name);
+  if (options.batch <= 0) {
+    b.CreateRet(b.CreateCall(rows, {in, n, out}));
+  } else {
+    // Compiled for a fixed batch: whole batches straight from the caller's
+    // buffers, the rest through zero-padded copies.
+    int64_t fixed = options.batch, inSize = elements(signature.input),
+            outSize = elements(signature.output);
+    llvm::Type *f32 = b.getFloatTy();
+    llvm::Value *full = b.CreateSDiv(n, b.getInt64(fixed));
+    llvm::BasicBlock *start = b.GetInsertBlock(), *loop = block("batches"),
+                     *body = block("batch"), *next = block("next"),
+                     *tail = block("tail"), *pad = block("pad"),
+                     *padded = block("padded"), *done = block("done"),
+                     *failed = block("failed");
+    b.CreateBr(loop);
+    b.SetInsertPoint(loop);
+    llvm::PHINode *i = b.CreatePHI(i64, 2);
+    i->addIncoming(b.getInt64(0), start);
+    b.CreateCondBr(b.CreateICmpSLT(i, full), body, tail);
+    b.SetInsertPoint(body);
+    llvm::Value *first = b.CreateMul(i, b.getInt64(fixed));
+    llvm::Value *code = b.CreateCall(
+        rows, {b.CreateGEP(f32, in, b.CreateMul(first, b.getInt64(inSize))),
+               b.getInt64(fixed),
+               b.CreateGEP(f32, out, b.CreateMul(first, b.getInt64(outSize)))});
+    b.CreateCondBr(b.CreateICmpEQ(code, b.getInt32(kOk)), next, failed);
+    b.SetInsertPoint(failed);
+    llvm::PHINode *failure = b.CreatePHI(i32, 2);
+    failure->addIncoming(code, body);
+    b.CreateRet(failure);
+    b.SetInsertPoint(next);
+    i->addIncoming(b.CreateAdd(i, b.getInt64(1)), next);
+    b.CreateBr(loop);
+
+    b.SetInsertPoint(tail);
+    llvm::Value *done0 = b.CreateMul(full, b.getInt64(fixed));
+    llvm::Value *left = b.CreateSub(n, done0);
+    b.CreateCondBr(b.CreateICmpEQ(left, b.getInt64(0)), done, pad);
+    b.SetInsertPoint(pad);
+    llvm::FunctionCallee mallocFn = module.getOrInsertFunction(
+        "malloc", llvm::FunctionType::get(ptr, {i64}, false));
+    llvm::FunctionCallee freeFn = module.getOrInsertFunction(
+        "free", llvm::FunctionType::get(b.getVoidTy(), {ptr}, false));
+    uint64_t inBytes = uint64_t(fixed * inSize) * sizeof(float),
+             outBytes = uint64_t(fixed * outSize) * sizeof(float);
+    llvm::Value *scratchIn = b.CreateCall(mallocFn, {b.getInt64(inBytes)});
+    llvm::Value *scratchOut = b.CreateCall(mallocFn, {b.getInt64(outBytes)});
+    llvm::Value *gotBoth = b.CreateAnd(b.CreateIsNotNull(scratchIn),
+                                       b.CreateIsNotNull(scratchOut));
+    llvm::BasicBlock *noMemory = block("no_memory");
+    b.CreateCondBr(gotBoth, padded, noMemory);
+    b.SetInsertPoint(noMemory);
+    b.CreateCall(freeFn, {scratchIn});
+    b.CreateCall(freeFn, {scratchOut});
+    b.CreateRet(b.getInt32(kOutOfMemory));
+    b.SetInsertPoint(padded);
+    b.CreateMemSet(scratchIn, b.getInt8(0), inBytes, llvm::MaybeAlign(4));
+    llvm::Value *four = b.getInt64(sizeof(float));
+    b.CreateMemCpy(
+        scratchIn, llvm::MaybeAlign(4),
+        b.CreateGEP(f32, in, b.CreateMul(done0, b.getInt64(inSize))),
+        llvm::MaybeAlign(4),
+        b.CreateMul(left, b.CreateMul(b.getInt64(inSize), four)));
+    llvm::Value *last =
+        b.CreateCall(rows, {scratchIn, b.getInt64(fixed), scratchOut});
+    b.CreateMemCpy(
+        b.CreateGEP(f32, out, b.CreateMul(done0, b.getInt64(outSize))),
+        llvm::MaybeAlign(4), scratchOut, llvm::MaybeAlign(4),
+        b.CreateMul(left, b.CreateMul(b.getInt64(outSize), four)));
+    b.CreateCall(freeFn, {scratchIn});
+    b.CreateCall(freeFn, {scratchOut});
+    b.CreateRet(last);
+    b.SetInsertPoint(done);
+    b.CreateRet(b.getInt32(kOk));
+  }
   b.SetInsertPoint(bad);
   b.CreateRet(b.getInt32(kBadArgument));
   b.SetInsertPoint(empty);
@@ -422,6 +517,12 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
     << "   each keeps up to 16 freed temporaries of 64 KiB to 256 MiB for its\n"
     << "   next call. */\n"
     << "int " << n << "_predict(const float *in, int64_t n, float *out);\n\n"
+    << (options.batch > 0
+            ? "/* The code is compiled for batches of this many samples "
+              "(kilnc --batch): a\n   last partial batch runs zero-padded. "
+              "*/\n#define " +
+                  N + "_BATCH " + std::to_string(options.batch) + "\n\n"
+            : std::string())
     << "/* \"kiln <version> ...\": what compiled the model, and from what. */\n"
     << "const char *" << n << "_version(void);\n\n"
     << (options.externalWeights

@@ -97,6 +97,12 @@ cl::opt<int> threadsOpt("threads",
                         cl::desc("threads of the parallel loops (more than "
                                  "1 needs the OpenMP runtime)"),
                         cl::init(1), cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<int64_t> batchOpt(
+    "batch",
+    cl::desc("compile for batches of N samples (static shapes; predict "
+             "still takes any count, padding the last batch); 0: any batch"),
+    cl::value_desc("N"), cl::init(0), cl::cat(kilncCategory),
+    cl::sub(compileCommand));
 cl::opt<unsigned> optLevel("O", cl::desc("optimization level 0-3"),
                            cl::Prefix, cl::init(3), cl::cat(kilncCategory), cl::sub(compileCommand));
 cl::opt<std::string> stageOpt(
@@ -426,10 +432,13 @@ int main(int argc, char **argv) {
     };
     options.cpu = targetOpt;
     options.threads = threadsOpt;
+    options.batch = batchOpt;
     options.optLevel = optLevel;
     options.version = std::string(KILN_VERSION) + " " +
                       llvm::sys::path::filename(modelPath).str() + " " +
-                      targetOpt + " threads=" + std::to_string(threadsOpt);
+                      targetOpt + " threads=" + std::to_string(threadsOpt) +
+                      (batchOpt > 0 ? " batch=" + std::to_string(batchOpt)
+                                    : std::string());
     options.train = trainOpt;
     options.externalWeights = external;
     options.resultNames = src.resultNames;
@@ -510,6 +519,7 @@ int main(int argc, char **argv) {
       break;
     }
     case Emit::mlir:
+    case Emit::weights: // written before compiling
       break;
     }
   } catch (const std::exception &e) {

@@ -503,6 +503,46 @@ TEST_F(AotTest, TrainingNeedsACompiledModelAndALibrary) {
       << r.output;
 }
 
+// --batch=4: static shapes; any n still predicts (10 = 2 x 4 + a padded 2),
+// as the JIT does.
+TEST_F(AotTest, FixedBatchPredictsAnyCount) {
+  std::string keras = (dir / "small.keras").string();
+  Sequential model = smallCnn(keras);
+  std::string lib = (dir / "libfixed.so").string();
+  Command r = run(kilnc(keras + " --batch=4 --name=fixed -o " + lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(run("cat " + (dir / "fixed.h").string()).output.find(
+                "#define FIXED_BATCH 4"),
+            std::string::npos);
+  // The step is compiled for 4 samples: no dynamic batch in its IR.
+  r = run(kilnc(keras + " --batch=4 --emit=mlir --stage=steps -o " +
+                (dir / "steps.mlir").string()));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string steps = run("cat " + (dir / "steps.mlir").string()).output;
+  EXPECT_NE(steps.find("memref<4x8x8x1xf32>"), std::string::npos) << steps;
+  EXPECT_EQ(steps.find("memref<?x"), std::string::npos);
+  PredictFn predict = load(lib, "fixed");
+  ASSERT_NE(predict, nullptr);
+  for (int64_t n : {1, 4, 10}) {
+    Tensor x = inputs(n);
+    Tensor expected = model.predict(x, {.verbose = 0});
+    std::vector<float> out(n * 5, -1.f);
+    ASSERT_EQ(predict(x.data<float>(), n, out.data()), 0) << n;
+    EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()),
+              1e-6f)
+        << n;
+  }
+  r = run(kilnc(keras + " --batch=4 --train -o " + (dir / "t.so").string()));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("a fixed batch is for prediction"),
+            std::string::npos)
+      << r.output;
+  r = run(kilnc(keras + " --batch=-2 -o " + (dir / "t.so").string()));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("the batch must be positive"), std::string::npos)
+      << r.output;
+}
+
 TEST_F(AotTest, CProgramClassifiesFashionMnistLikeKeras) {
   const std::string keras = KILN_SOURCE_DIR "/../shared"
       "/keras-files/k3-cnn-dotkeras-fmnist/fashion_mnist_cnn.keras";
