@@ -51,6 +51,12 @@ ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
     // No wider than N needs (rounded up to whole vectors).
     if (u > 1 && (u - 1) * lanes >= nn)
       break;
+    // One row reads each element of B once, from L2 or beyond: the FMA
+    // count does not bound it, and two vectors a step measured best (the
+    // MLP at a static batch of 1 on znver5: 13.8 us with two, 17-18 with
+    // one or four).
+    if (!isDynamic(m) && m == 1 && u > 2)
+      break;
     for (int64_t mr = 1; mr <= maxRows; ++mr) {
       if (mr * u + u + 1 > regs)
         break;
@@ -103,6 +109,10 @@ ContractionTiles chooseContractionTiles(const CpuTarget &target, int64_t m,
   // runs); square matmuls measured the same. Earlier, 2048^2 on one thread
   // measured 82 GFLOP/s with kc 256, 58-79 with 128 (emeraldrapids).
   if (isDynamic(k))
+    return best;
+  // One row tile reads B once: blocks would keep nothing for a second
+  // reader, and would split the epilogue off (a static batch of 1).
+  if (!isDynamic(m) && m <= best.mr)
     return best;
   int64_t kc = std::max<int64_t>(64, target.l1Bytes / 2 / (best.mr * 4));
   kc = std::min<int64_t>(kc, 512);

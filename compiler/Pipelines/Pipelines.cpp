@@ -59,7 +59,7 @@ void buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
   pm.addPass(createKilnToLinalgPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createKilnFuseElementwisePass());
   pm.addPass(createCSEPass());
 }
 

@@ -2,18 +2,20 @@
 
 // Tests that register tiles too thin to hide the FMA latency (4 cycles, two
 // ports: 8 independent vectors) accumulate into several chains, summed after
-// the k loop. One row of 300 columns (predict at batch 1): the 1 x 32 tiles
-// (4 ymm) get 2 chains, the 1 x 12 tail (one register) 4; the sums come
-// before the tile is stored, and K blocks of 392 steps divide evenly (the
-// remainder loop folds away).
+// the k loop. One row of 300 columns (predict at batch 1): the 1 x 16 tiles
+// (2 ymm: one row streams B once, and two vectors a step measured best) and
+// the 1 x 12 tail get 4 chains each; the sums come before the tile is
+// stored. One row tile reads B once, so K is not blocked: one loop over all
+// 784 steps.
 // CHECK-LABEL: func.func @one_row
-// CHECK: scf.for %{{.*}} = %c0 to %c392 step %c2 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %cst{{.*}}) -> (vector<1x32xf32>, vector<1x32xf32>)
-// CHECK-COUNT-2: vector.contract
+// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c4 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %cst{{.*}}) -> (vector<1x16xf32>, vector<1x16xf32>, vector<1x16xf32>, vector<1x16xf32>)
+// CHECK-COUNT-4: vector.contract
 // CHECK: scf.yield
-// CHECK: arith.addf %{{.*}}#0, %{{.*}}#1 : vector<1x32xf32>
-// CHECK-NOT: scf.for %{{.*}} = %c392 to %c392
-// CHECK: vector.transfer_write {{.*}} : vector<1x32xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c392 step %c4 iter_args({{.*}}) -> (vector<1x12xf32>, vector<1x12xf32>, vector<1x12xf32>, vector<1x12xf32>)
+// CHECK: arith.addf %{{.*}}#0, %{{.*}}#1 : vector<1x16xf32>
+// CHECK: arith.addf
+// CHECK: arith.addf
+// CHECK: vector.transfer_write {{.*}} : vector<1x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c4 iter_args({{.*}}) -> (vector<1x12xf32>, vector<1x12xf32>, vector<1x12xf32>, vector<1x12xf32>)
 // CHECK-COUNT-4: vector.contract
 // CHECK: arith.addf
 // CHECK: arith.addf
