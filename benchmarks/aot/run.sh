@@ -4,7 +4,9 @@
 # an executable's start-up to its first prediction, and prediction latency
 # at batch 1 / throughput at batch 10000 (benchmarks/aot/aot_bench.c against
 # kiln-compare's mlp_infer rows, and libtorch-compare's when
-# benchmarks/compare/run.sh has built it; interleaved rounds, medians).
+# benchmarks/compare/run.sh has built it and installed libtorch-dev with
+# OpenBLAS: with Debian's reference BLAS alone, libtorch's matmuls run at a
+# few GFLOP/s; interleaved rounds, medians).
 # Prints a Markdown table.
 #
 #   benchmarks/aot/run.sh [BUILD_DIR] [ROUNDS=3]
@@ -83,7 +85,7 @@ for r in $(seq "$ROUNDS"); do
   "$BIN/kiln-compare" --only infer --mlp-n 2048 --infer-n1 1000 --infer-runs 7 \
     --threads 1 | grep mlp_infer >> "$WORK/jit1.jsonl"
   if [[ -n $TORCH ]]; then
-    "$TORCH" --threads 1 --only infer --mlp-n 2048 --infer-n1 1000 \
+    OPENBLAS_NUM_THREADS=1 "$TORCH" --threads 1 --only infer --mlp-n 2048 --infer-n1 1000 \
       --infer-runs 7 | grep mlp_infer >> "$WORK/torch1.jsonl" || true
   fi
 done
