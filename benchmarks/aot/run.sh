@@ -41,7 +41,7 @@ for m in "${models[@]}"; do
   log "kilnc $m"
   kilnc_s[$m]=$(for r in $(seq "$ROUNDS"); do
     seconds "$BIN/kilnc" "${file[$m]}" --name=model --emit=obj -o "$WORK/$m.o"
-  done | median)
+  done | median | awk '{printf "%.2f", $1}')
   # Code: .text; weights: the embedded blob in .rodata (size -A, bytes).
   code_kb[$m]=$(size -A "$WORK/$m.o" | awk '$1==".text"{printf "%.1f", $2/1024}')
   weights_kb[$m]=$(size -A "$WORK/$m.o" | awk '$1 ~ /^\.rodata/{s+=$2} END{printf "%.1f", s/1024}')

@@ -2,7 +2,8 @@
 // MLP and CNN, trained for an epoch by examples/fashion_mnist_{mlp,cnn} and
 // saved, compile with kilnc into programs that classify Debian's test set
 // (IDX, gzip) exactly as the JIT did, for the host and for x86-64-v2, with
-// no LLVM or MLIR library; `kiln evaluate` on the same files says the same.
+// no LLVM or MLIR library; `kiln evaluate` on the same files says the same,
+// and `kiln predict` and `kiln train` run on them.
 #include "test/unit/Subprocess.h"
 
 #include <gtest/gtest.h>
@@ -65,10 +66,28 @@ TEST_P(ExampleModelsTest, ClassifyTheTestSetAsTheJit) {
     EXPECT_NEAR(correct / 10000, jit, 0.00005) << target << ": " << r.output;
   }
 
-  r = run(std::string(KILN_TOOL) + " evaluate " + keras +
-          " --data fashion-mnist:test");
+  const std::string tool = std::string(KILN_TOOL) + " ";
+  r = run(tool + "evaluate " + keras + " --data fashion-mnist:test");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NEAR(figure(r.output, "accuracy: "), jit, 0.00005) << r.output;
+
+  // kiln predict and kiln train on the same file: the program's scores for
+  // the first test images, and one more epoch on them, saved.
+  const std::string refs = KILN_SOURCE_DIR "/../shared/keras-files/ref/";
+  if (!fs::exists(refs + "fmnist_test100_x.npy"))
+    return;
+  std::string scores = (dir / "scores.npy").string();
+  r = run(tool + "predict " + keras + " " + refs +
+          "fmnist_test100_x.npy --scale 0.00392156862745098 -o " + scores);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(scores));
+  std::string trained = (dir / "more.keras").string();
+  r = run(tool + "train " + keras + " --data " + refs +
+          "fmnist_test100_x.npy," + refs +
+          "fmnist_test100_y.npy --scale 0.00392156862745098 --epochs 1 "
+          "--verbose 0 -o " + trained);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(trained));
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, ExampleModelsTest,
