@@ -114,6 +114,37 @@ public:
       : MaxPooling2D({2, 2}, std::move(options)) {}
 };
 
+struct GlobalPooling2DOptions {
+  /// Keep the pooled height and width as 1: (batch, 1, 1, channels).
+  bool keepdims = false;
+  std::string data_format = "channels_last";
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `GlobalAveragePooling2D`: (batch, h, w, c) -> (batch, c), the mean
+/// over each channel's h x w values.
+class GlobalAveragePooling2D : public Layer {
+public:
+  explicit GlobalAveragePooling2D(GlobalPooling2DOptions options = {});
+};
+/// Keras `GlobalMaxPooling2D`: (batch, h, w, c) -> (batch, c), the maximum
+/// (its gradient goes to the position of the maximum).
+class GlobalMaxPooling2D : public Layer {
+public:
+  explicit GlobalMaxPooling2D(GlobalPooling2DOptions options = {});
+};
+
+struct ReshapeOptions {
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `Reshape`: (batch, ...) -> (batch, *target_shape), the elements in
+/// row-major order; one entry of target_shape may be -1 (inferred).
+class Reshape : public Layer {
+public:
+  explicit Reshape(Shape target_shape, ReshapeOptions options = {});
+};
+
 /// Keras `Add`: elementwise sum of two or more tensors of one shape.
 class Add : public Layer {
 public:

@@ -258,9 +258,14 @@ const std::map<std::string, Factory> &factories() {
       {"Convolution2D", layers::conv2dFromConfig}, // Keras 1
       {"Dense", layers::denseFromConfig},
       {"Flatten", layers::flattenFromConfig},
+      {"GlobalAveragePooling2D", layers::globalAveragePooling2dFromConfig},
+      {"GlobalAvgPool2D", layers::globalAveragePooling2dFromConfig},
+      {"GlobalMaxPooling2D", layers::globalMaxPooling2dFromConfig},
+      {"GlobalMaxPool2D", layers::globalMaxPooling2dFromConfig},
       {"MaxPooling2D", layers::maxPooling2dFromConfig},
       {"MaxPool2D", layers::maxPooling2dFromConfig},
       {"ReLU", layers::reluFromConfig},
+      {"Reshape", layers::reshapeFromConfig},
       {"Softmax", layers::softmaxFromConfig}};
   return table;
 }

@@ -86,6 +86,9 @@ Layer conv2dFromConfig(saving::LayerConfig &c);
 Layer maxPooling2dFromConfig(saving::LayerConfig &c);
 Layer addFromConfig(saving::LayerConfig &c);
 Layer concatenateFromConfig(saving::LayerConfig &c);
+Layer globalAveragePooling2dFromConfig(saving::LayerConfig &c);
+Layer globalMaxPooling2dFromConfig(saving::LayerConfig &c);
+Layer reshapeFromConfig(saving::LayerConfig &c);
 } // namespace kiln::layers
 
 #endif // KILN_FRONTEND_SAVING_LAYERCONFIG_H

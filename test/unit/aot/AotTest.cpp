@@ -104,6 +104,33 @@ TEST_F(AotTest, GenericTargetPredictsTheSame) {
   EXPECT_LE(maxAbsDiff(outA.data(), outB.data(), outA.size()), 1e-6f);
 }
 
+// Global pooling and Reshape compile ahead of time as the JIT runs them.
+TEST_F(AotTest, GlobalPoolingAndReshapeCompileAheadOfTime) {
+  utils::set_random_seed(9);
+  Sequential model("pool_reshape");
+  model.add(layers::Conv2D(6, 3, {.activation = "relu",
+                                  .input_shape = {8, 8, 1}}));
+  model.add(layers::GlobalMaxPooling2D({.keepdims = true}));
+  model.add(layers::Reshape({2, 3}));
+  model.add(layers::Reshape({6, 1, 1}));
+  model.add(layers::GlobalAveragePooling2D());
+  model.add(layers::Dense(5, {.activation = "softmax"}));
+  model.compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
+  std::string keras = (dir / "pool.keras").string();
+  model.save(keras);
+  std::string lib = (dir / "libpool.so").string();
+  Command r = run(kilnc(keras + " --name=pool -o " + lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  PredictFn predict = load(lib, "pool");
+  ASSERT_NE(predict, nullptr);
+  const int64_t n = 9;
+  Tensor x = inputs(n);
+  Tensor expected = model.predict(x, {.verbose = 0});
+  std::vector<float> out(n * 5);
+  ASSERT_EQ(predict(x.data<float>(), n, out.data()), 0);
+  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+}
+
 TEST_F(AotTest, CProgramClassifiesFashionMnistLikeKeras) {
   const std::string keras = KILN_SOURCE_DIR "/../shared"
       "/keras-files/k3-cnn-dotkeras-fmnist/fashion_mnist_cnn.keras";
