@@ -63,14 +63,26 @@ public:
 
 struct ReLUOptions {
   /// Keras's max_value (None), negative_slope and threshold; Kiln supports
-  /// the defaults, which make ReLU max(x, 0).
+  /// negative_slope, and max_value and threshold at their defaults.
   std::optional<double> max_value = std::nullopt;
   double negative_slope = 0.0;
   double threshold = 0.0;
   Shape input_shape = {};
   std::string name = "";
 };
-/// Keras `ReLU` as a layer: max(x, 0).
+struct LeakyReLUOptions {
+  /// Keras 3's negative_slope (Keras 2's alpha).
+  double negative_slope = 0.3;
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `LeakyReLU`: x for x >= 0, negative_slope * x below.
+class LeakyReLU : public Layer {
+public:
+  explicit LeakyReLU(LeakyReLUOptions options = {});
+};
+
+/// Keras `ReLU` as a layer: max(x, 0) + negative_slope * min(x, 0).
 class ReLU : public Layer {
 public:
   explicit ReLU(ReLUOptions options = {});

@@ -1,15 +1,39 @@
-// Keras's activation layers Softmax and ReLU (keras/layers/activations):
-// the same kiln ops as Activation("softmax") and Activation("relu"), as
-// their own classes so that Keras files naming them load and save.
+// Keras's activation layers Softmax, ReLU and LeakyReLU
+// (keras/layers/activations): the kiln ops of Activation("softmax") and
+// Activation("relu"), and the leak as two scaled terms, as their own classes
+// so that Keras files naming them load and save.
 #include "frontend/Emitter.h"
 #include "frontend/Layers.h"
 #include "frontend/saving/LayerConfig.h"
 
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "runtime/Error.h"
 
 namespace kiln::layers {
 namespace {
+
+/// max(x, 0) + slope * min(x, 0), as relu(x) * (1 - slope) + x * slope:
+/// kiln ops whose gradients exist, which elementwise fusion makes one pass.
+Sym leakyRelu(Emitter &e, Sym x, double slope) {
+  Sym relu = e.activation("relu", x);
+  if (slope == 0.0)
+    return relu;
+  auto scalar = [&](double c) {
+    auto type = e.tensorType({});
+    return mlir::arith::ConstantOp::create(
+               e.b, e.loc, type,
+               mlir::DenseElementsAttr::get(type,
+                                            llvm::ArrayRef<float>{float(c)}))
+        .getResult();
+  };
+  mlir::Value xv = Emitter::value(x), rv = Emitter::value(relu);
+  mlir::Type type = xv.getType();
+  mlir::Value kept = MulOp::create(e.b, e.loc, type, rv, scalar(1.0 - slope));
+  mlir::Value leak = MulOp::create(e.b, e.loc, type, xv, scalar(slope));
+  return Emitter::sym(AddOp::create(e.b, e.loc, type, kept, leak));
+}
 
 class SoftmaxImpl : public LayerImpl {
 public:
@@ -42,9 +66,14 @@ class ReLUImpl : public LayerImpl {
 public:
   explicit ReLUImpl(ReLUOptions o)
       : LayerImpl("ReLU", "re_lu", o.name, o.input_shape) {
-    if (o.max_value || o.negative_slope != 0.0 || o.threshold != 0.0)
-      throwError(where(), "max_value, negative_slope and threshold are not "
-                          "supported yet: Kiln's ReLU is max(x, 0)");
+    if (o.max_value || o.threshold != 0.0)
+      throwError(where(), "max_value and threshold are not supported yet: "
+                          "Kiln's ReLU is max(x, 0) + negative_slope * "
+                          "min(x, 0)");
+    if (!(o.negative_slope >= 0.0))
+      throwError(where(), "negative_slope must be 0 or more, not ",
+                 o.negative_slope);
+    slope = o.negative_slope;
   }
 
   Shape outputShape(const std::vector<Shape> &in) const override {
@@ -53,14 +82,40 @@ public:
 
   Sym emit(Emitter &e, const std::vector<Sym> &in,
            const std::vector<Sym> &) const override {
-    return e.activation("relu", in.front());
+    return leakyRelu(e, in.front(), slope);
   }
 
   void getConfig(saving::LayerConfig &c) const override {
     c.set("max_value", nullptr);
-    c.set("negative_slope", 0.0);
+    c.set("negative_slope", slope);
     c.set("threshold", 0.0);
   }
+
+private:
+  double slope = 0.0;
+};
+
+class LeakyReLUImpl : public LayerImpl {
+public:
+  explicit LeakyReLUImpl(LeakyReLUOptions o)
+      : LayerImpl("LeakyReLU", "leaky_re_lu", o.name, o.input_shape),
+        slope(o.negative_slope) {
+    if (!(slope >= 0.0))
+      throwError(where(), "negative_slope must be 0 or more, not ", slope);
+  }
+  Shape outputShape(const std::vector<Shape> &in) const override {
+    return in.front();
+  }
+  Sym emit(Emitter &e, const std::vector<Sym> &in,
+           const std::vector<Sym> &) const override {
+    return leakyRelu(e, in.front(), slope);
+  }
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("negative_slope", slope);
+  }
+
+private:
+  double slope;
 };
 
 } // namespace
@@ -70,6 +125,19 @@ Softmax::Softmax(SoftmaxOptions options)
 
 ReLU::ReLU(ReLUOptions options)
     : Layer(std::make_shared<ReLUImpl>(std::move(options))) {}
+
+LeakyReLU::LeakyReLU(LeakyReLUOptions options)
+    : Layer(std::make_shared<LeakyReLUImpl>(std::move(options))) {}
+
+Layer leakyReluFromConfig(saving::LayerConfig &c) {
+  // Keras 3's negative_slope, Keras 2's alpha; 0.3 in both.
+  double slope = c.number("negative_slope", c.number("alpha", 0.3));
+  try {
+    return LeakyReLU({.negative_slope = slope, .name = c.name()});
+  } catch (const Error &e) {
+    c.fail(e.what());
+  }
+}
 
 Layer softmaxFromConfig(saving::LayerConfig &c) {
   const saving::Json &axis = c.json.contains("axis") ? c.json["axis"] : saving::Json(-1);

@@ -262,6 +262,7 @@ const std::map<std::string, Factory> &factories() {
       {"GlobalAvgPool2D", layers::globalAveragePooling2dFromConfig},
       {"GlobalMaxPooling2D", layers::globalMaxPooling2dFromConfig},
       {"GlobalMaxPool2D", layers::globalMaxPooling2dFromConfig},
+      {"LeakyReLU", layers::leakyReluFromConfig},
       {"MaxPooling2D", layers::maxPooling2dFromConfig},
       {"MaxPool2D", layers::maxPooling2dFromConfig},
       {"ReLU", layers::reluFromConfig},

@@ -82,6 +82,7 @@ Layer flattenFromConfig(saving::LayerConfig &c);
 Layer activationFromConfig(saving::LayerConfig &c);
 Layer softmaxFromConfig(saving::LayerConfig &c);
 Layer reluFromConfig(saving::LayerConfig &c);
+Layer leakyReluFromConfig(saving::LayerConfig &c);
 Layer conv2dFromConfig(saving::LayerConfig &c);
 Layer maxPooling2dFromConfig(saving::LayerConfig &c);
 Layer addFromConfig(saving::LayerConfig &c);
