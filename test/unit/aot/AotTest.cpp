@@ -104,12 +104,13 @@ TEST_F(AotTest, GenericTargetPredictsTheSame) {
   EXPECT_LE(maxAbsDiff(outA.data(), outB.data(), outA.size()), 1e-6f);
 }
 
-// Global pooling and Reshape compile ahead of time as the JIT runs them.
+// Global pooling, Reshape and LeakyReLU compile ahead of time as the JIT
+// runs them.
 TEST_F(AotTest, GlobalPoolingAndReshapeCompileAheadOfTime) {
   utils::set_random_seed(9);
   Sequential model("pool_reshape");
-  model.add(layers::Conv2D(6, 3, {.activation = "relu",
-                                  .input_shape = {8, 8, 1}}));
+  model.add(layers::Conv2D(6, 3, {.input_shape = {8, 8, 1}}));
+  model.add(layers::LeakyReLU());
   model.add(layers::GlobalMaxPooling2D({.keepdims = true}));
   model.add(layers::Reshape({2, 3}));
   model.add(layers::Reshape({6, 1, 1}));
