@@ -31,6 +31,12 @@ mlir::RankedTensorType Emitter::tensorType(const Shape &shape, mlir::Type elemen
   return mlir::RankedTensorType::get(dims, element ? element : b.getF32Type());
 }
 
+Sym Emitter::reshape(Sym x, const Shape &shape) {
+  if (shapeOf(x) == shape)
+    return x;
+  return sym(ReshapeOp::create(b, loc, tensorType(shape), value(x)));
+}
+
 Sym Emitter::activation(const std::string &name, Sym x) {
   mlir::Value v = value(x);
   if (name == "linear")

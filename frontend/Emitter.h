@@ -24,6 +24,9 @@ public:
   /// Applies a Keras activation by name ("linear" returns `x`).
   Sym activation(const std::string &name, Sym x);
 
+  /// `x` as `shape` (kiln.reshape; `x` itself when it has that shape).
+  Sym reshape(Sym x, const Shape &shape);
+
   mlir::OpBuilder &b;
   mlir::Location loc;
 };

@@ -62,44 +62,13 @@ private:
   int64_t axis;
 };
 
-class ReLUImpl : public LayerImpl {
+/// ReLU and LeakyReLU: max(x, 0) + slope * min(x, 0); they differ in their
+/// Keras configs.
+class LeakImpl : public LayerImpl {
 public:
-  explicit ReLUImpl(ReLUOptions o)
-      : LayerImpl("ReLU", "re_lu", o.name, o.input_shape) {
-    if (o.max_value || o.threshold != 0.0)
-      throwError(where(), "max_value and threshold are not supported yet: "
-                          "Kiln's ReLU is max(x, 0) + negative_slope * "
-                          "min(x, 0)");
-    if (!(o.negative_slope >= 0.0))
-      throwError(where(), "negative_slope must be 0 or more, not ",
-                 o.negative_slope);
-    slope = o.negative_slope;
-  }
-
-  Shape outputShape(const std::vector<Shape> &in) const override {
-    return in.front();
-  }
-
-  Sym emit(Emitter &e, const std::vector<Sym> &in,
-           const std::vector<Sym> &) const override {
-    return leakyRelu(e, in.front(), slope);
-  }
-
-  void getConfig(saving::LayerConfig &c) const override {
-    c.set("max_value", nullptr);
-    c.set("negative_slope", slope);
-    c.set("threshold", 0.0);
-  }
-
-private:
-  double slope = 0.0;
-};
-
-class LeakyReLUImpl : public LayerImpl {
-public:
-  explicit LeakyReLUImpl(LeakyReLUOptions o)
-      : LayerImpl("LeakyReLU", "leaky_re_lu", o.name, o.input_shape),
-        slope(o.negative_slope) {
+  LeakImpl(const char *className, const char *prefix, const std::string &name,
+           const Shape &inputShape, double slope)
+      : LayerImpl(className, prefix, name, inputShape), slope(slope) {
     if (!(slope >= 0.0))
       throwError(where(), "negative_slope must be 0 or more, not ", slope);
   }
@@ -110,12 +79,35 @@ public:
            const std::vector<Sym> &) const override {
     return leakyRelu(e, in.front(), slope);
   }
+
+protected:
+  double slope;
+};
+
+class ReLUImpl : public LeakImpl {
+public:
+  explicit ReLUImpl(ReLUOptions o)
+      : LeakImpl("ReLU", "re_lu", o.name, o.input_shape, o.negative_slope) {
+    if (o.max_value || o.threshold != 0.0)
+      throwError(where(), "max_value and threshold are not supported yet: "
+                          "Kiln's ReLU is max(x, 0) + negative_slope * "
+                          "min(x, 0)");
+  }
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("max_value", nullptr);
+    c.set("negative_slope", slope);
+    c.set("threshold", 0.0);
+  }
+};
+
+class LeakyReLUImpl : public LeakImpl {
+public:
+  explicit LeakyReLUImpl(LeakyReLUOptions o)
+      : LeakImpl("LeakyReLU", "leaky_re_lu", o.name, o.input_shape,
+                 o.negative_slope) {}
   void getConfig(saving::LayerConfig &c) const override {
     c.set("negative_slope", slope);
   }
-
-private:
-  double slope;
 };
 
 } // namespace

@@ -56,11 +56,7 @@ public:
 
   Sym emit(Emitter &e, const std::vector<Sym> &in,
            const std::vector<Sym> &) const override {
-    Shape out = outputShape({Emitter::shapeOf(in.front())});
-    if (Emitter::shapeOf(in.front()) == out)
-      return in.front();
-    return Emitter::sym(ReshapeOp::create(e.b, e.loc, e.tensorType(out),
-                                          Emitter::value(in.front())));
+    return e.reshape(in.front(), outputShape({Emitter::shapeOf(in.front())}));
   }
 
   void getConfig(saving::LayerConfig &c) const override {

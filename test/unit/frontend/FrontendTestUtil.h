@@ -85,6 +85,38 @@ inline bool weightsEqual(const std::vector<Tensor> &a,
   return true;
 }
 
+/// Checks a model's gradient: one SGD step (learning rate 1, the whole
+/// batch) moves each weight by its gradient, which central differences of
+/// evaluate()'s loss with step `h` reproduce, for the first `perWeight`
+/// elements of every weight. `model` is compiled with SGD(1.0) and holds
+/// `w`; it holds the last perturbed weights afterwards.
+inline void expectSgdStepMatchesFiniteDifferences(
+    Model &model, const std::vector<Tensor> &w, const Tensor &x,
+    const Tensor &y, double h = 1e-2, int64_t perWeight = 6) {
+  int64_t batch = x.shape()[0];
+  auto lossAt = [&](const std::vector<Tensor> &weights) {
+    model.set_weights(weights);
+    return model.evaluate(x, y, {.batch_size = batch})[0];
+  };
+  model.fit(x, y, {.epochs = 1, .batch_size = batch, .verbose = 0,
+                   .shuffle = false});
+  std::vector<Tensor> stepped = model.get_weights();
+  for (size_t t = 0; t < w.size(); ++t)
+    for (int64_t i = 0; i < std::min<int64_t>(w[t].size(), perWeight); ++i) {
+      std::vector<Tensor> plus, minus;
+      for (const Tensor &v : w) {
+        plus.push_back(v.clone());
+        minus.push_back(v.clone());
+      }
+      plus[t].data<float>()[i] += float(h);
+      minus[t].data<float>()[i] -= float(h);
+      double numeric = (lossAt(plus) - lossAt(minus)) / (2 * h);
+      double analytic = w[t].data<float>()[i] - stepped[t].data<float>()[i];
+      EXPECT_NEAR(analytic, numeric, 2e-3 + 1e-2 * std::abs(numeric))
+          << "weight #" << t << " element " << i;
+    }
+}
+
 //===----------------------------------------------------------------------===//
 // Errors and summaries
 //===----------------------------------------------------------------------===//

@@ -105,28 +105,7 @@ TEST(FrontendPoolingReshapeLayers, GradientMatchesFiniteDifferences) {
     for (int i = 0; i < 4; ++i)
       yv[size_t(i * 3 + i % 3)] = 1.f;
     Tensor y = f32(yv, {4, 3});
-    auto lossAt = [&](const std::vector<Tensor> &weights) {
-      model.set_weights(weights);
-      return model.evaluate(x, y, {.batch_size = 4})[0];
-    };
-    model.fit(x, y,
-              {.epochs = 1, .batch_size = 4, .verbose = 0, .shuffle = false});
-    std::vector<Tensor> stepped = model.get_weights();
-    const double h = 1e-2;
-    for (size_t t = 0; t < w.size(); ++t)
-      for (int64_t i = 0; i < std::min<int64_t>(w[t].size(), 5); ++i) {
-        std::vector<Tensor> plus, minus;
-        for (const Tensor &v : w) {
-          plus.push_back(v.clone());
-          minus.push_back(v.clone());
-        }
-        plus[t].data<float>()[i] += float(h);
-        minus[t].data<float>()[i] -= float(h);
-        double numeric = (lossAt(plus) - lossAt(minus)) / (2 * h);
-        double analytic = w[t].data<float>()[i] - stepped[t].data<float>()[i];
-        EXPECT_NEAR(analytic, numeric, 2e-3 + 1e-2 * std::abs(numeric))
-            << "weight #" << t << " element " << i;
-      }
+    expectSgdStepMatchesFiniteDifferences(model, w, x, y, 1e-2, 5);
   }
 }
 
