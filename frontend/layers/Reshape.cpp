@@ -7,6 +7,8 @@
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
 
+#include <cstdint>
+
 namespace kiln::layers {
 namespace {
 
@@ -16,12 +18,16 @@ public:
       : LayerImpl("Reshape", "reshape", o.name, o.input_shape),
         target(std::move(target)) {
     int unknown = 0;
+    int64_t known = 1;
     for (int64_t d : this->target) {
       if (d == -1)
         ++unknown;
       else if (d < 1)
         throwError(where(), "target_shape ", shapeToString(this->target),
                    " has a dimension below 1 other than -1");
+      else if (__builtin_mul_overflow(known, d, &known))
+        throwError(where(), "target_shape ", shapeToString(this->target),
+                   " is too large");
     }
     if (unknown > 1)
       throwError(where(), "target_shape ", shapeToString(this->target),
@@ -80,7 +86,8 @@ Layer reshapeFromConfig(saving::LayerConfig &c) {
     c.fail("target_shape must be a non-empty list of integers");
   Shape target;
   for (const saving::Json &d : t) {
-    if (!d.is_number_integer())
+    if (!d.is_number_integer() ||
+        (d.is_number_unsigned() && d.get<uint64_t>() > uint64_t(INT64_MAX)))
       c.fail("target_shape must be a list of integers, got " + t.dump());
     target.push_back(d.get<int64_t>());
   }

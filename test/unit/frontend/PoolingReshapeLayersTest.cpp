@@ -151,6 +151,17 @@ TEST(FrontendPoolingReshapeLayers, BadArguments) {
   EXPECT_NE(errorOf([] { layers::Reshape({0, 3}); }).find("below 1"),
             std::string::npos);
   EXPECT_NE(errorOf([] {
+              layers::Reshape({int64_t(1) << 40, int64_t(1) << 40, -1});
+            }).find("is too large"),
+            std::string::npos);
+  EXPECT_NE(errorOf([] {
+              model_from_json(R"({"class_name": "Sequential", "config": {
+                "name": "s", "layers": [{"class_name": "Reshape", "config": {
+                "name": "r", "target_shape": [18446744073709551615, 1],
+                "batch_input_shape": [null, 4]}}]}})");
+            }).find("target_shape must be a list of integers"),
+            std::string::npos);
+  EXPECT_NE(errorOf([] {
               layers::GlobalAveragePooling2D({.data_format = "channels_first"});
             }).find("channels_first"),
             std::string::npos);
