@@ -37,6 +37,9 @@ struct Blob {
   /// loaded).
   llvm::Value *start(llvm::IRBuilder<> &b) const;
 };
+/// Where the tensors of `shapes` lie in a blob (`offsets`), and its size.
+uint64_t blobLayout(const std::vector<std::vector<int64_t>> &shapes,
+                    std::vector<uint64_t> &offsets);
 /// The tensors laid out as in a blob; their offsets in `offsets`.
 std::string blobBytes(const std::vector<AotTensor> &tensors,
                       std::vector<uint64_t> &offsets);
@@ -70,6 +73,16 @@ void blobDescriptors(llvm::IRBuilder<> &b, const Blob &blob,
 /// The thread-local flag compiled code sets when a temporary cannot be
 /// allocated (defined by linkRuntime).
 llvm::GlobalVariable *failedFlag(llvm::Module &module);
+
+/// Calls a compiled step with the flag cleared; its value is kOk or
+/// kOutOfMemory from the flag afterwards.
+llvm::Value *callStep(llvm::IRBuilder<> &b, llvm::Module &module,
+                      llvm::Function *step, llvm::ArrayRef<llvm::Value *> args);
+
+/// The sizes of a batch of `rows` samples of `sample`'s shape.
+llvm::SmallVector<llvm::Value *> batchSizes(llvm::IRBuilder<> &b,
+                                            llvm::Value *rows,
+                                            const std::vector<int64_t> &sample);
 
 /// Elements of a shape; the largest batch of samples of `perSample`
 /// elements whose floats are addressable.

@@ -64,22 +64,13 @@ llvm::Function *batchRunner(llvm::Module &module, llvm::Function *step,
       llvm::GlobalValue::InternalLinkage, name + "_run_batch", module);
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fn));
   llvm::Value *in = fn->getArg(0), *rows = fn->getArg(1), *out = fn->getArg(2);
-  llvm::GlobalVariable *failed = aot::failedFlag(module);
-  b.CreateStore(b.getInt32(0), failed);
   llvm::SmallVector<llvm::Value *> args;
   aot::blobDescriptors(b, params, weights, args);
-  auto batchOf = [&](const std::vector<int64_t> &sample) {
-    llvm::SmallVector<llvm::Value *> sizes = {rows};
-    for (int64_t d : sample)
-      sizes.push_back(b.getInt64(d));
-    return sizes;
-  };
-  args.push_back(aot::descriptor(b, in, batchOf(signature.input)));
-  args.push_back(aot::descriptor(b, out, batchOf(signature.output)));
-  b.CreateCall(step, args);
-  llvm::Value *flag = b.CreateLoad(b.getInt32Ty(), failed);
-  b.CreateRet(b.CreateSelect(b.CreateICmpNE(flag, b.getInt32(0)),
-                             b.getInt32(kOutOfMemory), b.getInt32(kOk)));
+  args.push_back(
+      aot::descriptor(b, in, aot::batchSizes(b, rows, signature.input)));
+  args.push_back(
+      aot::descriptor(b, out, aot::batchSizes(b, rows, signature.output)));
+  b.CreateRet(aot::callStep(b, module, step, args));
   return fn;
 }
 
@@ -149,17 +140,27 @@ llvm::Value *descriptor(llvm::IRBuilder<> &b, llvm::Value *data,
   return desc;
 }
 
+uint64_t blobLayout(const std::vector<std::vector<int64_t>> &shapes,
+                    std::vector<uint64_t> &offsets) {
+  uint64_t size = 0;
+  offsets.clear();
+  for (const std::vector<int64_t> &shape : shapes) {
+    size = (size + kWeightAlignment - 1) / kWeightAlignment * kWeightAlignment;
+    offsets.push_back(size);
+    size += uint64_t(elements(shape)) * sizeof(float);
+  }
+  return size;
+}
+
 std::string blobBytes(const std::vector<AotTensor> &tensors,
                       std::vector<uint64_t> &offsets) {
-  std::string bytes;
-  offsets.clear();
-  for (const AotTensor &t : tensors) {
-    bytes.resize((bytes.size() + kWeightAlignment - 1) / kWeightAlignment *
-                 kWeightAlignment);
-    offsets.push_back(bytes.size());
-    bytes.append(reinterpret_cast<const char *>(t.data.data()),
-                 t.data.size() * sizeof(float));
-  }
+  std::vector<std::vector<int64_t>> shapes;
+  for (const AotTensor &t : tensors)
+    shapes.push_back(t.shape);
+  std::string bytes(blobLayout(shapes, offsets), '\0');
+  for (auto [t, offset] : llvm::zip(tensors, offsets))
+    std::memcpy(bytes.data() + offset, t.data.data(),
+                t.data.size() * sizeof(float));
   return bytes;
 }
 
@@ -184,7 +185,10 @@ Blob makeExternalBlob(llvm::Module &module, const std::string &symbol,
                       const std::vector<AotTensor> &tensors) {
   Blob blob;
   blob.indirect = true;
-  blob.bytes = blobBytes(tensors, blob.offsets).size();
+  std::vector<std::vector<int64_t>> shapes;
+  for (const AotTensor &t : tensors)
+    shapes.push_back(t.shape);
+  blob.bytes = blobLayout(shapes, blob.offsets);
   auto *ptr = llvm::PointerType::get(module.getContext(), 0);
   blob.global = new llvm::GlobalVariable(
       module, ptr, false, llvm::GlobalValue::InternalLinkage,
@@ -210,6 +214,26 @@ void blobDescriptors(llvm::IRBuilder<> &b, const Blob &blob,
         b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), start, offset);
     args.push_back(descriptor(b, data, sizes));
   }
+}
+
+llvm::Value *callStep(llvm::IRBuilder<> &b, llvm::Module &module,
+                      llvm::Function *step,
+                      llvm::ArrayRef<llvm::Value *> args) {
+  llvm::GlobalVariable *failed = failedFlag(module);
+  b.CreateStore(b.getInt32(0), failed);
+  b.CreateCall(step, args);
+  llvm::Value *flag = b.CreateLoad(b.getInt32Ty(), failed);
+  return b.CreateSelect(b.CreateICmpNE(flag, b.getInt32(0)),
+                        b.getInt32(kOutOfMemory), b.getInt32(kOk));
+}
+
+llvm::SmallVector<llvm::Value *> batchSizes(llvm::IRBuilder<> &b,
+                                            llvm::Value *rows,
+                                            const std::vector<int64_t> &sample) {
+  llvm::SmallVector<llvm::Value *> sizes = {rows};
+  for (int64_t d : sample)
+    sizes.push_back(b.getInt64(d));
+  return sizes;
 }
 
 llvm::GlobalVariable *failedFlag(llvm::Module &module) {

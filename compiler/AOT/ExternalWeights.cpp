@@ -142,7 +142,7 @@ aotReadWeightsFile(llvm::StringRef bytes,
   for (const std::vector<int64_t> &shape : shapes)
     weights.push_back({shape, std::vector<float>(aot::elements(shape))});
   std::vector<uint64_t> offsets;
-  uint64_t size = aot::blobBytes(weights, offsets).size();
+  uint64_t size = aot::blobLayout(shapes, offsets);
   uint64_t header[3];
   if (bytes.size() < 64)
     return fail("not a Kiln weights file (shorter than its header)");

@@ -152,23 +152,6 @@ llvm::Error addTrainingEntryPoints(llvm::Module &module,
                              {y, b.CreateMul(n, b.getInt64(targetSize))}),
                 kBadArgument);
   };
-  auto batchOf = [](llvm::IRBuilder<> &b, llvm::Value *rows,
-                    const std::vector<int64_t> &sample) {
-    llvm::SmallVector<llvm::Value *> sizes = {rows};
-    for (int64_t d : sample)
-      sizes.push_back(b.getInt64(d));
-    return sizes;
-  };
-  // Calls `step`; returns the failure flag's error code.
-  auto callStep = [&](llvm::IRBuilder<> &b, llvm::Function *step,
-                      llvm::ArrayRef<llvm::Value *> args) {
-    llvm::GlobalVariable *failed = failedFlag(module);
-    b.CreateStore(b.getInt32(0), failed);
-    b.CreateCall(step, args);
-    llvm::Value *flag = b.CreateLoad(b.getInt32Ty(), failed);
-    return b.CreateSelect(b.CreateICmpNE(flag, b.getInt32(0)),
-                          b.getInt32(kOutOfMemory), b.getInt32(kOk));
-  };
   // External weights: nothing runs before a weights file is mapped.
   auto requireWeights = [&](EntryBuilder &e) {
     if (params.indirect)
@@ -194,10 +177,10 @@ llvm::Error addTrainingEntryPoints(llvm::Module &module,
     blobDescriptors(b, slots, state.slots, args);
     args.push_back(descriptor(b, iterations, {}));
     args.push_back(descriptor(b, learningRate, {}));
-    args.push_back(descriptor(b, x, batchOf(b, n, sig.input)));
-    args.push_back(descriptor(b, y, batchOf(b, n, sig.target)));
+    args.push_back(descriptor(b, x, batchSizes(b, n, sig.input)));
+    args.push_back(descriptor(b, y, batchSizes(b, n, sig.target)));
     args.push_back(results(b, out));
-    b.CreateRet(callStep(b, trainStep, args));
+    b.CreateRet(callStep(b, module, trainStep, args));
   }
 
   // <name>_evaluate(x, y, n, batch_size, results): batches of batch_size
@@ -237,10 +220,10 @@ llvm::Error addTrainingEntryPoints(llvm::Module &module,
         b.CreateGEP(f32, x, b.CreateMul(start, b.getInt64(inSize)));
     llvm::Value *ys = b.CreateGEP(targetElement, y,
                                   b.CreateMul(start, b.getInt64(targetSize)));
-    args.push_back(descriptor(b, xs, batchOf(b, rows, sig.input)));
-    args.push_back(descriptor(b, ys, batchOf(b, rows, sig.target)));
+    args.push_back(descriptor(b, xs, batchSizes(b, rows, sig.input)));
+    args.push_back(descriptor(b, ys, batchSizes(b, rows, sig.target)));
     args.push_back(results(b, batchResults));
-    llvm::Value *code = callStep(b, evalStep, args);
+    llvm::Value *code = callStep(b, module, evalStep, args);
     b.CreateCondBr(b.CreateICmpEQ(code, b.getInt32(kOk)), next, oom);
     b.SetInsertPoint(next);
     llvm::Value *weight = b.CreateSIToFP(rows, f64);
