@@ -46,18 +46,19 @@ SmallVector<Value> readValues(Operation *op) {
   return values;
 }
 
-/// Values that depend on a trainable argument (varied) and that the loss
-/// depends on (useful); only values that are both need adjoints.
+/// Values that depend on a value to differentiate with respect to (varied)
+/// and that a seed depends on (useful); only values that are both need
+/// adjoints.
 struct Activity {
   llvm::DenseSet<Value> varied, useful;
 
-  Activity(Block &body, ArrayRef<Value> trainable, Value loss) {
-    varied.insert(trainable.begin(), trainable.end());
+  Activity(Block &body, ArrayRef<Value> wrt, ArrayRef<Value> seeds) {
+    varied.insert(wrt.begin(), wrt.end());
     for (Operation &op : body.without_terminator())
       if (llvm::any_of(readValues(&op),
                        [&](Value v) { return varied.contains(v); }))
         varied.insert(op.result_begin(), op.result_end());
-    useful.insert(loss);
+    useful.insert(seeds.begin(), seeds.end());
     for (Operation &op : llvm::reverse(body.without_terminator())) {
       if (llvm::none_of(op.getResults(),
                         [&](Value v) { return useful.contains(v); }))
@@ -78,18 +79,19 @@ struct Activity {
 /// Reports an active op that has no VJP; success if it has one.
 LogicalResult checkDifferentiable(Operation *op, StringRef fnName) {
   StringRef name = op->getName().getStringRef();
-  if (op->getNumRegions() > 0 || isa<CallOpInterface>(op))
+  bool hasGradient = isa<GradientOpInterface>(op);
+  if ((op->getNumRegions() > 0 && !hasGradient) || isa<CallOpInterface>(op))
     return op->emitError("kiln-autodiff: cannot differentiate through '")
            << name << "' yet";
-  if (!isa<GradientOpInterface>(op))
+  if (!hasGradient)
     return op->emitError("kiln-autodiff: '")
            << name << "' has no gradient but lies on the path from a "
            << "trainable argument to the loss of @" << fnName;
   return success();
 }
 
-/// A tensor of zeros of `value`'s type (the gradient of an argument the
-/// loss does not depend on).
+} // namespace
+
 Value zerosLike(OpBuilder &b, Location loc, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
   Type et = type.getElementType();
@@ -100,19 +102,22 @@ Value zerosLike(OpBuilder &b, Location loc, Value value) {
                                  value);
 }
 
+namespace {
+
 /// The reverse sweep over one block, accumulating adjoints per value.
 class ReverseSweep {
 public:
   ReverseSweep(StringRef fnName, const Activity &activity, OpBuilder &builder)
       : fnName(fnName), activity(activity), b(builder) {}
 
-  /// Seeds d loss / d loss = 1 and propagates it back through `ops`
+  /// Seeds the adjoints of `seeds` (a null adjoint seeds nothing; a value
+  /// seeded twice receives the sum) and propagates them back through `ops`
   /// (the active ops, in program order).
-  LogicalResult run(Value loss, ArrayRef<Operation *> ops) {
-    if (!activity.isActive(loss))
-      return success();
-    Type et = cast<RankedTensorType>(loss.getType()).getElementType();
-    adjoints[loss] = grad::scalarConstant(b, loss.getLoc(), et, 1.0);
+  LogicalResult run(ArrayRef<Value> seeds, ArrayRef<Value> seedAdjoints,
+                    ArrayRef<Operation *> ops) {
+    for (auto [seed, adjoint] : llvm::zip(seeds, seedAdjoints))
+      if (adjoint && activity.isActive(seed))
+        accumulate(seed, adjoint);
     for (Operation *op : llvm::reverse(ops))
       if (failed(visit(op)))
         return failure();
@@ -180,6 +185,35 @@ void appendResults(func::FuncOp fn, func::ReturnOp ret, ValueRange extra) {
 
 } // namespace
 
+LogicalResult differentiateBlock(OpBuilder &b, Block &block,
+                                 ArrayRef<Value> wrt, ArrayRef<Value> seeds,
+                                 ArrayRef<Value> seedAdjoints,
+                                 StringRef fnName,
+                                 SmallVectorImpl<Value> &adjoints) {
+  SmallVector<Value> seeded;
+  for (auto [seed, adjoint] : llvm::zip(seeds, seedAdjoints))
+    if (adjoint)
+      seeded.push_back(seed);
+  Activity activity(block, wrt, seeded);
+  SmallVector<Operation *> activeOps;
+  bool differentiable = true;
+  for (Operation &op : block.without_terminator()) {
+    if (!activity.isActive(&op))
+      continue;
+    differentiable &= succeeded(checkDifferentiable(&op, fnName));
+    activeOps.push_back(&op);
+  }
+  if (!differentiable)
+    return failure();
+
+  ReverseSweep sweep(fnName, activity, b);
+  if (failed(sweep.run(seeds, seedAdjoints, activeOps)))
+    return failure();
+  for (Value v : wrt)
+    adjoints.push_back(sweep.lookup(v));
+  return success();
+}
+
 LogicalResult differentiateInPlace(func::FuncOp fn, StringRef originalName,
                                    const FrozenRewritePatternSet &prePatterns) {
   // Fold softmax/sigmoid into the losses first, so that the stable
@@ -196,29 +230,17 @@ LogicalResult differentiateInPlace(func::FuncOp fn, StringRef originalName,
     if (fn.getArgAttr(arg.getArgNumber(), kTrainableAttr))
       trainable.push_back(arg);
 
-  Value loss = ret.getOperand(0);
-  Activity activity(body, trainable, loss);
-  SmallVector<Operation *> activeOps;
-  bool differentiable = true;
-  for (Operation &op : body.without_terminator()) {
-    if (!activity.isActive(&op))
-      continue;
-    differentiable &= succeeded(checkDifferentiable(&op, originalName));
-    activeOps.push_back(&op);
-  }
-  if (!differentiable)
-    return failure();
-
   OpBuilder b(ret);
-  ReverseSweep sweep(originalName, activity, b);
-  if (failed(sweep.run(loss, activeOps)))
-    return failure();
-
+  Value loss = ret.getOperand(0);
+  Type et = cast<RankedTensorType>(loss.getType()).getElementType();
+  Value one = grad::scalarConstant(b, loss.getLoc(), et, 1.0);
   SmallVector<Value> grads;
-  for (Value arg : trainable) {
-    Value g = sweep.lookup(arg);
-    grads.push_back(g ? g : zerosLike(b, fn.getLoc(), arg));
-  }
+  if (failed(differentiateBlock(b, body, trainable, loss, one, originalName,
+                                grads)))
+    return failure();
+  for (auto [g, arg] : llvm::zip(grads, trainable))
+    if (!g)
+      g = zerosLike(b, fn.getLoc(), arg);
   appendResults(fn, ret, grads);
 
   // Adjoints nobody reads (the input adjoint of the first layer, the

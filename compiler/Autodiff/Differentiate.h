@@ -8,6 +8,7 @@
 #define KILN_COMPILER_AUTODIFF_DIFFERENTIATE_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
 
 namespace kiln::autodiff {
@@ -32,6 +33,24 @@ buildPreDifferentiationPatterns(mlir::MLIRContext *ctx);
 llvm::LogicalResult
 differentiateInPlace(mlir::func::FuncOp fn, llvm::StringRef originalName,
                      const mlir::FrozenRewritePatternSet &prePatterns);
+
+/// The reverse sweep over the ops of `block` (all but its terminator, in
+/// program order; ops the builder adds are not visited): given the adjoints
+/// of `seeds` (one per seed, null for none; a value seeded twice receives
+/// the sum), builds at `b`'s insertion point the adjoint of every value in
+/// `wrt` and appends it to `adjoints`, null where no seed depends on it.
+/// Diagnostics name `fnName`. Region ops on the path differentiate
+/// themselves through their GradientOpInterface (kiln.scan builds its
+/// reverse loop with this function).
+llvm::LogicalResult differentiateBlock(mlir::OpBuilder &b, mlir::Block &block,
+                                       llvm::ArrayRef<mlir::Value> wrt,
+                                       llvm::ArrayRef<mlir::Value> seeds,
+                                       llvm::ArrayRef<mlir::Value> seedAdjoints,
+                                       llvm::StringRef fnName,
+                                       llvm::SmallVectorImpl<mlir::Value> &adjoints);
+
+/// A tensor of zeros of `value`'s type, static or dynamic.
+mlir::Value zerosLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
 
 } // namespace kiln::autodiff
 

@@ -2,11 +2,20 @@
 #include "compiler/Codegen/Kernels.h"
 #include "compiler/Codegen/CostModel.h"
 
+#include "dialects/Kiln/IR/KilnDialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 
 namespace kiln::tile {
+
+bool isKernelLevel(Operation *op) {
+  Operation *parent = op->getParentOp();
+  return isa<func::FuncOp>(parent) ||
+         (isa<scf::ForOp>(parent) && parent->hasAttr(kTimeLoopAttrName));
+}
 
 int64_t aRowStride(Kernel k) {
   if (k.windowed || k.reductions.size() != 1)
@@ -83,7 +92,7 @@ std::optional<unsigned> splittableReduction(linalg::LinalgOp op,
                                             int64_t threads) {
   if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
-      !isa<func::FuncOp>(op->getParentOp()) || matchMatmul(op))
+      !isKernelLevel(op) || matchMatmul(op))
     return std::nullopt;
   auto type = cast<ShapedType>(op->getResult(0).getType());
   if (!type.getElementType().isF32())

@@ -27,6 +27,11 @@ struct Kernel {
   bool windowed = false;
 };
 
+/// Whether `op` sits at kernel level: directly in a function, or directly in
+/// the time loop of a recurrent layer (a kiln.scan's scf.for), whose step is
+/// tiled and threaded like a function body.
+bool isKernelLevel(mlir::Operation *op);
+
 /// The kernel of a matmul.
 Kernel kernelOf(const Matmul &mm);
 

@@ -1,6 +1,7 @@
 //===- Strategy.cpp - kiln-select-tiling: how each kernel is tiled --------===//
 #include "compiler/Codegen/Strategy.h"
 #include "compiler/Codegen/CostModel.h"
+#include "compiler/Codegen/Kernels.h"
 #include "compiler/Codegen/Passes.h"
 
 #include "llvm/Support/Debug.h"
@@ -134,9 +135,8 @@ struct KilnSelectTilingPass
     MLIRContext *context = &getContext();
     func.walk([&](linalg::LinalgOp op) {
       // A tiling written by hand stays; only kernels at function level
-      // are roots.
-      if (op->hasAttr(kTilingAttrName) ||
-          !isa<func::FuncOp>(op->getParentOp()) ||
+      // (or a time step's) are roots.
+      if (op->hasAttr(kTilingAttrName) || !tile::isKernelLevel(op) ||
           !op.hasPureTensorSemantics())
         return;
       std::optional<Tiling> tiling = choose(*target, op);

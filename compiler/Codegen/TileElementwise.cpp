@@ -1,4 +1,5 @@
 //===- TileElementwise.cpp - kiln-tile phases 2b and 3 ----------------------===//
+#include "compiler/Codegen/Kernels.h"
 #include "compiler/Codegen/TileMatmul.h"
 #include "compiler/Codegen/TileSupport.h"
 
@@ -38,7 +39,7 @@ splitForThreads(TileContext &ctx, linalg::LinalgOp root,
   int64_t threads = ctx.target.threads;
   if (threads <= 1 || root.getNumLoops() == 0 ||
       root.getIteratorTypesArray()[0] != utils::IteratorType::parallel ||
-      !isa<func::FuncOp>(root->getParentOp()))
+      !isKernelLevel(root))
     return std::nullopt;
   SmallVector<int64_t> ranges = root.getStaticLoopRanges();
   int64_t perRow = 1;

@@ -82,6 +82,9 @@ void buildBufferizePipeline(OpPassManager &pm) {
   opts.bufferizeFunctionBoundaries = true;
   opts.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // A recurrent layer's carried state is a new tensor every time step; the
+  // deallocation pipeline below frees the step before's.
+  opts.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(opts));
   // A second canonicalization removes self-copies left by bufferization.
   pm.addPass(createCanonicalizerPass());

@@ -26,6 +26,7 @@ void registerShapeGradients(mlir::DialectRegistry &registry);
 void registerReductionGradients(mlir::DialectRegistry &registry);
 void registerActivationGradients(mlir::DialectRegistry &registry);
 void registerLossGradients(mlir::DialectRegistry &registry);
+void registerLoopGradients(mlir::DialectRegistry &registry);
 
 //===----------------------------------------------------------------------===//
 // Builders shared by the VJPs

@@ -17,4 +17,5 @@ void kiln::registerGradientInterfaces(mlir::DialectRegistry &registry) {
   grad::registerReductionGradients(registry);
   grad::registerActivationGradients(registry);
   grad::registerLossGradients(registry);
+  grad::registerLoopGradients(registry);
 }

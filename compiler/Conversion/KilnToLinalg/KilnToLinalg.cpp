@@ -39,6 +39,7 @@ struct KilnToLinalgPass
     kiln::lowering::populateWindowGradientPatterns(patterns);
     kiln::lowering::populateOptimizerPatterns(patterns);
     kiln::lowering::populateMetricPatterns(patterns);
+    kiln::lowering::populateLoopPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -25,6 +25,8 @@ void populateLossPatterns(mlir::RewritePatternSet &patterns);
 void populateWindowGradientPatterns(mlir::RewritePatternSet &patterns);
 /// sgd, sgd_momentum, rmsprop, adam, adagrad updates.
 void populateOptimizerPatterns(mlir::RewritePatternSet &patterns);
+/// scan (to scf.for) and split.
+void populateLoopPatterns(mlir::RewritePatternSet &patterns);
 /// binary, categorical and sparse categorical accuracy.
 void populateMetricPatterns(mlir::RewritePatternSet &patterns);
 

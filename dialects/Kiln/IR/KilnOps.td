@@ -364,5 +364,6 @@ include "dialects/Kiln/IR/KilnGradientOps.td"
 include "dialects/Kiln/IR/KilnOptimizerOps.td"
 include "dialects/Kiln/IR/KilnMetricOps.td"
 include "dialects/Kiln/IR/KilnAutodiffOps.td"
+include "dialects/Kiln/IR/KilnLoopOps.td"
 
 #endif // KILN_OPS_TD

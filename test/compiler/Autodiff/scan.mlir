@@ -1,0 +1,47 @@
+// RUN: kiln-opt %s --split-input-file --kiln-autodiff --canonicalize --cse | FileCheck %s
+
+// Tests a simple RNN: the forward scan is rebuilt to stack each step's
+// incoming state and its h.U product (the tape), the backward is a reverse
+// scan over the tape that recomputes only the elementwise part, carries dh,
+// accumulates dU across steps and stacks d(xw).
+// CHECK-LABEL: func.func @rnn_grad
+// CHECK-SAME: (%[[XW:.*]]: tensor<5x?x4xf32> {kiln.trainable}, %[[H0:.*]]: tensor<?x4xf32>, %[[U:.*]]: tensor<4x4xf32> {kiln.trainable}, %[[R:.*]]: tensor<?x4xf32>)
+// CHECK: %[[FWD:.*]]:4 = kiln.scan sequences(%[[XW]] : tensor<5x?x4xf32>) init(%[[H0]] : tensor<?x4xf32>) captures(%[[U]] : tensor<4x4xf32>) -> tensor<?x4xf32>, tensor<5x?x4xf32>, tensor<5x?x4xf32>, tensor<5x?x4xf32>
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<?x4xf32>, %[[HP:.*]]: tensor<?x4xf32>, %[[UU:.*]]: tensor<4x4xf32>):
+// CHECK-NEXT: %[[M:.*]] = kiln.matmul %[[HP]], %[[UU]]
+// CHECK: kiln.yield %{{.*}}, %{{.*}}, %[[HP]], %[[M]]
+// CHECK: %[[BWD:.*]]:3 = kiln.scan reverse sequences(%[[XW]], %[[FWD]]#2, %[[FWD]]#3 : {{.*}}) init(%{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4x4xf32>) captures(%[[U]] : tensor<4x4xf32>)
+// CHECK-NEXT: ^bb0(%[[BX:.*]]: tensor<?x4xf32>, %[[BH:.*]]: tensor<?x4xf32>, %[[BM:.*]]: tensor<?x4xf32>, %[[DH:.*]]: tensor<?x4xf32>, %[[DU:.*]]: tensor<4x4xf32>, %[[BU:.*]]: tensor<4x4xf32>):
+// CHECK-NOT: kiln.matmul %[[BH]], %[[BU]] :
+// CHECK: %[[S:.*]] = kiln.add %[[BX]], %[[BM]]
+// CHECK: %[[T:.*]] = kiln.tanh %[[S]]
+// CHECK: %[[DS:.*]] = kiln.tanh_grad %[[DH]], %[[T]]
+// CHECK: %[[DHP:.*]] = kiln.matmul %[[DS]], %[[BU]] transpose_rhs
+// CHECK: %[[STEP:.*]] = kiln.matmul %[[BH]], %[[DS]] transpose_lhs
+// CHECK: %[[ACC:.*]] = kiln.add %[[DU]], %[[STEP]]
+// CHECK: kiln.yield %[[DHP]], %[[ACC]], %[[DS]]
+// CHECK: return %{{.*}}, %[[BWD]]#2, %[[BWD]]#1 : tensor<f32>, tensor<5x?x4xf32>, tensor<4x4xf32>
+func.func @rnn(%xw: tensor<5x?x4xf32> {kiln.trainable}, %h0: tensor<?x4xf32>, %u: tensor<4x4xf32> {kiln.trainable}, %r: tensor<?x4xf32>) -> tensor<f32> {
+  %h, %hs = kiln.scan sequences(%xw : tensor<5x?x4xf32>) init(%h0 : tensor<?x4xf32>) captures(%u : tensor<4x4xf32>) -> tensor<?x4xf32>, tensor<5x?x4xf32> {
+  ^bb0(%x: tensor<?x4xf32>, %hp: tensor<?x4xf32>, %uu: tensor<4x4xf32>):
+    %m = kiln.matmul %hp, %uu : tensor<?x4xf32>, tensor<4x4xf32>
+    %s = kiln.add %x, %m : tensor<?x4xf32>, tensor<?x4xf32>
+    %n = kiln.tanh %s : tensor<?x4xf32>
+    kiln.yield %n, %n : tensor<?x4xf32>, tensor<?x4xf32>
+  }
+  %p = kiln.mul %h, %r : tensor<?x4xf32>, tensor<?x4xf32>
+  %l = kiln.reduce_sum %p axes = [0, 1] : tensor<?x4xf32>
+  return %l : tensor<f32>
+}
+
+// -----
+// Tests that split's gradient concatenates its parts' adjoints, zeros for
+// a part the loss does not read.
+// CHECK-LABEL: func.func @split_grad
+// CHECK: %[[Z:.*]] = arith.constant dense<0.000000e+00> : tensor<2x3xf32>
+// CHECK: kiln.concatenate %{{.*}}, %[[Z]] axis = 1 : tensor<2x5xf32>, tensor<2x3xf32>
+func.func @split(%z: tensor<2x8xf32> {kiln.trainable}) -> tensor<f32> {
+  %a, %b = kiln.split %z axis = 1 sizes = [5, 3] : tensor<2x8xf32>
+  %l = kiln.reduce_sum %a axes = [0, 1] : tensor<2x5xf32>
+  return %l : tensor<f32>
+}
