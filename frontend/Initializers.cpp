@@ -3,7 +3,9 @@
 
 #include "runtime/Error.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace kiln {
 
@@ -44,6 +46,44 @@ float truncatedNormal(Rng &rng, double stddev) {
   }
 }
 
+/// Keras's Orthogonal (gain 1): the shape flattened to (rows, cols) =
+/// (prod(shape[:-1]), shape[-1]); the Q factor, with a positive diagonal in
+/// R, of a standard normal (max, min) matrix, transposed when rows < cols.
+/// Modified Gram-Schmidt in double precision gives that Q.
+template <typename Rng>
+void orthogonal(const Shape &shape, float *data, Rng &rng) {
+  if (shape.size() < 2)
+    throwError("initializer 'orthogonal' needs a shape of rank 2 or more, got ",
+               shapeToString(shape));
+  int64_t cols = shape.back(), rows = 1;
+  for (size_t i = 0; i + 1 < shape.size(); ++i)
+    rows *= shape[i];
+  int64_t big = std::max(rows, cols), small = std::min(rows, cols);
+  std::normal_distribution<double> d(0.0, 1.0);
+  std::vector<double> a(size_t(big * small)); // (big, small), row-major
+  for (double &v : a)
+    v = d(rng);
+  for (int64_t j = 0; j < small; ++j) {
+    for (int64_t k = 0; k < j; ++k) {
+      double dot = 0;
+      for (int64_t i = 0; i < big; ++i)
+        dot += a[i * small + k] * a[i * small + j];
+      for (int64_t i = 0; i < big; ++i)
+        a[i * small + j] -= dot * a[i * small + k];
+    }
+    double norm = 0;
+    for (int64_t i = 0; i < big; ++i)
+      norm += a[i * small + j] * a[i * small + j];
+    norm = std::sqrt(norm);
+    for (int64_t i = 0; i < big; ++i)
+      a[i * small + j] /= norm;
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      data[r * cols + c] =
+          float(rows >= cols ? a[r * small + c] : a[c * small + r]);
+}
+
 } // namespace
 
 void Initializer::fill(Tensor &t) const {
@@ -70,6 +110,8 @@ void Initializer::fill(Tensor &t) const {
     uniform(std::sqrt(6.0 / fanIn));
   } else if (name == "he_normal") {
     truncated(std::sqrt(2.0 / fanIn) / .87962566103423978);
+  } else if (name == "orthogonal") {
+    orthogonal(t.shape(), data, rng);
   } else if (name == "random_normal" || name == "normal") {
     std::normal_distribution<double> d(mean, stddev);
     for (int64_t i = 0; i < n; ++i)
@@ -85,7 +127,8 @@ void Initializer::fill(Tensor &t) const {
   } else {
     throwError("unknown initializer '", name,
                "'; expected one of: glorot_uniform, glorot_normal, he_normal, "
-               "he_uniform, random_normal, random_uniform, zeros, ones, "
+               "he_uniform, orthogonal, random_normal, random_uniform, zeros, "
+               "ones, "
                "constant (Keras 1 names: uniform, normal)");
   }
 }

@@ -1,5 +1,5 @@
 // Keras weight initializers: glorot_uniform, glorot_normal, he_normal,
-// he_uniform, random_normal, random_uniform, zeros, ones (and Keras 1's
+// he_uniform, orthogonal, random_normal, random_uniform, zeros, ones (and Keras 1's
 // "uniform" and "normal"), each with an optional seed.
 #ifndef KILN_FRONTEND_INITIALIZERS_H
 #define KILN_FRONTEND_INITIALIZERS_H

@@ -139,6 +139,7 @@ void LayerImpl::build(const std::vector<Shape> &inputs) {
     s.initializer.fill(t);
     weights_.push_back(t);
   }
+  finishInitialization(weights_);
   built_ = true;
 }
 

@@ -106,6 +106,9 @@ public:
   /// Adds the fields of Keras's get_config() that follow name, trainable
   /// and dtype (frontend/saving); the default throws: not saveable.
   virtual void getConfig(saving::LayerConfig &config) const;
+  /// Adjusts freshly initialized weights (in weightSpecs' order) where one
+  /// initializer per weight does not say it all (LSTM's forget-gate bias).
+  virtual void finishInitialization(std::vector<Tensor> &weights) const {}
 
   /// Creates and initializes the weights on first use; later calls check
   /// that the input shapes still fit them.

@@ -46,6 +46,11 @@ SmallVector<Value> readValues(Operation *op) {
   return values;
 }
 
+bool carriesDerivative(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && isa<FloatType>(type.getElementType());
+}
+
 /// Values that depend on a value to differentiate with respect to (varied)
 /// and that a seed depends on (useful); only values that are both need
 /// adjoints.
@@ -54,10 +59,14 @@ struct Activity {
 
   Activity(Block &body, ArrayRef<Value> wrt, ArrayRef<Value> seeds) {
     varied.insert(wrt.begin(), wrt.end());
+    // Only floating-point tensors carry derivatives: a size read from a
+    // varied tensor (tensor.dim) is not varied.
     for (Operation &op : body.without_terminator())
       if (llvm::any_of(readValues(&op),
                        [&](Value v) { return varied.contains(v); }))
-        varied.insert(op.result_begin(), op.result_end());
+        for (Value r : op.getResults())
+          if (carriesDerivative(r))
+            varied.insert(r);
     useful.insert(seeds.begin(), seeds.end());
     for (Operation &op : llvm::reverse(body.without_terminator())) {
       if (llvm::none_of(op.getResults(),

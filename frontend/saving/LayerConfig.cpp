@@ -159,6 +159,8 @@ Initializer LayerConfig::initializer(const char *key,
     init.maxval = num("maxval", 0.05);
   } else if (name == "constant") {
     init.value = num("value", 0.0);
+  } else if (name == "orthogonal" && num("gain", 1.0) == 1.0) {
+    // Keras's default gain; the only one Kiln draws.
   } else if (name != "glorot_uniform" && name != "glorot_normal" &&
              name != "he_uniform" && name != "he_normal" && name != "zeros" &&
              name != "ones") {
@@ -197,7 +199,7 @@ void LayerConfig::setInitializer(const char *key, const Initializer &init) {
       {"random_normal", "RandomNormal"},   {"normal", "RandomNormal"},
       {"random_uniform", "RandomUniform"}, {"uniform", "RandomUniform"},
       {"zeros", "Zeros"},                  {"ones", "Ones"},
-      {"constant", "Constant"}};
+      {"constant", "Constant"},            {"orthogonal", "Orthogonal"}};
   auto it = classes.find(init.name);
   if (it == classes.end())
     fail("initializer '" + init.name + "' has no Keras config");
@@ -213,6 +215,9 @@ void LayerConfig::setInitializer(const char *key, const Initializer &init) {
     cfg["seed"] = seed;
   } else if (it->second == "Constant") {
     cfg["value"] = init.value;
+  } else if (it->second == "Orthogonal") {
+    cfg["gain"] = 1.0;
+    cfg["seed"] = seed;
   } else if (it->second != "Zeros" && it->second != "Ones") {
     cfg["seed"] = seed;
   }
@@ -258,15 +263,18 @@ const std::map<std::string, Factory> &factories() {
       {"Convolution2D", layers::conv2dFromConfig}, // Keras 1
       {"Dense", layers::denseFromConfig},
       {"Flatten", layers::flattenFromConfig},
+      {"GRU", layers::gruFromConfig},
       {"GlobalAveragePooling2D", layers::globalAveragePooling2dFromConfig},
       {"GlobalAvgPool2D", layers::globalAveragePooling2dFromConfig},
       {"GlobalMaxPooling2D", layers::globalMaxPooling2dFromConfig},
       {"GlobalMaxPool2D", layers::globalMaxPooling2dFromConfig},
+      {"LSTM", layers::lstmFromConfig},
       {"LeakyReLU", layers::leakyReluFromConfig},
       {"MaxPooling2D", layers::maxPooling2dFromConfig},
       {"MaxPool2D", layers::maxPooling2dFromConfig},
       {"ReLU", layers::reluFromConfig},
       {"Reshape", layers::reshapeFromConfig},
+      {"SimpleRNN", layers::simpleRnnFromConfig},
       {"Softmax", layers::softmaxFromConfig}};
   return table;
 }

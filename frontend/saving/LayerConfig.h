@@ -78,6 +78,9 @@ std::vector<std::string> supportedLayers();
 namespace kiln::layers {
 // The factories behind layerFromConfig, each next to its layer.
 Layer denseFromConfig(saving::LayerConfig &c);
+Layer simpleRnnFromConfig(saving::LayerConfig &c);
+Layer lstmFromConfig(saving::LayerConfig &c);
+Layer gruFromConfig(saving::LayerConfig &c);
 Layer flattenFromConfig(saving::LayerConfig &c);
 Layer activationFromConfig(saving::LayerConfig &c);
 Layer softmaxFromConfig(saving::LayerConfig &c);

@@ -43,6 +43,30 @@ struct SplitLowering : OpConversionPattern<SplitOp> {
   }
 };
 
+struct ZerosLowering : OpConversionPattern<ZerosOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ZerosOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Sizes sizes;
+    ValueRange dynamic = adaptor.getDynamicSizes();
+    for (int64_t d : type.getShape()) {
+      if (ShapedType::isDynamic(d)) {
+        sizes.push_back(dynamic.front());
+        dynamic = dynamic.drop_front();
+      } else {
+        sizes.push_back(indexAttr(rewriter, d));
+      }
+    }
+    rewriter.replaceOp(
+        op, filledTensor(rewriter, loc, sizes,
+                         floatConstant(rewriter, loc, type.getElementType(), 0)));
+    return success();
+  }
+};
+
 /// Offsets `[t, 0, ...]`, sizes `[1, stepSizes...]` and unit strides: the
 /// time step `t` of a stacked tensor.
 struct TimeSlice {
@@ -160,7 +184,7 @@ struct ScanLowering : OpConversionPattern<ScanOp> {
 } // namespace
 
 void populateLoopPatterns(RewritePatternSet &patterns) {
-  patterns.add<SplitLowering, ScanLowering>(patterns.getContext());
+  patterns.add<SplitLowering, ScanLowering, ZerosLowering>(patterns.getContext());
 }
 
 } // namespace kiln::lowering

@@ -35,6 +35,25 @@ def Kiln_SplitOp : Kiln_Op<"split", [InferTypeOpAdaptor]> {
   }];
 }
 
+def Kiln_ZerosOp : Kiln_Op<"zeros"> {
+  let summary = "a tensor of zeros whose dynamic sizes are given";
+  let description = [{
+    One `index` operand per dynamic dimension of the result, in order, as
+    `tensor.empty` takes them. A recurrent layer's initial state is zeros of
+    shape `(batch, units)`, the batch taken from its input with `tensor.dim`;
+    integers carry no gradient, so the state depends on no weight.
+
+    ```mlir
+    %b = tensor.dim %x, %c0 : tensor<?x28x28xf32>
+    %h0 = kiln.zeros %b : tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Index>:$dynamic_sizes);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$dynamic_sizes attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def Kiln_ScanOp : Op<Kiln_Dialect, "scan", [
     IsolatedFromAbove, RecursiveMemoryEffects, RecursivelySpeculatable,
     AttrSizedOperandSegments]> {

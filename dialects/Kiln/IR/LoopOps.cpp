@@ -46,6 +46,14 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ZerosOp::verify() {
+  if ((int64_t)getDynamicSizes().size() != getType().getNumDynamicDims())
+    return emitOpError("needs one size for each of the ")
+           << getType().getNumDynamicDims() << " dynamic dimensions of "
+           << getType() << ", got " << getDynamicSizes().size();
+  return success();
+}
+
 YieldOp ScanOp::getYield() {
   return cast<YieldOp>(getBody().front().getTerminator());
 }

@@ -1,0 +1,378 @@
+// Keras SimpleRNN, LSTM and GRU on kiln.scan.
+//
+// The emitted form is the one fast RNN libraries use: the input projection
+// x · kernel (+ bias) of every time step is one dense op before the loop, on
+// the time-major sequence; the loop body holds one matmul h · recurrent_kernel
+// for all gates, then the gate nonlinearities and the state update, which
+// fuse into one elementwise pass per step.
+#include "frontend/Emitter.h"
+#include "frontend/RecurrentLayers.h"
+#include "frontend/saving/LayerConfig.h"
+
+#include "dialects/Kiln/IR/KilnOps.h"
+#include "runtime/Error.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace kiln::layers {
+namespace {
+
+enum class Cell { simple, lstm, gru };
+
+/// What the three layers share, filled from their option structs.
+struct RecurrentSpec {
+  Cell cell;
+  int64_t units;
+  std::string activation, recurrentActivation;
+  bool useBias, unitForgetBias, resetAfter, returnSequences, goBackwards;
+  Initializer kernelInit, recurrentInit, biasInit;
+  double dropout, recurrentDropout;
+
+  int64_t gates() const {
+    return cell == Cell::simple ? 1 : cell == Cell::lstm ? 4 : 3;
+  }
+};
+
+const char *cellClassName(Cell c) {
+  return c == Cell::simple ? "SimpleRNN" : c == Cell::lstm ? "LSTM" : "GRU";
+}
+const char *prefix(Cell c) {
+  return c == Cell::simple ? "simple_rnn" : c == Cell::lstm ? "lstm" : "gru";
+}
+
+/// Keras 1/2's input_length and input_dim make the input shape when
+/// input_shape is not given.
+Shape declaredShape(const Shape &inputShape, int64_t inputDim,
+                    int64_t inputLength) {
+  if (!inputShape.empty() || inputDim <= 0)
+    return inputShape;
+  return {inputLength > 0 ? inputLength : -1, inputDim};
+}
+
+class RecurrentImpl : public LayerImpl {
+public:
+  RecurrentImpl(RecurrentSpec spec, const std::string &name, Shape inputShape)
+      : LayerImpl(cellClassName(spec.cell), prefix(spec.cell), name,
+                  std::move(inputShape)),
+        s(std::move(spec)) {
+    if (s.units <= 0)
+      throwError(where(), "units must be positive, got ", s.units);
+    checkActivation(s.activation, where());
+    if (s.cell != Cell::simple)
+      checkActivation(s.recurrentActivation, where());
+    if (s.dropout != 0 || s.recurrentDropout != 0)
+      throwError(where(), "dropout = ", s.dropout, " and recurrent_dropout = ",
+                 s.recurrentDropout, ": only 0 is supported yet");
+    if (s.goBackwards && s.returnSequences)
+      throwError(where(), "go_backwards with return_sequences is not "
+                          "supported yet");
+  }
+
+  Shape outputShape(const std::vector<Shape> &in) const override {
+    const Shape &x = in.front();
+    if (x.size() != 3)
+      throwError(where(), "expects an input of rank 3 (batch, time, "
+                          "features), got ",
+                 shapeToString(x));
+    if (x.back() < 0)
+      throwError(where(), "the feature dimension must be known, got ",
+                 shapeToString(x));
+    if (s.returnSequences)
+      return {x[0], x[1], s.units};
+    return {x[0], s.units};
+  }
+
+  std::vector<WeightSpec> weightSpecs(const std::vector<Shape> &in) const override {
+    int64_t width = s.gates() * s.units;
+    std::vector<WeightSpec> specs = {
+        {"kernel", {in.front().back(), width}, s.kernelInit},
+        {"recurrent_kernel", {s.units, width}, s.recurrentInit}};
+    if (s.useBias) {
+      Shape bias = s.cell == Cell::gru && s.resetAfter ? Shape{2, width}
+                                                       : Shape{width};
+      specs.push_back({"bias", bias, s.biasInit});
+    }
+    return specs;
+  }
+
+  void finishInitialization(std::vector<Tensor> &weights) const override {
+    if (s.cell != Cell::lstm || !s.useBias || !s.unitForgetBias)
+      return;
+    float *bias = weights[2].data<float>();
+    for (int64_t i = s.units; i < 2 * s.units; ++i)
+      bias[i] = 1.0f;
+  }
+
+  Sym emit(Emitter &e, const std::vector<Sym> &in,
+           const std::vector<Sym> &w) const override {
+    mlir::OpBuilder &b = e.b;
+    mlir::Location loc = e.loc;
+    b.getContext()->getOrLoadDialect<mlir::tensor::TensorDialect>();
+    mlir::Value x = Emitter::value(in.front());
+    mlir::Value kernel = Emitter::value(w[0]), recurrent = Emitter::value(w[1]);
+    mlir::Value inputBias, recurrentBias;
+    if (s.useBias) {
+      mlir::Value bias = Emitter::value(w[2]);
+      if (s.cell == Cell::gru && s.resetAfter) {
+        auto rows = SplitOp::create(b, loc, bias, 0, {1, 1});
+        Shape flat = {s.gates() * s.units};
+        inputBias = Emitter::value(e.reshape(Emitter::sym(rows.getResult(0)), flat));
+        recurrentBias = Emitter::value(e.reshape(Emitter::sym(rows.getResult(1)), flat));
+      } else {
+        inputBias = bias;
+      }
+    }
+
+    // Time-major input, projected for all steps at once.
+    mlir::Value timeMajor = TransposeOp::create(
+        b, loc, x, b.getDenseI64ArrayAttr({1, 0, 2}));
+    mlir::Value projected = DenseOp::create(b, loc, timeMajor, kernel, inputBias);
+
+    Shape xs = Emitter::shapeOf(in.front());
+    auto stateType = e.tensorType({xs[0], s.units});
+    llvm::SmallVector<mlir::Value> batch;
+    if (xs[0] < 0) {
+      mlir::Value zero = mlir::arith::ConstantIndexOp::create(b, loc, 0);
+      batch.push_back(mlir::tensor::DimOp::create(b, loc, x, zero));
+    }
+    mlir::Value h0 = ZerosOp::create(b, loc, stateType, batch);
+    llvm::SmallVector<mlir::Value> inits = {h0};
+    if (s.cell == Cell::lstm)
+      inits.push_back(ZerosOp::create(b, loc, stateType, batch));
+
+    llvm::SmallVector<mlir::Value> captures = {recurrent};
+    if (recurrentBias)
+      captures.push_back(recurrentBias);
+    if (s.cell == Cell::gru && !s.resetAfter) {
+      // The candidate's recurrent product reads r * h, so the kernel's
+      // z and r columns and its h columns are separate products.
+      auto parts = SplitOp::create(b, loc, recurrent, 1,
+                                   {2 * s.units, s.units});
+      captures.assign({parts.getResult(0), parts.getResult(1)});
+    }
+
+    llvm::SmallVector<mlir::Type> resultTypes(inits.size(), stateType);
+    auto seqType = mlir::cast<mlir::RankedTensorType>(projected.getType());
+    if (s.returnSequences)
+      resultTypes.push_back(
+          e.tensorType({seqType.getDimSize(0) < 0 ? -1 : seqType.getDimSize(0),
+                        xs[0], s.units}));
+    auto scan = ScanOp::create(b, loc, resultTypes, mlir::ValueRange{projected},
+                               inits, captures, s.goBackwards);
+    mlir::Block *body = new mlir::Block();
+    scan.getBody().push_back(body);
+    body->addArgument(e.tensorType({xs[0], s.gates() * s.units}), loc);
+    for (mlir::Value v : inits)
+      body->addArgument(v.getType(), loc);
+    for (mlir::Value v : captures)
+      body->addArgument(v.getType(), loc);
+    {
+      mlir::OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(body);
+      llvm::SmallVector<mlir::Value> next = step(e, body->getArguments());
+      if (s.returnSequences)
+        next.push_back(next.front());
+      YieldOp::create(b, loc, next);
+    }
+
+    if (!s.returnSequences)
+      return Emitter::sym(scan.getResult(0));
+    return Emitter::sym(TransposeOp::create(
+        b, loc, scan.getResults().back(), b.getDenseI64ArrayAttr({1, 0, 2})));
+  }
+
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("units", s.units);
+    c.set("activation", s.activation);
+    if (s.cell != Cell::simple)
+      c.set("recurrent_activation", s.recurrentActivation);
+    c.set("use_bias", s.useBias);
+    c.setInitializer("kernel_initializer", s.kernelInit);
+    c.setInitializer("recurrent_initializer", s.recurrentInit);
+    c.setInitializer("bias_initializer", s.biasInit);
+    if (s.cell == Cell::lstm)
+      c.set("unit_forget_bias", s.unitForgetBias);
+    for (const char *k : {"kernel_regularizer", "recurrent_regularizer",
+                          "bias_regularizer", "activity_regularizer",
+                          "kernel_constraint", "recurrent_constraint",
+                          "bias_constraint"})
+      c.set(k, nullptr);
+    c.set("dropout", s.dropout);
+    c.set("recurrent_dropout", s.recurrentDropout);
+    c.set("return_sequences", s.returnSequences);
+    c.set("return_state", false);
+    c.set("go_backwards", s.goBackwards);
+    c.set("stateful", false);
+    c.set("unroll", false);
+    if (s.cell == Cell::gru)
+      c.set("reset_after", s.resetAfter);
+  }
+
+private:
+  /// One time step: the next carried states from the step's projected
+  /// input, the carried states and the captures (block arguments).
+  llvm::SmallVector<mlir::Value> step(Emitter &e,
+                                      llvm::ArrayRef<mlir::BlockArgument> args) const {
+    mlir::OpBuilder &b = e.b;
+    mlir::Location loc = e.loc;
+    auto act = [&](const std::string &name, mlir::Value v) {
+      return Emitter::value(e.activation(name, Emitter::sym(v)));
+    };
+    auto add = [&](mlir::Value l, mlir::Value r) -> mlir::Value {
+      return AddOp::create(b, loc, l, r);
+    };
+    auto mul = [&](mlir::Value l, mlir::Value r) -> mlir::Value {
+      return MulOp::create(b, loc, l, r);
+    };
+    auto matmul = [&](mlir::Value l, mlir::Value r) -> mlir::Value {
+      return MatmulOp::create(b, loc, l, r);
+    };
+    auto split = [&](mlir::Value v, int parts) {
+      llvm::SmallVector<int64_t> sizes(parts, s.units);
+      return SplitOp::create(b, loc, v, 1, sizes).getResults();
+    };
+    mlir::Value xt = args[0], h = args[1];
+    const std::string &ra = s.recurrentActivation;
+
+    if (s.cell == Cell::simple)
+      return {act(s.activation, add(xt, matmul(h, args[2])))};
+
+    if (s.cell == Cell::lstm) {
+      mlir::Value c = args[2];
+      auto z = split(add(xt, matmul(h, args[3])), 4);
+      mlir::Value i = act(ra, z[0]), f = act(ra, z[1]);
+      mlir::Value g = act(s.activation, z[2]), o = act(ra, z[3]);
+      mlir::Value cNext = add(mul(f, c), mul(i, g));
+      return {mul(o, act(s.activation, cNext)), cNext};
+    }
+
+    // GRU: h' = z * h + (1 - z) * hh = hh + z * (h - hh).
+    auto xp = split(xt, 3);
+    mlir::Value z, hh;
+    if (s.resetAfter) {
+      mlir::Value m = matmul(h, args[2]);
+      if (args.size() > 3)
+        m = add(m, args[3]);
+      auto rp = split(m, 3);
+      z = act(ra, add(xp[0], rp[0]));
+      mlir::Value r = act(ra, add(xp[1], rp[1]));
+      hh = act(s.activation, add(xp[2], mul(r, rp[2])));
+    } else {
+      auto rp = split(matmul(h, args[2]), 2);
+      z = act(ra, add(xp[0], rp[0]));
+      mlir::Value r = act(ra, add(xp[1], rp[1]));
+      hh = act(s.activation, add(xp[2], matmul(mul(r, h), args[3])));
+    }
+    mlir::Value diff = SubOp::create(b, loc, h, hh);
+    return {add(hh, mul(z, diff))};
+  }
+
+  RecurrentSpec s;
+};
+
+/// Fields every recurrent config has, read with Keras 1/2/3 spellings.
+RecurrentSpec specFromConfig(saving::LayerConfig &c, Cell cell) {
+  RecurrentSpec s;
+  s.cell = cell;
+  s.units = c.has("units") ? c.integer("units") : c.integer("output_dim");
+  s.activation = c.activation("activation", "tanh");
+  s.recurrentActivation =
+      c.activation("recurrent_activation",
+                   c.activation("inner_activation", "sigmoid"));
+  s.useBias = c.boolean("use_bias", true);
+  s.kernelInit = c.initializer("kernel_initializer",
+                               c.initializer("init", Initializer("glorot_uniform")));
+  s.recurrentInit = c.initializer(
+      "recurrent_initializer", c.initializer("inner_init", Initializer("orthogonal")));
+  s.biasInit = c.initializer("bias_initializer", Initializer("zeros"));
+  s.unitForgetBias = c.boolean("unit_forget_bias", true);
+  s.resetAfter = c.boolean("reset_after", false);
+  s.returnSequences = c.boolean("return_sequences", false);
+  s.goBackwards = c.boolean("go_backwards", false);
+  s.dropout = c.number("dropout", c.number("dropout_W", 0.0));
+  s.recurrentDropout = c.number("recurrent_dropout", c.number("dropout_U", 0.0));
+  if (c.boolean("return_state", false))
+    c.fail("'return_state' = true is not supported yet");
+  if (c.boolean("stateful", false))
+    c.fail("'stateful' = true is not supported yet");
+  if (c.boolean("time_major", false))
+    c.fail("'time_major' = true is not supported");
+  for (const char *k : {"kernel_regularizer", "recurrent_regularizer",
+                        "bias_regularizer", "activity_regularizer",
+                        "kernel_constraint", "recurrent_constraint",
+                        "bias_constraint"})
+    c.warnIfSet(k);
+  return s;
+}
+
+Shape configInputShape(saving::LayerConfig &c) {
+  if (!c.has("input_dim"))
+    return {};
+  return declaredShape({}, c.integer("input_dim"), c.integer("input_length", -1));
+}
+
+template <typename Options>
+RecurrentSpec specFromOptions(Cell cell, int64_t units, const Options &o) {
+  RecurrentSpec s;
+  s.cell = cell;
+  s.units = units;
+  s.activation = o.activation;
+  s.useBias = o.use_bias;
+  s.kernelInit = o.kernel_initializer;
+  s.recurrentInit = o.recurrent_initializer;
+  s.biasInit = o.bias_initializer;
+  s.dropout = o.dropout;
+  s.recurrentDropout = o.recurrent_dropout;
+  s.returnSequences = o.return_sequences;
+  s.goBackwards = o.go_backwards;
+  s.recurrentActivation = "sigmoid";
+  s.unitForgetBias = false;
+  s.resetAfter = false;
+  return s;
+}
+
+} // namespace
+
+SimpleRNN::SimpleRNN(int64_t units, SimpleRNNOptions o)
+    : Layer(std::make_shared<RecurrentImpl>(
+          specFromOptions(Cell::simple, units, o), o.name,
+          declaredShape(o.input_shape, o.input_dim, o.input_length))) {}
+
+LSTM::LSTM(int64_t units, LSTMOptions o)
+    : Layer(std::make_shared<RecurrentImpl>(
+          [&] {
+            RecurrentSpec s = specFromOptions(Cell::lstm, units, o);
+            s.recurrentActivation = o.recurrent_activation;
+            s.unitForgetBias = o.unit_forget_bias;
+            return s;
+          }(),
+          o.name, declaredShape(o.input_shape, o.input_dim, o.input_length))) {}
+
+GRU::GRU(int64_t units, GRUOptions o)
+    : Layer(std::make_shared<RecurrentImpl>(
+          [&] {
+            RecurrentSpec s = specFromOptions(Cell::gru, units, o);
+            s.recurrentActivation = o.recurrent_activation;
+            s.resetAfter = o.reset_after;
+            return s;
+          }(),
+          o.name, declaredShape(o.input_shape, o.input_dim, o.input_length))) {}
+
+Layer simpleRnnFromConfig(saving::LayerConfig &c) {
+  return Layer(std::make_shared<RecurrentImpl>(specFromConfig(c, Cell::simple),
+                                               c.name(), configInputShape(c)));
+}
+
+Layer lstmFromConfig(saving::LayerConfig &c) {
+  return Layer(std::make_shared<RecurrentImpl>(specFromConfig(c, Cell::lstm),
+                                               c.name(), configInputShape(c)));
+}
+
+/// Keras 1 and 2.0-2.2 GRUs have no reset_after (false); tf.keras 2.x and
+/// Keras 3 write it (true by default).
+Layer gruFromConfig(saving::LayerConfig &c) {
+  return Layer(std::make_shared<RecurrentImpl>(specFromConfig(c, Cell::gru),
+                                               c.name(), configInputShape(c)));
+}
+
+} // namespace kiln::layers
