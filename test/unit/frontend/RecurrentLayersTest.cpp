@@ -131,7 +131,7 @@ TEST(FrontendRecurrentLayers, NamesAndSummaryRows) {
   model.add(layers::GRU(4, {.reset_after = false}));
   std::string summary = summaryOf(model);
   EXPECT_EQ(summaryRow(summary, "simple_rnn"),
-            (std::vector<std::string>{"simple_rnn (SimpleRNN)", "(None, 5, 8)", "136"}));
+            (std::vector<std::string>{"simple_rnn (SimpleRNN)", "(None, 5, 8)", "96"}));
   // 4 gates x 8 units x (8 inputs + 8 recurrent + 1 bias).
   EXPECT_EQ(summaryRow(summary, "lstm"),
             (std::vector<std::string>{"lstm (LSTM)", "(None, 5, 8)", "544"}));
