@@ -1,6 +1,7 @@
-// Keras's recurrent layers: SimpleRNN, LSTM and GRU. Each runs its time loop
-// compiled as a loop (kiln.scan), with the input projection of all steps
-// as one matmul before it.
+// Keras's sequence layers: Embedding, and the recurrent SimpleRNN, LSTM and
+// GRU. Each recurrent layer runs its time loop compiled as a loop
+// (kiln.scan), with the input projection of all steps as one matmul before
+// it.
 #ifndef KILN_FRONTEND_RECURRENTLAYERS_H
 #define KILN_FRONTEND_RECURRENTLAYERS_H
 
@@ -9,13 +10,32 @@
 
 namespace kiln::layers {
 
+struct EmbeddingOptions {
+  /// Keras's default: RandomUniform(-0.05, 0.05).
+  Initializer embeddings_initializer = initializers::RandomUniform();
+  /// Id 0 as padding that later layers skip; not supported yet.
+  bool mask_zero = false;
+  /// Only on the first layer: the sequence length (Keras 2), or input_shape.
+  int64_t input_length = 0;
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `Embedding`: ids (batch, ...) -> rows of the (input_dim,
+/// output_dim) table, (batch, ..., output_dim). Ids may be integer or
+/// whole-number float tensors; ids outside [0, input_dim) are clamped.
+class Embedding : public Layer {
+public:
+  Embedding(int64_t input_dim, int64_t output_dim, EmbeddingOptions options = {});
+};
+
 struct SimpleRNNOptions {
   std::string activation = "tanh";
   bool use_bias = true;
   Initializer kernel_initializer = "glorot_uniform";
   Initializer recurrent_initializer = "orthogonal";
   Initializer bias_initializer = "zeros";
-  /// Keras's dropout and recurrent_dropout; only 0 is supported yet.
+  /// Keras's dropout and recurrent_dropout: not applied yet (a warning says
+  /// so); inference, where Keras applies none, is exact.
   double dropout = 0, recurrent_dropout = 0;
   /// The whole sequence of outputs (batch, time, units) instead of the last.
   bool return_sequences = false;

@@ -14,6 +14,8 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <iostream>
+
 namespace kiln::layers {
 namespace {
 
@@ -60,9 +62,12 @@ public:
     checkActivation(s.activation, where());
     if (s.cell != Cell::simple)
       checkActivation(s.recurrentActivation, where());
+    // Inference is exact either way (Keras drops nothing there); training
+    // without the masks is said, not hidden.
     if (s.dropout != 0 || s.recurrentDropout != 0)
-      throwError(where(), "dropout = ", s.dropout, " and recurrent_dropout = ",
-                 s.recurrentDropout, ": only 0 is supported yet");
+      std::cerr << "kiln: warning: " << where() << "dropout = " << s.dropout
+                << ", recurrent_dropout = " << s.recurrentDropout
+                << " are not applied: Kiln trains this layer without them\n";
     if (s.goBackwards && s.returnSequences)
       throwError(where(), "go_backwards with return_sequences is not "
                           "supported yet");

@@ -262,6 +262,7 @@ const std::map<std::string, Factory> &factories() {
       {"Conv2D", layers::conv2dFromConfig},
       {"Convolution2D", layers::conv2dFromConfig}, // Keras 1
       {"Dense", layers::denseFromConfig},
+      {"Embedding", layers::embeddingFromConfig},
       {"Flatten", layers::flattenFromConfig},
       {"GRU", layers::gruFromConfig},
       {"GlobalAveragePooling2D", layers::globalAveragePooling2dFromConfig},

@@ -79,6 +79,7 @@ namespace kiln::layers {
 // The factories behind layerFromConfig, each next to its layer.
 Layer denseFromConfig(saving::LayerConfig &c);
 Layer simpleRnnFromConfig(saving::LayerConfig &c);
+Layer embeddingFromConfig(saving::LayerConfig &c);
 Layer lstmFromConfig(saving::LayerConfig &c);
 Layer gruFromConfig(saving::LayerConfig &c);
 Layer flattenFromConfig(saving::LayerConfig &c);

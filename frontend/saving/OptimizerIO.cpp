@@ -165,7 +165,13 @@ void readLegacyOptimizer(const H5Group &root, Model::Impl &m) {
   };
   // The parameter a variable path ("dense/kernel", "model/dense/kernel" or
   // Keras 3's "sequential_dense_kernel") ends with; the longest match wins.
-  auto paramOf = [&](const std::string &var, char sep) -> int {
+  auto paramOf = [&](const std::string &path, char sep) -> int {
+    // A recurrent layer's weights live in its cell ("gru/gru_cell/kernel",
+    // "lstm_2/lstm_cell_2/kernel"): the cell's component is left out.
+    std::string var;
+    for (const std::string &part : split(path, sep))
+      if (sep != '/' || (part != "cell" && part.find("_cell") == std::string::npos))
+        var += (var.empty() ? "" : std::string(1, sep)) + part;
     int best = -1;
     size_t bestLen = 0;
     for (size_t p = 0; p < params.size(); ++p) {

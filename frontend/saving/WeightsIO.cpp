@@ -91,10 +91,26 @@ void readLegacyWeights(const H5Group &group, const std::vector<LegacyGroup> &lay
   assign(all);
 }
 
+namespace {
+
+/// Keras 3 keeps a recurrent layer's weights in its cell:
+/// `layers/gru/cell/vars`, with `layers/gru/vars` empty.
+bool weightsInCell(const LayerImpl &layer) {
+  const std::string &c = layer.className();
+  return c == "SimpleRNN" || c == "LSTM" || c == "GRU";
+}
+
+} // namespace
+
 void writeArchiveWeights(H5Group root, const std::vector<WeightHome> &homes) {
   root.createGroup("vars"); // the model's own variables: none
   for (const WeightHome &h : homes) {
-    H5Group vars = root.createGroup(join(h.archivePath, "/") + "/vars");
+    std::string home = join(h.archivePath, "/");
+    if (weightsInCell(*h.layer)) {
+      root.createGroup(home + "/vars");
+      home += "/cell";
+    }
+    H5Group vars = root.createGroup(home + "/vars");
     for (size_t i = 0; i < h.layer->weights().size(); ++i)
       vars.writeDataset(std::to_string(i), h.layer->weights()[i]);
   }
@@ -109,11 +125,11 @@ void readArchiveWeights(const H5Group &root, const std::vector<WeightHome> &home
     for (std::string &p : legacy)
       if (p == "layers")
         p = "_layer_checkpoint_dependencies";
-    std::string found;
+    std::string found, cell = weightsInCell(*h.layer) ? "/cell" : "";
     for (const std::string &cand :
          {join(h.archivePath, "/"), join(legacy, "/"), join(legacy, "\\")})
-      if (found.empty() && root.hasGroup(cand + "/vars"))
-        found = cand + "/vars";
+      if (found.empty() && root.hasGroup(cand + cell + "/vars"))
+        found = cand + cell + "/vars";
     size_t n = h.layer->weights().size();
     if (found.empty()) {
       if (n == 0)

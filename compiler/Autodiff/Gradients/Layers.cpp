@@ -118,6 +118,19 @@ struct MaxPool2DGradient
   }
 };
 
+/// The table's adjoint sums dy's rows by id; ids get none.
+struct EmbeddingGradient
+    : GradientOpInterface::ExternalModel<EmbeddingGradient, EmbeddingOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto emb = cast<EmbeddingOp>(op);
+    dxs.push_back(Value());
+    dxs.push_back(EmbeddingGradOp::create(b, op->getLoc(), emb.getIds(),
+                                          dys[0], emb.getTable()));
+    return success();
+  }
+};
+
 } // namespace
 
 void registerLayerGradients(DialectRegistry &registry) {
@@ -126,6 +139,7 @@ void registerLayerGradients(DialectRegistry &registry) {
     MatmulOp::attachInterface<MatmulGradient>(*ctx);
     Conv2DOp::attachInterface<Conv2DGradient>(*ctx);
     MaxPool2DOp::attachInterface<MaxPool2DGradient>(*ctx);
+    EmbeddingOp::attachInterface<EmbeddingGradient>(*ctx);
   });
 }
 

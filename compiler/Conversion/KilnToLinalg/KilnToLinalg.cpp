@@ -40,6 +40,7 @@ struct KilnToLinalgPass
     kiln::lowering::populateOptimizerPatterns(patterns);
     kiln::lowering::populateMetricPatterns(patterns);
     kiln::lowering::populateLoopPatterns(patterns);
+    kiln::lowering::populateEmbeddingPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -25,7 +25,9 @@ void populateLossPatterns(mlir::RewritePatternSet &patterns);
 void populateWindowGradientPatterns(mlir::RewritePatternSet &patterns);
 /// sgd, sgd_momentum, rmsprop, adam, adagrad updates.
 void populateOptimizerPatterns(mlir::RewritePatternSet &patterns);
-/// scan (to scf.for) and split.
+/// embedding and embedding_grad.
+void populateEmbeddingPatterns(mlir::RewritePatternSet &patterns);
+/// scan (to scf.for), split and zeros.
 void populateLoopPatterns(mlir::RewritePatternSet &patterns);
 /// binary, categorical and sparse categorical accuracy.
 void populateMetricPatterns(mlir::RewritePatternSet &patterns);

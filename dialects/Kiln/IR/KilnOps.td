@@ -365,5 +365,6 @@ include "dialects/Kiln/IR/KilnOptimizerOps.td"
 include "dialects/Kiln/IR/KilnMetricOps.td"
 include "dialects/Kiln/IR/KilnAutodiffOps.td"
 include "dialects/Kiln/IR/KilnLoopOps.td"
+include "dialects/Kiln/IR/KilnEmbeddingOps.td"
 
 #endif // KILN_OPS_TD

@@ -104,6 +104,35 @@ TEST_F(AotTest, GenericTargetPredictsTheSame) {
   EXPECT_LE(maxAbsDiff(outA.data(), outB.data(), outA.size()), 1e-6f);
 }
 
+// Embedding and the recurrent layers compile ahead of time: the time loop
+// is a loop in the artifact, which predicts as the JIT does.
+TEST_F(AotTest, RecurrentLayersCompileAheadOfTime) {
+  utils::set_random_seed(10);
+  Sequential model("rnn");
+  model.add(layers::Embedding(20, 4, {.input_length = 6}));
+  model.add(layers::LSTM(5, {.return_sequences = true}));
+  model.add(layers::GRU(4, {.return_sequences = true}));
+  model.add(layers::SimpleRNN(3));
+  model.add(layers::Dense(5, {.activation = "softmax"}));
+  model.compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
+  std::string keras = (dir / "rnn.keras").string();
+  model.save(keras);
+  std::string lib = (dir / "librnn.so").string();
+  Command r = run(kilnc(keras + " --name=rnn -o " + lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  PredictFn predict = load(lib, "rnn");
+  ASSERT_NE(predict, nullptr);
+  const int64_t n = 7;
+  std::vector<float> ids(size_t(n * 6));
+  for (size_t i = 0; i < ids.size(); ++i)
+    ids[i] = float((i * 7 + 3) % 20);
+  Tensor x = Tensor::fromVector<float>(ids, {n, 6});
+  Tensor expected = model.predict(x, {.verbose = 0});
+  std::vector<float> out(size_t(n * 5));
+  ASSERT_EQ(predict(x.data<float>(), n, out.data()), 0);
+  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+}
+
 // Global pooling, Reshape and LeakyReLU compile ahead of time as the JIT
 // runs them.
 TEST_F(AotTest, GlobalPoolingAndReshapeCompileAheadOfTime) {

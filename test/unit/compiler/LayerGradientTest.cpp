@@ -172,3 +172,21 @@ TEST(LayerGradient, MaxPoolOverlappingWindows) {
                     weightedSum("%y", "tensor<1x3x3x1xf32>", 4),
                 {in.separated("x", {1, 5, 5, 1}, 0.05f), in.constant("r", {1, 3, 3, 1})});
 }
+
+// Rows of the table read by several ids receive the sum of their adjoints;
+// rows no id reads get zero. Ids as i32 and as whole-number floats.
+TEST(LayerGradient, EmbeddingSumsRowsById) {
+  Inputs in(14);
+  Arg ids = in.labels("ids", {3, 4}, 5); // 12 ids over 5 rows: repeats
+  ids.dynamicBatch = true;
+  Arg r = in.constant("r", {3, 4, 2});
+  r.dynamicBatch = true;
+  checkGradient("  %y = kiln.embedding %ids, %t : tensor<?x4xi32>, tensor<7x2xf32>\n" +
+                    weightedSum("%y", "tensor<?x4x2xf32>", 3),
+                {ids, in.param("t", {7, 2}), r});
+  Arg fids = in.labels("ids", {6}, 7);
+  fids.element = "f32";
+  checkGradient("  %y = kiln.embedding %ids, %t : tensor<6xf32>, tensor<7x3xf32>\n" +
+                    weightedSum("%y", "tensor<6x3xf32>", 2),
+                {fids, in.param("t", {7, 3}), in.constant("r", {6, 3})});
+}

@@ -254,10 +254,51 @@ TEST(FrontendRecurrentLayers, KerasConfigRoundTrip) {
 TEST(FrontendRecurrentLayers, BadArguments) {
   EXPECT_NE(errorOf([] { layers::LSTM(0); }).find("units must be positive"),
             std::string::npos);
-  EXPECT_NE(errorOf([] { layers::LSTM(3, {.dropout = 0.2}); }).find("dropout"),
-            std::string::npos);
   Sequential flat;
   flat.add(layers::Dense(4, {.input_shape = {3}}));
   EXPECT_NE(errorOf([&] { flat.add(layers::GRU(2)); }).find("expects an input of rank 3"),
             std::string::npos);
+}
+
+// Tests Embedding: its summary row, the rows it looks up (float ids, as
+// Keras's float32 Input gives them; out-of-range ids clamped), the table's
+// gradient through an LSTM (rows read twice sum their adjoints) and its
+// config round trip.
+TEST(FrontendRecurrentLayers, Embedding) {
+  backend::clear_session();
+  Sequential model("emb");
+  model.add(layers::Embedding(6, 3, {.input_length = 4}));
+  model.add(layers::LSTM(2));
+  model.add(layers::Dense(2, {.activation = "softmax"}));
+  EXPECT_EQ(summaryRow(summaryOf(model), "embedding"),
+            (std::vector<std::string>{"embedding (Embedding)", "(None, 4, 3)", "18"}));
+  std::mt19937 rng(31);
+  std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+
+  Sequential lookup;
+  lookup.add(layers::Embedding(6, 3, {.input_length = 3}));
+  lookup.compile({.optimizer = "sgd", .loss = "mse"});
+  lookup.set_weights({w[0]});
+  Tensor y = lookup.predict(f32({5, 0, 2, 9, -1, 5}, {2, 3}), {.verbose = 0});
+  std::vector<float> table = values(w[0]), got = values(y);
+  int rows[6] = {5, 0, 2, 5, 0, 5};
+  for (int i = 0; i < 6; ++i)
+    for (int k = 0; k < 3; ++k)
+      EXPECT_EQ(got[size_t(i * 3 + k)], table[size_t(rows[i] * 3 + k)]) << i;
+
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0},
+                 .loss = "categorical_crossentropy"});
+  Tensor x = f32({1, 3, 1, 0, 2, 2, 5, 1, 4, 4, 3, 0}, {3, 4});
+  expectSgdStepMatchesFiniteDifferences(
+      model, w, x, f32({1, 0, 0, 1, 1, 0}, {3, 2}), 1e-2, 18);
+
+  model.compile({.optimizer = "adam", .loss = "mse"});
+  Tensor before = model.predict(x, {.verbose = 0});
+  std::string json = model.to_json();
+  EXPECT_NE(json.find("\"class_name\": \"Embedding\""), std::string::npos) << json;
+  std::string file = tempFile(".keras");
+  model.save(file);
+  Model back = load_model(file);
+  std::filesystem::remove(file);
+  expectTensorNear(back.predict(x, {.verbose = 0}), before, 0.f);
 }
