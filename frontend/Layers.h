@@ -126,6 +126,19 @@ public:
       : MaxPooling2D({2, 2}, std::move(options)) {}
 };
 
+/// Keras `AveragePooling2D` (channels_last): the mean of each window.
+/// Kiln averages whole, non-overlapping windows: strides equal to
+/// pool_size (Keras's default), valid padding (a remainder row or column is
+/// dropped, as Keras does) or same padding on sizes the pool divides.
+using AveragePooling2DOptions = MaxPooling2DOptions;
+class AveragePooling2D : public Layer {
+public:
+  explicit AveragePooling2D(std::vector<int64_t> pool_size = {2, 2},
+                            AveragePooling2DOptions options = {});
+  explicit AveragePooling2D(AveragePooling2DOptions options)
+      : AveragePooling2D({2, 2}, std::move(options)) {}
+};
+
 struct GlobalPooling2DOptions {
   /// Keep the pooled height and width as 1: (batch, 1, 1, channels).
   bool keepdims = false;

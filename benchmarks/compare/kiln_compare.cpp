@@ -4,9 +4,10 @@
 //   {"fw":"kiln","bench":"mlp_train","batch":32,"unit":"samples/s",
 //    "median":...,"samples":[...],"loss":...,...}
 //
-//   kiln-compare [--only mlp,cnn,xor,infer,matmul] [--mlp-n 10240]
+//   kiln-compare [--only mlp,cnn,xor,infer,matmul,rnn] [--mlp-n 10240]
 //                [--mlp-epochs 11] [--mlp-batches 32,128,256] [--cnn-n 1024]
-//                [--cnn-epochs 4] [--xor-runs 5] [--xor-epochs 3000]
+//                [--cnn-epochs 4] [--rnn-n 2048] [--rnn-epochs 4]
+//                [--rnn-batches 64,256] [--xor-runs 5] [--xor-epochs 3000]
 //                [--infer-n1 1000] [--infer-runs 7]
 //                [--matmul-sizes 256,512,1024,2048] [--matmul-threads 1,2]
 //                [--min-time 1.0]
@@ -96,12 +97,15 @@ std::vector<int64_t> parseList(const std::string &s) {
 }
 
 struct Config {
-  std::set<std::string> only = {"mlp", "cnn", "xor", "infer", "matmul"};
+  std::set<std::string> only = {"mlp", "cnn", "xor", "infer", "matmul", "rnn"};
   int64_t mlpN = 10240;
   int mlpEpochs = 11;
   std::vector<int64_t> mlpBatches = {32, 128, 256};
   int64_t cnnN = 1024;
   int cnnEpochs = 4;
+  int64_t rnnN = 2048;
+  int rnnEpochs = 4;
+  std::vector<int64_t> rnnBatches = {64, 256};
   int xorRuns = 5;
   int xorEpochs = 3000;
   int64_t inferN1 = 1000;
@@ -136,6 +140,12 @@ Config parseArgs(int argc, char **argv) {
       c.cnnN = std::stoll(v);
     else if (flag == "--cnn-epochs")
       c.cnnEpochs = std::stoi(v);
+    else if (flag == "--rnn-n")
+      c.rnnN = std::stoll(v);
+    else if (flag == "--rnn-epochs")
+      c.rnnEpochs = std::stoi(v);
+    else if (flag == "--rnn-batches")
+      c.rnnBatches = parseList(v);
     else if (flag == "--xor-runs")
       c.xorRuns = std::stoi(v);
     else if (flag == "--xor-epochs")
@@ -233,6 +243,30 @@ void benchCnnTrain(const Config &c, const Tensor &x, const Tensor &y) {
                         ",\"epochs\":" + std::to_string(c.cnnEpochs) +
                         ",\"n\":" + std::to_string(x.shape()[0]) +
                         ",\"compile_s\":" + fmt("%.3f", model.compile_seconds()));
+}
+
+/// Fashion-MNIST rows as sequences (28 steps of 28): LSTM(128) or GRU(128),
+/// then Dense(10, softmax), Adam; training samples/s per batch size.
+void benchRnnTrain(const Config &c, const Tensor &x, const Tensor &y) {
+  for (const char *cell : {"lstm", "gru"})
+    for (int64_t batch : c.rnnBatches) {
+      utils::set_random_seed(42);
+      Sequential model;
+      if (std::string(cell) == "lstm")
+        model.add(layers::LSTM(128, {.input_shape = {28, 28}}));
+      else
+        model.add(layers::GRU(128, {.input_shape = {28, 28}}));
+      model.add(layers::Dense(10, {.activation = "softmax"}));
+      model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+      auto [rates, loss] = timedFit(model, x, y, batch, c.rnnEpochs);
+      emit(std::string(cell) + "_train",
+           "\"batch\":" + std::to_string(batch) +
+               ",\"unit\":\"samples/s\",\"median\":" + fmt("%.3f", median(rates)) +
+               ",\"samples\":" + jsonList(rates) + ",\"loss\":" + fmt("%.6f", loss) +
+               ",\"epochs\":" + std::to_string(c.rnnEpochs) +
+               ",\"n\":" + std::to_string(x.shape()[0]) +
+               ",\"compile_s\":" + fmt("%.3f", model.compile_seconds()));
+    }
 }
 
 /// The XOR model's starting weights, shared by all three frameworks so that
@@ -450,7 +484,8 @@ int main(int argc, char **argv) try {
       emit("error", "\"what\":\"" + name + "\",\"message\":\"" + jsonEscape(e.what()) + "\"");
     }
   };
-  const bool needData = c.only.count("mlp") || c.only.count("cnn") || c.only.count("infer");
+  const bool needData = c.only.count("mlp") || c.only.count("cnn") ||
+                        c.only.count("infer") || c.only.count("rnn");
   datasets::Dataset data;
   if (needData)
     data = datasets::fashion_mnist::load_data();
@@ -461,6 +496,9 @@ int main(int argc, char **argv) try {
   guarded("cnn", [&] {
     Tensor x = (data.train.x.slice(0, c.cnnN) / 255.0).reshape({c.cnnN, 28, 28, 1});
     benchCnnTrain(c, x, data.train.y.slice(0, c.cnnN));
+  });
+  guarded("rnn", [&] {
+    benchRnnTrain(c, data.train.x.slice(0, c.rnnN) / 255.0, data.train.y.slice(0, c.rnnN));
   });
   guarded("xor", [&] { benchXor(c); });
   guarded("infer", [&] {

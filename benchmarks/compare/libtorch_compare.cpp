@@ -63,7 +63,7 @@ std::vector<int64_t> parseList(const std::string &s) {
 }
 
 struct Config {
-  std::set<std::string> only = {"mlp", "cnn", "xor", "infer"};
+  std::set<std::string> only = {"mlp", "cnn", "xor", "infer", "rnn"};
   int threads = 1;
   std::string mkldnn = "both";
   int64_t mlpN = 10240;
@@ -71,6 +71,9 @@ struct Config {
   std::vector<int64_t> mlpBatches = {32, 128, 256};
   int64_t cnnN = 1024;
   int cnnEpochs = 4;
+  int64_t rnnN = 2048;
+  int rnnEpochs = 4;
+  std::vector<int64_t> rnnBatches = {64, 256};
   int xorRuns = 5;
   int xorEpochs = 3000;
   int64_t inferN1 = 1000;
@@ -105,6 +108,12 @@ Config parseArgs(int argc, char **argv) {
       c.cnnN = std::stoll(v);
     else if (flag == "--cnn-epochs")
       c.cnnEpochs = std::stoi(v);
+    else if (flag == "--rnn-n")
+      c.rnnN = std::stoll(v);
+    else if (flag == "--rnn-epochs")
+      c.rnnEpochs = std::stoi(v);
+    else if (flag == "--rnn-batches")
+      c.rnnBatches = parseList(v);
     else if (flag == "--xor-runs")
       c.xorRuns = std::stoi(v);
     else if (flag == "--xor-epochs")
@@ -194,9 +203,9 @@ torch::nn::Sequential makeMlp() {
 /// Keras-style fit: per epoch a fresh permutation, batches gathered from
 /// it, loss = sample-weighted mean. Returns per-epoch samples/s without the
 /// first (warm-up) epoch, and the last epoch's loss.
-template <typename LossFn>
+template <typename Net, typename LossFn>
 std::pair<std::vector<double>, double>
-fit(torch::nn::Sequential &model, torch::optim::Optimizer &opt, const torch::Tensor &x,
+fit(Net &model, torch::optim::Optimizer &opt, const torch::Tensor &x,
     const torch::Tensor &y, int64_t batch, int epochs, LossFn lossFn) {
   const int64_t n = x.size(0);
   std::vector<double> rates;
@@ -270,6 +279,49 @@ void benchCnnTrain(const torch::Tensor &x, const torch::Tensor &y) {
              ",\"n\":" + std::to_string(x.size(0)) + ",\"mkldnn\":" + (mkldnn ? "true" : "false"));
   }
   at::globalContext().setUserEnabledMkldnn(true);
+}
+
+/// Fashion-MNIST as 28 steps of 28 pixels: LSTM or GRU(28, 128), its last
+/// state into Linear(128, 10); PyTorch's own initialization.
+struct RowsRnnImpl : torch::nn::Module {
+  explicit RowsRnnImpl(bool lstm) {
+    if (lstm)
+      lstmLayer = register_module(
+          "rnn", torch::nn::LSTM(torch::nn::LSTMOptions(28, 128).batch_first(true)));
+    else
+      gruLayer = register_module(
+          "rnn", torch::nn::GRU(torch::nn::GRUOptions(28, 128).batch_first(true)));
+    out = register_module("out", torch::nn::Linear(128, 10));
+  }
+  torch::Tensor forward(const torch::Tensor &x) {
+    torch::Tensor h = lstmLayer ? std::get<1>(lstmLayer->forward(x)).first
+                                : std::get<1>(gruLayer->forward(x));
+    return out->forward(h[-1]);
+  }
+  torch::nn::LSTM lstmLayer{nullptr};
+  torch::nn::GRU gruLayer{nullptr};
+  torch::nn::Linear out{nullptr};
+};
+TORCH_MODULE(RowsRnn);
+
+void benchRnnTrain(const torch::Tensor &x, const torch::Tensor &y) {
+  for (bool lstm : {true, false})
+    for (int64_t batch : g.rnnBatches) {
+      torch::manual_seed(42);
+      RowsRnn model(lstm);
+      torch::optim::Adam opt(model->parameters(),
+                             torch::optim::AdamOptions(0.001).betas({0.9, 0.999}).eps(1e-7));
+      auto [rates, loss] = fit(model, opt, x, y, batch, g.rnnEpochs,
+                               [](const torch::Tensor &out, const torch::Tensor &t) {
+                                 return torch::nn::functional::cross_entropy(out, t);
+                               });
+      emit(lstm ? "lstm_train" : "gru_train",
+           "\"batch\":" + std::to_string(batch) +
+               ",\"unit\":\"samples/s\",\"median\":" + fmt("%.3f", median(rates)) +
+               ",\"samples\":" + jsonList(rates) + ",\"loss\":" + fmt("%.6f", loss) +
+               ",\"epochs\":" + std::to_string(g.rnnEpochs) +
+               ",\"n\":" + std::to_string(x.size(0)));
+    }
 }
 
 void benchXor() {
@@ -366,7 +418,8 @@ int main(int argc, char **argv) try {
               configFields().c_str());
   std::fflush(stdout);
   torch::Tensor trainX, trainY, testX;
-  if (g.only.count("mlp") || g.only.count("cnn") || g.only.count("infer")) {
+  if (g.only.count("mlp") || g.only.count("cnn") || g.only.count("infer") ||
+      g.only.count("rnn")) {
     trainX = readIdx(g.dataDir + "/train-images-idx3-ubyte.gz").to(torch::kFloat).div_(255.0);
     trainY = readIdx(g.dataDir + "/train-labels-idx1-ubyte.gz").to(torch::kLong);
     testX = readIdx(g.dataDir + "/t10k-images-idx3-ubyte.gz").to(torch::kFloat).div_(255.0);
@@ -376,6 +429,8 @@ int main(int argc, char **argv) try {
   if (g.only.count("cnn"))
     benchCnnTrain(trainX.narrow(0, 0, g.cnnN).reshape({g.cnnN, 1, 28, 28}).contiguous(),
                   trainY.narrow(0, 0, g.cnnN));
+  if (g.only.count("rnn"))
+    benchRnnTrain(trainX.narrow(0, 0, g.rnnN).contiguous(), trainY.narrow(0, 0, g.rnnN));
   if (g.only.count("xor"))
     benchXor();
   if (g.only.count("infer"))

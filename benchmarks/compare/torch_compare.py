@@ -34,12 +34,15 @@ def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--mkldnn", default="both", choices=["both", "on", "off"])
-    p.add_argument("--only", default="mlp,cnn,xor,infer")
+    p.add_argument("--only", default="mlp,cnn,xor,infer,rnn")
     p.add_argument("--mlp-n", type=int, default=10240)
     p.add_argument("--mlp-epochs", type=int, default=11)
     p.add_argument("--mlp-batches", default="32,128,256")
     p.add_argument("--cnn-n", type=int, default=1024)
     p.add_argument("--cnn-epochs", type=int, default=4)
+    p.add_argument("--rnn-n", type=int, default=2048)
+    p.add_argument("--rnn-epochs", type=int, default=4)
+    p.add_argument("--rnn-batches", default="64,256")
     p.add_argument("--xor-runs", type=int, default=5)
     p.add_argument("--xor-epochs", type=int, default=3000)
     p.add_argument("--infer-n1", type=int, default=1000)
@@ -146,6 +149,34 @@ def bench_cnn_train(x, y):
                  samples=rates, loss=loss, epochs=ARGS.cnn_epochs, n=x.shape[0], mkldnn=mkldnn)
 
 
+class RowsRnn(nn.Module):
+    """Fashion-MNIST as 28 steps of 28 pixels: nn.LSTM/nn.GRU(28, 128), its
+    last state into Linear(128, 10) (Keras's LSTM(128) -> Dense(10))."""
+
+    def __init__(self, cell):
+        super().__init__()
+        self.rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell](28, 128, batch_first=True)
+        self.out = nn.Linear(128, 10)
+
+    def forward(self, x):
+        _, h = self.rnn(x)
+        if isinstance(h, tuple):
+            h = h[0]
+        return self.out(h[-1])
+
+
+def bench_rnn_train(x, y):
+    for cell in ("lstm", "gru"):
+        for batch in [int(b) for b in ARGS.rnn_batches.split(",") if b]:
+            torch.manual_seed(42)
+            model = RowsRnn(cell) # PyTorch's own initialization, as the issue measured
+            opt = torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-7)
+            rates, loss = fit(model, opt, x, y, batch, ARGS.rnn_epochs, F.cross_entropy)
+            emit(f"{cell}_train", batch=batch, unit="samples/s",
+                 median=statistics.median(rates), samples=rates, loss=loss,
+                 epochs=ARGS.rnn_epochs, n=x.shape[0])
+
+
 # The XOR model's starting weights, shared with kiln_compare.cpp (Kiln's
 # Glorot-uniform draw with set_random_seed(1)), as torch's (out, in) weights.
 XOR_W1 = [[-0.896815419, -0.119498596], [-0.890617251, -1.17324626]]
@@ -219,7 +250,7 @@ def main():
          cpu_capability=next((l.split(":")[1].strip() for l in torch.__config__.show().splitlines()
                               if "CPU capability usage" in l), ""),
          python=sys.version.split()[0])
-    if only & {"mlp", "cnn", "infer"}:
+    if only & {"mlp", "cnn", "infer", "rnn"}:
         train_x = torch.from_numpy(read_idx(f"{ARGS.data_dir}/train-images-idx3-ubyte.gz")
                                    .astype(np.float32) / 255.0)
         train_y = torch.from_numpy(read_idx(f"{ARGS.data_dir}/train-labels-idx1-ubyte.gz")
@@ -231,6 +262,8 @@ def main():
     if "cnn" in only:
         n = ARGS.cnn_n
         bench_cnn_train(train_x[:n].reshape(n, 1, 28, 28).contiguous(), train_y[:n])
+    if "rnn" in only:
+        bench_rnn_train(train_x[:ARGS.rnn_n].contiguous(), train_y[:ARGS.rnn_n])
     if "xor" in only:
         bench_xor()
     if "infer" in only:

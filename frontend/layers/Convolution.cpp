@@ -156,7 +156,78 @@ private:
   Padding padding;
 };
 
+/// The mean of whole windows: the input cropped to a multiple of the pool,
+/// reshaped to (N, Ho, ph, Wo, pw, C) and averaged over the two pool axes,
+/// so the gradient is the existing reshape and reduce_mean ones.
+class AveragePooling2DImpl : public LayerImpl {
+public:
+  AveragePooling2DImpl(std::vector<int64_t> pool, AveragePooling2DOptions o)
+      : LayerImpl("AveragePooling2D", "average_pooling2d", o.name, o.input_shape),
+        pool(std::move(pool)), options(std::move(o)),
+        padding(parsePadding(options.padding, where())) {
+    if (options.strides.empty())
+      options.strides = this->pool;
+    checkPair(this->pool, "pool_size", where());
+    checkPair(options.strides, "strides", where());
+    checkChannelsLast(options.data_format, where());
+    if (options.strides != this->pool)
+      throwError(where(), "strides (", options.strides[0], ", ",
+                 options.strides[1], ") other than pool_size (", this->pool[0],
+                 ", ", this->pool[1], ") are not supported yet");
+  }
+
+  Shape outputShape(const std::vector<Shape> &in) const override {
+    const Shape &x = in.front();
+    Shape out = windowShape(x, pool, options.strides, padding,
+                            x.size() == 4 ? x[3] : 0, where());
+    if (padding == Padding::same)
+      for (int i = 0; i < 2; ++i)
+        if (x[1 + i] < 0 || x[1 + i] % pool[i] != 0)
+          throwError(where(), "padding 'same' needs a height and width that "
+                              "pool_size divides (partial windows are not "
+                              "supported yet), got ",
+                     shapeToString(x));
+    return out;
+  }
+
+  Sym emit(Emitter &e, const std::vector<Sym> &in,
+           const std::vector<Sym> &) const override {
+    mlir::Value x = Emitter::value(in.front());
+    Shape s = Emitter::shapeOf(in.front());
+    for (int axis = 1; axis <= 2; ++axis) {
+      int64_t rest = s[axis] % pool[axis - 1];
+      if (rest == 0)
+        continue;
+      auto parts = SplitOp::create(e.b, e.loc, x, axis,
+                                   {s[axis] - rest, rest});
+      x = parts.getResult(0);
+      s[axis] -= rest;
+    }
+    Shape windows = {s[0], s[1] / pool[0], pool[0], s[2] / pool[1], pool[1], s[3]};
+    mlir::Value w = Emitter::value(e.reshape(Emitter::sym(x), windows));
+    return Emitter::sym(ReduceMeanOp::create(
+        e.b, e.loc, w, e.b.getDenseI64ArrayAttr({2, 4}), false));
+  }
+
+  void getConfig(saving::LayerConfig &c) const override {
+    c.set("pool_size", pool);
+    c.set("padding", options.padding);
+    c.set("strides", options.strides);
+    c.set("data_format", options.data_format);
+  }
+
+private:
+  std::vector<int64_t> pool;
+  AveragePooling2DOptions options;
+  Padding padding;
+};
+
 } // namespace
+
+AveragePooling2D::AveragePooling2D(std::vector<int64_t> pool_size,
+                                   AveragePooling2DOptions options)
+    : Layer(std::make_shared<AveragePooling2DImpl>(std::move(pool_size),
+                                                   std::move(options))) {}
 
 Conv2D::Conv2D(int64_t filters, std::vector<int64_t> kernel_size,
                Conv2DOptions options)
@@ -209,14 +280,23 @@ Layer conv2dFromConfig(saving::LayerConfig &c) {
   return Conv2D(filters, kernel, o);
 }
 
-Layer maxPooling2dFromConfig(saving::LayerConfig &c) {
+namespace {
+MaxPooling2DOptions poolingOptions(saving::LayerConfig &c) {
   MaxPooling2DOptions o;
   o.name = c.name();
-  std::vector<int64_t> pool = c.ints("pool_size", 2, {2, 2});
   o.strides = c.ints("strides", 2, {});
   o.padding = c.string("padding", c.string("border_mode", "valid"));
   o.data_format = dataFormat(c);
-  return MaxPooling2D(pool, o);
+  return o;
+}
+} // namespace
+
+Layer maxPooling2dFromConfig(saving::LayerConfig &c) {
+  return MaxPooling2D(c.ints("pool_size", 2, {2, 2}), poolingOptions(c));
+}
+
+Layer averagePooling2dFromConfig(saving::LayerConfig &c) {
+  return AveragePooling2D(c.ints("pool_size", 2, {2, 2}), poolingOptions(c));
 }
 
 } // namespace kiln::layers

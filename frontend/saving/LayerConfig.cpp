@@ -258,6 +258,8 @@ const std::map<std::string, Factory> &factories() {
   static const std::map<std::string, Factory> table = {
       {"Activation", layers::activationFromConfig},
       {"Add", layers::addFromConfig},
+      {"AveragePooling2D", layers::averagePooling2dFromConfig},
+      {"AvgPool2D", layers::averagePooling2dFromConfig},
       {"Concatenate", layers::concatenateFromConfig},
       {"Conv2D", layers::conv2dFromConfig},
       {"Convolution2D", layers::conv2dFromConfig}, // Keras 1

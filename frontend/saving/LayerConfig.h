@@ -80,6 +80,7 @@ namespace kiln::layers {
 Layer denseFromConfig(saving::LayerConfig &c);
 Layer simpleRnnFromConfig(saving::LayerConfig &c);
 Layer embeddingFromConfig(saving::LayerConfig &c);
+Layer averagePooling2dFromConfig(saving::LayerConfig &c);
 Layer lstmFromConfig(saving::LayerConfig &c);
 Layer gruFromConfig(saving::LayerConfig &c);
 Layer flattenFromConfig(saving::LayerConfig &c);

@@ -15,6 +15,7 @@
 #include "compiler/Autodiff/Differentiate.h"
 #include "compiler/Autodiff/Gradients/Gradients.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
@@ -104,6 +105,128 @@ ScanOp buildTapedForward(OpBuilder &b, ScanOp scan,
   scan.replaceAllUsesWith(
       taped.getResults().take_front(scan.getNumResults()));
   return taped;
+}
+
+bool isZeroConstant(Value v) {
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  auto dense = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : DenseElementsAttr();
+  return dense && dense.isSplat() &&
+         dense.getSplatValue<APFloat>().isZero();
+}
+
+/// A carried value of `scan` that only sums `matmul(step, v) transpose_lhs`
+/// over the steps, where `step` is a sequence's step: the sum over all
+/// steps is one matmul of the flattened sequence and the stacked `v`s after
+/// the loop (the recurrent kernel's gradient, by the matmul gradient of
+/// h · U), rather than a small matmul per step.
+struct ProductSum {
+  size_t carried;
+  unsigned sequence;
+  Value rhs;
+  AddOp add;
+  MatmulOp product;
+};
+
+std::optional<ProductSum> matchProductSum(ScanOp scan, size_t j) {
+  Block &body = scan.getBody().front();
+  size_t numSeq = scan.getSequences().size();
+  BlockArgument acc = body.getArgument(numSeq + j);
+  if (!acc.hasOneUse())
+    return std::nullopt;
+  auto add = dyn_cast<AddOp>(*acc.getUsers().begin());
+  if (!add || !add->hasOneUse() || scan.getYield().getValues()[j] != add.getResult() ||
+      add.getType() != acc.getType())
+    return std::nullopt;
+  Value other = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  auto product = other.getDefiningOp<MatmulOp>();
+  if (other == acc || !product || !product->hasOneUse() ||
+      !product.getTransposeLhs() || product.getTransposeRhs() ||
+      product.getType() != acc.getType())
+    return std::nullopt;
+  auto step = dyn_cast<BlockArgument>(product.getLhs());
+  if (!step || step.getOwner() != &body || step.getArgNumber() >= numSeq ||
+      cast<RankedTensorType>(step.getType()).getRank() != 2)
+    return std::nullopt;
+  return ProductSum{j, step.getArgNumber(), product.getRhs(), add, product};
+}
+
+/// `scan` with its product sums moved after the loop; fills `results` with
+/// the values that replace each of `scan`'s results.
+void hoistProductSums(OpBuilder &b, ScanOp &scan, SmallVectorImpl<Value> &results) {
+  results.assign(scan.getResults().begin(), scan.getResults().end());
+  size_t numSeq = scan.getSequences().size();
+  size_t numCarried = scan.getInits().size();
+  SmallVector<ProductSum> sums;
+  for (size_t j = 0; j < numCarried; ++j)
+    if (std::optional<ProductSum> p = matchProductSum(scan, j))
+      sums.push_back(*p);
+  if (sums.empty())
+    return;
+
+  Location loc = scan.getLoc();
+  YieldOp yield = scan.getYield();
+  SmallVector<Value> inits, nextCarried;
+  SmallVector<Type> types;
+  llvm::SmallDenseSet<size_t> hoisted;
+  for (const ProductSum &p : sums)
+    hoisted.insert(p.carried);
+  for (size_t j = 0; j < numCarried; ++j)
+    if (!hoisted.contains(j)) {
+      inits.push_back(scan.getInits()[j]);
+      nextCarried.push_back(yield.getValues()[j]);
+      types.push_back(scan.getInits()[j].getType());
+    }
+  SmallVector<Value> outputs(yield.getValues().drop_front(numCarried));
+  llvm::append_range(types, scan.getStackedOutputs().getTypes());
+  int64_t length = lengthOf(scan);
+  SmallVector<size_t> rhsOutput;
+  for (const ProductSum &p : sums) {
+    auto *it = llvm::find(outputs, p.rhs);
+    if (it == outputs.end()) {
+      outputs.push_back(p.rhs);
+      types.push_back(stackedType(p.rhs.getType(), length));
+      it = outputs.end() - 1;
+    }
+    rhsOutput.push_back(it - outputs.begin());
+  }
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfter(scan);
+  auto hoistedScan = ScanOp::create(b, loc, types, scan.getSequences(), inits,
+                                    scan.getCaptures(), scan.getReverse());
+  hoistedScan.getBody().takeBody(scan.getBody());
+  Block &body = hoistedScan.getBody().front();
+  SmallVector<Value> values(nextCarried);
+  values.append(outputs);
+  yield.getValuesMutable().assign(values);
+  for (const ProductSum &p : sums) {
+    p.add->erase();
+    p.product->erase();
+  }
+  for (size_t j = numCarried; j-- > 0;)
+    if (hoisted.contains(j))
+      body.eraseArgument(unsigned(numSeq + j));
+
+  // Results: the kept carried values, then the stacked outputs.
+  ResultRange newResults = hoistedScan.getResults();
+  size_t kept = 0;
+  for (size_t j = 0; j < numCarried; ++j)
+    if (!hoisted.contains(j))
+      results[j] = newResults[kept++];
+  for (size_t k = 0; k < scan.getStackedOutputs().size(); ++k)
+    results[numCarried + k] = newResults[kept + k];
+  for (auto [p, out] : llvm::zip(sums, rhsOutput)) {
+    Value lhs = flattenLeading(b, loc, scan.getSequences()[p.sequence]);
+    Value rhs = flattenLeading(b, loc, newResults[kept + out]);
+    Value sum = MatmulOp::create(b, loc, lhs, rhs, /*transpose_lhs=*/true,
+                                 /*transpose_rhs=*/false);
+    sum = castTo(b, loc, sum, scan.getInits()[p.carried].getType());
+    Value init = scan.getInits()[p.carried];
+    results[p.carried] =
+        isZeroConstant(init) ? sum : AddOp::create(b, loc, init, sum).getResult();
+  }
+  scan->erase();
+  scan = hoistedScan;
 }
 
 struct ScanGradient : GradientOpInterface::ExternalModel<ScanGradient, ScanOp> {
@@ -232,7 +355,8 @@ struct ScanGradient : GradientOpInterface::ExternalModel<ScanGradient, ScanOp> {
     }
 
     // Operand adjoints, in operand order: sequences, inits, captures.
-    ResultRange results = reverse.getResults();
+    SmallVector<Value> results;
+    hoistProductSums(b, reverse, results);
     for (size_t s = 0; s < numSeq; ++s)
       dxs.push_back(results[numCarried + numCaptures + s]);
     for (size_t j = 0; j < numCarried; ++j)

@@ -105,6 +105,7 @@ def Kiln_ScanOp : Op<Kiln_Dialect, "scan", [
     `->` type($results) $body attr-dict
   }];
   let hasRegionVerifier = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     /// The region's block arguments, grouped as the operands are.
     ::mlir::Block::BlockArgListType getStepArguments() {

@@ -10,6 +10,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -52,6 +53,51 @@ LogicalResult ZerosOp::verify() {
            << getType().getNumDynamicDims() << " dynamic dimensions of "
            << getType() << ", got " << getDynamicSizes().size();
   return success();
+}
+
+namespace {
+
+/// Drops the stacked outputs nothing reads (the forward pass's sequence of
+/// states once only the tape is used, say): the loop stops storing them.
+struct DropUnusedStackedOutputs : OpRewritePattern<ScanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ScanOp scan,
+                                PatternRewriter &rewriter) const override {
+    size_t numCarried = scan.getInits().size();
+    SmallVector<size_t> kept;
+    for (auto [k, r] : llvm::enumerate(scan.getStackedOutputs()))
+      if (!r.use_empty())
+        kept.push_back(k);
+    if (kept.size() == scan.getStackedOutputs().size())
+      return failure();
+    SmallVector<Type> types(scan.getFinalCarried().getTypes());
+    YieldOp yield = scan.getYield();
+    SmallVector<Value> values(yield.getValues().take_front(numCarried));
+    for (size_t k : kept) {
+      types.push_back(scan.getStackedOutputs()[k].getType());
+      values.push_back(yield.getValues()[numCarried + k]);
+    }
+    auto next = ScanOp::create(rewriter, scan.getLoc(), types,
+                               scan.getSequences(), scan.getInits(),
+                               scan.getCaptures(), scan.getReverse());
+    rewriter.inlineRegionBefore(scan.getBody(), next.getBody(),
+                                next.getBody().end());
+    rewriter.modifyOpInPlace(yield,
+                             [&] { yield.getValuesMutable().assign(values); });
+    SmallVector<Value> replacements(next.getFinalCarried());
+    replacements.resize(scan.getNumResults());
+    for (auto [i, k] : llvm::enumerate(kept))
+      replacements[numCarried + k] = next.getStackedOutputs()[i];
+    rewriter.replaceOp(scan, replacements);
+    return success();
+  }
+};
+
+} // namespace
+
+void ScanOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<DropUnusedStackedOutputs>(context);
 }
 
 YieldOp ScanOp::getYield() {
