@@ -294,7 +294,7 @@ struct RowsRnnImpl : torch::nn::Module {
     out = register_module("out", torch::nn::Linear(128, 10));
   }
   torch::Tensor forward(const torch::Tensor &x) {
-    torch::Tensor h = lstmLayer ? std::get<1>(lstmLayer->forward(x)).first
+    torch::Tensor h = lstmLayer ? std::get<0>(std::get<1>(lstmLayer->forward(x)))
                                 : std::get<1>(gruLayer->forward(x));
     return out->forward(h[-1]);
   }

@@ -180,3 +180,45 @@ TEST(FrontendPoolingReshapeLayers, BadArguments) {
             std::string::npos)
       << msg;
 }
+
+// Tests AveragePooling2D: the mean of each 2x2 window by hand, the dropped
+// remainder row and column of valid padding, its summary row and config,
+// its gradient, and what it refuses.
+TEST(FrontendPoolingReshapeLayers, AveragePooling2D) {
+  backend::clear_session();
+  // One 5x5 single-channel image: pixel (r, c) = r * 5 + c.
+  std::vector<float> v(25);
+  for (int i = 0; i < 25; ++i)
+    v[size_t(i)] = float(i);
+  Sequential model;
+  model.add(layers::AveragePooling2D(layers::AveragePooling2DOptions{.input_shape = {5, 5, 1}}));
+  EXPECT_EQ(summaryRow(summaryOf(model), "average_pooling2d"),
+            (std::vector<std::string>{"average_pooling2d (AveragePo", "(None, 2, 2, 1)", "0"}));
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  // Windows rows 0-1 / 2-3, columns 0-1 / 2-3 (row 4 and column 4 dropped).
+  expectTensorNear(model.predict(f32(v, {1, 5, 5, 1}), {.verbose = 0}),
+                   f32({3.f, 5.f, 13.f, 15.f}, {1, 2, 2, 1}), 1e-6f);
+  std::string json = model.to_json();
+  EXPECT_NE(json.find("\"class_name\": \"AveragePooling2D\""), std::string::npos) << json;
+
+  std::mt19937 rng(6);
+  Sequential net;
+  net.add(layers::Conv2D(3, 2, {.input_shape = {7, 7, 2}}));
+  net.add(layers::AveragePooling2D({3, 3}));
+  net.add(layers::Flatten());
+  net.add(layers::Dense(2, {.activation = "softmax"}));
+  std::vector<Tensor> w = randomizeWeights(net, rng);
+  net.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0},
+               .loss = "categorical_crossentropy"});
+  expectSgdStepMatchesFiniteDifferences(net, w, uniform(rng, {3, 7, 7, 2}),
+                                        f32({1, 0, 0, 1, 1, 0}, {3, 2}), 1e-2, 5);
+
+  EXPECT_NE(errorOf([] { layers::AveragePooling2D({2, 2}, {.strides = {1, 1}}); })
+                .find("other than pool_size"),
+            std::string::npos);
+  Sequential same;
+  EXPECT_NE(errorOf([&] {
+              same.add(layers::AveragePooling2D(layers::AveragePooling2DOptions{.padding = "same", .input_shape = {5, 4, 1}}));
+            }).find("pool_size divides"),
+            std::string::npos);
+}
