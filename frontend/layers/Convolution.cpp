@@ -118,10 +118,13 @@ private:
   Padding padding;
 };
 
-class MaxPooling2DImpl : public LayerImpl {
+/// What MaxPooling2D and AveragePooling2D share: the arguments, their
+/// checks (strides default to pool_size) and the Keras config.
+class Pooling2DImpl : public LayerImpl {
 public:
-  MaxPooling2DImpl(std::vector<int64_t> pool, MaxPooling2DOptions o)
-      : LayerImpl("MaxPooling2D", "max_pooling2d", o.name, o.input_shape),
+  Pooling2DImpl(const char *className, const char *prefix,
+                std::vector<int64_t> pool, MaxPooling2DOptions o)
+      : LayerImpl(className, prefix, o.name, o.input_shape),
         pool(std::move(pool)), options(std::move(o)),
         padding(parsePadding(options.padding, where())) {
     if (options.strides.empty())
@@ -136,13 +139,6 @@ public:
                        in.front().size() == 4 ? in.front()[3] : 0, where());
   }
 
-  Sym emit(Emitter &e, const std::vector<Sym> &in,
-           const std::vector<Sym> &) const override {
-    return Emitter::sym(MaxPool2DOp::create(
-        e.b, e.loc, Emitter::value(in.front()), e.b.getDenseI64ArrayAttr(pool),
-        e.b.getDenseI64ArrayAttr(options.strides), padding));
-  }
-
   void getConfig(saving::LayerConfig &c) const override {
     c.set("pool_size", pool);
     c.set("padding", options.padding);
@@ -150,26 +146,34 @@ public:
     c.set("data_format", options.data_format);
   }
 
-private:
+protected:
   std::vector<int64_t> pool;
   MaxPooling2DOptions options;
   Padding padding;
 };
 
+class MaxPooling2DImpl : public Pooling2DImpl {
+public:
+  MaxPooling2DImpl(std::vector<int64_t> pool, MaxPooling2DOptions o)
+      : Pooling2DImpl("MaxPooling2D", "max_pooling2d", std::move(pool),
+                      std::move(o)) {}
+
+  Sym emit(Emitter &e, const std::vector<Sym> &in,
+           const std::vector<Sym> &) const override {
+    return Emitter::sym(MaxPool2DOp::create(
+        e.b, e.loc, Emitter::value(in.front()), e.b.getDenseI64ArrayAttr(pool),
+        e.b.getDenseI64ArrayAttr(options.strides), padding));
+  }
+};
+
 /// The mean of whole windows: the input cropped to a multiple of the pool,
 /// reshaped to (N, Ho, ph, Wo, pw, C) and averaged over the two pool axes,
 /// so the gradient is the existing reshape and reduce_mean ones.
-class AveragePooling2DImpl : public LayerImpl {
+class AveragePooling2DImpl : public Pooling2DImpl {
 public:
   AveragePooling2DImpl(std::vector<int64_t> pool, AveragePooling2DOptions o)
-      : LayerImpl("AveragePooling2D", "average_pooling2d", o.name, o.input_shape),
-        pool(std::move(pool)), options(std::move(o)),
-        padding(parsePadding(options.padding, where())) {
-    if (options.strides.empty())
-      options.strides = this->pool;
-    checkPair(this->pool, "pool_size", where());
-    checkPair(options.strides, "strides", where());
-    checkChannelsLast(options.data_format, where());
+      : Pooling2DImpl("AveragePooling2D", "average_pooling2d", std::move(pool),
+                      std::move(o)) {
     if (options.strides != this->pool)
       throwError(where(), "strides (", options.strides[0], ", ",
                  options.strides[1], ") other than pool_size (", this->pool[0],
@@ -178,8 +182,7 @@ public:
 
   Shape outputShape(const std::vector<Shape> &in) const override {
     const Shape &x = in.front();
-    Shape out = windowShape(x, pool, options.strides, padding,
-                            x.size() == 4 ? x[3] : 0, where());
+    Shape out = Pooling2DImpl::outputShape(in);
     if (padding == Padding::same)
       for (int i = 0; i < 2; ++i)
         if (x[1 + i] < 0 || x[1 + i] % pool[i] != 0)
@@ -208,18 +211,6 @@ public:
     return Emitter::sym(ReduceMeanOp::create(
         e.b, e.loc, w, e.b.getDenseI64ArrayAttr({2, 4}), false));
   }
-
-  void getConfig(saving::LayerConfig &c) const override {
-    c.set("pool_size", pool);
-    c.set("padding", options.padding);
-    c.set("strides", options.strides);
-    c.set("data_format", options.data_format);
-  }
-
-private:
-  std::vector<int64_t> pool;
-  AveragePooling2DOptions options;
-  Padding padding;
 };
 
 } // namespace

@@ -317,12 +317,15 @@ Shape configInputShape(saving::LayerConfig &c) {
 }
 
 template <typename Options>
-RecurrentSpec specFromOptions(Cell cell, int64_t units, const Options &o) {
+RecurrentSpec commonSpec(Cell cell, int64_t units, const Options &o) {
   RecurrentSpec s;
   s.cell = cell;
   s.units = units;
   s.activation = o.activation;
+  s.recurrentActivation = "sigmoid";
   s.useBias = o.use_bias;
+  s.unitForgetBias = false;
+  s.resetAfter = false;
   s.kernelInit = o.kernel_initializer;
   s.recurrentInit = o.recurrent_initializer;
   s.biasInit = o.bias_initializer;
@@ -330,38 +333,38 @@ RecurrentSpec specFromOptions(Cell cell, int64_t units, const Options &o) {
   s.recurrentDropout = o.recurrent_dropout;
   s.returnSequences = o.return_sequences;
   s.goBackwards = o.go_backwards;
-  s.recurrentActivation = "sigmoid";
-  s.unitForgetBias = false;
-  s.resetAfter = false;
   return s;
+}
+
+RecurrentSpec specFromOptions(int64_t units, const SimpleRNNOptions &o) {
+  return commonSpec(Cell::simple, units, o);
+}
+RecurrentSpec specFromOptions(int64_t units, const LSTMOptions &o) {
+  RecurrentSpec s = commonSpec(Cell::lstm, units, o);
+  s.recurrentActivation = o.recurrent_activation;
+  s.unitForgetBias = o.unit_forget_bias;
+  return s;
+}
+RecurrentSpec specFromOptions(int64_t units, const GRUOptions &o) {
+  RecurrentSpec s = commonSpec(Cell::gru, units, o);
+  s.recurrentActivation = o.recurrent_activation;
+  s.resetAfter = o.reset_after;
+  return s;
+}
+
+template <typename Options>
+std::shared_ptr<LayerImpl> recurrentLayer(int64_t units, const Options &o) {
+  return std::make_shared<RecurrentImpl>(
+      specFromOptions(units, o), o.name,
+      declaredShape(o.input_shape, o.input_dim, o.input_length));
 }
 
 } // namespace
 
 SimpleRNN::SimpleRNN(int64_t units, SimpleRNNOptions o)
-    : Layer(std::make_shared<RecurrentImpl>(
-          specFromOptions(Cell::simple, units, o), o.name,
-          declaredShape(o.input_shape, o.input_dim, o.input_length))) {}
-
-LSTM::LSTM(int64_t units, LSTMOptions o)
-    : Layer(std::make_shared<RecurrentImpl>(
-          [&] {
-            RecurrentSpec s = specFromOptions(Cell::lstm, units, o);
-            s.recurrentActivation = o.recurrent_activation;
-            s.unitForgetBias = o.unit_forget_bias;
-            return s;
-          }(),
-          o.name, declaredShape(o.input_shape, o.input_dim, o.input_length))) {}
-
-GRU::GRU(int64_t units, GRUOptions o)
-    : Layer(std::make_shared<RecurrentImpl>(
-          [&] {
-            RecurrentSpec s = specFromOptions(Cell::gru, units, o);
-            s.recurrentActivation = o.recurrent_activation;
-            s.resetAfter = o.reset_after;
-            return s;
-          }(),
-          o.name, declaredShape(o.input_shape, o.input_dim, o.input_length))) {}
+    : Layer(recurrentLayer(units, o)) {}
+LSTM::LSTM(int64_t units, LSTMOptions o) : Layer(recurrentLayer(units, o)) {}
+GRU::GRU(int64_t units, GRUOptions o) : Layer(recurrentLayer(units, o)) {}
 
 Layer simpleRnnFromConfig(saving::LayerConfig &c) {
   return Layer(std::make_shared<RecurrentImpl>(specFromConfig(c, Cell::simple),

@@ -160,6 +160,21 @@ void hoistProductSums(OpBuilder &b, ScanOp &scan, SmallVectorImpl<Value> &result
   for (size_t j = 0; j < numCarried; ++j)
     if (std::optional<ProductSum> p = matchProductSum(scan, j))
       sums.push_back(*p);
+  // A stacked v must be sizeable before the loop (kiln.scan's rule): static,
+  // or of the type of a sequence step or of a carried value that stays.
+  Block &front = scan.getBody().front();
+  auto sizeable = [&](Type t) {
+    if (cast<RankedTensorType>(t).hasStaticShape())
+      return true;
+    for (size_t i = 0; i < numSeq + numCarried; ++i)
+      if (front.getArgument(unsigned(i)).getType() == t &&
+          (i < numSeq || llvm::none_of(sums, [&](const ProductSum &p) {
+             return p.carried == i - numSeq;
+           })))
+        return true;
+    return false;
+  };
+  llvm::erase_if(sums, [&](const ProductSum &p) { return !sizeable(p.rhs.getType()); });
   if (sums.empty())
     return;
 

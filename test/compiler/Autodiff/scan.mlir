@@ -48,3 +48,27 @@ func.func @split(%z: tensor<2x8xf32> {kiln.trainable}) -> tensor<f32> {
   %l = kiln.reduce_sum %a axes = [0, 1] : tensor<2x5xf32>
   return %l : tensor<f32>
 }
+
+// -----
+// Tests that a product sum stays in the loop when its stacked factor could
+// not be sized before the loop: ds.U^T's factor here has type ?x6, which no
+// sequence step or carried value has (the GRU without reset_after has one).
+// CHECK-LABEL: func.func @unsized_grad
+// CHECK: kiln.scan reverse {{.*}} init(%{{.*}}, %{{.*}} : tensor<?x2xf32>, tensor<2x6xf32>)
+// CHECK: %[[P:.*]] = kiln.matmul %{{.*}}, %{{.*}} transpose_lhs : tensor<?x2xf32>, tensor<?x6xf32>
+// CHECK: %[[ACC:.*]] = kiln.add %{{.*}}, %[[P]] : tensor<2x6xf32>, tensor<2x6xf32>
+// CHECK: kiln.yield %{{.*}}, %[[ACC]]
+func.func @unsized(%xs: tensor<3x?x2xf32>, %h0: tensor<?x2xf32>, %u: tensor<2x6xf32> {kiln.trainable}) -> tensor<f32> {
+  %h = kiln.scan sequences(%xs : tensor<3x?x2xf32>) init(%h0 : tensor<?x2xf32>) captures(%u : tensor<2x6xf32>) -> tensor<?x2xf32> {
+  ^bb0(%x: tensor<?x2xf32>, %hp: tensor<?x2xf32>, %uu: tensor<2x6xf32>):
+    %m = kiln.matmul %hp, %uu : tensor<?x2xf32>, tensor<2x6xf32>
+    %a, %b, %c = kiln.split %m axis = 1 sizes = [2, 2, 2] : tensor<?x6xf32>
+    %s = kiln.add %x, %a : tensor<?x2xf32>, tensor<?x2xf32>
+    %bc = kiln.mul %b, %c : tensor<?x2xf32>, tensor<?x2xf32>
+    %t = kiln.add %s, %bc : tensor<?x2xf32>, tensor<?x2xf32>
+    %n = kiln.tanh %t : tensor<?x2xf32>
+    kiln.yield %n : tensor<?x2xf32>
+  }
+  %l = kiln.reduce_sum %h axes = [0, 1] : tensor<?x2xf32>
+  return %l : tensor<f32>
+}

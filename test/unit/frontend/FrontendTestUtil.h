@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -33,6 +36,14 @@ inline Tensor f32(std::vector<float> values, Shape shape) {
 inline std::vector<float> values(const Tensor &t) {
   Tensor f = t.astype(DType::f32);
   return std::vector<float>(f.data<float>(), f.data<float>() + f.size());
+}
+
+/// A file name in the temporary folder, unique to this process:
+/// kiln-<tag>-<pid><suffix>.
+inline std::string tempModelFile(const std::string &tag, const std::string &suffix) {
+  return (std::filesystem::temp_directory_path() /
+          ("kiln-" + tag + "-" + std::to_string(::getpid()) + suffix))
+      .string();
 }
 
 /// A tensor of `shape` with uniform values in [lo, hi) from `rng`.

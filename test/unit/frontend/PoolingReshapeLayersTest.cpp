@@ -26,12 +26,6 @@ Sequential pooled(bool average) {
   return model;
 }
 
-std::string tempFile(const std::string &suffix) {
-  return (std::filesystem::temp_directory_path() /
-          ("kiln-pool-" + std::to_string(::getpid()) + suffix))
-      .string();
-}
-
 } // namespace
 
 // Tests Keras's automatic names, class names and summary rows.
@@ -125,7 +119,7 @@ TEST(FrontendPoolingReshapeLayers, KerasConfigRoundTrip) {
       << json;
   model.compile({.optimizer = "adam", .loss = "categorical_crossentropy"});
   for (const char *suffix : {".keras", ".h5"}) {
-    std::string file = tempFile(suffix);
+    std::string file = tempModelFile("pool", suffix);
     model.save(file);
     Model back = load_model(file);
     std::filesystem::remove(file);

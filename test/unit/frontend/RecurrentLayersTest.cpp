@@ -108,12 +108,6 @@ Sequential recurrentModel(Kind kind, int64_t units, bool returnSequences,
   return model;
 }
 
-std::string tempFile(const std::string &suffix) {
-  return (std::filesystem::temp_directory_path() /
-          ("kiln-rnn-" + std::to_string(::getpid()) + suffix))
-      .string();
-}
-
 const char *kindName(Kind k) {
   return k == Kind::simple ? "SimpleRNN" : k == Kind::lstm ? "LSTM"
          : k == Kind::gru  ? "GRU(reset_after)" : "GRU(reset_before)";
@@ -225,7 +219,7 @@ TEST(FrontendRecurrentLayers, KerasConfigRoundTrip) {
   Tensor x = uniform(rng, {2, 5, 3});
   Tensor y = model.predict(x, {.verbose = 0});
   for (const char *suffix : {".keras", ".h5"}) {
-    std::string file = tempFile(suffix);
+    std::string file = tempModelFile("rnn", suffix);
     model.save(file);
     Model back = load_model(file);
     std::filesystem::remove(file);
@@ -296,7 +290,7 @@ TEST(FrontendRecurrentLayers, Embedding) {
   Tensor before = model.predict(x, {.verbose = 0});
   std::string json = model.to_json();
   EXPECT_NE(json.find("\"class_name\": \"Embedding\""), std::string::npos) << json;
-  std::string file = tempFile(".keras");
+  std::string file = tempModelFile("rnn", ".keras");
   model.save(file);
   Model back = load_model(file);
   std::filesystem::remove(file);

@@ -1,17 +1,26 @@
 // Fashion-MNIST as sequences: each image is 28 time steps of 28 pixels (its
-// rows), read by a LSTM(128) whose last state feeds a softmax layer.
+// rows), read by an LSTM(128) (fashion_mnist_lstm) or a GRU(128)
+// (fashion_mnist_gru, built from this file with KILN_EXAMPLE_GRU) whose last
+// state feeds a softmax layer.
 //   fashion_mnist_lstm [--epochs 5] [--batch-size 64] [--verbose 1]
+//   fashion_mnist_gru  [--epochs 5] [--batch-size 64] [--verbose 1]
 #include "ExampleFlags.h"
 #include "frontend/Keras.h"
 
 #include <cstdio>
 #include <iostream>
 
+#ifdef KILN_EXAMPLE_GRU
+#define KILN_CELL_NAME "GRU"
+#else
+#define KILN_CELL_NAME "LSTM"
+#endif
+
 using namespace kiln;
 
 int main(int argc, char **argv) try {
   auto flags = examples::parseFlags(argc, argv, /*epochs=*/5, /*batch=*/64,
-                                    "Fashion-MNIST LSTM\n");
+                                    "Fashion-MNIST " KILN_CELL_NAME "\n");
   auto [train, test] = datasets::fashion_mnist::load_data();
   // Images become (n, 28, 28) in [0, 1]: 28 steps of 28 features.
   Tensor X_train_full = train.x / 255.0;
@@ -20,7 +29,11 @@ int main(int argc, char **argv) try {
   Tensor X_test = test.x / 255.0;
 
   Sequential model;
+#ifdef KILN_EXAMPLE_GRU
+  model.add(layers::GRU(128, {.input_shape = {28, 28}}));
+#else
   model.add(layers::LSTM(128, {.input_shape = {28, 28}}));
+#endif
   model.add(layers::Dense(10, {.activation = "softmax"}));
   model.summary();
 
