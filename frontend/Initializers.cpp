@@ -128,8 +128,7 @@ void Initializer::fill(Tensor &t) const {
     throwError("unknown initializer '", name,
                "'; expected one of: glorot_uniform, glorot_normal, he_normal, "
                "he_uniform, orthogonal, random_normal, random_uniform, zeros, "
-               "ones, "
-               "constant (Keras 1 names: uniform, normal)");
+               "ones, constant (Keras 1 names: uniform, normal)");
   }
 }
 

@@ -106,6 +106,10 @@ public:
   /// Adds the fields of Keras's get_config() that follow name, trainable
   /// and dtype (frontend/saving); the default throws: not saveable.
   virtual void getConfig(saving::LayerConfig &config) const;
+  /// Where Keras 3's archive keeps the weights below the layer's own group:
+  /// "" for `layers/<name>/vars`, "cell" for `layers/<name>/cell/vars` (the
+  /// recurrent layers).
+  virtual std::string archiveWeightsGroup() const { return ""; }
   /// Adjusts freshly initialized weights (in weightSpecs' order) where one
   /// initializer per weight does not say it all (LSTM's forget-gate bias).
   virtual void finishInitialization(std::vector<Tensor> &weights) const {}

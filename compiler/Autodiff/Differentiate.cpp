@@ -194,6 +194,15 @@ void appendResults(func::FuncOp fn, func::ReturnOp ret, ValueRange extra) {
 
 } // namespace
 
+void eraseDeadOps(Block &block) {
+  for (Operation *op = block.getTerminator()->getPrevNode(); op;) {
+    Operation *prev = op->getPrevNode();
+    if (isOpTriviallyDead(op))
+      op->erase();
+    op = prev;
+  }
+}
+
 LogicalResult differentiateBlock(OpBuilder &b, Block &block,
                                  ArrayRef<Value> wrt, ArrayRef<Value> seeds,
                                  ArrayRef<Value> seedAdjoints,
@@ -254,12 +263,7 @@ LogicalResult differentiateInPlace(func::FuncOp fn, StringRef originalName,
 
   // Adjoints nobody reads (the input adjoint of the first layer, the
   // adjoints of non-trainable weights) and forward values only they read.
-  for (Operation *op = ret->getPrevNode(); op;) {
-    Operation *prev = op->getPrevNode();
-    if (isOpTriviallyDead(op))
-      op->erase();
-    op = prev;
-  }
+  eraseDeadOps(body);
   return success();
 }
 

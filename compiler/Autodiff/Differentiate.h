@@ -49,6 +49,10 @@ llvm::LogicalResult differentiateBlock(mlir::OpBuilder &b, mlir::Block &block,
                                        llvm::StringRef fnName,
                                        llvm::SmallVectorImpl<mlir::Value> &adjoints);
 
+/// Erases the ops of `block` that are trivially dead, last to first, so an
+/// op whose only reader was dead goes too (the terminator stays).
+void eraseDeadOps(mlir::Block &block);
+
 /// A tensor of zeros of `value`'s type, static or dynamic.
 mlir::Value zerosLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value);
 

@@ -100,6 +100,8 @@ public:
     return specs;
   }
 
+  std::string archiveWeightsGroup() const override { return "cell"; }
+
   void finishInitialization(std::vector<Tensor> &weights) const override {
     if (s.cell != Cell::lstm || !s.useBias || !s.unitForgetBias)
       return;
@@ -157,16 +159,14 @@ public:
     }
 
     llvm::SmallVector<mlir::Type> resultTypes(inits.size(), stateType);
-    auto seqType = mlir::cast<mlir::RankedTensorType>(projected.getType());
     if (s.returnSequences)
-      resultTypes.push_back(
-          e.tensorType({seqType.getDimSize(0) < 0 ? -1 : seqType.getDimSize(0),
-                        xs[0], s.units}));
+      resultTypes.push_back(ScanOp::getStackedType(
+          stateType, mlir::cast<mlir::ShapedType>(projected.getType()).getDimSize(0)));
     auto scan = ScanOp::create(b, loc, resultTypes, mlir::ValueRange{projected},
                                inits, captures, s.goBackwards);
     mlir::Block *body = new mlir::Block();
     scan.getBody().push_back(body);
-    body->addArgument(e.tensorType({xs[0], s.gates() * s.units}), loc);
+    body->addArgument(ScanOp::getStepType(projected.getType()), loc);
     for (mlir::Value v : inits)
       body->addArgument(v.getType(), loc);
     for (mlir::Value v : captures)

@@ -91,24 +91,15 @@ void readLegacyWeights(const H5Group &group, const std::vector<LegacyGroup> &lay
   assign(all);
 }
 
-namespace {
-
-/// Keras 3 keeps a recurrent layer's weights in its cell:
-/// `layers/gru/cell/vars`, with `layers/gru/vars` empty.
-bool weightsInCell(const LayerImpl &layer) {
-  const std::string &c = layer.className();
-  return c == "SimpleRNN" || c == "LSTM" || c == "GRU";
-}
-
-} // namespace
-
 void writeArchiveWeights(H5Group root, const std::vector<WeightHome> &homes) {
   root.createGroup("vars"); // the model's own variables: none
   for (const WeightHome &h : homes) {
+    // Keras 3 leaves the layer's own `vars` empty when a sub-object (a
+    // recurrent layer's cell) holds the weights.
     std::string home = join(h.archivePath, "/");
-    if (weightsInCell(*h.layer)) {
+    if (std::string sub = h.layer->archiveWeightsGroup(); !sub.empty()) {
       root.createGroup(home + "/vars");
-      home += "/cell";
+      home += "/" + sub;
     }
     H5Group vars = root.createGroup(home + "/vars");
     for (size_t i = 0; i < h.layer->weights().size(); ++i)
@@ -125,7 +116,8 @@ void readArchiveWeights(const H5Group &root, const std::vector<WeightHome> &home
     for (std::string &p : legacy)
       if (p == "layers")
         p = "_layer_checkpoint_dependencies";
-    std::string found, cell = weightsInCell(*h.layer) ? "/cell" : "";
+    std::string found, sub = h.layer->archiveWeightsGroup();
+    std::string cell = sub.empty() ? "" : "/" + sub;
     for (const std::string &cand :
          {join(h.archivePath, "/"), join(legacy, "/"), join(legacy, "\\")})
       if (found.empty() && root.hasGroup(cand + cell + "/vars"))

@@ -15,8 +15,8 @@
 #include "compiler/Autodiff/Differentiate.h"
 #include "compiler/Autodiff/Gradients/Gradients.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -37,44 +37,23 @@ struct SplitGradient
   }
 };
 
-RankedTensorType stepType(Type stacked) {
-  auto type = cast<RankedTensorType>(stacked);
-  return RankedTensorType::get(type.getShape().drop_front(),
-                               type.getElementType());
-}
-
-RankedTensorType stackedType(Type step, int64_t length) {
-  auto type = cast<RankedTensorType>(step);
-  SmallVector<int64_t> shape{length};
-  llvm::append_range(shape, type.getShape());
-  return RankedTensorType::get(shape, type.getElementType());
-}
-
-int64_t lengthOf(ScanOp scan) {
-  for (Value seq : scan.getSequences()) {
-    int64_t t = cast<RankedTensorType>(seq.getType()).getDimSize(0);
-    if (!ShapedType::isDynamic(t))
-      return t;
-  }
-  return ShapedType::kDynamic;
+/// The types a stacked tape or output may take its sizes from: the steps of
+/// the sequences and the carried values (block arguments but captures).
+SmallVector<Type> sizedTypes(ScanOp scan) {
+  return llvm::to_vector(TypeRange(scan.getBody().front().getArguments().drop_back(
+      scan.getCaptures().size())));
 }
 
 /// Products inside the step worth storing rather than recomputing: matmul
 /// and dense results whose size the stacked tape can take (static, or the
 /// type of a step argument that is not a capture).
 SmallVector<Operation *> productsToTape(ScanOp scan) {
-  SmallVector<Type> sizedTypes;
-  for (BlockArgument arg : scan.getBody().front().getArguments().drop_back(
-           scan.getCaptures().size()))
-    sizedTypes.push_back(arg.getType());
+  SmallVector<Type> sized = sizedTypes(scan);
   SmallVector<Operation *> products;
-  for (Operation &op : scan.getBody().front().without_terminator()) {
-    if (!isa<MatmulOp, DenseOp>(op))
-      continue;
-    auto type = cast<RankedTensorType>(op.getResult(0).getType());
-    if (type.hasStaticShape() || llvm::is_contained(sizedTypes, Type(type)))
+  for (Operation &op : scan.getBody().front().without_terminator())
+    if (isa<MatmulOp, DenseOp>(op) &&
+        ScanOp::canStack(op.getResult(0).getType(), sized))
       products.push_back(&op);
-  }
   return products;
 }
 
@@ -85,12 +64,12 @@ ScanOp buildTapedForward(OpBuilder &b, ScanOp scan,
                          ArrayRef<Operation *> products) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointAfter(scan);
-  int64_t length = lengthOf(scan);
+  int64_t length = scan.getLength();
   SmallVector<Type> resultTypes(scan.getResultTypes());
   for (Value v : scan.getInits())
-    resultTypes.push_back(stackedType(v.getType(), length));
+    resultTypes.push_back(ScanOp::getStackedType(v.getType(), length));
   for (Operation *p : products)
-    resultTypes.push_back(stackedType(p->getResult(0).getType(), length));
+    resultTypes.push_back(ScanOp::getStackedType(p->getResult(0).getType(), length));
   auto taped = ScanOp::create(b, scan.getLoc(), resultTypes,
                               scan.getSequences(), scan.getInits(),
                               scan.getCaptures(), scan.getReverse());
@@ -105,13 +84,6 @@ ScanOp buildTapedForward(OpBuilder &b, ScanOp scan,
   scan.replaceAllUsesWith(
       taped.getResults().take_front(scan.getNumResults()));
   return taped;
-}
-
-bool isZeroConstant(Value v) {
-  auto c = v.getDefiningOp<arith::ConstantOp>();
-  auto dense = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : DenseElementsAttr();
-  return dense && dense.isSplat() &&
-         dense.getSplatValue<APFloat>().isZero();
 }
 
 /// A carried value of `scan` that only sums `matmul(step, v) transpose_lhs`
@@ -160,21 +132,14 @@ void hoistProductSums(OpBuilder &b, ScanOp &scan, SmallVectorImpl<Value> &result
   for (size_t j = 0; j < numCarried; ++j)
     if (std::optional<ProductSum> p = matchProductSum(scan, j))
       sums.push_back(*p);
-  // A stacked v must be sizeable before the loop (kiln.scan's rule): static,
-  // or of the type of a sequence step or of a carried value that stays.
-  Block &front = scan.getBody().front();
-  auto sizeable = [&](Type t) {
-    if (cast<RankedTensorType>(t).hasStaticShape())
-      return true;
-    for (size_t i = 0; i < numSeq + numCarried; ++i)
-      if (front.getArgument(unsigned(i)).getType() == t &&
-          (i < numSeq || llvm::none_of(sums, [&](const ProductSum &p) {
-             return p.carried == i - numSeq;
-           })))
-        return true;
-    return false;
-  };
-  llvm::erase_if(sums, [&](const ProductSum &p) { return !sizeable(p.rhs.getType()); });
+  // A stacked v takes its sizes from a sequence step or a carried value
+  // that stays (kiln.scan's rule).
+  SmallVector<Type> sized = sizedTypes(scan);
+  for (const ProductSum &p : llvm::reverse(sums))
+    sized.erase(sized.begin() + numSeq + p.carried);
+  llvm::erase_if(sums, [&](const ProductSum &p) {
+    return !ScanOp::canStack(p.rhs.getType(), sized);
+  });
   if (sums.empty())
     return;
 
@@ -193,13 +158,13 @@ void hoistProductSums(OpBuilder &b, ScanOp &scan, SmallVectorImpl<Value> &result
     }
   SmallVector<Value> outputs(yield.getValues().drop_front(numCarried));
   llvm::append_range(types, scan.getStackedOutputs().getTypes());
-  int64_t length = lengthOf(scan);
+  int64_t length = scan.getLength();
   SmallVector<size_t> rhsOutput;
   for (const ProductSum &p : sums) {
     auto *it = llvm::find(outputs, p.rhs);
     if (it == outputs.end()) {
       outputs.push_back(p.rhs);
-      types.push_back(stackedType(p.rhs.getType(), length));
+      types.push_back(ScanOp::getStackedType(p.rhs.getType(), length));
       it = outputs.end() - 1;
     }
     rhsOutput.push_back(it - outputs.begin());
@@ -238,7 +203,9 @@ void hoistProductSums(OpBuilder &b, ScanOp &scan, SmallVectorImpl<Value> &result
     sum = castTo(b, loc, sum, scan.getInits()[p.carried].getType());
     Value init = scan.getInits()[p.carried];
     results[p.carried] =
-        isZeroConstant(init) ? sum : AddOp::create(b, loc, init, sum).getResult();
+        matchPattern(init, m_AnyZeroFloat())
+            ? sum
+            : AddOp::create(b, loc, init, sum).getResult();
   }
   scan->erase();
   scan = hoistedScan;
@@ -291,7 +258,7 @@ struct ScanGradient : GradientOpInterface::ExternalModel<ScanGradient, ScanOp> {
     Block *body = new Block();
     reverse.getBody().push_back(body);
     for (Value v : sequences)
-      body->addArgument(stepType(v.getType()), loc);
+      body->addArgument(ScanOp::getStepType(v.getType()), loc);
     for (Value v : inits)
       body->addArgument(v.getType(), loc);
     for (Value v : scan.getCaptures())
@@ -362,12 +329,7 @@ struct ScanGradient : GradientOpInterface::ExternalModel<ScanGradient, ScanOp> {
     // ops, built above, read only their operands).
     for (auto [p, stored] : llvm::zip(products, productArgs))
       map.lookup(p->getResult(0)).replaceAllUsesWith(stored);
-    for (Operation *bop = body->getTerminator()->getPrevNode(); bop;) {
-      Operation *prev = bop->getPrevNode();
-      if (isOpTriviallyDead(bop))
-        bop->erase();
-      bop = prev;
-    }
+    autodiff::eraseDeadOps(*body);
 
     // Operand adjoints, in operand order: sequences, inits, captures.
     SmallVector<Value> results;

@@ -96,9 +96,7 @@ struct ScanLowering : OpConversionPattern<ScanOp> {
     SmallVector<Type> argTypes;
     SmallVector<Sizes> argSizes;
     for (Value seq : sequences) {
-      argTypes.push_back(RankedTensorType::get(
-          cast<RankedTensorType>(seq.getType()).getShape().drop_front(),
-          cast<RankedTensorType>(seq.getType()).getElementType()));
+      argTypes.push_back(ScanOp::getStepType(seq.getType()));
       argSizes.push_back(Sizes(ArrayRef(sizesOf(rewriter, loc, seq)).drop_front()));
     }
     for (Value init : inits) {
@@ -112,8 +110,7 @@ struct ScanLowering : OpConversionPattern<ScanOp> {
     SmallVector<Sizes> outputStepSizes;
     for (Value result : op.getStackedOutputs()) {
       auto type = cast<RankedTensorType>(result.getType());
-      auto step = RankedTensorType::get(type.getShape().drop_front(),
-                                        type.getElementType());
+      RankedTensorType step = ScanOp::getStepType(type);
       Sizes stepSizes;
       auto *it = llvm::find(argTypes, Type(step));
       if (it != argTypes.end())

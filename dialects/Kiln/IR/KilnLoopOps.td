@@ -126,6 +126,17 @@ def Kiln_ScanOp : Op<Kiln_Dialect, "scan", [
       return getResults().drop_front(getInits().size());
     }
     YieldOp getYield();
+    /// The sequences' length: static when some sequence knows it.
+    int64_t getLength();
+    /// `stacked` without its leading (time) axis.
+    static ::mlir::RankedTensorType getStepType(::mlir::Type stacked);
+    /// `step` with a leading axis of `length`.
+    static ::mlir::RankedTensorType getStackedType(::mlir::Type step,
+                                                   int64_t length);
+    /// Whether per-step values of type `step` can be stacked: their sizes
+    /// are known before the loop, being static or those of one of `sized`
+    /// (the types of sequence steps and carried values).
+    static bool canStack(::mlir::Type step, ::mlir::TypeRange sized);
   }];
 }
 

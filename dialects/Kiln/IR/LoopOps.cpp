@@ -104,15 +104,32 @@ YieldOp ScanOp::getYield() {
   return cast<YieldOp>(getBody().front().getTerminator());
 }
 
-namespace {
+int64_t ScanOp::getLength() {
+  for (Value seq : getSequences()) {
+    int64_t t = cast<RankedTensorType>(seq.getType()).getDimSize(0);
+    if (!ShapedType::isDynamic(t))
+      return t;
+  }
+  return ShapedType::kDynamic;
+}
 
-/// `type` without its leading axis.
-RankedTensorType stepType(RankedTensorType type) {
+RankedTensorType ScanOp::getStepType(Type stacked) {
+  auto type = cast<RankedTensorType>(stacked);
   return RankedTensorType::get(type.getShape().drop_front(),
                                type.getElementType());
 }
 
-} // namespace
+RankedTensorType ScanOp::getStackedType(Type step, int64_t length) {
+  auto type = cast<RankedTensorType>(step);
+  SmallVector<int64_t> shape{length};
+  llvm::append_range(shape, type.getShape());
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
+bool ScanOp::canStack(Type step, TypeRange sized) {
+  return cast<RankedTensorType>(step).hasStaticShape() ||
+         llvm::is_contained(sized, step);
+}
 
 LogicalResult ScanOp::verifyRegions() {
   if (getSequences().empty())
@@ -131,7 +148,7 @@ LogicalResult ScanOp::verifyRegions() {
              << length << " and " << t;
     if (!ShapedType::isDynamic(t))
       length = t;
-    expectedArgs.push_back(stepType(type));
+    expectedArgs.push_back(getStepType(type));
   }
   for (Value v : getInits())
     expectedArgs.push_back(v.getType());
@@ -170,16 +187,14 @@ LogicalResult ScanOp::verifyRegions() {
     auto outType = cast<RankedTensorType>(out.getType());
     auto resultType = cast<RankedTensorType>(result.getType());
     if (resultType.getRank() != outType.getRank() + 1 ||
-        stepType(resultType) != outType ||
+        getStepType(resultType) != outType ||
         resultType.getDimSize(0) != length)
       return emitOpError("stacked output #")
              << i << " of step type " << outType << " must have type "
              << "with a leading axis of the sequences' length, got "
              << resultType;
-    if (!outType.hasStaticShape() &&
-        !llvm::is_contained(ArrayRef<Type>(expectedArgs)
-                                .drop_back(getCaptures().size()),
-                            Type(outType)))
+    if (!canStack(outType,
+                  ArrayRef<Type>(expectedArgs).drop_back(getCaptures().size())))
       return emitOpError("stacked output #")
              << i << " has dynamic type " << outType
              << " that no sequence step or carried value has, so its size is "
