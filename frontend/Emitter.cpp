@@ -4,6 +4,8 @@
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 namespace kiln {
 
 static const char *kActivations = "linear, relu, sigmoid, tanh, softmax, exponential";
@@ -35,6 +37,12 @@ Sym Emitter::reshape(Sym x, const Shape &shape) {
   if (shapeOf(x) == shape)
     return x;
   return sym(ReshapeOp::create(b, loc, tensorType(shape), value(x)));
+}
+
+mlir::Value Emitter::scalar(double v) {
+  auto type = tensorType({});
+  return mlir::arith::ConstantOp::create(
+      b, loc, type, mlir::DenseElementsAttr::get(type, llvm::ArrayRef<float>{float(v)}));
 }
 
 Sym Emitter::activation(const std::string &name, Sym x) {

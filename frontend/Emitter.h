@@ -8,6 +8,9 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
 
+#include <utility>
+#include <vector>
+
 namespace kiln {
 
 class Emitter {
@@ -27,8 +30,21 @@ public:
   /// `x` as `shape` (kiln.reshape; `x` itself when it has that shape).
   Sym reshape(Sym x, const Shape &shape);
 
+  /// A 0-d f32 constant.
+  mlir::Value scalar(double v);
+
   mlir::OpBuilder &b;
   mlir::Location loc;
+
+  /// Keras's `training` argument: true while the train step's function is
+  /// emitted (Dropout drops, BatchNormalization uses batch statistics).
+  bool training = false;
+  /// In training, the step counter (a 0-d i64 tensor) that seeds dropout.
+  mlir::Value step;
+  /// In training, the non-trainable weights a layer updates and their new
+  /// values (BatchNormalization's moving statistics); the train step writes
+  /// them back.
+  std::vector<std::pair<mlir::Value, mlir::Value>> stateUpdates;
 };
 
 /// Throws kiln::Error unless `name` is an activation Kiln knows.

@@ -113,6 +113,9 @@ public:
   /// Adjusts freshly initialized weights (in weightSpecs' order) where one
   /// initializer per weight does not say it all (LSTM's forget-gate bias).
   virtual void finishInitialization(std::vector<Tensor> &weights) const {}
+  /// Whether the layer computes something else in training (Keras's
+  /// `training=True`): the model then gets a separate training function.
+  virtual bool hasTrainingBehavior() const { return false; }
 
   /// Creates and initializes the weights on first use; later calls check
   /// that the input shapes still fit them.

@@ -170,6 +170,47 @@ public:
   explicit Reshape(Shape target_shape, ReshapeOptions options = {});
 };
 
+struct DropoutOptions {
+  /// Keras's noise_shape is not supported (the mask covers every element).
+  /// Without a seed, one is drawn from the global generator
+  /// (utils::set_random_seed makes it reproducible).
+  std::optional<int64_t> seed = std::nullopt;
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `Dropout`: in training, each element is zeroed with probability
+/// `rate` and the rest scaled by 1 / (1 - rate); evaluate and predict pass
+/// the input through. A new mask per training step.
+class Dropout : public Layer {
+public:
+  explicit Dropout(double rate, DropoutOptions options = {});
+};
+
+struct BatchNormalizationOptions {
+  /// Kiln normalizes over the last axis (channels_last; Keras's default).
+  int64_t axis = -1;
+  double momentum = 0.99;
+  double epsilon = 1e-3;
+  bool center = true;
+  bool scale = true;
+  Initializer beta_initializer = "zeros";
+  Initializer gamma_initializer = "ones";
+  Initializer moving_mean_initializer = "zeros";
+  Initializer moving_variance_initializer = "ones";
+  Shape input_shape = {};
+  std::string name = "";
+};
+/// Keras `BatchNormalization`: gamma * (x - mean) / sqrt(var + epsilon) +
+/// beta per feature of the last axis. Training normalizes with the batch's
+/// statistics (over all other axes) and moves the non-trainable
+/// moving_mean / moving_variance toward them by `momentum`, inside the
+/// compiled train step; evaluate and predict use the moving statistics.
+/// Weights in Keras's order: gamma, beta, moving_mean, moving_variance.
+class BatchNormalization : public Layer {
+public:
+  explicit BatchNormalization(BatchNormalizationOptions options = {});
+};
+
 /// Keras `Add`: elementwise sum of two or more tensors of one shape.
 class Add : public Layer {
 public:

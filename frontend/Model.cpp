@@ -157,11 +157,21 @@ void Model::compile(const CompileOptions &options) {
 }
 
 /// Builds and compiles on first contact with data when compile() could not.
-static void prepare(Model::Impl &m, const Tensor &x, const char *what) {
+static void prepare(Model::Impl &m, const std::vector<Tensor> &x,
+                    const char *what) {
   if (!m.compileOptions)
     throwError("model '", m.name, "': call compile() before ", what, "()");
-  if (!m.built())
-    m.buildFrom(x);
+  if (!m.built()) {
+    if (x.size() != 1)
+      throwError("model '", m.name, "': ", what, "() got ", x.size(),
+                 " input arrays for a model not built yet (give its first "
+                 "layer input_shape)");
+    m.buildFrom(x.front());
+  }
+  if (x.size() != m.inputs.size())
+    throwError("model '", m.name, "': ", what, "() got ", x.size(),
+               " input array", x.size() == 1 ? "" : "s", ", but the model has ",
+               m.inputs.size(), " input", m.inputs.size() == 1 ? "" : "s");
   if (!m.state)
     m.compileSteps();
 }
@@ -176,6 +186,11 @@ static Tensor targetsFor(const Model::Impl &m, const Tensor &y) {
 }
 
 History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
+  return fit(std::vector<Tensor>{x}, y, std::move(options));
+}
+
+History Model::fit(const std::vector<Tensor> &x, const Tensor &y,
+                   FitOptions options) {
   Impl &m = self();
   prepare(m, x, "fit");
   train::FitOptions run;
@@ -195,21 +210,30 @@ History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
   run.seed = options.seed;
   if (!run.seed && options.shuffle)
     run.seed = detail::globalRng()();
-  return train::fit(m.steps, *m.state, {x}, {targetsFor(m, y)}, run);
+  return train::fit(m.steps, *m.state, x, {targetsFor(m, y)}, run);
 }
 
 std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,
                                     EvaluateOptions options) {
+  return evaluate(std::vector<Tensor>{x}, y, options);
+}
+
+std::vector<double> Model::evaluate(const std::vector<Tensor> &x,
+                                    const Tensor &y, EvaluateOptions options) {
   Impl &m = self();
   prepare(m, x, "evaluate");
-  return train::evaluate(m.steps, *m.state, {x}, {targetsFor(m, y)},
+  return train::evaluate(m.steps, *m.state, x, {targetsFor(m, y)},
                          options.batch_size, options.verbose);
 }
 
 Tensor Model::predict(const Tensor &x, PredictOptions options) {
+  return predict(std::vector<Tensor>{x}, options);
+}
+
+Tensor Model::predict(const std::vector<Tensor> &x, PredictOptions options) {
   Impl &m = self();
   prepare(m, x, "predict");
-  return train::predict(m.steps, *m.state, {x}, options.batch_size,
+  return train::predict(m.steps, *m.state, x, options.batch_size,
                         options.verbose)
       .front();
 }

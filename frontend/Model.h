@@ -70,10 +70,17 @@ public:
   void compile(const CompileOptions &options);
 
   History fit(const Tensor &x, const Tensor &y, FitOptions options = {});
+  /// A model of several inputs: one tensor per input, in the order of the
+  /// model's inputs (Keras's `fit([x1, x2], y)`).
+  History fit(const std::vector<Tensor> &x, const Tensor &y,
+              FitOptions options = {});
   /// The loss, then each metric, as Keras's evaluate returns them.
   std::vector<double> evaluate(const Tensor &x, const Tensor &y,
                                EvaluateOptions options = {});
+  std::vector<double> evaluate(const std::vector<Tensor> &x, const Tensor &y,
+                               EvaluateOptions options = {});
   Tensor predict(const Tensor &x, PredictOptions options = {});
+  Tensor predict(const std::vector<Tensor> &x, PredictOptions options = {});
   /// The arg-max class per sample (0/1 against 0.5 for one sigmoid output).
   Tensor predict_classes(const Tensor &x, PredictOptions options = {});
 
@@ -113,7 +120,8 @@ public:
   std::string to_json();
 
   /// The kiln IR emitted for this model (@forward and, once compiled,
-  /// @loss), before any pass: `kiln-opt` reproduces every later stage from
+  /// @loss, and @train_loss for a model with Dropout or
+  /// BatchNormalization), before any pass: `kiln-opt` reproduces every later stage from
   /// it, and kilnc compiles it ahead of time.
   std::string to_mlir();
   /// Time spent in compile() lowering and JIT-compiling, in seconds.

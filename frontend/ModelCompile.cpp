@@ -269,28 +269,76 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
     lossArgs.push_back(targetType);
     llvm::SmallVector<mlir::Type> scalars(resultNames.size(),
                                           e.tensorType({}));
-    auto lossFn = mlir::func::FuncOp::create(
-        b, loc, "loss", b.getFunctionType(lossArgs, scalars));
-    for (size_t i = 0; i < paramTypes.size(); ++i) {
-      lossFn.setArgAttr(i, "kiln.param", b.getUnitAttr());
-      if (sig.trainable[i])
-        lossFn.setArgAttr(i, "kiln.trainable", b.getUnitAttr());
+    // The loss and metrics of `outs` against the last argument.
+    auto emitScalars = [&](mlir::Value yTrue, mlir::Value yPred) {
+      llvm::SmallVector<mlir::Value> results = {
+          emitLoss(e, loss, yTrue, yPred)};
+      for (const Metric &mt : options->metrics)
+        results.push_back(emitMetric(e, mt, loss, yTrue, yPred));
+      for (mlir::Value r : results)
+        if (mlir::cast<mlir::RankedTensorType>(r.getType()).getRank() != 0)
+          throwError("model '", name, "': a metric did not reduce to a scalar");
+      return results;
+    };
+    auto openFunction = [&](const char *fnName,
+                            llvm::ArrayRef<mlir::Type> argTypes) {
+      auto fn = mlir::func::FuncOp::create(
+          b, loc, fnName, b.getFunctionType(argTypes, scalars));
+      for (size_t i = 0; i < paramTypes.size(); ++i) {
+        fn.setArgAttr(i, "kiln.param", b.getUnitAttr());
+        if (sig.trainable[i])
+          fn.setArgAttr(i, "kiln.trainable", b.getUnitAttr());
+      }
+      return fn;
+    };
+    {
+      auto lossFn = openFunction("loss", lossArgs);
+      mlir::OpBuilder::InsertionGuard guard(b);
+      mlir::Block *entry = lossFn.addEntryBlock();
+      b.setInsertionPointToStart(entry);
+      auto args = entry->getArguments();
+      auto call = mlir::func::CallOp::create(
+          b, loc, forward, args.take_front(forwardArgs.size()));
+      mlir::func::ReturnOp::create(
+          b, loc, emitScalars(args.back(), call.getResult(0)));
     }
-    mlir::OpBuilder::InsertionGuard guard(b);
-    mlir::Block *entry = lossFn.addEntryBlock();
-    b.setInsertionPointToStart(entry);
-    auto args = entry->getArguments();
-    auto call = mlir::func::CallOp::create(
-        b, loc, forward, args.take_front(forwardArgs.size()));
-    mlir::Value yPred = call.getResult(0), yTrue = args.back();
-    llvm::SmallVector<mlir::Value> results = {
-        emitLoss(e, loss, yTrue, yPred)};
-    for (const Metric &mt : options->metrics)
-      results.push_back(emitMetric(e, mt, loss, yTrue, yPred));
-    for (mlir::Value r : results)
-      if (mlir::cast<mlir::RankedTensorType>(r.getType()).getRank() != 0)
-        throwError("model '", name, "': a metric did not reduce to a scalar");
-    mlir::func::ReturnOp::create(b, loc, results);
+
+    // @train_loss(params..., inputs..., targets..., step) -> (loss,
+    // metrics..., updated state...): the graph with training=True, when a
+    // layer computes something else in training (kiln-make-steps).
+    bool trainingDiffers = llvm::any_of(
+        layers, [](const auto &l) { return l->hasTrainingBehavior(); });
+    if (trainingDiffers) {
+      llvm::SmallVector<mlir::Type> trainArgs(lossArgs);
+      trainArgs.push_back(e.tensorType({}, b.getI64Type()));
+      auto trainFn = openFunction("train_loss", trainArgs);
+      trainFn.setArgAttr(trainArgs.size() - 1, "kiln.step", b.getUnitAttr());
+      mlir::OpBuilder::InsertionGuard guard(b);
+      mlir::Block *entry = trainFn.addEntryBlock();
+      b.setInsertionPointToStart(entry);
+      auto args = entry->getArguments();
+      e.training = true;
+      e.step = args.back();
+      e.stateUpdates.clear();
+      auto outs = emitGraph(e, *this, args.take_front(paramTypes.size()),
+                            args.slice(paramTypes.size(), inputTypes.size()));
+      e.loc = loc;
+      e.training = false;
+      llvm::SmallVector<mlir::Value> results =
+          emitScalars(args[args.size() - 2], outs.front());
+      llvm::SmallVector<int64_t> updated;
+      llvm::SmallVector<mlir::Type> resultTypes(scalars);
+      for (auto [param, value] : e.stateUpdates) {
+        updated.push_back(mlir::cast<mlir::BlockArgument>(param).getArgNumber());
+        results.push_back(value);
+        resultTypes.push_back(value.getType());
+      }
+      e.stateUpdates.clear();
+      trainFn.setFunctionType(b.getFunctionType(trainArgs, resultTypes));
+      trainFn->setAttr("kiln.state_updates",
+                       b.getDenseI64ArrayAttr(updated));
+      mlir::func::ReturnOp::create(b, loc, results);
+    }
   }
   if (mlir::failed(mlir::verify(*module)))
     throwError("model '", name, "': the emitted kiln IR does not verify");

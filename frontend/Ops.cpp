@@ -22,13 +22,7 @@ Emitter &emitter() {
 mlir::Value v(ops::Value x) { return Emitter::value(x.sym); }
 ops::Value wrap(mlir::Value x) { return ops::Value(Emitter::sym(x)); }
 
-ops::Value scalar(double c) {
-  Emitter &e = emitter();
-  auto type = e.tensorType({});
-  return wrap(mlir::arith::ConstantOp::create(
-      e.b, e.loc, type,
-      mlir::DenseElementsAttr::get(type, llvm::ArrayRef<float>{float(c)})));
-}
+ops::Value scalar(double c) { return wrap(emitter().scalar(c)); }
 
 template <typename ReduceOp>
 ops::Value reduce(ops::Value x, std::vector<int64_t> axes) {

@@ -26,11 +26,20 @@ using namespace kiln;
 namespace {
 
 /// Argument roles of @loss: leading `kiln.param` arguments, then inputs,
-/// then targets.
+/// then targets; @train_loss may end with a `kiln.step` argument (the step
+/// counter, which seeds dropout) and return, after its scalars, the new
+/// values of the parameters its `kiln.state_updates` lists (moving
+/// statistics).
 struct Signature {
   unsigned numParams = 0, numInputs = 0, numTargets = 0;
   SmallVector<unsigned> trainable;
+  bool takesStep = false;
+  SmallVector<int64_t> stateUpdates;
+  unsigned numScalars = 0;
 };
+
+constexpr StringLiteral kStepArgAttr = "kiln.step";
+constexpr StringLiteral kStateUpdatesAttr = "kiln.state_updates";
 
 MemRefType memrefFor(Type t) {
   auto rt = cast<RankedTensorType>(t);
@@ -92,6 +101,16 @@ struct KilnMakeStepsPass
                << i << " must also be a leading kiln.param argument";
       sig.trainable.push_back(i);
     }
+    sig.takesStep = n > 0 && loss.getArgAttr(n - 1, kStepArgAttr);
+    if (sig.takesStep) {
+      auto t = dyn_cast<RankedTensorType>(loss.getArgumentTypes()[n - 1]);
+      if (!t || t.getRank() != 0 || !t.getElementType().isInteger(64))
+        return loss.emitError("kiln-make-steps: the kiln.step argument must "
+                              "be a tensor<i64>");
+      --n;
+    }
+    if (auto updates = loss->getAttrOfType<DenseI64ArrayAttr>(kStateUpdatesAttr))
+      llvm::append_range(sig.stateUpdates, updates.asArrayRef());
     if (forward) {
       if (forward.getNumArguments() < sig.numParams ||
           forward.getNumArguments() >= n)
@@ -103,9 +122,20 @@ struct KilnMakeStepsPass
     }
     sig.numTargets = n - sig.numParams - sig.numInputs;
     FunctionType type = loss.getFunctionType();
-    if (type.getNumResults() == 0)
-      return loss.emitError("kiln-make-steps: @loss returns nothing");
-    for (Type r : type.getResults()) {
+    if (type.getNumResults() <= sig.stateUpdates.size())
+      return loss.emitError("kiln-make-steps: @")
+             << loss.getSymName() << " returns no loss";
+    sig.numScalars = type.getNumResults() - sig.stateUpdates.size();
+    for (auto [i, p] : llvm::enumerate(sig.stateUpdates)) {
+      if (p < 0 || p >= int64_t(sig.numParams) ||
+          type.getResult(sig.numScalars + i) != type.getInput(p))
+        return loss.emitError("kiln-make-steps: state update #")
+               << i << " must name a kiln.param argument of its result's type";
+      if (llvm::is_contained(sig.trainable, unsigned(p)))
+        return loss.emitError("kiln-make-steps: state update #")
+               << i << " names a trainable parameter (#" << p << ")";
+    }
+    for (Type r : type.getResults().take_front(sig.numScalars)) {
       auto rt = dyn_cast<RankedTensorType>(r);
       if (!rt || rt.getRank() != 0 || !rt.getElementType().isF32())
         return loss.emitError("kiln-make-steps: @loss results must be 0-d f32 "
@@ -167,7 +197,7 @@ struct KilnMakeStepsPass
       args[layout.offset(ArgRole::Target, i)] =
           memrefFor(type.getInput(sig.numParams + sig.numInputs + i));
     args[layout.offset(ArgRole::Results)] =
-        MemRefType::get({(int64_t)type.getNumResults()}, b.getF32Type());
+        MemRefType::get({(int64_t)sig.numScalars}, b.getF32Type());
 
     Block *entry = createStep(b, loc, "train_step", args, layout);
     auto argOf = [&](ArgRole role, size_t i = 0) {
@@ -189,13 +219,17 @@ struct KilnMakeStepsPass
     for (unsigned i = 0; i < sig.numTargets; ++i)
       callArgs.push_back(
           asTensor(argOf(ArgRole::Target, i), /*writable=*/false));
+    Value iterMem = argOf(ArgRole::Iterations);
+    Value it = memref::LoadOp::create(b, loc, iterMem, ValueRange{});
+    SmallVector<Value> lossArgs(callArgs);
+    if (sig.takesStep)
+      lossArgs.push_back(tensor::FromElementsOp::create(
+          b, loc, RankedTensorType::get({}, b.getI64Type()), ValueRange{it}));
     SmallVector<Type> resultTypes(type.getResults());
     for (unsigned t : sig.trainable)
       resultTypes.push_back(type.getInput(t));
     auto vg = ValueAndGradOp::create(b, loc, resultTypes, loss.getSymName(),
-                                     callArgs);
-    Value iterMem = argOf(ArgRole::Iterations);
-    Value it = memref::LoadOp::create(b, loc, iterMem, ValueRange{});
+                                     lossArgs);
     Value lr = memref::LoadOp::create(b, loc, argOf(ArgRole::LearningRate),
                                       ValueRange{});
 
@@ -259,10 +293,14 @@ struct KilnMakeStepsPass
             b, loc, TypeRange{}, updated[1 + s], stateMem[s],
             /*restrict=*/true, /*writable=*/true);
     }
+    for (auto [i, p] : llvm::enumerate(sig.stateUpdates))
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, TypeRange{}, vg.getResult(sig.numScalars + i),
+          argOf(ArgRole::Param, p), /*restrict=*/true, /*writable=*/true);
     Value one = arith::ConstantIntOp::create(b, loc, b.getI64Type(), 1);
     memref::StoreOp::create(b, loc, arith::AddIOp::create(b, loc, it, one),
                             iterMem, ValueRange{});
-    storeResults(b, loc, vg.getResults().take_front(type.getNumResults()),
+    storeResults(b, loc, vg.getResults().take_front(sig.numScalars),
                  argOf(ArgRole::Results));
     func::ReturnOp::create(b, loc);
   }
@@ -335,20 +373,42 @@ struct KilnMakeStepsPass
       forward.setPrivate();
       return;
     }
+    // @train_loss, when present, is the model with training=True (dropout,
+    // batch statistics); evaluation and prediction use @loss and @forward.
+    auto trainLoss = module.lookupSymbol<func::FuncOp>("train_loss");
     FailureOr<OptimizerAttr> opt = optimizerOf(module);
     FailureOr<Signature> sig = analyze(loss, forward);
-    if (failed(opt) || failed(sig))
+    FailureOr<Signature> trainSig =
+        trainLoss ? analyze(trainLoss, forward) : sig;
+    if (failed(opt) || failed(sig) || failed(trainSig))
       return signalPassFailure();
+    if (sig->takesStep || !sig->stateUpdates.empty()) {
+      loss.emitError("kiln-make-steps: @loss takes no step counter and "
+                     "updates no state (those belong to @train_loss)");
+      return signalPassFailure();
+    }
+    if (trainLoss && (trainSig->numParams != sig->numParams ||
+                      trainSig->numInputs != sig->numInputs ||
+                      trainSig->numTargets != sig->numTargets ||
+                      trainSig->numScalars != sig->numScalars ||
+                      trainSig->trainable != sig->trainable)) {
+      trainLoss.emitError("kiln-make-steps: @train_loss must take @loss's "
+                          "parameters, inputs and targets and return its "
+                          "loss and metrics");
+      return signalPassFailure();
+    }
 
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
     Location loc = loss.getLoc();
-    buildTrainStep(b, loc, loss, *sig, *opt);
+    buildTrainStep(b, loc, trainLoss ? trainLoss : loss, *trainSig, *opt);
     buildReadOnlyStep(b, loc, "eval_step", loss, *sig, /*storeScalars=*/true);
     if (forward)
       buildReadOnlyStep(b, forward.getLoc(), "predict_step", forward, *sig,
                         /*storeScalars=*/false);
     loss.setPrivate();
+    if (trainLoss)
+      trainLoss.setPrivate();
     if (forward)
       forward.setPrivate();
   }

@@ -49,6 +49,16 @@ def KilnMakeStepsPass : Pass<"kiln-make-steps", "mlir::ModuleOp"> {
     step counter and stores the loss and metrics into `%out`. `@forward` and
     `@loss` become private so that they are inlined and dropped.
 
+    A model whose layers behave differently in training (Dropout,
+    BatchNormalization) also has `@train_loss`, the same computation with
+    Keras's `training=True`; `train_step` then differentiates it instead of
+    `@loss`, which evaluation keeps. It may end with an argument marked
+    `kiln.step` (a `tensor<i64>`: `train_step` passes the step counter,
+    which draws a new dropout mask per step) and may return, after the loss
+    and metrics, the new values of non-trainable parameters named by its
+    `kiln.state_updates = array<i64: ...>` (BatchNormalization's moving
+    statistics), which `train_step` writes back in place.
+
     The optimizer is the module's `kiln.optimizer` attribute
     (`#kiln.optimizer<kind = adam, learning_rate = 1.0e-03>`; Keras's
     `SGD(learning_rate=0.01)` when there is none). The update reads the

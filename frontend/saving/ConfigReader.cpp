@@ -66,7 +66,10 @@ private:
   /// Calls `layer` after checking that its weights fit the budget.
   KerasTensor call(const Layer &layer, const std::vector<KerasTensor> &in);
   Shape inputShape(const Json &batchShape, const std::string &what) const;
-  void checkDtype(const Json &config, const std::string &where) const;
+  /// Throws unless the config's dtype is float32 (or, with `integersToo`,
+  /// an integer type).
+  void checkDtype(const Json &config, const std::string &where,
+                  bool integersToo = false) const;
   std::string key(std::map<std::string, int> &counters, const std::string &cls);
 
   const ReadOptions &opt;
@@ -93,11 +96,18 @@ Shape Reader::inputShape(const Json &batchShape, const std::string &what) const 
   return s;
 }
 
-void Reader::checkDtype(const Json &config, const std::string &where) const {
+void Reader::checkDtype(const Json &config, const std::string &where,
+                        bool integersToo) const {
   const Json &d = field(config, "dtype");
+  if (d.is_null())
+    return;
   std::string name = d.is_string() ? d.get<std::string>()
                                    : str(field(field(d, "config"), "name"));
-  if (!d.is_null() && name != "float32")
+  // Integer inputs (token or category ids) are carried as float32, exact up
+  // to 2^24, as the layers after them (Embedding) read them.
+  bool integer = name == "int32" || name == "int64" || name == "uint8" ||
+                 name == "int16" || name == "int8";
+  if (name != "float32" && !(integersToo && integer))
     fail(where + "dtype " + d.dump() + " is not supported (Kiln computes in float32)");
 }
 
@@ -205,7 +215,7 @@ std::vector<KerasTensor> Reader::sequential(const Json &layers, const Json &conf
     const Json &lc = field(entry, "config");
     std::string name = str(field(lc, "name"));
     if (cls == "InputLayer") {
-      checkDtype(lc, "layer '" + name + "' (InputLayer): ");
+      checkDtype(lc, "layer '" + name + "' (InputLayer): ", /*integersToo=*/true);
       const Json &shape = field(lc, "batch_shape").is_null()
                               ? field(lc, "batch_input_shape")
                               : field(lc, "batch_shape");
@@ -333,7 +343,7 @@ std::vector<KerasTensor> Reader::functional(const Json &config,
           continue;
         progress = true;
         const Json &lc = field(entry, "config");
-        checkDtype(lc, "layer '" + name + "' (InputLayer): ");
+        checkDtype(lc, "layer '" + name + "' (InputLayer): ", /*integersToo=*/true);
         KerasTensor t;
         if (given_by_name.count(name)) {
           t = given_by_name[name];

@@ -258,12 +258,14 @@ const std::map<std::string, Factory> &factories() {
   static const std::map<std::string, Factory> table = {
       {"Activation", layers::activationFromConfig},
       {"Add", layers::addFromConfig},
+      {"BatchNormalization", layers::batchNormalizationFromConfig},
       {"AveragePooling2D", layers::averagePooling2dFromConfig},
       {"AvgPool2D", layers::averagePooling2dFromConfig},
       {"Concatenate", layers::concatenateFromConfig},
       {"Conv2D", layers::conv2dFromConfig},
       {"Convolution2D", layers::conv2dFromConfig}, // Keras 1
       {"Dense", layers::denseFromConfig},
+      {"Dropout", layers::dropoutFromConfig},
       {"Embedding", layers::embeddingFromConfig},
       {"Flatten", layers::flattenFromConfig},
       {"GRU", layers::gruFromConfig},

@@ -95,6 +95,8 @@ Layer concatenateFromConfig(saving::LayerConfig &c);
 Layer globalAveragePooling2dFromConfig(saving::LayerConfig &c);
 Layer globalMaxPooling2dFromConfig(saving::LayerConfig &c);
 Layer reshapeFromConfig(saving::LayerConfig &c);
+Layer dropoutFromConfig(saving::LayerConfig &c);
+Layer batchNormalizationFromConfig(saving::LayerConfig &c);
 } // namespace kiln::layers
 
 #endif // KILN_FRONTEND_SAVING_LAYERCONFIG_H

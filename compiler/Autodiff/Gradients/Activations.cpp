@@ -1,6 +1,6 @@
-//===- Activations.cpp - Gradients of activations, exp and log ------------===//
+//===- Activations.cpp - Gradients of activations and pointwise math ------===//
 //
-// relu, sigmoid, tanh, softmax and exp read their result, whose derivative
+// relu, sigmoid, tanh, softmax, exp and rsqrt read their result, whose derivative
 // is a function of it, so the forward value is reused instead of recomputed
 // and the activation's input has no user but the activation.
 //
@@ -57,6 +57,36 @@ struct LogGradient : GradientOpInterface::ExternalModel<LogGradient, LogOp> {
   }
 };
 
+/// d rsqrt(x) = -dy y^3 / 2, reusing the result y.
+struct RsqrtGradient
+    : GradientOpInterface::ExternalModel<RsqrtGradient, RsqrtOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    Location loc = op->getLoc();
+    Value y = cast<RsqrtOp>(op).getResult();
+    Value y3 = MulOp::create(b, loc, MulOp::create(b, loc, y, y), y);
+    Value half = scalarConstant(
+        b, loc, cast<RankedTensorType>(y.getType()).getElementType(), -0.5);
+    dxs.push_back(MulOp::create(b, loc, dys[0], MulOp::create(b, loc, y3, half)));
+    return success();
+  }
+};
+
+/// Dropout is linear with a mask that (step, seed) fixes: its adjoint is the
+/// same dropout of dy. The step counter has no adjoint.
+struct DropoutGradient
+    : GradientOpInterface::ExternalModel<DropoutGradient, DropoutOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto dropout = cast<DropoutOp>(op);
+    dxs.push_back(DropoutOp::create(b, op->getLoc(), dys[0],
+                                    dropout.getStep(), dropout.getRateAttr(),
+                                    dropout.getSeedAttr()));
+    dxs.push_back(Value());
+    return success();
+  }
+};
+
 } // namespace
 
 void registerActivationGradients(DialectRegistry &registry) {
@@ -68,6 +98,8 @@ void registerActivationGradients(DialectRegistry &registry) {
     SoftmaxOp::attachInterface<SoftmaxGradient>(*ctx);
     ExpOp::attachInterface<ExpGradient>(*ctx);
     LogOp::attachInterface<LogGradient>(*ctx);
+    RsqrtOp::attachInterface<RsqrtGradient>(*ctx);
+    DropoutOp::attachInterface<DropoutGradient>(*ctx);
   });
 }
 

@@ -123,6 +123,7 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
   patterns.add<ElementwiseLowering<TanhOp>>(ctx, unary<math::TanhOp>);
   patterns.add<ElementwiseLowering<ExpOp>>(ctx, unary<math::ExpOp>);
   patterns.add<ElementwiseLowering<LogOp>>(ctx, unary<math::LogOp>);
+  patterns.add<ElementwiseLowering<RsqrtOp>>(ctx, unary<math::RsqrtOp>);
   patterns.add<ElementwiseLowering<ReluGradOp>>(ctx, reluGrad);
   patterns.add<ElementwiseLowering<SigmoidGradOp>>(ctx, sigmoidGrad);
   patterns.add<ElementwiseLowering<TanhGradOp>>(ctx, tanhGrad);

@@ -41,6 +41,7 @@ struct KilnToLinalgPass
     kiln::lowering::populateMetricPatterns(patterns);
     kiln::lowering::populateLoopPatterns(patterns);
     kiln::lowering::populateEmbeddingPatterns(patterns);
+    kiln::lowering::populateRegularizationPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -31,6 +31,8 @@ void populateEmbeddingPatterns(mlir::RewritePatternSet &patterns);
 void populateLoopPatterns(mlir::RewritePatternSet &patterns);
 /// binary, categorical and sparse categorical accuracy.
 void populateMetricPatterns(mlir::RewritePatternSet &patterns);
+/// kiln.dropout.
+void populateRegularizationPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace kiln::lowering
 

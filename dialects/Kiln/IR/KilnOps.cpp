@@ -366,6 +366,7 @@ KILN_UNARY_INFER(SigmoidOp)
 KILN_UNARY_INFER(TanhOp)
 KILN_UNARY_INFER(ExpOp)
 KILN_UNARY_INFER(LogOp)
+KILN_UNARY_INFER(RsqrtOp)
 #undef KILN_UNARY_INFER
 
 LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,

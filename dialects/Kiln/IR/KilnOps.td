@@ -258,6 +258,7 @@ def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def Kiln_TanhOp : Kiln_UnaryOp<"tanh", "tanh(x)">;
 def Kiln_ExpOp : Kiln_UnaryOp<"exp", "exp(x)">;
 def Kiln_LogOp : Kiln_UnaryOp<"log", "log(x)">;
+def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt", "1 / sqrt(x)">;
 
 def Kiln_SoftmaxOp : Kiln_Op<"softmax", [InferTypeOpAdaptor]> {
   let summary = "softmax along one axis";
@@ -366,5 +367,6 @@ include "dialects/Kiln/IR/KilnMetricOps.td"
 include "dialects/Kiln/IR/KilnAutodiffOps.td"
 include "dialects/Kiln/IR/KilnLoopOps.td"
 include "dialects/Kiln/IR/KilnEmbeddingOps.td"
+include "dialects/Kiln/IR/KilnRegularizationOps.td"
 
 #endif // KILN_OPS_TD

@@ -28,8 +28,8 @@ func.func @loss(%w: tensor<4x2xf32> {kiln.param, kiln.trainable}, %b: tensor<2xf
 // CHECK-SAME: llvm.emit_c_interface
 // CHECK-DAG: %[[WT:.*]] = bufferization.to_tensor %[[W]] restrict writable
 // CHECK-DAG: %[[XT:.*]] = bufferization.to_tensor %[[X]] restrict :
-// CHECK: %[[G:.*]]:4 = kiln.value_and_grad @loss(%[[WT]], %{{.*}}, %[[XT]], %{{.*}})
 // CHECK: %[[STEP:.*]] = memref.load %[[IT]][]
+// CHECK: %[[G:.*]]:4 = kiln.value_and_grad @loss(%[[WT]], %{{.*}}, %[[XT]], %{{.*}})
 // CHECK: %[[RATE:.*]] = memref.load %[[LR]][]
 // CHECK: %[[NW:.*]], %[[NM:.*]], %[[NV:.*]] = kiln.adam_update %[[WT]], %[[G]]#2, %{{.*}}, %{{.*}}, %[[STEP]] learning_rate %[[RATE]] beta_1 = 0.899999976 beta_2 = 9.990000e-01 epsilon = 1.000000e-07
 // CHECK: bufferization.materialize_in_destination %[[NW]] in restrict writable %[[W]]

@@ -190,3 +190,62 @@ TEST_F(AotTest, TrainingNeedsACompiledModelAndALibrary) {
 }
 
 } // namespace
+
+// BatchNormalization and a seeded Dropout ahead of time: the artifact
+// predicts with the moving statistics as the JIT does, and its train step
+// drops the same units (same seed, same step counter) and moves the moving
+// statistics as the JIT's, so an epoch in both ends at the same weights.
+TEST_F(AotTest, BatchNormalizationAndDropoutTrainAsTheJit) {
+  utils::set_random_seed(4);
+  Sequential model("bn");
+  model.add(layers::Dense(16, {.activation = "relu", .input_shape = {12}}));
+  model.add(layers::BatchNormalization());
+  model.add(layers::Dropout(0.25, {.seed = 4}));
+  model.add(layers::Dense(4, {.activation = "softmax"}));
+  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+  const int64_t n = 32;
+  std::mt19937 rng(6);
+  std::normal_distribution<float> normal;
+  std::vector<float> xv(n * 12);
+  std::vector<int32_t> yv(n);
+  for (int64_t i = 0; i < n; ++i) {
+    yv[i] = int32_t(i % 4);
+    for (int64_t j = 0; j < 12; ++j)
+      xv[i * 12 + j] = normal(rng) + (j % 4 == yv[i] ? 1.5f : 0.f);
+  }
+  Tensor x = Tensor::fromVector(xv, {n, 12});
+  Tensor y = Tensor::fromVector(yv, {n});
+  FitOptions epoch = {.epochs = 1, .batch_size = 8, .verbose = 0, .shuffle = false};
+  model.fit(x, y, epoch);
+  std::string keras = (dir / "bn.keras").string();
+  model.save(keras);
+  std::string lib = (dir / "libbn.so").string();
+  Command r = run(kilnc(keras + " --train --name=bn -o " + lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  PredictFn predict = load(lib, "bn");
+  ASSERT_NE(predict, nullptr);
+  Tensor expected = model.predict(x, {.verbose = 0});
+  std::vector<float> out(size_t(n * 4));
+  ASSERT_EQ(predict(xv.data(), n, out.data()), 0);
+  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+
+  void *h = handles.back();
+  auto trainStep = reinterpret_cast<int (*)(const float *, const int32_t *,
+                                            int64_t, float *)>(
+      dlsym(h, "bn_train_step"));
+  auto getWeights = reinterpret_cast<int (*)(float *)>(dlsym(h, "bn_get_weights"));
+  ASSERT_TRUE(trainStep && getWeights);
+  model.fit(x, y, epoch);
+  float results[1];
+  for (int64_t start = 0; start < n; start += 8)
+    ASSERT_EQ(trainStep(xv.data() + start * 12, yv.data() + start, 8, results), 0);
+  std::vector<float> jit;
+  for (const Tensor &w : model.get_weights())
+    jit.insert(jit.end(), w.data<float>(), w.data<float>() + w.size());
+  ASSERT_EQ(jit.size(), size_t(12 * 16 + 16 + 4 * 16 + 16 * 4 + 4));
+  std::vector<float> aot(jit.size());
+  ASSERT_EQ(getWeights(aot.data()), 0);
+  EXPECT_LE(maxAbsDiff(aot.data(), jit.data(), jit.size()), 1e-5f);
+  // The moving mean (after kernel, bias, gamma, beta) moved from its zeros.
+  EXPECT_NE(aot[12 * 16 + 16 + 32], 0.f);
+}

@@ -1,7 +1,6 @@
 // Real Keras files from public repositories (../shared/keras-files, read in
-// place; see its README): every file whose layers Kiln has loads and
-// reproduces the independent NumPy reference (max abs diff <= 1e-5); every
-// other file fails with "unsupported layer <Class> in <file>". A clone
+// place; see its README): every file loads and reproduces the independent
+// NumPy reference (max abs diff <= 1e-5). A clone
 // without that folder skips these tests with a message.
 #include "FrontendTestUtil.h"
 
@@ -189,18 +188,52 @@ TEST(FrontendKerasFiles, JsonAndWeightsLenetWithAveragePooling) {
   EXPECT_LE(dImages, 1e-5);
 }
 
-TEST(FrontendKerasFiles, UnsupportedLayersAreNamed) {
+// Tests the files with Dropout (identity at inference) and
+// BatchNormalization (moving statistics at inference): Keras 2.14's MLP with
+// two Dropouts, tf.keras 2.9's whole model, and Keras 2.1.6's CNN whose
+// BatchNormalization configs say `axis: -1` after three convolutions with
+// same-padded pooling.
+TEST(FrontendKerasFiles, DropoutAndBatchNormalization) {
   REQUIRE_KERAS_FILES();
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"k2-mlp-dropout-fmnist/my_keras_model.h5", "Dropout"},
-      {"k2-cnn-bn-fmnist/fashion_mnist.h5", "BatchNormalization"},
-      {"k2-weights-plus-whole-fmnist/model-whole.h5", "Dropout"},
-      {"k2-functional-wide-deep/wide_and_deep.h5", "BatchNormalization"}};
-  for (const auto &[file, cls] : cases) {
-    std::string msg = errorOf([&] { load_model(path(file)); });
-    EXPECT_NE(msg.find("unsupported layer " + cls + " in " + path(file)),
-              std::string::npos)
-        << msg;
+  const std::vector<std::tuple<std::string, std::string, Shape, Shape>> cases = {
+      {"k2-mlp-dropout-fmnist/my_keras_model.h5", "k2-mlp-dropout-fmnist",
+       {-1, 28, 28}, {100, 28, 28}},
+      {"k2-weights-plus-whole-fmnist/model-whole.h5",
+       "k2-weights-plus-whole-fmnist", {-1, 28, 28}, {100, 28, 28}},
+      {"k2-cnn-bn-fmnist/fashion_mnist.h5", "k2-cnn-bn-fmnist",
+       {-1, 28, 28, 1}, {100, 28, 28, 1}}};
+  for (const auto &[file, set, seedShape, imageShape] : cases) {
+    SCOPED_TRACE(file);
+    Model model = load_model(path(file));
+    expectMatches(model, set, seedShape, imageShape);
+  }
+}
+
+// Tests tf.keras 2.2.4's functional wide-and-deep model: ten inputs in the
+// config's input_layers order (not the layer order), eight of them int32
+// category codes into Embeddings, Concatenate, BatchNormalization with
+// `axis: [1]`, on seeded inputs and 100 preprocessed UCI Adult rows.
+TEST(FrontendKerasFiles, FunctionalWideAndDeepWithTenInputs) {
+  REQUIRE_KERAS_FILES();
+  const std::string set = "k2-functional-wide-deep";
+  Model model = load_model(path(set + "/wide_and_deep.h5"));
+  ASSERT_EQ(model.impl().inputs.size(), 10u);
+  std::vector<std::string> order = {"input_9"};
+  for (int i = 1; i <= 8; ++i)
+    order.push_back("input_" + std::to_string(i));
+  order.push_back("input_10");
+  for (const char *data : {"seed", "adult_test100"}) {
+    SCOPED_TRACE(data);
+    std::vector<Tensor> x;
+    for (const std::string &name : order)
+      x.push_back(io::readNpy(path(set + "/input_" + data + "_" + name + ".npy"))
+                      .astype(DType::f32));
+    if (model.metrics_names().empty())
+      model.compile({.optimizer = "sgd", .loss = "mse"});
+    double d = maxDiff(model.predict(x), set + "/expected_" + data + ".npy");
+    std::cout << "[ keras-file ] " << set << " " << data << ": max abs diff "
+              << d << "\n";
+    EXPECT_LE(d, 1e-5);
   }
 }
 

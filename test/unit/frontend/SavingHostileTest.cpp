@@ -300,6 +300,13 @@ TEST(FrontendSavingHostile, HostileJson) {
                 {"class_name": "Dense", "config": {"units": 4}}]}})");
             }).find("declares no input shape"),
             std::string::npos);
+  // A layer class Kiln lacks is named.
+  EXPECT_NE(errorOf([] {
+              model_from_json(R"({"class_name": "Sequential", "config": {"layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [null, 3, 2]}},
+                {"class_name": "TimeDistributed", "config": {"name": "td"}}]}})");
+            }).find("unsupported layer TimeDistributed"),
+            std::string::npos);
 }
 
 // Tests files that are no model: random bytes, a folder, a missing path.
