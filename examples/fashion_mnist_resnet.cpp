@@ -4,38 +4,13 @@
 // API, Adam with a step-decay schedule).
 //   fashion_mnist_resnet [--epochs 5] [--batch-size 64] [--verbose 1]
 #include "ExampleFlags.h"
+#include "SmallResNet.h"
 #include "frontend/Keras.h"
 
 #include <cstdio>
 #include <iostream>
 
 using namespace kiln;
-
-namespace {
-
-/// BatchNormalization with momentum 0.9 (PyTorch's default, 0.1 there):
-/// Keras's 0.99 averages over ~100 steps, which lag behind Adam's early
-/// updates, so the validation figures of the first epochs swing.
-Layer batchNorm() { return layers::BatchNormalization({.momentum = 0.9}); }
-
-/// Conv2D (3x3, same, no bias: BatchNormalization's beta is the bias) ->
-/// BatchNormalization -> ReLU.
-KerasTensor convBnRelu(KerasTensor x, int64_t filters) {
-  x = layers::Conv2D(filters, 3, {.padding = "same", .use_bias = false})(x);
-  x = batchNorm()(x);
-  return layers::ReLU()(x);
-}
-
-/// Two 3x3 convolutions with BatchNormalization and the identity shortcut:
-/// relu(x + bn(conv(relu(bn(conv(x)))))).
-KerasTensor residualBlock(KerasTensor x, int64_t filters) {
-  KerasTensor y = convBnRelu(x, filters);
-  y = layers::Conv2D(filters, 3, {.padding = "same", .use_bias = false})(y);
-  y = batchNorm()(y);
-  return layers::ReLU()(layers::Add()({x, y}));
-}
-
-} // namespace
 
 int main(int argc, char **argv) try {
   auto flags = examples::parseFlags(argc, argv, /*epochs=*/5, /*batch=*/64,
@@ -46,18 +21,7 @@ int main(int argc, char **argv) try {
   Tensor y_valid = train.y.slice(0, 5000), y_train = train.y.slice(5000, 60000);
   Tensor X_test = (test.x / 255.0).reshape({10000, 28, 28, 1});
 
-  KerasTensor inputs = Input({28, 28, 1});
-  KerasTensor x = convBnRelu(inputs, 32);            // 28x28x32
-  x = layers::MaxPooling2D()(x);                     // 14x14x32
-  x = residualBlock(x, 32);
-  x = layers::MaxPooling2D()(x);                     // 7x7x32
-  x = convBnRelu(x, 96);                             // 7x7x96
-  x = residualBlock(x, 96);
-  x = layers::GlobalAveragePooling2D()(x);           // 96
-  x = layers::Dense(128, {.activation = "relu"})(x);
-  x = layers::Dropout(0.3)(x);
-  KerasTensor outputs = layers::Dense(10, {.activation = "softmax"})(x);
-  Model model(inputs, outputs, "fashion_mnist_resnet");
+  Model model = examples::smallResNet();
   model.summary();
 
   model.compile({.optimizer = "adam",

@@ -4,10 +4,11 @@
 //   {"fw":"kiln","bench":"mlp_train","batch":32,"unit":"samples/s",
 //    "median":...,"samples":[...],"loss":...,...}
 //
-//   kiln-compare [--only mlp,cnn,xor,infer,matmul,rnn] [--mlp-n 10240]
+//   kiln-compare [--only mlp,cnn,xor,infer,matmul,rnn,resnet] [--mlp-n 10240]
 //                [--mlp-epochs 11] [--mlp-batches 32,128,256] [--cnn-n 1024]
 //                [--cnn-epochs 4] [--rnn-n 2048] [--rnn-epochs 4]
-//                [--rnn-batches 64,256] [--xor-runs 5] [--xor-epochs 3000]
+//                [--rnn-batches 64,256] [--resnet-n 1024] [--resnet-epochs 4]
+//                [--xor-runs 5] [--xor-epochs 3000]
 //                [--infer-n1 1000] [--infer-runs 7]
 //                [--matmul-sizes 256,512,1024,2048] [--matmul-threads 1,2]
 //                [--min-time 1.0]
@@ -21,6 +22,7 @@
 // the warm-up and is not counted. "loss" is Keras's loss of the last epoch
 // (sample-weighted mean over its batches), so every framework reports it
 // after the same number of epochs on the same images.
+#include "examples/SmallResNet.h"
 #include "frontend/Keras.h"
 
 #include "compiler/JIT/Compile.h"
@@ -97,7 +99,7 @@ std::vector<int64_t> parseList(const std::string &s) {
 }
 
 struct Config {
-  std::set<std::string> only = {"mlp", "cnn", "xor", "infer", "matmul", "rnn"};
+  std::set<std::string> only = {"mlp", "cnn", "xor", "infer", "matmul", "rnn", "resnet"};
   int64_t mlpN = 10240;
   int mlpEpochs = 11;
   std::vector<int64_t> mlpBatches = {32, 128, 256};
@@ -106,6 +108,8 @@ struct Config {
   int64_t rnnN = 2048;
   int rnnEpochs = 4;
   std::vector<int64_t> rnnBatches = {64, 256};
+  int64_t resnetN = 1024;
+  int resnetEpochs = 4;
   int xorRuns = 5;
   int xorEpochs = 3000;
   int64_t inferN1 = 1000;
@@ -146,6 +150,10 @@ Config parseArgs(int argc, char **argv) {
       c.rnnEpochs = std::stoi(v);
     else if (flag == "--rnn-batches")
       c.rnnBatches = parseList(v);
+    else if (flag == "--resnet-n")
+      c.resnetN = std::stoll(v);
+    else if (flag == "--resnet-epochs")
+      c.resnetEpochs = std::stoi(v);
     else if (flag == "--xor-runs")
       c.xorRuns = std::stoi(v);
     else if (flag == "--xor-epochs")
@@ -267,6 +275,21 @@ void benchRnnTrain(const Config &c, const Tensor &x, const Tensor &y) {
                ",\"n\":" + std::to_string(x.shape()[0]) +
                ",\"compile_s\":" + fmt("%.3f", model.compile_seconds()));
     }
+}
+
+/// examples/SmallResNet.h (BatchNormalization, residual Adds, global
+/// average pooling, Dropout), Adam, batch 64: training images/s.
+void benchResnetTrain(const Config &c, const Tensor &x, const Tensor &y) {
+  utils::set_random_seed(42);
+  Model model = examples::smallResNet();
+  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
+  auto [rates, loss] = timedFit(model, x, y, 64, c.resnetEpochs);
+  emit("resnet_train", "\"batch\":64,\"unit\":\"images/s\",\"median\":" +
+                           fmt("%.3f", median(rates)) + ",\"samples\":" + jsonList(rates) +
+                           ",\"loss\":" + fmt("%.6f", loss) +
+                           ",\"epochs\":" + std::to_string(c.resnetEpochs) +
+                           ",\"n\":" + std::to_string(x.shape()[0]) +
+                           ",\"compile_s\":" + fmt("%.3f", model.compile_seconds()));
 }
 
 /// The XOR model's starting weights, shared by all three frameworks so that
@@ -485,7 +508,8 @@ int main(int argc, char **argv) try {
     }
   };
   const bool needData = c.only.count("mlp") || c.only.count("cnn") ||
-                        c.only.count("infer") || c.only.count("rnn");
+                        c.only.count("infer") || c.only.count("rnn") ||
+                        c.only.count("resnet");
   datasets::Dataset data;
   if (needData)
     data = datasets::fashion_mnist::load_data();
@@ -499,6 +523,10 @@ int main(int argc, char **argv) try {
   });
   guarded("rnn", [&] {
     benchRnnTrain(c, data.train.x.slice(0, c.rnnN) / 255.0, data.train.y.slice(0, c.rnnN));
+  });
+  guarded("resnet", [&] {
+    Tensor x = (data.train.x.slice(0, c.resnetN) / 255.0).reshape({c.resnetN, 28, 28, 1});
+    benchResnetTrain(c, x, data.train.y.slice(0, c.resnetN));
   });
   guarded("xor", [&] { benchXor(c); });
   guarded("infer", [&] {

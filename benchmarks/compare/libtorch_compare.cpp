@@ -63,7 +63,7 @@ std::vector<int64_t> parseList(const std::string &s) {
 }
 
 struct Config {
-  std::set<std::string> only = {"mlp", "cnn", "xor", "infer", "rnn"};
+  std::set<std::string> only = {"mlp", "cnn", "xor", "infer", "rnn", "resnet"};
   int threads = 1;
   std::string mkldnn = "both";
   int64_t mlpN = 10240;
@@ -74,6 +74,8 @@ struct Config {
   int64_t rnnN = 2048;
   int rnnEpochs = 4;
   std::vector<int64_t> rnnBatches = {64, 256};
+  int64_t resnetN = 1024;
+  int resnetEpochs = 4;
   int xorRuns = 5;
   int xorEpochs = 3000;
   int64_t inferN1 = 1000;
@@ -114,6 +116,10 @@ Config parseArgs(int argc, char **argv) {
       c.rnnEpochs = std::stoi(v);
     else if (flag == "--rnn-batches")
       c.rnnBatches = parseList(v);
+    else if (flag == "--resnet-n")
+      c.resnetN = std::stoll(v);
+    else if (flag == "--resnet-epochs")
+      c.resnetEpochs = std::stoi(v);
     else if (flag == "--xor-runs")
       c.xorRuns = std::stoi(v);
     else if (flag == "--xor-epochs")
@@ -185,7 +191,8 @@ void kerasInit(torch::nn::Module &m) {
       torch::nn::init::zeros_(l->bias);
     } else if (auto *c = mod->as<torch::nn::Conv2d>()) {
       torch::nn::init::xavier_uniform_(c->weight);
-      torch::nn::init::zeros_(c->bias);
+      if (c->bias.defined())
+        torch::nn::init::zeros_(c->bias);
     }
   }
 }
@@ -324,6 +331,66 @@ void benchRnnTrain(const torch::Tensor &x, const torch::Tensor &y) {
     }
 }
 
+/// Conv2d 3x3 (same, no bias) -> BatchNorm2d -> ReLU; Keras's
+/// BatchNormalization(momentum=0.9, epsilon=1e-3) is PyTorch's momentum 0.1.
+void addConvBnRelu(torch::nn::Sequential &s, int64_t in, int64_t out) {
+  s->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
+  s->push_back(torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out).eps(1e-3).momentum(0.1)));
+  s->push_back(torch::nn::ReLU());
+}
+
+struct ResidualBlockImpl : torch::nn::Module {
+  explicit ResidualBlockImpl(int64_t c) {
+    addConvBnRelu(first, c, c);
+    register_module("first", first);
+    conv = register_module(
+        "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1).bias(false)));
+    bn = register_module(
+        "bn", torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(c).eps(1e-3).momentum(0.1)));
+  }
+  torch::Tensor forward(const torch::Tensor &x) {
+    return torch::relu(x + bn->forward(conv->forward(first->forward(x))));
+  }
+  torch::nn::Sequential first;
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::BatchNorm2d bn{nullptr};
+};
+TORCH_MODULE(ResidualBlock);
+
+/// examples/SmallResNet.h in libtorch (NCHW); MKL-DNN on (without it the
+/// network trains about 20x slower).
+void benchResnetTrain(const torch::Tensor &x, const torch::Tensor &y) {
+  at::globalContext().setUserEnabledMkldnn(g.mkldnn != "off");
+  torch::manual_seed(42);
+  torch::nn::Sequential model;
+  addConvBnRelu(model, 1, 32);
+  model->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+  model->push_back(ResidualBlock(32));
+  model->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2)));
+  addConvBnRelu(model, 32, 96);
+  model->push_back(ResidualBlock(96));
+  model->push_back(torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions(1)));
+  model->push_back(torch::nn::Flatten());
+  model->push_back(torch::nn::Linear(96, 128));
+  model->push_back(torch::nn::ReLU());
+  model->push_back(torch::nn::Dropout(0.3));
+  model->push_back(torch::nn::Linear(128, 10));
+  kerasInit(*model);
+  torch::optim::Adam opt(model->parameters(),
+                         torch::optim::AdamOptions(0.001).betas({0.9, 0.999}).eps(1e-7));
+  auto [rates, loss] = fit(model, opt, x, y, 64, g.resnetEpochs,
+                           [](const torch::Tensor &out, const torch::Tensor &t) {
+                             return torch::nn::functional::cross_entropy(out, t);
+                           });
+  emit("resnet_train",
+       std::string("\"batch\":64,\"unit\":\"images/s\",\"median\":") +
+           fmt("%.3f", median(rates)) + ",\"samples\":" + jsonList(rates) +
+           ",\"loss\":" + fmt("%.6f", loss) + ",\"epochs\":" + std::to_string(g.resnetEpochs) +
+           ",\"n\":" + std::to_string(x.size(0)) +
+           ",\"mkldnn\":" + (g.mkldnn != "off" ? "true" : "false"));
+  at::globalContext().setUserEnabledMkldnn(true);
+}
+
 void benchXor() {
   torch::manual_seed(1);
   torch::Tensor x = torch::tensor({1.f, 1.f, 1.f, 0.f, 0.f, 1.f, 0.f, 0.f}).reshape({4, 2});
@@ -419,7 +486,7 @@ int main(int argc, char **argv) try {
   std::fflush(stdout);
   torch::Tensor trainX, trainY, testX;
   if (g.only.count("mlp") || g.only.count("cnn") || g.only.count("infer") ||
-      g.only.count("rnn")) {
+      g.only.count("rnn") || g.only.count("resnet")) {
     trainX = readIdx(g.dataDir + "/train-images-idx3-ubyte.gz").to(torch::kFloat).div_(255.0);
     trainY = readIdx(g.dataDir + "/train-labels-idx1-ubyte.gz").to(torch::kLong);
     testX = readIdx(g.dataDir + "/t10k-images-idx3-ubyte.gz").to(torch::kFloat).div_(255.0);
@@ -431,6 +498,9 @@ int main(int argc, char **argv) try {
                   trainY.narrow(0, 0, g.cnnN));
   if (g.only.count("rnn"))
     benchRnnTrain(trainX.narrow(0, 0, g.rnnN).contiguous(), trainY.narrow(0, 0, g.rnnN));
+  if (g.only.count("resnet"))
+    benchResnetTrain(trainX.narrow(0, 0, g.resnetN).reshape({g.resnetN, 1, 28, 28}).contiguous(),
+                     trainY.narrow(0, 0, g.resnetN));
   if (g.only.count("xor"))
     benchXor();
   if (g.only.count("infer"))

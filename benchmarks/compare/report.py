@@ -23,6 +23,8 @@ ROWS = [
     ("lstm_train@256", "LSTM(128) training, batch 256", "samples/s", True),
     ("gru_train@64", "GRU(128) on 28x28 rows training, batch 64 (Adam)", "samples/s", True),
     ("gru_train@256", "GRU(128) training, batch 256", "samples/s", True),
+    ("resnet_train", "ResNet-style CNN (BatchNormalization, Add, Dropout) training, batch 64 (Adam)",
+     "images/s", True),
     ("xor", "XOR 2-2-1, 3000 epochs of batch 1 (SGD 0.1, mse)", "s (wall)", False),
     ("mlp_infer_b1", "MLP inference, batch 1 (one call per image)", "µs/image", False),
     ("mlp_infer_b10000", "MLP inference, batch 10000", "images/s", True),
@@ -92,6 +94,8 @@ def pick(path):
             g["only"].add("infer")
         elif k.startswith(("lstm_train@", "gru_train@")):
             g["only"].add("rnn")
+        elif k == "resnet_train":
+            g["only"].add("resnet")
         else:
             g["only"].add(k)
     for cfg, g in sorted(groups.items()):
@@ -201,7 +205,7 @@ def table(raw):
     for key, title in (("mlp_train@32", "MLP, batch 32"), ("mlp_train@128", "MLP, batch 128"),
                        ("mlp_train@256", "MLP, batch 256"), ("cnn_train", "CNN, batch 64"),
                        ("lstm_train@64", "LSTM, batch 64"), ("gru_train@64", "GRU, batch 64"),
-                       ("xor", "XOR")):
+                       ("resnet_train", "ResNet-style CNN, batch 64"), ("xor", "XOR")):
         recs = [kb.get(key), tb.get(key), lb.get(key)]
         ref = next((r for r in recs if r), None)
         if not ref:

@@ -143,9 +143,11 @@ log "OpenBLAS: autodetected '${detected}', using '${active}' (OPENBLAS_CORETYPE=
 } > "$RAW/meta.txt"
 
 # --- sizes -------------------------------------------------------------------
-QUICK_ARGS=(--mlp-n 2048 --mlp-epochs 4 --cnn-n 256 --cnn-epochs 3 --rnn-n 512 --rnn-epochs 3 --xor-runs 3
+QUICK_ARGS=(--mlp-n 2048 --mlp-epochs 4 --cnn-n 256 --cnn-epochs 3 --rnn-n 512 --rnn-epochs 3
+            --resnet-n 256 --resnet-epochs 3 --xor-runs 3
             --xor-epochs 3000 --infer-n1 200 --infer-runs 5)
-FULL_ARGS=(--mlp-n 10240 --mlp-epochs 11 --cnn-n 1024 --cnn-epochs 5 --rnn-n 4096 --rnn-epochs 5 --xor-runs 5
+FULL_ARGS=(--mlp-n 10240 --mlp-epochs 11 --cnn-n 1024 --cnn-epochs 5 --rnn-n 4096 --rnn-epochs 5
+           --resnet-n 1024 --resnet-epochs 4 --xor-runs 5
            --xor-epochs 3000 --infer-n1 1000 --infer-runs 11)
 if [[ $MODE == quick ]]; then
   ARGS=("${QUICK_ARGS[@]}")

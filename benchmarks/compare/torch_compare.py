@@ -34,7 +34,7 @@ def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--mkldnn", default="both", choices=["both", "on", "off"])
-    p.add_argument("--only", default="mlp,cnn,xor,infer,rnn")
+    p.add_argument("--only", default="mlp,cnn,xor,infer,rnn,resnet")
     p.add_argument("--mlp-n", type=int, default=10240)
     p.add_argument("--mlp-epochs", type=int, default=11)
     p.add_argument("--mlp-batches", default="32,128,256")
@@ -43,6 +43,8 @@ def parse_args():
     p.add_argument("--rnn-n", type=int, default=2048)
     p.add_argument("--rnn-epochs", type=int, default=4)
     p.add_argument("--rnn-batches", default="64,256")
+    p.add_argument("--resnet-n", type=int, default=1024)
+    p.add_argument("--resnet-epochs", type=int, default=4)
     p.add_argument("--xor-runs", type=int, default=5)
     p.add_argument("--xor-epochs", type=int, default=3000)
     p.add_argument("--infer-n1", type=int, default=1000)
@@ -88,7 +90,8 @@ def keras_init(model):
     for m in model.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             nn.init.xavier_uniform_(m.weight)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
     return model
 
 
@@ -177,6 +180,47 @@ def bench_rnn_train(x, y):
                  epochs=ARGS.rnn_epochs, n=x.shape[0])
 
 
+def conv_bn_relu(cin, cout):
+    # Keras's BatchNormalization(momentum=0.9, epsilon=1e-3) is PyTorch's
+    # momentum 0.1 (the weight of the new batch).
+    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+            nn.BatchNorm2d(cout, eps=1e-3, momentum=0.1), nn.ReLU()]
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.first = nn.Sequential(*conv_bn_relu(c, c))
+        self.conv = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(c, eps=1e-3, momentum=0.1)
+
+    def forward(self, x):
+        return F.relu(x + self.bn(self.conv(self.first(x))))
+
+
+def make_resnet():
+    """examples/SmallResNet.h in PyTorch (NCHW, its native layout)."""
+    return keras_init(nn.Sequential(
+        *conv_bn_relu(1, 32), nn.MaxPool2d(2), ResidualBlock(32), nn.MaxPool2d(2),
+        *conv_bn_relu(32, 96), ResidualBlock(96), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        nn.Linear(96, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10)))
+
+
+def bench_resnet_train(x, y):
+    # Without MKL-DNN this network trains about 20x slower (6.5 against 135
+    # images/s measured here): "both" runs MKL-DNN only.
+    modes = {"both": [True], "on": [True], "off": [False]}[ARGS.mkldnn]
+    for mkldnn in modes:
+        with torch.backends.mkldnn.flags(enabled=mkldnn):
+            torch.manual_seed(42)
+            model = make_resnet()
+            opt = torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-7)
+            rates, loss = fit(model, opt, x, y, 64, ARGS.resnet_epochs, F.cross_entropy)
+            emit("resnet_train", batch=64, unit="images/s", median=statistics.median(rates),
+                 samples=rates, loss=loss, epochs=ARGS.resnet_epochs, n=x.shape[0],
+                 mkldnn=mkldnn)
+
+
 # The XOR model's starting weights, shared with kiln_compare.cpp (Kiln's
 # Glorot-uniform draw with set_random_seed(1)), as torch's (out, in) weights.
 XOR_W1 = [[-0.896815419, -0.119498596], [-0.890617251, -1.17324626]]
@@ -250,7 +294,7 @@ def main():
          cpu_capability=next((l.split(":")[1].strip() for l in torch.__config__.show().splitlines()
                               if "CPU capability usage" in l), ""),
          python=sys.version.split()[0])
-    if only & {"mlp", "cnn", "infer", "rnn"}:
+    if only & {"mlp", "cnn", "infer", "rnn", "resnet"}:
         train_x = torch.from_numpy(read_idx(f"{ARGS.data_dir}/train-images-idx3-ubyte.gz")
                                    .astype(np.float32) / 255.0)
         train_y = torch.from_numpy(read_idx(f"{ARGS.data_dir}/train-labels-idx1-ubyte.gz")
@@ -264,6 +308,9 @@ def main():
         bench_cnn_train(train_x[:n].reshape(n, 1, 28, 28).contiguous(), train_y[:n])
     if "rnn" in only:
         bench_rnn_train(train_x[:ARGS.rnn_n].contiguous(), train_y[:ARGS.rnn_n])
+    if "resnet" in only:
+        n = ARGS.resnet_n
+        bench_resnet_train(train_x[:n].reshape(n, 1, 28, 28).contiguous(), train_y[:n])
     if "xor" in only:
         bench_xor()
     if "infer" in only:
