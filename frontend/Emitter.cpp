@@ -8,14 +8,28 @@
 
 namespace kiln {
 
-static const char *kActivations = "linear, relu, sigmoid, tanh, softmax, exponential";
+static const char *const kActivations[] = {
+    "linear", "relu", "sigmoid", "hard_sigmoid", "hard_sigmoid_keras2",
+    "tanh", "softmax", "exponential"};
+
+bool isActivation(const std::string &name) {
+  for (const char *known : kActivations)
+    if (name == known)
+      return true;
+  return false;
+}
+
+std::string activationNames() {
+  std::string names;
+  for (const char *known : kActivations)
+    names += (names.empty() ? "" : ", ") + std::string(known);
+  return names;
+}
 
 void checkActivation(const std::string &name, const std::string &where) {
-  for (const char *known : {"linear", "relu", "sigmoid", "tanh", "softmax", "exponential"})
-    if (name == known)
-      return;
-  throwError(where, "unknown activation '", name, "'; expected one of: ",
-             kActivations);
+  if (!isActivation(name))
+    throwError(where, "unknown activation '", name, "'; expected one of: ",
+               activationNames());
 }
 
 Shape Emitter::shapeOf(Sym s) {
@@ -55,11 +69,16 @@ Sym Emitter::activation(const std::string &name, Sym x) {
     return sym(SigmoidOp::create(b, loc, v));
   if (name == "tanh")
     return sym(TanhOp::create(b, loc, v));
+  // Keras 3: relu6(x + 3) / 6; Keras 1 and 2: clip(0.2 x + 0.5, 0, 1).
+  if (name == "hard_sigmoid" || name == "hard_sigmoid_keras2")
+    return sym(HardSigmoidOp::create(
+        b, loc, v, b.getF32FloatAttr(name == "hard_sigmoid" ? 1.0f / 6.0f : 0.2f)));
   if (name == "exponential")
     return sym(ExpOp::create(b, loc, v));
   if (name == "softmax")
     return sym(SoftmaxOp::create(b, loc, v, b.getI64IntegerAttr(-1)));
-  throwError("unknown activation '", name, "'; expected one of: ", kActivations);
+  throwError("unknown activation '", name, "'; expected one of: ",
+             activationNames());
 }
 
 } // namespace kiln

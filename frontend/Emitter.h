@@ -47,6 +47,13 @@ public:
   std::vector<std::pair<mlir::Value, mlir::Value>> stateUpdates;
 };
 
+/// Whether Kiln knows the activation `name`: Keras's linear, relu, sigmoid,
+/// hard_sigmoid (Keras 3's, slope 1/6), tanh, softmax, exponential, and
+/// hard_sigmoid_keras2 (Keras 1 and 2's, slope 0.2; what their files'
+/// "hard_sigmoid" loads as).
+bool isActivation(const std::string &name);
+/// The names isActivation accepts, comma-separated.
+std::string activationNames();
 /// Throws kiln::Error unless `name` is an activation Kiln knows.
 void checkActivation(const std::string &name, const std::string &where);
 

@@ -1,6 +1,8 @@
 // Reading and writing the fields of one layer's Keras config.
 #include "frontend/saving/LayerConfig.h"
 
+#include "frontend/Emitter.h"
+
 #include "runtime/Error.h"
 
 #include <cctype>
@@ -106,17 +108,13 @@ std::string LayerConfig::activation(const char *key,
     name = snakeCase(v["class_name"].get<std::string>());
   else
     fail(std::string("'") + key + "' is not an activation: " + v.dump());
-  for (const char *known : {"linear", "relu", "sigmoid", "tanh", "softmax", "exponential"})
-    if (name == known)
-      return name;
-  if (name == "hard_sigmoid")
-    fail("unsupported activation 'hard_sigmoid' (Keras " +
-         (kerasVersion.empty() ? std::string("?") : kerasVersion) + ": " +
-         (kerasVersion.rfind("3", 0) == 0 ? "clip(x/6 + 0.5, 0, 1)"
-                                          : "clip(0.2x + 0.5, 0, 1)") +
-         "); Kiln has linear, relu, sigmoid, tanh, softmax, exponential");
-  fail("unsupported activation '" + name +
-       "'; Kiln has linear, relu, sigmoid, tanh, softmax, exponential");
+  // Keras 1 and 2's hard_sigmoid has slope 0.2, Keras 3's 1/6: a file from
+  // before Keras 3 gets Kiln's name for the older one.
+  if (name == "hard_sigmoid" && kerasVersion.rfind("3", 0) != 0)
+    name = "hard_sigmoid_keras2";
+  if (!isActivation(name))
+    fail("unsupported activation '" + name + "'; Kiln has " + activationNames());
+  return name;
 }
 
 Initializer LayerConfig::initializer(const char *key,

@@ -1,8 +1,9 @@
 //===- Activations.cpp - Gradients of activations and pointwise math ------===//
 //
-// relu, sigmoid, tanh, softmax, exp and rsqrt read their result, whose derivative
-// is a function of it, so the forward value is reused instead of recomputed
-// and the activation's input has no user but the activation.
+// relu, sigmoid, hard_sigmoid, tanh, softmax, exp and rsqrt read their
+// result, whose derivative is a function of it, so the forward value is
+// reused instead of recomputed and the activation's input has no user but
+// the activation.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Autodiff/Gradients/Gradients.h"
@@ -57,6 +58,18 @@ struct LogGradient : GradientOpInterface::ExternalModel<LogGradient, LogOp> {
   }
 };
 
+/// hard_sigmoid_grad(dy, y): the slope where y is inside (0, 1).
+struct HardSigmoidGradient
+    : GradientOpInterface::ExternalModel<HardSigmoidGradient, HardSigmoidOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto hs = cast<HardSigmoidOp>(op);
+    dxs.push_back(HardSigmoidGradOp::create(b, op->getLoc(), dys[0],
+                                            hs.getResult(), hs.getSlopeAttr()));
+    return success();
+  }
+};
+
 /// d rsqrt(x) = -dy y^3 / 2, reusing the result y.
 struct RsqrtGradient
     : GradientOpInterface::ExternalModel<RsqrtGradient, RsqrtOp> {
@@ -99,6 +112,7 @@ void registerActivationGradients(DialectRegistry &registry) {
     ExpOp::attachInterface<ExpGradient>(*ctx);
     LogOp::attachInterface<LogGradient>(*ctx);
     RsqrtOp::attachInterface<RsqrtGradient>(*ctx);
+    HardSigmoidOp::attachInterface<HardSigmoidGradient>(*ctx);
     DropoutOp::attachInterface<DropoutGradient>(*ctx);
   });
 }

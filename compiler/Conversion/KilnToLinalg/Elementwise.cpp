@@ -110,6 +110,59 @@ Value tanhGrad(OpBuilder &b, Location loc, ValueRange a) {
   return arith::MulFOp::create(b, loc, a[0], d);
 }
 
+/// hard_sigmoid and its adjoint: elementwise with the slope from the op.
+struct HardSigmoidLowering : OpConversionPattern<HardSigmoidOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(HardSigmoidOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    Type e = type.getElementType();
+    double slope = op.getSlope().convertToDouble();
+    Value result = buildBroadcastMap(
+        rewriter, loc, type, sizesOf(rewriter, loc, adaptor.getInput()),
+        adaptor.getInput(), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value y = arith::AddFOp::create(
+              b, l,
+              arith::MulFOp::create(b, l, args[0], floatConstant(b, l, e, slope)),
+              floatConstant(b, l, e, 0.5));
+          return SmallVector<Value>{clampFloat(b, l, y, 0.0, 1.0)};
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct HardSigmoidGradLowering : OpConversionPattern<HardSigmoidGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(HardSigmoidGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    Type e = type.getElementType();
+    double slope = op.getSlope().convertToDouble();
+    ValueRange operands = adaptor.getOperands();
+    Value result = buildBroadcastMap(
+        rewriter, loc, type, broadcastSizes(rewriter, loc, type, operands),
+        operands, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value zero = floatConstant(b, l, e, 0.0);
+          Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
+                                              args[1], zero);
+          Value below = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
+                                              args[1], floatConstant(b, l, e, 1.0));
+          Value inside = arith::AndIOp::create(b, l, above, below);
+          Value scaled = arith::MulFOp::create(b, l, args[0],
+                                               floatConstant(b, l, e, slope));
+          return SmallVector<Value>{
+              arith::SelectOp::create(b, l, inside, scaled, zero)};
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateElementwisePatterns(RewritePatternSet &patterns) {
@@ -128,6 +181,7 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
   patterns.add<ElementwiseLowering<SigmoidGradOp>>(ctx, sigmoidGrad);
   patterns.add<ElementwiseLowering<TanhGradOp>>(ctx, tanhGrad);
   patterns.add<BroadcastLikeLowering>(ctx);
+  patterns.add<HardSigmoidLowering, HardSigmoidGradLowering>(ctx);
 }
 
 } // namespace kiln::lowering

@@ -81,6 +81,23 @@ def Kiln_SigmoidGradOp
     : Kiln_ActivationGradOp<"sigmoid_grad", "dy * y * (1 - y)">;
 def Kiln_TanhGradOp : Kiln_ActivationGradOp<"tanh_grad", "dy * (1 - y * y)">;
 
+def Kiln_HardSigmoidGradOp
+    : Kiln_Op<"hard_sigmoid_grad", [AllTypesMatch<["dy", "output", "result"]>]> {
+  let summary = "adjoint of hard_sigmoid: 0 < y < 1 ? slope * dy : 0";
+  let description = [{
+    `output` is the hard_sigmoid's result `y`: the slope applies where it
+    is strictly between its clipped bounds.
+
+    ```mlir
+    %dx = kiln.hard_sigmoid_grad %dy, %y slope = 2.000000e-01 : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$dy, Kiln_FloatTensor:$output,
+                       F32Attr:$slope);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$dy `,` $output `slope` `=` $slope attr-dict `:` type($dy)";
+}
+
 def Kiln_SoftmaxGradOp : Kiln_Op<"softmax_grad", [AllTypesMatch<["dy", "output", "result"]>]> {
   let summary = "adjoint of softmax: y * (dy - sum(dy * y, axis))";
   let description = [{

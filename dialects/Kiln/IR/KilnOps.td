@@ -260,6 +260,22 @@ def Kiln_ExpOp : Kiln_UnaryOp<"exp", "exp(x)">;
 def Kiln_LogOp : Kiln_UnaryOp<"log", "log(x)">;
 def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt", "1 / sqrt(x)">;
 
+def Kiln_HardSigmoidOp
+    : Kiln_Op<"hard_sigmoid", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "elementwise clip(slope * x + 0.5, 0, 1)";
+  let description = [{
+    A piecewise-linear sigmoid. Keras 3's `hard_sigmoid` is `relu6(x + 3) / 6`
+    (slope 1/6); Keras 1 and 2's is `clip(0.2 x + 0.5, 0, 1)` (slope 0.2).
+
+    ```mlir
+    %y = kiln.hard_sigmoid %x slope = 2.000000e-01 : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, F32Attr:$slope);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input `slope` `=` $slope attr-dict `:` type($input)";
+}
+
 def Kiln_SoftmaxOp : Kiln_Op<"softmax", [InferTypeOpAdaptor]> {
   let summary = "softmax along one axis";
   let description = [{

@@ -146,3 +146,14 @@ func.func @concatenate(%a: tensor<?x32xf32>, %b: tensor<?x16xf32>) -> tensor<?x4
   %0 = kiln.concatenate %a, %b axis = 1 : tensor<?x32xf32>, tensor<?x16xf32>
   return %0 : tensor<?x48xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @hard_sigmoid
+func.func @hard_sigmoid(%x: tensor<?x8xf32>, %dy: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // CHECK: %[[Y:.*]] = kiln.hard_sigmoid %{{.*}} slope = 2.000000e-01 : tensor<?x8xf32>
+  %y = kiln.hard_sigmoid %x slope = 0.2 : tensor<?x8xf32>
+  // CHECK: kiln.hard_sigmoid_grad %{{.*}}, %[[Y]] slope = 2.000000e-01 : tensor<?x8xf32>
+  %dx = kiln.hard_sigmoid_grad %dy, %y slope = 0.2 : tensor<?x8xf32>
+  return %dx : tensor<?x8xf32>
+}

@@ -108,6 +108,18 @@ TEST(ElementwiseGradient, Activations) {
   }
 }
 
+// Both of Keras's slopes, on values in the linear part and in both clipped
+// parts (the kinks, at +-0.5 / slope, lie between the grid's values).
+TEST(ElementwiseGradient, HardSigmoidBothSlopes) {
+  for (const char *slope : {"0.2", "0.166666672"}) {
+    SCOPED_TRACE(slope);
+    Inputs in(64);
+    checkGradient(std::string("  %y = kiln.hard_sigmoid %x slope = ") + slope +
+                      " : tensor<4x4xf32>\n" + weightedSum("%y", "tensor<4x4xf32>", 2),
+                  {in.separated("x", {4, 4}, 0.45f), in.constant("r", {4, 4})});
+  }
+}
+
 TEST(ElementwiseGradient, LogOfPositiveInputs) {
   Inputs in(45);
   checkGradient("  %y = kiln.log %x : tensor<3x4xf32>\n" +

@@ -154,3 +154,38 @@ TEST(FrontendActivationLayers, LeakyReLU) {
                 .find("negative_slope must be 0 or more"),
             std::string::npos);
 }
+
+// Tests hard_sigmoid in both of Keras's formulas: Keras 3's (slope 1/6, the
+// name's meaning in Kiln's API and in Keras 3 files) and Keras 1/2's (slope
+// 0.2, what their files' "hard_sigmoid" loads as), against the formulas on
+// values across both clipped regions; and a Keras 2 LSTM config with it.
+TEST(FrontendActivationLayers, HardSigmoidBothKerasFormulas) {
+  std::vector<float> xs = {-7.f, -3.5f, -2.f, -0.5f, 0.f, 0.7f, 2.2f, 2.8f, 4.f, 9.f};
+  Tensor x = f32(xs, {10, 1});
+  for (const char *name : {"hard_sigmoid", "hard_sigmoid_keras2"}) {
+    SCOPED_TRACE(name);
+    double slope = std::string(name) == "hard_sigmoid" ? 1.0 / 6.0 : 0.2;
+    Sequential model;
+    model.add(layers::Activation(name, {.input_shape = {1}}));
+    model.compile({.optimizer = "sgd", .loss = "mse"});
+    std::vector<float> y = values(model.predict(x));
+    for (size_t i = 0; i < xs.size(); ++i)
+      EXPECT_NEAR(y[i], std::clamp(slope * xs[i] + 0.5, 0.0, 1.0), 1e-6) << xs[i];
+  }
+  auto config = [](const char *version) {
+    return std::string(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
+      {"class_name": "Activation", "config": {"name": "a", "batch_input_shape": [null, 1],
+       "activation": "hard_sigmoid"}}]}, "keras_version": ")") + version + "\"}";
+  };
+  Model keras2 = model_from_json(config("2.2.4"));
+  Model keras3 = model_from_json(config("3.4.1"));
+  for (Model *m : {&keras2, &keras3})
+    m->compile({.optimizer = "sgd", .loss = "mse"});
+  EXPECT_NEAR(values(keras2.predict(f32({1.f}, {1, 1})))[0], 0.7, 1e-6);
+  EXPECT_NEAR(values(keras3.predict(f32({1.f}, {1, 1})))[0], 0.5 + 1.0 / 6.0, 1e-6);
+  // Saved by Kiln, Keras 2's formula keeps its own name.
+  EXPECT_NE(keras2.to_json().find("\"hard_sigmoid_keras2\""), std::string::npos);
+  Model back = model_from_json(keras2.to_json());
+  back.compile({.optimizer = "sgd", .loss = "mse"});
+  EXPECT_NEAR(values(back.predict(f32({1.f}, {1, 1})))[0], 0.7, 1e-6);
+}
