@@ -68,9 +68,6 @@ public:
       std::cerr << "kiln: warning: " << where() << "dropout = " << s.dropout
                 << ", recurrent_dropout = " << s.recurrentDropout
                 << " are not applied: Kiln trains this layer without them\n";
-    if (s.goBackwards && s.returnSequences)
-      throwError(where(), "go_backwards with return_sequences is not "
-                          "supported yet");
   }
 
   Shape outputShape(const std::vector<Shape> &in) const override {
@@ -182,8 +179,13 @@ public:
 
     if (!s.returnSequences)
       return Emitter::sym(scan.getResult(0));
-    return Emitter::sym(TransposeOp::create(
-        b, loc, scan.getResults().back(), b.getDenseI64ArrayAttr({1, 0, 2})));
+    // The reverse scan stacks each state at its input step; Keras returns
+    // them in the order it processed them.
+    mlir::Value sequence = scan.getResults().back();
+    if (s.goBackwards)
+      sequence = ReverseOp::create(b, loc, sequence, b.getI64IntegerAttr(0));
+    return Emitter::sym(TransposeOp::create(b, loc, sequence,
+                                            b.getDenseI64ArrayAttr({1, 0, 2})));
   }
 
   void getConfig(saving::LayerConfig &c) const override {

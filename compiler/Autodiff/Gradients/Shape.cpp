@@ -38,6 +38,17 @@ struct TransposeGradient
   }
 };
 
+/// Reversing is its own adjoint.
+struct ReverseGradient
+    : GradientOpInterface::ExternalModel<ReverseGradient, ReverseOp> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto reverse = cast<ReverseOp>(op);
+    dxs.push_back(ReverseOp::create(b, op->getLoc(), dys[0], reverse.getAxisAttr()));
+    return success();
+  }
+};
+
 /// Each input's adjoint is its slice of the result's adjoint.
 struct ConcatenateGradient
     : GradientOpInterface::ExternalModel<ConcatenateGradient, ConcatenateOp> {
@@ -71,6 +82,7 @@ void registerShapeGradients(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, KilnDialect *) {
     ReshapeOp::attachInterface<ReshapeGradient>(*ctx);
     TransposeOp::attachInterface<TransposeGradient>(*ctx);
+    ReverseOp::attachInterface<ReverseGradient>(*ctx);
     ConcatenateOp::attachInterface<ConcatenateGradient>(*ctx);
   });
 }

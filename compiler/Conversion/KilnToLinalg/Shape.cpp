@@ -1,8 +1,11 @@
-//===- Shape.cpp - kiln.reshape, transpose, concatenate---------------------===//
+//===- Shape.cpp - kiln.reshape, transpose, reverse, concatenate ----------===//
 //
 // reshape reinterprets row-major elements: it collapses the input to 1-D and
 // expands that to the result (canonicalization merges the pair into a single
 // collapse or expand where one suffices). transpose is linalg.transpose.
+// reverse is a parallel generic over the result reading the input with
+// tensor.extract at the mirrored index (affine maps cannot say n - 1 - i
+// for a dynamic n).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/KilnToLinalg/Patterns.h"
@@ -125,11 +128,47 @@ struct ConcatenateLowering : OpConversionPattern<ConcatenateOp> {
   }
 };
 
+struct ReverseLowering : OpConversionPattern<ReverseOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReverseOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    int64_t rank = type.getRank();
+    // I64Attr reads back unsigned: -1 only after the cast.
+    int64_t axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += rank;
+    Value last = arith::SubIOp::create(
+        rewriter, loc, tensor::DimOp::create(rewriter, loc, input, axis),
+        arith::ConstantIndexOp::create(rewriter, loc, 1));
+    Value init = emptyTensor(rewriter, loc, sizesOf(rewriter, loc, input),
+                             type.getElementType());
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init},
+        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank, ctx)}, iters,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d)
+            at.push_back(linalg::IndexOp::create(b, l, d));
+          at[axis] = arith::SubIOp::create(b, l, last, at[axis]);
+          linalg::YieldOp::create(b, l,
+                                  tensor::ExtractOp::create(b, l, input, at).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering, ConcatenateLowering>(
-      patterns.getContext());
+  patterns.add<ReshapeLowering, TransposeLowering, ReverseLowering,
+               ConcatenateLowering>(patterns.getContext());
 }
 
 } // namespace kiln::lowering

@@ -232,6 +232,14 @@ KILN_BINARY_INFER(DivOp, "div")
 // Shape ops
 //===----------------------------------------------------------------------===//
 
+LogicalResult ReverseOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  int64_t axis = getAxis();
+  if (axis < -rank || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto in = getInput().getType();
   auto out = getResult().getType();

@@ -170,6 +170,23 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape"> {
   let hasVerifier = 1;
 }
 
+def Kiln_ReverseOp : Kiln_Op<"reverse", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "reverse the order of the elements along one axis";
+  let description = [{
+    Result index `i` along `axis` (negative counts from the end) reads input
+    index `n - 1 - i`: a recurrent layer with `go_backwards` returns its
+    sequence in the order it processed it.
+
+    ```mlir
+    %r = kiln.reverse %seq axis = 0 : tensor<?x?x16xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def Kiln_TransposeOp : Kiln_Op<"transpose", [InferTypeOpAdaptor]> {
   let summary = "permute dimensions";
   let description = [{

@@ -349,3 +349,11 @@ func.func @zero_size_labels(%l: tensor<0xi32>, %p: tensor<0x10xf32>) {
   %0 = kiln.sparse_categorical_accuracy %l, %p : tensor<0xi32>, tensor<0x10xf32>
   return
 }
+
+// -----
+
+func.func @reverse_axis(%x: tensor<4x3xf32>) {
+  // expected-error @+1 {{'kiln.reverse' op axis 2 is out of range for rank 2}}
+  %y = kiln.reverse %x axis = 2 : tensor<4x3xf32>
+  return
+}

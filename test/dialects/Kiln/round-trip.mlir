@@ -157,3 +157,12 @@ func.func @hard_sigmoid(%x: tensor<?x8xf32>, %dy: tensor<?x8xf32>) -> tensor<?x8
   %dx = kiln.hard_sigmoid_grad %dy, %y slope = 0.2 : tensor<?x8xf32>
   return %dx : tensor<?x8xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @reverse
+func.func @reverse(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
+  // CHECK: kiln.reverse %{{.*}} axis = 0 : tensor<?x?x8xf32>
+  %y = kiln.reverse %x axis = 0 : tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}

@@ -120,6 +120,21 @@ TEST(ElementwiseGradient, HardSigmoidBothSlopes) {
   }
 }
 
+// reverse along a dynamic and a static axis: its adjoint reverses back.
+TEST(ElementwiseGradient, ReverseBothAxes) {
+  for (int axis : {0, -1}) {
+    SCOPED_TRACE(axis);
+    Inputs in(65 + axis);
+    Arg x = in.param("x", {5, 3});
+    x.dynamicBatch = true;
+    Arg r = in.constant("r", {5, 3});
+    r.dynamicBatch = true;
+    checkGradient("  %y = kiln.reverse %x axis = " + std::to_string(axis) +
+                      " : tensor<?x3xf32>\n" + weightedSum("%y", "tensor<?x3xf32>", 2),
+                  {x, r});
+  }
+}
+
 TEST(ElementwiseGradient, LogOfPositiveInputs) {
   Inputs in(45);
   checkGradient("  %y = kiln.log %x : tensor<3x4xf32>\n" +

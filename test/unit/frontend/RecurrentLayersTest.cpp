@@ -165,8 +165,8 @@ TEST(FrontendRecurrentLayers, InitialWeights) {
 TEST(FrontendRecurrentLayers, ForwardMatchesReference) {
   std::mt19937 rng(11);
   for (Kind kind : {Kind::simple, Kind::lstm, Kind::gru, Kind::gruBefore})
-    for (int mode = 0; mode < 3; ++mode) {
-      bool sequences = mode == 1, backwards = mode == 2;
+    for (int mode = 0; mode < 4; ++mode) {
+      bool sequences = mode == 1 || mode == 3, backwards = mode >= 2;
       SCOPED_TRACE(std::string(kindName(kind)) + (sequences ? " sequences" : "") +
                    (backwards ? " backwards" : ""));
       Sequential model = recurrentModel(kind, 5, sequences, backwards, {7, 3});
@@ -188,7 +188,9 @@ TEST(FrontendRecurrentLayers, GradientMatchesFiniteDifferences) {
   for (Kind kind : {Kind::simple, Kind::lstm, Kind::gru, Kind::gruBefore}) {
     SCOPED_TRACE(kindName(kind));
     std::mt19937 rng(20 + int(kind));
-    Sequential model = recurrentModel(kind, 4, true, false, {6, 3});
+    // go_backwards with return_sequences on the first layer: its reversed
+    // sequence feeds the LSTM.
+    Sequential model = recurrentModel(kind, 4, true, true, {6, 3});
     model.add(layers::LSTM(3));
     model.add(layers::Dense(2, {.activation = "softmax"}));
     std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);

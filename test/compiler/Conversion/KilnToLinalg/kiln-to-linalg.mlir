@@ -603,3 +603,25 @@ func.func @concatenate(%a: tensor<?x3xf32>, %b: tensor<?x2xf32>) -> tensor<?x5xf
   %0 = kiln.concatenate %a, %b axis = 1 : tensor<?x3xf32>, tensor<?x2xf32>
   return %0 : tensor<?x5xf32>
 }
+
+// -----
+
+// Tests that reverse reads the input at the mirrored index of its axis,
+// n - 1 - i with n from tensor.dim for a dynamic axis.
+// CHECK-LABEL: func.func @reverse_time
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?x8xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %[[C0]]
+// CHECK: %[[LAST:.*]] = arith.subi %[[N]], %[[C1]] : index
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel"]
+// CHECK: %[[I:.*]] = linalg.index 0 : index
+// CHECK: %[[J:.*]] = linalg.index 1 : index
+// CHECK: %[[K:.*]] = linalg.index 2 : index
+// CHECK: %[[M:.*]] = arith.subi %[[LAST]], %[[I]] : index
+// CHECK: tensor.extract %[[X]][%[[M]], %[[J]], %[[K]]] : tensor<?x?x8xf32>
+func.func @reverse_time(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
+  %y = kiln.reverse %x axis = 0 : tensor<?x?x8xf32>
+  return %y : tensor<?x?x8xf32>
+}
