@@ -11,6 +11,22 @@ using namespace kiln::test;
 
 namespace {
 
+/// `n` samples of 12 features in 4 classes, feature j leaning toward class
+/// j % 4: separable enough that a small model learns them in an epoch.
+struct Clusters {
+  Clusters(int64_t n, unsigned seed) : x(size_t(n * 12)), y(size_t(n)) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal;
+    for (int64_t i = 0; i < n; ++i) {
+      y[size_t(i)] = int32_t(i % 4);
+      for (int64_t j = 0; j < 12; ++j)
+        x[size_t(i * 12 + j)] = normal(rng) + (j % 4 == y[size_t(i)] ? 1.5f : 0.f);
+    }
+  }
+  std::vector<float> x;
+  std::vector<int32_t> y;
+};
+
 // kilnc --train: a model trained for an epoch by the JIT and saved goes on
 // training in the artifact from the saved optimizer state (Adam's moments
 // and step count), batch for batch as the JIT does; evaluate averages as
@@ -24,15 +40,9 @@ TEST_F(AotTest, TrainingArtifactTrainsAsTheJit) {
                  .loss = "sparse_categorical_crossentropy",
                  .metrics = {"accuracy"}});
   const int64_t n = 40;
-  std::mt19937 rng(5);
-  std::normal_distribution<float> normal;
-  std::vector<float> xv(n * 12);
-  std::vector<int32_t> yv(n);
-  for (int64_t i = 0; i < n; ++i) {
-    yv[i] = int32_t(i % 4);
-    for (int64_t j = 0; j < 12; ++j)
-      xv[i * 12 + j] = normal(rng) + (j % 4 == yv[i] ? 1.5f : 0.f);
-  }
+  Clusters data(n, 5);
+  std::vector<float> &xv = data.x;
+  std::vector<int32_t> &yv = data.y;
   Tensor x = Tensor::fromVector(xv, {n, 12});
   Tensor y = Tensor::fromVector(yv, {n});
   model.fit(x, y, {.epochs = 1, .batch_size = 16, .verbose = 0,
@@ -189,8 +199,6 @@ TEST_F(AotTest, TrainingNeedsACompiledModelAndALibrary) {
       << r.output;
 }
 
-} // namespace
-
 // BatchNormalization and a seeded Dropout ahead of time: the artifact
 // predicts with the moving statistics as the JIT does, and its train step
 // drops the same units (same seed, same step counter) and moves the moving
@@ -204,15 +212,9 @@ TEST_F(AotTest, BatchNormalizationAndDropoutTrainAsTheJit) {
   model.add(layers::Dense(4, {.activation = "softmax"}));
   model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy"});
   const int64_t n = 32;
-  std::mt19937 rng(6);
-  std::normal_distribution<float> normal;
-  std::vector<float> xv(n * 12);
-  std::vector<int32_t> yv(n);
-  for (int64_t i = 0; i < n; ++i) {
-    yv[i] = int32_t(i % 4);
-    for (int64_t j = 0; j < 12; ++j)
-      xv[i * 12 + j] = normal(rng) + (j % 4 == yv[i] ? 1.5f : 0.f);
-  }
+  Clusters data(n, 6);
+  std::vector<float> &xv = data.x;
+  std::vector<int32_t> &yv = data.y;
   Tensor x = Tensor::fromVector(xv, {n, 12});
   Tensor y = Tensor::fromVector(yv, {n});
   FitOptions epoch = {.epochs = 1, .batch_size = 8, .verbose = 0, .shuffle = false};
@@ -249,3 +251,5 @@ TEST_F(AotTest, BatchNormalizationAndDropoutTrainAsTheJit) {
   // The moving mean (after kernel, bias, gamma, beta) moved from its zeros.
   EXPECT_NE(aot[12 * 16 + 16 + 32], 0.f);
 }
+
+} // namespace
