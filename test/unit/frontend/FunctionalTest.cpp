@@ -167,3 +167,43 @@ TEST(FrontendFunctional, SharedLayerHasOneSetOfWeights) {
   EXPECT_FALSE(weightsEqual({after[0]}, {w[0]}));
   EXPECT_TRUE(weightsEqual(shared.get_weights(), {after[0], after[1]}));
 }
+
+// Tests a model of two inputs (the features split 5 + 3): fit, evaluate and
+// predict take one array per input in the model's input order and agree
+// with the same features through a one-input model of the same weights;
+// a wrong number of arrays is refused, naming both counts.
+TEST(FrontendFunctional, TwoInputsTrainEvaluateAndPredict) {
+  Data d = sumSignData();
+  std::vector<float> xv = values(d.x), av, bv;
+  for (int64_t i = 0; i < 64; ++i) {
+    av.insert(av.end(), xv.begin() + i * 8, xv.begin() + i * 8 + 5);
+    bv.insert(bv.end(), xv.begin() + i * 8 + 5, xv.begin() + i * 8 + 8);
+  }
+  Tensor a = f32(av, {64, 5}), b = f32(bv, {64, 3});
+  KerasTensor ia = Input({5}), ib = Input({3});
+  KerasTensor h = layers::Dense(8, {.activation = "relu"})(layers::Concatenate()({ia, ib}));
+  Model model({ia, ib}, {layers::Dense(2, {.activation = "softmax"})(h)});
+  model.compile({.optimizer = optimizers::Adam{.learning_rate = 0.01},
+                 .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  History hist = model.fit({a, b}, d.y, {.epochs = 30, .batch_size = 16,
+                                         .verbose = 0, .seed = 3});
+  EXPECT_LT(hist.history["loss"].back(), 0.7 * hist.history["loss"].front());
+  EXPECT_GT(hist.history["accuracy"].back(), 0.85);
+
+  KerasTensor x = Input({8});
+  KerasTensor h1 = layers::Dense(8, {.activation = "relu"})(x);
+  Model one(x, layers::Dense(2, {.activation = "softmax"})(h1));
+  one.set_weights(model.get_weights());
+  one.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
+               .metrics = {"accuracy"}});
+  expectTensorNear(model.predict({a, b}), one.predict(d.x), 1e-6f);
+  std::vector<double> two = model.evaluate({a, b}, d.y);
+  std::vector<double> ref = one.evaluate(d.x, d.y);
+  EXPECT_NEAR(two[0], ref[0], 1e-6);
+  EXPECT_NEAR(two[1], ref[1], 1e-9);
+
+  std::string msg = errorOf([&] { model.predict(a); });
+  EXPECT_NE(msg.find("got 1 input array, but the model has 2 inputs"),
+            std::string::npos) << msg;
+}
