@@ -34,8 +34,10 @@ struct SimpleRNNOptions {
   Initializer kernel_initializer = "glorot_uniform";
   Initializer recurrent_initializer = "orthogonal";
   Initializer bias_initializer = "zeros";
-  /// Keras's dropout and recurrent_dropout: not applied yet (a warning says
-  /// so); inference, where Keras applies none, is exact.
+  /// Keras's dropout: in training, each sample's input features are
+  /// dropped with one mask for every time step. recurrent_dropout is not
+  /// applied yet (a warning says so); inference, where Keras applies
+  /// neither, is exact.
   double dropout = 0, recurrent_dropout = 0;
   /// The whole sequence of outputs (batch, time, units) instead of the last.
   bool return_sequences = false;

@@ -29,6 +29,8 @@ struct RecurrentSpec {
   bool useBias, unitForgetBias, resetAfter, returnSequences, goBackwards;
   Initializer kernelInit, recurrentInit, biasInit;
   double dropout, recurrentDropout;
+  /// The seed of the input dropout's mask (drawn from the global generator).
+  int64_t dropoutSeed = 0;
 
   int64_t gates() const {
     return cell == Cell::simple ? 1 : cell == Cell::lstm ? 4 : 3;
@@ -62,12 +64,15 @@ public:
     checkActivation(s.activation, where());
     if (s.cell != Cell::simple)
       checkActivation(s.recurrentActivation, where());
+    if (!(s.dropout >= 0 && s.dropout < 1))
+      throwError(where(), "dropout must be in [0, 1), got ", s.dropout);
+    s.dropoutSeed = int64_t(detail::globalRng()() >> 1);
     // Inference is exact either way (Keras drops nothing there); training
-    // without the masks is said, not hidden.
-    if (s.dropout != 0 || s.recurrentDropout != 0)
-      std::cerr << "kiln: warning: " << where() << "dropout = " << s.dropout
-                << ", recurrent_dropout = " << s.recurrentDropout
-                << " are not applied: Kiln trains this layer without them\n";
+    // without the mask is said, not hidden.
+    if (s.recurrentDropout != 0)
+      std::cerr << "kiln: warning: " << where() << "recurrent_dropout = "
+                << s.recurrentDropout
+                << " is not applied: Kiln trains this layer without it\n";
   }
 
   Shape outputShape(const std::vector<Shape> &in) const override {
@@ -98,6 +103,7 @@ public:
   }
 
   std::string archiveWeightsGroup() const override { return "cell"; }
+  bool hasTrainingBehavior() const override { return s.dropout > 0; }
 
   void finishInitialization(std::vector<Tensor> &weights) const override {
     if (s.cell != Cell::lstm || !s.useBias || !s.unitForgetBias)
@@ -127,18 +133,32 @@ public:
       }
     }
 
-    // Time-major input, projected for all steps at once.
-    mlir::Value timeMajor = TransposeOp::create(
-        b, loc, x, b.getDenseI64ArrayAttr({1, 0, 2}));
-    mlir::Value projected = DenseOp::create(b, loc, timeMajor, kernel, inputBias);
-
     Shape xs = Emitter::shapeOf(in.front());
-    auto stateType = e.tensorType({xs[0], s.units});
     llvm::SmallVector<mlir::Value> batch;
     if (xs[0] < 0) {
       mlir::Value zero = mlir::arith::ConstantIndexOp::create(b, loc, 0);
       batch.push_back(mlir::tensor::DimOp::create(b, loc, x, zero));
     }
+    if (e.training && s.dropout > 0) {
+      // Keras keeps one input mask per sample and feature for every step,
+      // so it applies before the projection of all steps.
+      mlir::Value ones = AddOp::create(
+          b, loc, ZerosOp::create(b, loc, e.tensorType({xs[0], xs[2]}), batch),
+          e.scalar(1.0));
+      mlir::Value mask = DropoutOp::create(b, loc, ones, e.step,
+                                           b.getF32FloatAttr(float(s.dropout)),
+                                           b.getI64IntegerAttr(s.dropoutSeed));
+      x = MulOp::create(b, loc, x,
+                        Emitter::value(e.reshape(Emitter::sym(mask),
+                                                 {xs[0], 1, xs[2]})));
+    }
+
+    // Time-major input, projected for all steps at once.
+    mlir::Value timeMajor = TransposeOp::create(
+        b, loc, x, b.getDenseI64ArrayAttr({1, 0, 2}));
+    mlir::Value projected = DenseOp::create(b, loc, timeMajor, kernel, inputBias);
+
+    auto stateType = e.tensorType({xs[0], s.units});
     mlir::Value h0 = ZerosOp::create(b, loc, stateType, batch);
     llvm::SmallVector<mlir::Value> inits = {h0};
     if (s.cell == Cell::lstm)

@@ -246,6 +246,37 @@ TEST(FrontendRecurrentLayers, KerasConfigRoundTrip) {
   EXPECT_EQ(fromKeras.get_weights()[2].shape(), (Shape{2, 18}));
 }
 
+// Tests input dropout: predict is the model without it; a training step at
+// learning rate 0 computes another loss than evaluate at the same weights
+// (inputs dropped), and without dropout the two are equal.
+TEST(FrontendRecurrentLayers, InputDropoutInTrainingOnly) {
+  std::mt19937 rng(31);
+  Tensor x = uniform(rng, {8, 5, 6}), y = uniform(rng, {8, 3});
+  std::vector<Tensor> w;
+  auto lossGap = [&](double rate) {
+    Sequential model;
+    model.add(layers::GRU(3, {.dropout = rate, .input_shape = {5, 6}}));
+    if (w.empty())
+      w = randomizeWeights(model, rng, -0.5f, 0.5f);
+    model.set_weights(w);
+    model.compile({.optimizer = optimizers::SGD{.learning_rate = 0.0}, .loss = "mse"});
+    Tensor p = model.predict(x);
+    double evaluated = model.evaluate(x, y, {.batch_size = 8})[0];
+    double trained = model.fit(x, y, {.epochs = 1, .batch_size = 8, .verbose = 0,
+                                      .shuffle = false})
+                         .history.at("loss")
+                         .front();
+    return std::make_pair(p, trained - evaluated);
+  };
+  auto [plain, none] = lossGap(0.0);
+  auto [dropped, some] = lossGap(0.5);
+  expectTensorNear(dropped, plain, 0.f);
+  EXPECT_NEAR(none, 0.0, 1e-6);
+  EXPECT_GT(std::abs(some), 1e-4);
+  EXPECT_NE(errorOf([] { layers::LSTM(2, {.dropout = 1.0}); }).find("dropout must be in [0, 1)"),
+            std::string::npos);
+}
+
 // Tests what the layers refuse, naming the layer and the reason.
 TEST(FrontendRecurrentLayers, BadArguments) {
   EXPECT_NE(errorOf([] { layers::LSTM(0); }).find("units must be positive"),
