@@ -22,7 +22,9 @@ struct EmbeddingOptions {
 };
 /// Keras `Embedding`: ids (batch, ...) -> rows of the (input_dim,
 /// output_dim) table, (batch, ..., output_dim). Ids may be integer or
-/// whole-number float tensors; ids outside [0, input_dim) are clamped.
+/// whole-number float tensors. Ids outside [0, input_dim) given to fit,
+/// evaluate or predict for an Embedding that reads a model input are an
+/// error, as in Keras (the compiled lookup itself clamps them).
 class Embedding : public Layer {
 public:
   Embedding(int64_t input_dim, int64_t output_dim, EmbeddingOptions options = {});

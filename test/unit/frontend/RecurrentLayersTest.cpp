@@ -277,6 +277,33 @@ TEST(FrontendRecurrentLayers, InputDropoutInTrainingOnly) {
             std::string::npos);
 }
 
+// Tests that ids outside an input Embedding's table are refused before any
+// step runs (Keras errors; the compiled lookup would clamp them), naming
+// the layer, the id and the sample; fit changes nothing.
+TEST(FrontendRecurrentLayers, EmbeddingIdsOutOfRange) {
+  Sequential model;
+  model.add(layers::Embedding(10, 2, {.input_length = 3}));
+  model.add(layers::Flatten());
+  model.add(layers::Dense(1));
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  std::vector<Tensor> before = model.get_weights();
+  Tensor good = f32({0, 1, 9, 2, 3, 4}, {2, 3});
+  Tensor high = f32({0, 1, 9, 2, 10, 4}, {2, 3});
+  Tensor low = Tensor::fromVector<int32_t>({0, -1, 9, 2, 3, 4}, {2, 3});
+  Tensor y = f32({1, 2}, {2, 1});
+  std::string msg = errorOf([&] { model.predict(high); });
+  EXPECT_NE(msg.find("layer 'embedding"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("id 10 of sample 1 is outside [0, 10)"), std::string::npos) << msg;
+  msg = errorOf([&] { model.fit(low, y, {.verbose = 0}); });
+  EXPECT_NE(msg.find("id -1 of sample 0"), std::string::npos) << msg;
+  msg = errorOf([&] {
+    model.fit(good, y, {.verbose = 0, .validation_data = {{high, y}}});
+  });
+  EXPECT_NE(msg.find("id 10"), std::string::npos) << msg;
+  EXPECT_TRUE(weightsEqual(model.get_weights(), before));
+  EXPECT_EQ(model.predict(good).shape(), (Shape{2, 1}));
+}
+
 // Tests what the layers refuse, naming the layer and the reason.
 TEST(FrontendRecurrentLayers, BadArguments) {
   EXPECT_NE(errorOf([] { layers::LSTM(0); }).find("units must be positive"),
@@ -288,9 +315,8 @@ TEST(FrontendRecurrentLayers, BadArguments) {
 }
 
 // Tests Embedding: its summary row, the rows it looks up (float ids, as
-// Keras's float32 Input gives them; out-of-range ids clamped), the table's
-// gradient through an LSTM (rows read twice sum their adjoints) and its
-// config round trip.
+// Keras's float32 Input gives them), the table's gradient through an LSTM
+// (rows read twice sum their adjoints) and its config round trip.
 TEST(FrontendRecurrentLayers, Embedding) {
   backend::clear_session();
   Sequential model("emb");
@@ -306,9 +332,9 @@ TEST(FrontendRecurrentLayers, Embedding) {
   lookup.add(layers::Embedding(6, 3, {.input_length = 3}));
   lookup.compile({.optimizer = "sgd", .loss = "mse"});
   lookup.set_weights({w[0]});
-  Tensor y = lookup.predict(f32({5, 0, 2, 9, -1, 5}, {2, 3}), {.verbose = 0});
+  Tensor y = lookup.predict(f32({5, 0, 2, 3, 1, 5}, {2, 3}), {.verbose = 0});
   std::vector<float> table = values(w[0]), got = values(y);
-  int rows[6] = {5, 0, 2, 5, 0, 5};
+  int rows[6] = {5, 0, 2, 3, 1, 5};
   for (int i = 0; i < 6; ++i)
     for (int k = 0; k < 3; ++k)
       EXPECT_EQ(got[size_t(i * 3 + k)], table[size_t(rows[i] * 3 + k)]) << i;
