@@ -269,7 +269,7 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
     lossArgs.push_back(targetType);
     llvm::SmallVector<mlir::Type> scalars(resultNames.size(),
                                           e.tensorType({}));
-    // The loss and metrics of `outs` against the last argument.
+    // The loss, then each metric, of y_pred against y_true.
     auto emitScalars = [&](mlir::Value yTrue, mlir::Value yPred) {
       llvm::SmallVector<mlir::Value> results = {
           emitLoss(e, loss, yTrue, yPred)};
