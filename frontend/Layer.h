@@ -113,6 +113,11 @@ public:
   /// Adjusts freshly initialized weights (in weightSpecs' order) where one
   /// initializer per weight does not say it all (LSTM's forget-gate bias).
   virtual void finishInitialization(std::vector<Tensor> &weights) const {}
+  /// When the layer reads a model input directly, fit/evaluate/predict pass
+  /// it the array before any step runs; it throws kiln::Error, after
+  /// `context`, for values it cannot take (an Embedding's ids outside its
+  /// table). The default takes any.
+  virtual void checkInputValues(const Tensor &x, const std::string &context) const {}
   /// Whether the layer computes something else in training (Keras's
   /// `training=True`): the model then gets a separate training function.
   virtual bool hasTrainingBehavior() const { return false; }

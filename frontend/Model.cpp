@@ -156,28 +156,18 @@ void Model::compile(const CompileOptions &options) {
     m.compileSteps();
 }
 
-/// An Embedding reading a model input directly gets ids in [0, input_dim),
-/// as Keras insists: the compiled lookup would clamp others to a valid row
-/// and train on it silently. Ids behind other layers are not checked.
-static void checkEmbeddingIds(const Model::Impl &m, const std::vector<Tensor> &x,
-                              const char *what) {
+/// Lets each layer that reads a model input directly check its array's
+/// values (LayerImpl::checkInputValues) before any step runs.
+static void checkInputValues(const Model::Impl &m, const std::vector<Tensor> &x,
+                             const char *what) {
   for (const auto &n : m.nodes) {
-    if (n->layer->className() != "Embedding" || !n->layer->built() ||
-        n->inputs.size() != 1)
+    if (!n->layer->built())
       continue;
-    for (size_t i = 0; i < m.inputs.size() && i < x.size(); ++i) {
-      if (n->inputs.front().node() != m.inputs[i].node())
-        continue;
-      int64_t rows = n->layer->weights().front().shape().front();
-      Tensor ids = x[i].dtype() == DType::f32 ? x[i] : x[i].astype(DType::f32);
-      const float *v = ids.data<float>();
-      int64_t perSample = ids.shape().empty() ? 1 : ids.size() / ids.shape().front();
-      for (int64_t k = 0; k < ids.size(); ++k)
-        if (!(v[k] >= 0 && v[k] < float(rows)))
-          throwError("model '", m.name, "': ", what, "(): ", n->layer->where(),
-                     "id ", v[k], " of sample ", k / std::max<int64_t>(perSample, 1),
-                     " is outside [0, ", rows, ") (input_dim = ", rows, ")");
-    }
+    for (const KerasTensor &in : n->inputs)
+      for (size_t i = 0; i < m.inputs.size() && i < x.size(); ++i)
+        if (in.node() == m.inputs[i].node())
+          n->layer->checkInputValues(
+              x[i], "model '" + m.name + "': " + what + "(): ");
   }
 }
 
@@ -197,7 +187,7 @@ static void prepare(Model::Impl &m, const std::vector<Tensor> &x,
     throwError("model '", m.name, "': ", what, "() got ", x.size(),
                " input array", x.size() == 1 ? "" : "s", ", but the model has ",
                m.inputs.size(), " input", m.inputs.size() == 1 ? "" : "s");
-  checkEmbeddingIds(m, x, what);
+  checkInputValues(m, x, what);
   if (!m.state)
     m.compileSteps();
 }
@@ -224,12 +214,12 @@ History Model::fit(const std::vector<Tensor> &x, const Tensor &y,
   run.batch_size = options.batch_size;
   run.verbose = options.verbose;
   run.validation_split = options.validation_split;
-  if (options.validation_data)
-    checkEmbeddingIds(m, {options.validation_data->first}, "fit");
-  if (options.validation_data)
+  if (options.validation_data) {
+    checkInputValues(m, {options.validation_data->first}, "fit");
     run.validation_data = train::ValidationData{
         {options.validation_data->first},
         {targetsFor(m, options.validation_data->second)}};
+  }
   run.shuffle = options.shuffle;
   run.initial_epoch = options.initial_epoch;
   run.callbacks = options.callbacks;

@@ -6,6 +6,8 @@
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
 
+#include <algorithm>
+
 namespace kiln::layers {
 namespace {
 
@@ -41,6 +43,19 @@ public:
            const std::vector<Sym> &w) const override {
     return Emitter::sym(EmbeddingOp::create(e.b, e.loc, Emitter::value(in.front()),
                                             Emitter::value(w[0])));
+  }
+
+  /// Keras refuses ids outside [0, input_dim); the compiled lookup would
+  /// clamp them to a valid row and train on it silently.
+  void checkInputValues(const Tensor &x, const std::string &context) const override {
+    Tensor ids = x.dtype() == DType::f32 ? x : x.astype(DType::f32);
+    const float *v = ids.data<float>();
+    int64_t perSample =
+        std::max<int64_t>(ids.shape().empty() ? 1 : ids.size() / ids.shape().front(), 1);
+    for (int64_t k = 0; k < ids.size(); ++k)
+      if (!(v[k] >= 0 && v[k] < float(inputDim)))
+        throwError(context, where(), "id ", v[k], " of sample ", k / perSample,
+                   " is outside [0, ", inputDim, ") (input_dim = ", inputDim, ")");
   }
 
   void getConfig(saving::LayerConfig &c) const override {

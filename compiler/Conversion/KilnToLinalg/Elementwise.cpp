@@ -110,57 +110,54 @@ Value tanhGrad(OpBuilder &b, Location loc, ValueRange a) {
   return arith::MulFOp::create(b, loc, a[0], d);
 }
 
-/// hard_sigmoid and its adjoint: elementwise with the slope from the op.
-struct HardSigmoidLowering : OpConversionPattern<HardSigmoidOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(HardSigmoidOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = cast<RankedTensorType>(op.getResult().getType());
-    Type e = type.getElementType();
-    double slope = op.getSlope().convertToDouble();
-    Value result = buildBroadcastMap(
-        rewriter, loc, type, sizesOf(rewriter, loc, adaptor.getInput()),
-        adaptor.getInput(), [&](OpBuilder &b, Location l, ValueRange args) {
-          Value y = arith::AddFOp::create(
-              b, l,
-              arith::MulFOp::create(b, l, args[0], floatConstant(b, l, e, slope)),
-              floatConstant(b, l, e, 0.5));
-          return SmallVector<Value>{clampFloat(b, l, y, 0.0, 1.0)};
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+// hard_sigmoid and its adjoint (a[0] is dy, a[1] the result y): scalar
+// functions of their operands and the op's slope.
+Value hardSigmoid(OpBuilder &b, Location loc, ValueRange a, double slope) {
+  Type t = a[0].getType();
+  Value y = arith::AddFOp::create(
+      b, loc, arith::MulFOp::create(b, loc, a[0], floatConstant(b, loc, t, slope)),
+      floatConstant(b, loc, t, 0.5));
+  return clampFloat(b, loc, y, 0.0, 1.0);
+}
 
-struct HardSigmoidGradLowering : OpConversionPattern<HardSigmoidGradOp> {
-  using OpConversionPattern::OpConversionPattern;
+Value hardSigmoidGrad(OpBuilder &b, Location loc, ValueRange a, double slope) {
+  Type t = a[0].getType();
+  Value zero = floatConstant(b, loc, t, 0.0);
+  Value above =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a[1], zero);
+  Value below = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, a[1],
+                                      floatConstant(b, loc, t, 1.0));
+  Value inside = arith::AndIOp::create(b, loc, above, below);
+  Value scaled =
+      arith::MulFOp::create(b, loc, a[0], floatConstant(b, loc, t, slope));
+  return arith::SelectOp::create(b, loc, inside, scaled, zero);
+}
+
+/// An elementwise kiln op with a `slope` attribute, lowered as
+/// ElementwiseLowering lowers the others.
+template <typename OpTy>
+struct SlopedElementwiseLowering : OpConversionPattern<OpTy> {
+  using SlopedFn = Value (*)(OpBuilder &, Location, ValueRange, double);
+  SlopedElementwiseLowering(MLIRContext *ctx, SlopedFn fn)
+      : OpConversionPattern<OpTy>(ctx), fn(fn) {}
+
   LogicalResult
-  matchAndRewrite(HardSigmoidGradOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getResult().getType());
-    Type e = type.getElementType();
     double slope = op.getSlope().convertToDouble();
     ValueRange operands = adaptor.getOperands();
     Value result = buildBroadcastMap(
         rewriter, loc, type, broadcastSizes(rewriter, loc, type, operands),
         operands, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value zero = floatConstant(b, l, e, 0.0);
-          Value above = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT,
-                                              args[1], zero);
-          Value below = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
-                                              args[1], floatConstant(b, l, e, 1.0));
-          Value inside = arith::AndIOp::create(b, l, above, below);
-          Value scaled = arith::MulFOp::create(b, l, args[0],
-                                               floatConstant(b, l, e, slope));
-          return SmallVector<Value>{
-              arith::SelectOp::create(b, l, inside, scaled, zero)};
+          return SmallVector<Value>{fn(b, l, args.drop_back(), slope)};
         });
     rewriter.replaceOp(op, result);
     return success();
   }
+
+  SlopedFn fn;
 };
 
 } // namespace
@@ -181,7 +178,8 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
   patterns.add<ElementwiseLowering<SigmoidGradOp>>(ctx, sigmoidGrad);
   patterns.add<ElementwiseLowering<TanhGradOp>>(ctx, tanhGrad);
   patterns.add<BroadcastLikeLowering>(ctx);
-  patterns.add<HardSigmoidLowering, HardSigmoidGradLowering>(ctx);
+  patterns.add<SlopedElementwiseLowering<HardSigmoidOp>>(ctx, hardSigmoid);
+  patterns.add<SlopedElementwiseLowering<HardSigmoidGradOp>>(ctx, hardSigmoidGrad);
 }
 
 } // namespace kiln::lowering
