@@ -41,10 +41,23 @@ public:
   bool training = false;
   /// In training, the step counter (a 0-d i64 tensor) that seeds dropout.
   mlir::Value step;
-  /// In training, the non-trainable weights a layer updates and their new
-  /// values (BatchNormalization's moving statistics); the train step writes
-  /// them back.
+  /// The non-trainable parameters a layer rewrites and their new values
+  /// (BatchNormalization's moving statistics in training, a stateful
+  /// recurrent layer's states); the step writes them back.
   std::vector<std::pair<mlir::Value, mlir::Value>> stateUpdates;
+  /// Keras's masks: for a (batch, time, ...) value whose padded steps
+  /// later layers skip, a (batch, time, 1) f32 tensor of 1 (a step) and
+  /// 0 (padding). Embedding(mask_zero) makes one; Dropout passes it on; a
+  /// recurrent layer skips the masked steps (and passes the mask on with
+  /// return_sequences).
+  std::vector<std::pair<mlir::Value, mlir::Value>> masks;
+  /// The mask of `v`, or null.
+  mlir::Value maskOf(mlir::Value v) const {
+    for (const auto &[value, mask] : masks)
+      if (value == v)
+        return mask;
+    return {};
+  }
 };
 
 /// Whether Kiln knows the activation `name`: Keras's linear, relu, sigmoid,

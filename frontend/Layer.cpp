@@ -32,16 +32,20 @@ const Shape &KerasTensor::shape() const {
   return node_->shape;
 }
 
-KerasTensor Input(Shape shape, std::string name) {
+KerasTensor Input(Shape shape, std::string name, int64_t batch_size) {
   for (int64_t d : shape)
     if (d <= 0)
       throwError("Input: every dimension of shape ", shapeToString(shape),
                  " must be positive (the batch dimension is implicit)");
+  if (batch_size < 0)
+    throwError("Input: batch_size must be positive, got ", batch_size);
   auto layer = std::make_shared<InputLayerImpl>(shape, std::move(name));
+  layer->setBatchSize(batch_size);
   auto node = std::make_shared<detail::Node>();
   node->layer = layer;
   node->shape = Shape{-1};
   node->shape.insert(node->shape.end(), shape.begin(), shape.end());
+  node->batch = batch_size;
   return KerasTensor(node);
 }
 
@@ -65,6 +69,8 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor> &xs) const {
   node->layer = impl_;
   node->inputs = xs;
   node->shape = impl_->outputShape(shapes);
+  impl_->inheritBatchSize(xs);
+  node->batch = impl_->batchSize();
   impl_->build(shapes);
   node->index = impl_->nextNodeIndex();
   return KerasTensor(node);
@@ -75,35 +81,96 @@ const std::string &Layer::class_name() const { return impl_->className(); }
 
 std::vector<Tensor> Layer::get_weights() const {
   std::vector<Tensor> out;
-  for (const Tensor &w : impl_->weights())
+  for (const Tensor &w : impl_->kerasWeights())
     out.push_back(w.clone());
   return out;
 }
 
-void Layer::set_weights(const std::vector<Tensor> &weights) {
-  auto &mine = impl_->weights();
-  if (weights.size() != mine.size())
-    throwError(impl_->where(), "set_weights expects ", mine.size(),
-               " arrays, got ", weights.size());
-  for (size_t i = 0; i < mine.size(); ++i)
-    if (weights[i].shape() != mine[i].shape())
-      throwError(impl_->where(), "set_weights: weight #", i, " ('",
-                 impl_->specs()[i].name, "') has shape ",
-                 shapeToString(mine[i].shape()), ", got ",
-                 shapeToString(weights[i].shape()));
-  // Writes go into the tensors a compiled model trains (shared storage).
-  for (size_t i = 0; i < mine.size(); ++i) {
-    Tensor src = weights[i].astype(DType::f32);
-    std::copy(src.data<float>(), src.data<float>() + src.size(),
-              mine[i].data<float>());
+namespace {
+
+/// Copies `values` into the parameters of `impl` whose spec's `state` flag
+/// is `states`, after checking every count and shape (so a bad call
+/// changes nothing). Writes go into the tensors a compiled model trains
+/// (shared storage).
+void assignParams(LayerImpl &impl, const std::vector<Tensor> &values,
+                  bool states, const char *what) {
+  std::vector<size_t> mine;
+  for (size_t i = 0; i < impl.weights().size(); ++i)
+    if (impl.specs()[i].state == states)
+      mine.push_back(i);
+  if (values.size() != mine.size())
+    throwError(impl.where(), what, " expects ", mine.size(), " arrays, got ",
+               values.size());
+  for (size_t k = 0; k < mine.size(); ++k) {
+    const Tensor &target = impl.weights()[mine[k]];
+    if (values[k].shape() != target.shape())
+      throwError(impl.where(), what, ": ", states ? "state" : "weight", " #",
+                 k, " ('", impl.specs()[mine[k]].name, "') has shape ",
+                 shapeToString(target.shape()), ", got ",
+                 shapeToString(values[k].shape()));
   }
+  for (size_t k = 0; k < mine.size(); ++k) {
+    Tensor src = values[k].astype(DType::f32);
+    std::copy(src.data<float>(), src.data<float>() + src.size(),
+              impl.weights()[mine[k]].data<float>());
+  }
+}
+
+} // namespace
+
+void Layer::set_weights(const std::vector<Tensor> &weights) {
+  assignParams(*impl_, weights, /*states=*/false, "set_weights");
 }
 
 int64_t Layer::count_params() const {
   int64_t n = 0;
-  for (const Tensor &w : impl_->weights())
+  for (const Tensor &w : impl_->kerasWeights())
     n += w.size();
   return n;
+}
+
+std::vector<Tensor> Layer::states() const {
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < impl_->weights().size(); ++i)
+    if (impl_->specs()[i].state)
+      out.push_back(impl_->weights()[i].clone());
+  return out;
+}
+
+void Layer::reset_states(const std::vector<Tensor> &states) {
+  if (impl_->statefulBatchSize() == 0)
+    throwError(impl_->where(), "reset_states: the layer is not stateful "
+                               "(give it stateful = true)");
+  if (!states.empty()) {
+    assignParams(*impl_, states, /*states=*/true, "reset_states");
+    return;
+  }
+  for (size_t i = 0; i < impl_->weights().size(); ++i)
+    if (impl_->specs()[i].state) {
+      Tensor &t = impl_->weights()[i];
+      std::fill(t.data<float>(), t.data<float>() + t.size(), 0.0f);
+    }
+}
+
+void LayerImpl::inheritBatchSize(const std::vector<KerasTensor> &inputs) {
+  for (const KerasTensor &x : inputs)
+    if (batchSize_ == 0)
+      batchSize_ = x.node()->batch;
+}
+
+std::vector<Tensor> LayerImpl::kerasWeights() const {
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < weights_.size(); ++i)
+    if (!specs_[i].state)
+      out.push_back(weights_[i]);
+  return out;
+}
+
+int64_t LayerImpl::statefulBatchSize() const {
+  for (size_t i = 0; i < weights_.size(); ++i)
+    if (specs_[i].state)
+      return specs_[i].shape.front();
+  return 0;
 }
 
 LayerImpl::LayerImpl(std::string className, const std::string &prefix,

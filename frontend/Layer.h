@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln {
@@ -34,6 +35,12 @@ struct WeightSpec {
   Shape shape;
   Initializer initializer;
   bool trainable = true;
+  /// A stateful recurrent layer's carried state (Keras's `layer.states`):
+  /// a parameter of the compiled steps that every step rewrites, but not a
+  /// weight: get_weights, saving and summary() leave it out, and
+  /// reset_states() zeroes it.
+  /// States follow a layer's weights in weightSpecs' order.
+  bool state = false;
 };
 
 namespace detail {
@@ -56,7 +63,9 @@ private:
 
 /// Keras's `Input(shape=...)`: a placeholder for a batch of samples of
 /// `shape` (without the batch dimension).
-KerasTensor Input(Shape shape, std::string name = "");
+/// `batch_size` (Keras's Input(batch_size=) / batch_shape[0]) fixes the
+/// batch, as a stateful recurrent layer after it needs.
+KerasTensor Input(Shape shape, std::string name = "", int64_t batch_size = 0);
 
 class Layer {
 public:
@@ -74,6 +83,12 @@ public:
   std::vector<Tensor> get_weights() const;
   void set_weights(const std::vector<Tensor> &weights);
   int64_t count_params() const;
+  /// A stateful recurrent layer's carried states (Keras's `layer.states`,
+  /// copies); empty for other layers.
+  std::vector<Tensor> states() const;
+  /// Keras's reset_states(states=None): zeroes the carried states, or sets
+  /// them to `states` (one array per state, shapes checked first).
+  void reset_states(const std::vector<Tensor> &states = {});
 
   const std::shared_ptr<LayerImpl> &impl() const { return impl_; }
 
@@ -94,9 +109,19 @@ public:
   const std::string &className() const { return className_; }
   /// The per-sample input shape given by input_shape / input_dim, if any.
   const Shape &declaredInputShape() const { return declaredInputShape_; }
+  /// The fixed batch size: batch_input_shape's first entry, or else the
+  /// one its inputs carry (Input(batch_size=)); 0 when free.
+  int64_t batchSize() const { return batchSize_; }
+  void setBatchSize(int64_t n) { batchSize_ = n; }
+  /// Takes the first fixed batch size among `inputs` when the layer has
+  /// none of its own.
+  void inheritBatchSize(const std::vector<KerasTensor> &inputs);
 
   virtual size_t minInputs() const { return 1; }
   virtual size_t maxInputs() const { return 1; }
+  /// The keyword Keras passes a call's inputs after the first under (a
+  /// recurrent layer's "initial_state"), or null: all are positional.
+  virtual const char *extraInputsKeyword() const { return nullptr; }
   /// Output shape for the input shapes (batch = -1); throws on bad shapes.
   virtual Shape outputShape(const std::vector<Shape> &inputs) const = 0;
   virtual std::vector<WeightSpec> weightSpecs(const std::vector<Shape> &inputs) const;
@@ -110,6 +135,13 @@ public:
   /// "" for `layers/<name>/vars`, "cell" for `layers/<name>/cell/vars` (the
   /// recurrent layers).
   virtual std::string archiveWeightsGroup() const { return ""; }
+  /// The groups Keras 3's archive splits the weights into, in weight
+  /// order: a path below the layer's group (archiveWeightsGroup's) and how
+  /// many weights it holds. One group of all of them unless a layer holds
+  /// several sub-objects (Bidirectional's forward_layer and backward_layer).
+  virtual std::vector<std::pair<std::string, size_t>> archiveWeightGroups() const {
+    return {{archiveWeightsGroup(), kerasWeights().size()}};
+  }
   /// Adjusts freshly initialized weights (in weightSpecs' order) where one
   /// initializer per weight does not say it all (LSTM's forget-gate bias).
   virtual void finishInitialization(std::vector<Tensor> &weights) const {}
@@ -127,8 +159,13 @@ public:
   void build(const std::vector<Shape> &inputs);
   bool built() const { return built_; }
   const std::vector<WeightSpec> &specs() const { return specs_; }
+  /// Every parameter the compiled steps take, states included.
   std::vector<Tensor> &weights() { return weights_; }
   const std::vector<Tensor> &weights() const { return weights_; }
+  /// The weights Keras lists (get_weights, files, summary): no states.
+  std::vector<Tensor> kerasWeights() const;
+  /// The carried states' batch size (their leading dimension), 0 without.
+  int64_t statefulBatchSize() const;
 
   /// "Layer 'dense_1' (Dense): " for error messages.
   std::string where() const;
@@ -138,6 +175,7 @@ public:
 private:
   std::string className_, name_;
   Shape declaredInputShape_;
+  int64_t batchSize_ = 0;
   bool built_ = false;
   int calls_ = 0;
   std::vector<WeightSpec> specs_;
@@ -158,6 +196,8 @@ struct Node {
   Shape shape;
   /// Which call of `layer` this is, counting from 0 (Keras's node_index).
   int index = 0;
+  /// The fixed batch size this tensor has (0: any), for stateful layers.
+  int64_t batch = 0;
 };
 
 /// The next automatic name for `prefix`: "dense", then "dense_1", ...; with

@@ -4,6 +4,7 @@
 #include "runtime/Error.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace kiln {
@@ -138,7 +139,8 @@ void Sequential::add(const Layer &layer) {
   }
   const Shape &declared = layer.impl()->declaredInputShape();
   if (m.pending.empty() && !declared.empty()) {
-    KerasTensor in = Input(declared);
+    // batch_input_shape's batch (a stateful first layer) is the model's.
+    KerasTensor in = Input(declared, "", layer.impl()->batchSize());
     m.inputs = {in};
     m.outputs = {layer(in)};
     m.analyze();
@@ -192,6 +194,30 @@ static void prepare(Model::Impl &m, const std::vector<Tensor> &x,
     m.compileSteps();
 }
 
+/// A stateful layer's states have a fixed batch, so every batch must have
+/// exactly that many rows: Keras refuses the rest as well.
+static void checkStatefulBatches(const Model::Impl &m, int64_t samples,
+                                 int64_t batchSize, const char *what,
+                                 const char *part = "") {
+  if (samples == 0)
+    return;
+  for (const auto &l : m.layers) {
+    int64_t b = l->statefulBatchSize();
+    if (b == 0)
+      continue;
+    if (std::min(batchSize, samples) != b || samples % b != 0)
+      throwError("model '", m.name, "': ", what, "(): ", l->where(),
+                 "is stateful with batch size ", b,
+                 ", so every batch must have ", b, " rows: batch_size must be ",
+                 b, " and the number of samples a multiple of it; got ",
+                 "batch_size = ", batchSize, " and ", samples, " samples", part);
+  }
+}
+
+static int64_t samplesOf(const std::vector<Tensor> &x) {
+  return x.empty() || x.front().rank() == 0 ? 0 : x.front().shape()[0];
+}
+
 /// Sparse labels given as (n, 1) are taken as (n,), as Keras does.
 static Tensor targetsFor(const Model::Impl &m, const Tensor &y) {
   const auto &sig = m.steps.signature;
@@ -209,6 +235,21 @@ History Model::fit(const std::vector<Tensor> &x, const Tensor &y,
                    FitOptions options) {
   Impl &m = self();
   prepare(m, x, "fit");
+  int64_t n = samplesOf(x);
+  if (options.validation_data) {
+    checkStatefulBatches(m, n, options.batch_size, "fit");
+    checkStatefulBatches(m, samplesOf({options.validation_data->first}),
+                         options.batch_size, "fit", " in validation_data");
+  } else if (options.validation_split > 0 && options.validation_split < 1) {
+    // fit holds out the last samples, as train::fit splits them.
+    auto kept = int64_t(std::floor(double(n) * (1.0 - options.validation_split)));
+    checkStatefulBatches(m, kept, options.batch_size, "fit",
+                         " left for training by validation_split");
+    checkStatefulBatches(m, n - kept, options.batch_size, "fit",
+                         " held out by validation_split");
+  } else {
+    checkStatefulBatches(m, n, options.batch_size, "fit");
+  }
   train::FitOptions run;
   run.epochs = options.epochs;
   run.batch_size = options.batch_size;
@@ -240,6 +281,7 @@ std::vector<double> Model::evaluate(const std::vector<Tensor> &x,
                                     const Tensor &y, EvaluateOptions options) {
   Impl &m = self();
   prepare(m, x, "evaluate");
+  checkStatefulBatches(m, samplesOf(x), options.batch_size, "evaluate");
   return train::evaluate(m.steps, *m.state, x, {targetsFor(m, y)},
                          options.batch_size, options.verbose);
 }
@@ -251,6 +293,7 @@ Tensor Model::predict(const Tensor &x, PredictOptions options) {
 Tensor Model::predict(const std::vector<Tensor> &x, PredictOptions options) {
   Impl &m = self();
   prepare(m, x, "predict");
+  checkStatefulBatches(m, samplesOf(x), options.batch_size, "predict");
   return train::predict(m.steps, *m.state, x, options.batch_size,
                         options.verbose)
       .front();
@@ -272,13 +315,18 @@ Tensor Model::predict_classes(const Tensor &x, PredictOptions options) {
 }
 
 std::vector<Tensor> Model::get_weights() {
-  Impl &m = self();
-  if (m.state)
-    return m.state->get_weights();
+  // A compiled model's state trains these very tensors (shared storage).
   std::vector<Tensor> out;
-  for (const Tensor &w : m.layerWeights())
-    out.push_back(w.clone());
+  for (const auto &l : self().layers)
+    for (const Tensor &w : l->kerasWeights())
+      out.push_back(w.clone());
   return out;
+}
+
+void Model::reset_states() {
+  for (const auto &l : self().layers)
+    if (l->statefulBatchSize() > 0)
+      Layer(l).reset_states();
 }
 
 double Model::learning_rate() const {
@@ -295,7 +343,10 @@ void Model::set_learning_rate(double value) {
 
 void Model::set_weights(const std::vector<Tensor> &weights) {
   Impl &m = self();
-  std::vector<Tensor> mine = m.layerWeights();
+  std::vector<Tensor> mine;
+  for (const auto &l : m.layers)
+    for (const Tensor &w : l->kerasWeights())
+      mine.push_back(w);
   if (weights.size() != mine.size())
     throwError("model '", m.name, "': set_weights expects ", mine.size(),
                " arrays, got ", weights.size());
@@ -307,7 +358,7 @@ void Model::set_weights(const std::vector<Tensor> &weights) {
                  shapeToString(weights[k].shape()));
   size_t k = 0;
   for (const auto &l : m.layers) {
-    size_t count = l->weights().size();
+    size_t count = l->kerasWeights().size();
     Layer(l).set_weights(std::vector<Tensor>(weights.begin() + k,
                                              weights.begin() + k + count));
     k += count;

@@ -88,6 +88,10 @@ public:
   void summary(std::ostream &os = std::cout);
   std::vector<Tensor> get_weights();
   void set_weights(const std::vector<Tensor> &weights);
+  /// Zeroes the carried states of every stateful layer (Keras's
+  /// reset_states()): a stateful model carries them from batch to batch and
+  /// across fit, evaluate and predict calls until this is called.
+  void reset_states();
   /// The optimizer's current learning rate (Keras's
   /// `model.optimizer.learning_rate`); needs a compiled model.
   double learning_rate() const;

@@ -152,6 +152,28 @@ std::vector<mlir::Value> emitGraph(Emitter &e, const Model::Impl &m,
   return out;
 }
 
+/// Appends the parameters the graph just emitted rewrites (e.stateUpdates)
+/// to `results`, records their argument numbers in `updated` and in `fn`'s
+/// kiln.state_updates, and gives `fn` the new result types.
+void appendStateUpdates(Emitter &e, mlir::func::FuncOp fn,
+                        llvm::SmallVector<mlir::Value> &results,
+                        llvm::SmallVector<int64_t> &updated) {
+  for (auto [param, value] : e.stateUpdates) {
+    updated.push_back(mlir::cast<mlir::BlockArgument>(param).getArgNumber());
+    results.push_back(value);
+  }
+  e.stateUpdates.clear();
+  if (updated.empty())
+    return;
+  llvm::SmallVector<mlir::Type> types;
+  for (mlir::Value v : results)
+    types.push_back(v.getType());
+  fn.setFunctionType(mlir::FunctionType::get(
+      fn.getContext(), fn.getFunctionType().getInputs(), types));
+  fn->setAttr("kiln.state_updates",
+              mlir::DenseI64ArrayAttr::get(fn.getContext(), updated));
+}
+
 /// The compiler's description of the optimizer (kiln-make-steps reads it
 /// from the module).
 OptimizerAttr optimizerAttr(mlir::MLIRContext *ctx, const Optimizer &o) {
@@ -230,21 +252,29 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
   sig.outputs.push_back(outShape);
   outputTypes.push_back(e.tensorType(outShape));
 
-  // @forward(params..., inputs...) -> outputs
+  // @forward(params..., inputs...) -> (outputs..., updated states...)
   llvm::SmallVector<mlir::Type> forwardArgs(paramTypes);
   forwardArgs.append(inputTypes);
   auto forward = mlir::func::FuncOp::create(
       b, loc, "forward", b.getFunctionType(forwardArgs, outputTypes));
   for (size_t i = 0; i < paramTypes.size(); ++i)
     forward.setArgAttr(i, "kiln.param", b.getUnitAttr());
+  // Parameters a function rewrites (stateful layers' states, the moving
+  // statistics in training), after its own results: kiln-make-steps
+  // writes them back.
+  llvm::SmallVector<int64_t> forwardUpdates;
   {
     mlir::OpBuilder::InsertionGuard guard(b);
     mlir::Block *entry = forward.addEntryBlock();
     b.setInsertionPointToStart(entry);
     auto args = entry->getArguments();
-    auto outs = emitGraph(e, *this, args.take_front(paramTypes.size()),
-                          args.drop_front(paramTypes.size()));
+    e.stateUpdates.clear();
+    std::vector<mlir::Value> graph = emitGraph(
+        e, *this, args.take_front(paramTypes.size()),
+        args.drop_front(paramTypes.size()));
+    llvm::SmallVector<mlir::Value> outs(graph.begin(), graph.end());
     e.loc = loc;
+    appendStateUpdates(e, forward, outs, forwardUpdates);
     mlir::func::ReturnOp::create(b, loc, outs);
   }
 
@@ -299,8 +329,19 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
       auto args = entry->getArguments();
       auto call = mlir::func::CallOp::create(
           b, loc, forward, args.take_front(forwardArgs.size()));
-      mlir::func::ReturnOp::create(
-          b, loc, emitScalars(args.back(), call.getResult(0)));
+      llvm::SmallVector<mlir::Value> results =
+          emitScalars(args.back(), call.getResult(0));
+      llvm::SmallVector<mlir::Type> resultTypes(scalars);
+      for (mlir::Value v : call.getResults().drop_front(outputTypes.size())) {
+        results.push_back(v);
+        resultTypes.push_back(v.getType());
+      }
+      if (!forwardUpdates.empty()) {
+        lossFn.setFunctionType(b.getFunctionType(lossArgs, resultTypes));
+        lossFn->setAttr("kiln.state_updates",
+                        b.getDenseI64ArrayAttr(forwardUpdates));
+      }
+      mlir::func::ReturnOp::create(b, loc, results);
     }
 
     // @train_loss(params..., inputs..., targets..., step) -> (loss,
@@ -327,16 +368,7 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
       llvm::SmallVector<mlir::Value> results =
           emitScalars(args[args.size() - 2], outs.front());
       llvm::SmallVector<int64_t> updated;
-      llvm::SmallVector<mlir::Type> resultTypes(scalars);
-      for (auto [param, value] : e.stateUpdates) {
-        updated.push_back(mlir::cast<mlir::BlockArgument>(param).getArgNumber());
-        results.push_back(value);
-        resultTypes.push_back(value.getType());
-      }
-      e.stateUpdates.clear();
-      trainFn.setFunctionType(b.getFunctionType(trainArgs, resultTypes));
-      trainFn->setAttr("kiln.state_updates",
-                       b.getDenseI64ArrayAttr(updated));
+      appendStateUpdates(e, trainFn, results, updated);
       mlir::func::ReturnOp::create(b, loc, results);
     }
   }

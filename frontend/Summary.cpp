@@ -10,7 +10,11 @@
 namespace kiln {
 namespace {
 
-std::string kerasShape(const Shape &shape) {
+/// Keras's output shape: None for a free batch, the number for a fixed
+/// one (a stateful model's).
+std::string kerasShape(Shape shape, int64_t batch = 0) {
+  if (batch > 0 && !shape.empty())
+    shape[0] = batch;
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)
@@ -86,12 +90,14 @@ void Model::summary(std::ostream &os) {
     const std::vector<detail::Node *> &nodes = calls[&l];
     int64_t params = 0;
     for (size_t i = 0; i < l.weights().size(); ++i) {
+      if (l.specs()[i].state)
+        continue;
       params += l.weights()[i].size();
       if (l.specs()[i].trainable)
         trainable += l.weights()[i].size();
     }
     total += params;
-    std::string shape = kerasShape(nodes.front()->shape);
+    std::string shape = kerasShape(nodes.front()->shape, nodes.front()->batch);
     for (detail::Node *n : nodes)
       if (n->shape != nodes.front()->shape)
         shape = "multiple";

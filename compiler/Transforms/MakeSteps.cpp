@@ -27,9 +27,9 @@ namespace {
 
 /// Argument roles of @loss: leading `kiln.param` arguments, then inputs,
 /// then targets; @train_loss may end with a `kiln.step` argument (the step
-/// counter, which seeds dropout) and return, after its scalars, the new
-/// values of the parameters its `kiln.state_updates` lists (moving
-/// statistics).
+/// counter, which seeds dropout). Any of them may return, after its own
+/// results, the new values of the parameters its `kiln.state_updates`
+/// lists (moving statistics in training, stateful layers' states).
 struct Signature {
   unsigned numParams = 0, numInputs = 0, numTargets = 0;
   SmallVector<unsigned> trainable;
@@ -66,6 +66,35 @@ struct KilnMakeStepsPass
     return opt;
   }
 
+  /// The parameters `fn` rewrites: its results after its own ones are their
+  /// new values (kiln.state_updates).
+  static ArrayRef<int64_t> stateUpdatesOf(func::FuncOp fn) {
+    if (auto updates = fn->getAttrOfType<DenseI64ArrayAttr>(kStateUpdatesAttr))
+      return updates.asArrayRef();
+    return {};
+  }
+
+  /// Each state update of `fn` names a non-trainable kiln.param argument of
+  /// its result's type, and `fn` has results of its own before them.
+  LogicalResult checkStateUpdates(func::FuncOp fn, const Signature &sig) {
+    ArrayRef<int64_t> updates = stateUpdatesOf(fn);
+    FunctionType type = fn.getFunctionType();
+    if (type.getNumResults() <= updates.size())
+      return fn.emitError("kiln-make-steps: @")
+             << fn.getSymName() << " returns nothing but state updates";
+    unsigned first = type.getNumResults() - updates.size();
+    for (auto [i, p] : llvm::enumerate(updates)) {
+      if (p < 0 || p >= int64_t(sig.numParams) ||
+          type.getResult(first + i) != type.getInput(p))
+        return fn.emitError("kiln-make-steps: state update #")
+               << i << " must name a kiln.param argument of its result's type";
+      if (llvm::is_contained(sig.trainable, unsigned(p)))
+        return fn.emitError("kiln-make-steps: state update #")
+               << i << " names a trainable parameter (#" << p << ")";
+    }
+    return success();
+  }
+
   /// A module without @loss: @forward's leading kiln.param arguments, then
   /// its inputs.
   FailureOr<Signature> analyzeForward(func::FuncOp forward) {
@@ -85,6 +114,8 @@ struct KilnMakeStepsPass
         return forward.emitError("kiln-make-steps: @forward's arguments and "
                                  "results must be ranked tensors, got ")
                << t;
+    if (failed(checkStateUpdates(forward, sig)))
+      return failure();
     return sig;
   }
 
@@ -109,8 +140,7 @@ struct KilnMakeStepsPass
                               "be a tensor<i64>");
       --n;
     }
-    if (auto updates = loss->getAttrOfType<DenseI64ArrayAttr>(kStateUpdatesAttr))
-      llvm::append_range(sig.stateUpdates, updates.asArrayRef());
+    llvm::append_range(sig.stateUpdates, stateUpdatesOf(loss));
     if (forward) {
       if (forward.getNumArguments() < sig.numParams ||
           forward.getNumArguments() >= n)
@@ -126,15 +156,10 @@ struct KilnMakeStepsPass
       return loss.emitError("kiln-make-steps: @")
              << loss.getSymName() << " returns no loss";
     sig.numScalars = type.getNumResults() - sig.stateUpdates.size();
-    for (auto [i, p] : llvm::enumerate(sig.stateUpdates)) {
-      if (p < 0 || p >= int64_t(sig.numParams) ||
-          type.getResult(sig.numScalars + i) != type.getInput(p))
-        return loss.emitError("kiln-make-steps: state update #")
-               << i << " must name a kiln.param argument of its result's type";
-      if (llvm::is_contained(sig.trainable, unsigned(p)))
-        return loss.emitError("kiln-make-steps: state update #")
-               << i << " names a trainable parameter (#" << p << ")";
-    }
+    if (failed(checkStateUpdates(loss, sig)))
+      return failure();
+    if (forward && failed(checkStateUpdates(forward, sig)))
+      return failure();
     for (Type r : type.getResults().take_front(sig.numScalars)) {
       auto rt = dyn_cast<RankedTensorType>(r);
       if (!rt || rt.getRank() != 0 || !rt.getElementType().isF32())
@@ -305,26 +330,29 @@ struct KilnMakeStepsPass
     func::ReturnOp::create(b, loc);
   }
 
-  /// eval_step and predict_step: read-only parameters, a call, stores.
-  /// Their layouts list the callee's arguments in its order (parameters,
-  /// inputs, then eval's targets) and the results or outputs last.
+  /// eval_step and predict_step: a call and stores; parameters are read
+  /// only, but for the states the callee rewrites (a stateful layer's),
+  /// which are written back in place. Their layouts list the callee's
+  /// arguments in its order (parameters, inputs, then eval's targets) and
+  /// the results or outputs last.
   void buildReadOnlyStep(OpBuilder &b, Location loc, StringRef name,
                          func::FuncOp callee, const Signature &sig,
                          bool storeScalars) {
     FunctionType type = callee.getFunctionType();
+    ArrayRef<int64_t> updates = stateUpdatesOf(callee);
+    unsigned numOwn = type.getNumResults() - updates.size();
     abi::StepLayout layout =
         storeScalars
             ? abi::StepLayout::eval(sig.numParams, sig.numInputs,
                                     sig.numTargets)
-            : abi::StepLayout::predict(sig.numParams, sig.numInputs,
-                                       type.getNumResults());
+            : abi::StepLayout::predict(sig.numParams, sig.numInputs, numOwn);
     SmallVector<Type> args;
     for (Type t : type.getInputs())
       args.push_back(memrefFor(t));
     if (storeScalars)
-      args.push_back(MemRefType::get({(int64_t)type.getNumResults()}, b.getF32Type()));
+      args.push_back(MemRefType::get({(int64_t)numOwn}, b.getF32Type()));
     else
-      for (Type t : type.getResults())
+      for (Type t : type.getResults().take_front(numOwn))
         args.push_back(memrefFor(t));
     Block *entry = createStep(b, loc, name, args, layout);
     OpBuilder::InsertionGuard guard(b);
@@ -334,17 +362,23 @@ struct KilnMakeStepsPass
       auto mt = cast<MemRefType>(args[i]);
       callArgs.push_back(bufferization::ToTensorOp::create(
           b, loc, RankedTensorType::get(mt.getShape(), mt.getElementType()),
-          entry->getArgument(i), /*restrict=*/true, /*writable=*/false));
+          entry->getArgument(i), /*restrict=*/true,
+          /*writable=*/llvm::is_contained(updates, int64_t(i))));
     }
     auto call = func::CallOp::create(b, loc, callee, callArgs);
     if (storeScalars) {
-      storeResults(b, loc, call.getResults(), entry->getArguments().back());
+      storeResults(b, loc, call.getResults().take_front(numOwn),
+                   entry->getArguments().back());
     } else {
-      for (auto [i, r] : llvm::enumerate(call.getResults()))
+      for (auto [i, r] : llvm::enumerate(call.getResults().take_front(numOwn)))
         bufferization::MaterializeInDestinationOp::create(
             b, loc, TypeRange{}, r, entry->getArgument(type.getNumInputs() + i),
             /*restrict=*/true, /*writable=*/true);
     }
+    for (auto [i, p] : llvm::enumerate(updates))
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, TypeRange{}, call.getResult(numOwn + i), entry->getArgument(p),
+          /*restrict=*/true, /*writable=*/true);
     func::ReturnOp::create(b, loc);
   }
 
@@ -382,9 +416,9 @@ struct KilnMakeStepsPass
         trainLoss ? analyze(trainLoss, forward) : sig;
     if (failed(opt) || failed(sig) || failed(trainSig))
       return signalPassFailure();
-    if (sig->takesStep || !sig->stateUpdates.empty()) {
-      loss.emitError("kiln-make-steps: @loss takes no step counter and "
-                     "updates no state (those belong to @train_loss)");
+    if (sig->takesStep) {
+      loss.emitError("kiln-make-steps: @loss takes no step counter (it "
+                     "belongs to @train_loss)");
       return signalPassFailure();
     }
     if (trainLoss && (trainSig->numParams != sig->numParams ||

@@ -28,9 +28,14 @@ public:
            const std::vector<Sym> &) const override {
     if (!e.training || rate == 0.0)
       return in.front();
-    return Emitter::sym(DropoutOp::create(
-        e.b, e.loc, Emitter::value(in.front()), e.step,
-        e.b.getF32FloatAttr(float(rate)), e.b.getI64IntegerAttr(seed)));
+    mlir::Value x = Emitter::value(in.front());
+    mlir::Value out = DropoutOp::create(e.b, e.loc, x, e.step,
+                                        e.b.getF32FloatAttr(float(rate)),
+                                        e.b.getI64IntegerAttr(seed));
+    // Keras's Dropout supports masking: the mask goes on.
+    if (mlir::Value mask = e.maskOf(x))
+      e.masks.push_back({out, mask});
+    return Emitter::sym(out);
   }
 
   void getConfig(saving::LayerConfig &c) const override {

@@ -4,6 +4,7 @@
 #include "frontend/saving/LayerConfig.h"
 
 #include "dialects/Kiln/IR/KilnOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "runtime/Error.h"
 
 #include <algorithm>
@@ -22,8 +23,6 @@ public:
     if (inputDim <= 0 || outputDim <= 0)
       throwError(where(), "input_dim and output_dim must be positive, got ",
                  inputDim, " and ", outputDim);
-    if (options.mask_zero)
-      throwError(where(), "mask_zero = true is not supported yet");
   }
 
   Shape outputShape(const std::vector<Shape> &in) const override {
@@ -41,8 +40,19 @@ public:
 
   Sym emit(Emitter &e, const std::vector<Sym> &in,
            const std::vector<Sym> &w) const override {
-    return Emitter::sym(EmbeddingOp::create(e.b, e.loc, Emitter::value(in.front()),
-                                            Emitter::value(w[0])));
+    mlir::Value ids = Emitter::value(in.front());
+    mlir::Value out = EmbeddingOp::create(e.b, e.loc, ids, Emitter::value(w[0]));
+    if (options.mask_zero) {
+      // The mask is a lookup too, in a constant one-column table whose
+      // row 0 (padding) is 0: exact for any ids shape, no gradient.
+      std::vector<float> rows(size_t(inputDim), 1.0f);
+      rows[0] = 0.0f;
+      auto type = e.tensorType({inputDim, 1});
+      mlir::Value table = mlir::arith::ConstantOp::create(
+          e.b, e.loc, type, mlir::DenseElementsAttr::get(type, llvm::ArrayRef<float>(rows)));
+      e.masks.push_back({out, EmbeddingOp::create(e.b, e.loc, ids, table)});
+    }
+    return Emitter::sym(out);
   }
 
   /// Keras refuses ids outside [0, input_dim); the compiled lookup would

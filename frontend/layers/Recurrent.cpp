@@ -14,7 +14,8 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
-#include <iostream>
+#include <algorithm>
+
 
 namespace kiln::layers {
 namespace {
@@ -27,10 +28,13 @@ struct RecurrentSpec {
   int64_t units;
   std::string activation, recurrentActivation;
   bool useBias, unitForgetBias, resetAfter, returnSequences, goBackwards;
+  bool stateful = false;
+  /// batch_input_shape's batch (stateful layers), 0 when not given.
+  int64_t batchSize = 0;
   Initializer kernelInit, recurrentInit, biasInit;
   double dropout, recurrentDropout;
   /// The seed of the input dropout's mask (drawn from the global generator).
-  int64_t dropoutSeed = 0;
+  int64_t dropoutSeed = 0, recurrentDropoutSeed = 0;
 
   int64_t gates() const {
     return cell == Cell::simple ? 1 : cell == Cell::lstm ? 4 : 3;
@@ -59,6 +63,7 @@ public:
       : LayerImpl(cellClassName(spec.cell), prefix(spec.cell), name,
                   std::move(inputShape)),
         s(std::move(spec)) {
+    setBatchSize(s.batchSize);
     if (s.units <= 0)
       throwError(where(), "units must be positive, got ", s.units);
     checkActivation(s.activation, where());
@@ -66,17 +71,43 @@ public:
       checkActivation(s.recurrentActivation, where());
     if (!(s.dropout >= 0 && s.dropout < 1))
       throwError(where(), "dropout must be in [0, 1), got ", s.dropout);
+    if (!(s.recurrentDropout >= 0 && s.recurrentDropout < 1))
+      throwError(where(), "recurrent_dropout must be in [0, 1), got ",
+                 s.recurrentDropout);
     s.dropoutSeed = int64_t(detail::globalRng()() >> 1);
-    // Inference is exact either way (Keras drops nothing there); training
-    // without the mask is said, not hidden.
-    if (s.recurrentDropout != 0)
-      std::cerr << "kiln: warning: " << where() << "recurrent_dropout = "
-                << s.recurrentDropout
-                << " is not applied: Kiln trains this layer without it\n";
+    s.recurrentDropoutSeed = int64_t(detail::globalRng()() >> 1);
   }
+
+  /// Keras's SimpleRNN and LSTM cells drop units of h_{t-1} where it enters
+  /// the recurrent product (one mask per sample and unit for every step);
+  /// its GRU cell (implementation 2, Keras 3's only one) takes
+  /// recurrent_dropout but never applies it, and Kiln's GRU does the same.
+  size_t numStates() const { return s.cell == Cell::lstm ? 2 : 1; }
+
+  bool dropsRecurrentUnits() const {
+    return s.recurrentDropout > 0 && s.cell != Cell::gru;
+  }
+
+  /// The sequence, then optionally the initial states (Keras's
+  /// initial_state: h, and c for the LSTM).
+  size_t maxInputs() const override { return 1 + numStates(); }
+  const char *extraInputsKeyword() const override { return "initial_state"; }
 
   Shape outputShape(const std::vector<Shape> &in) const override {
     const Shape &x = in.front();
+    if (in.size() > 1) {
+      if (in.size() != 1 + numStates())
+        throwError(where(), "takes ", numStates(), " initial state",
+                   numStates() == 1 ? "" : "s", ", got ", in.size() - 1);
+      if (s.stateful)
+        throwError(where(), "a stateful layer starts from its carried states; "
+                            "it takes no initial_state");
+      for (size_t k = 1; k < in.size(); ++k)
+        if (in[k].size() != 2 || in[k][1] != s.units ||
+            (in[k][0] >= 0 && x.size() == 3 && x[0] >= 0 && in[k][0] != x[0]))
+          throwError(where(), "initial state #", k - 1, " must be (batch, ",
+                     s.units, "), got ", shapeToString(in[k]));
+    }
     if (x.size() != 3)
       throwError(where(), "expects an input of rank 3 (batch, time, "
                           "features), got ",
@@ -99,11 +130,23 @@ public:
                                                        : Shape{width};
       specs.push_back({"bias", bias, s.biasInit});
     }
+    if (s.stateful) {
+      if (batchSize() <= 0)
+        throwError(where(), "stateful = true needs a fixed batch size: give "
+                            "the first layer batch_input_shape (batch, time, "
+                            "features), or Input(shape, name, batch_size)");
+      Shape state = {batchSize(), s.units};
+      specs.push_back({"h", state, "zeros", false, /*state=*/true});
+      if (s.cell == Cell::lstm)
+        specs.push_back({"c", state, "zeros", false, /*state=*/true});
+    }
     return specs;
   }
 
   std::string archiveWeightsGroup() const override { return "cell"; }
-  bool hasTrainingBehavior() const override { return s.dropout > 0; }
+  bool hasTrainingBehavior() const override {
+    return s.dropout > 0 || dropsRecurrentUnits();
+  }
 
   void finishInitialization(std::vector<Tensor> &weights) const override {
     if (s.cell != Cell::lstm || !s.useBias || !s.unitForgetBias)
@@ -119,6 +162,8 @@ public:
     mlir::Location loc = e.loc;
     b.getContext()->getOrLoadDialect<mlir::tensor::TensorDialect>();
     mlir::Value x = Emitter::value(in.front());
+    // Keras's mask (Embedding's mask_zero): (batch, time, 1), 0 at padding.
+    mlir::Value mask = e.maskOf(x);
     mlir::Value kernel = Emitter::value(w[0]), recurrent = Emitter::value(w[1]);
     mlir::Value inputBias, recurrentBias;
     if (s.useBias) {
@@ -139,17 +184,22 @@ public:
       mlir::Value zero = mlir::arith::ConstantIndexOp::create(b, loc, 0);
       batch.push_back(mlir::tensor::DimOp::create(b, loc, x, zero));
     }
+    // A dropout mask of `shape` (scaled ones and zeros), new every step.
+    auto dropoutMask = [&](Shape shape, double rate, int64_t seed) -> mlir::Value {
+      mlir::Value ones = AddOp::create(
+          b, loc, ZerosOp::create(b, loc, e.tensorType(shape), batch),
+          e.scalar(1.0));
+      return DropoutOp::create(b, loc, ones, e.step,
+                               b.getF32FloatAttr(float(rate)),
+                               b.getI64IntegerAttr(seed));
+    };
     if (e.training && s.dropout > 0) {
       // Keras keeps one input mask per sample and feature for every step,
       // so it applies before the projection of all steps.
-      mlir::Value ones = AddOp::create(
-          b, loc, ZerosOp::create(b, loc, e.tensorType({xs[0], xs[2]}), batch),
-          e.scalar(1.0));
-      mlir::Value mask = DropoutOp::create(b, loc, ones, e.step,
-                                           b.getF32FloatAttr(float(s.dropout)),
-                                           b.getI64IntegerAttr(s.dropoutSeed));
+      mlir::Value inputMask =
+          dropoutMask({xs[0], xs[2]}, s.dropout, s.dropoutSeed);
       x = MulOp::create(b, loc, x,
-                        Emitter::value(e.reshape(Emitter::sym(mask),
+                        Emitter::value(e.reshape(Emitter::sym(inputMask),
                                                  {xs[0], 1, xs[2]})));
     }
 
@@ -159,10 +209,20 @@ public:
     mlir::Value projected = DenseOp::create(b, loc, timeMajor, kernel, inputBias);
 
     auto stateType = e.tensorType({xs[0], s.units});
-    mlir::Value h0 = ZerosOp::create(b, loc, stateType, batch);
-    llvm::SmallVector<mlir::Value> inits = {h0};
-    if (s.cell == Cell::lstm)
-      inits.push_back(ZerosOp::create(b, loc, stateType, batch));
+    // A stateful layer starts from its carried states (parameters after
+    // the weights), which every step rewrites with its last ones; else the
+    // initial_state inputs, or zeros.
+    size_t firstState = w.size() - (s.stateful ? numStates() : 0);
+    llvm::SmallVector<mlir::Value> inits;
+    for (size_t k = 0; k < numStates(); ++k) {
+      if (s.stateful)
+        inits.push_back(mlir::tensor::CastOp::create(
+            b, loc, stateType, Emitter::value(w[firstState + k])));
+      else if (in.size() > 1)
+        inits.push_back(Emitter::value(in[1 + k]));
+      else
+        inits.push_back(ZerosOp::create(b, loc, stateType, batch));
+    }
 
     llvm::SmallVector<mlir::Value> captures = {recurrent};
     if (recurrentBias)
@@ -175,15 +235,26 @@ public:
       captures.assign({parts.getResult(0), parts.getResult(1)});
     }
 
+    // The recurrent dropout mask comes in last, after the kernels.
+    bool recurrentMask = e.training && dropsRecurrentUnits();
+    if (recurrentMask)
+      captures.push_back(dropoutMask({xs[0], s.units}, s.recurrentDropout,
+                                     s.recurrentDropoutSeed));
+
     llvm::SmallVector<mlir::Type> resultTypes(inits.size(), stateType);
     if (s.returnSequences)
       resultTypes.push_back(ScanOp::getStackedType(
           stateType, mlir::cast<mlir::ShapedType>(projected.getType()).getDimSize(0)));
-    auto scan = ScanOp::create(b, loc, resultTypes, mlir::ValueRange{projected},
-                               inits, captures, s.goBackwards);
+    llvm::SmallVector<mlir::Value> sequences = {projected};
+    if (mask)
+      sequences.push_back(TransposeOp::create(b, loc, mask,
+                                              b.getDenseI64ArrayAttr({1, 0, 2})));
+    auto scan = ScanOp::create(b, loc, resultTypes, sequences, inits, captures,
+                               s.goBackwards);
     mlir::Block *body = new mlir::Block();
     scan.getBody().push_back(body);
-    body->addArgument(ScanOp::getStepType(projected.getType()), loc);
+    for (mlir::Value v : sequences)
+      body->addArgument(ScanOp::getStepType(v.getType()), loc);
     for (mlir::Value v : inits)
       body->addArgument(v.getType(), loc);
     for (mlir::Value v : captures)
@@ -191,11 +262,35 @@ public:
     {
       mlir::OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(body);
-      llvm::SmallVector<mlir::Value> next = step(e, body->getArguments());
+      llvm::SmallVector<mlir::Value> args(body->getArguments());
+      mlir::Value keep;
+      if (mask) {
+        keep = args[1];
+        args.erase(args.begin() + 1);
+      }
+      llvm::SmallVector<mlir::Value> next =
+          step(e, args, recurrentMask ? args.back() : mlir::Value());
+      if (keep) {
+        // A masked step carries every state through unchanged:
+        // prev + keep * (next - prev), keep being 0 or 1 per sample.
+        for (auto [k, v] : llvm::enumerate(next)) {
+          mlir::Value prev = args[1 + k];
+          next[k] = AddOp::create(
+              b, loc, prev,
+              MulOp::create(b, loc, keep, SubOp::create(b, loc, v, prev)));
+        }
+      }
       if (s.returnSequences)
         next.push_back(next.front());
       YieldOp::create(b, loc, next);
     }
+    if (s.stateful)
+      for (size_t k = 0; k < numStates(); ++k) {
+        mlir::Value param = Emitter::value(w[firstState + k]);
+        e.stateUpdates.push_back(
+            {param, mlir::tensor::CastOp::create(b, loc, param.getType(),
+                                                 scan.getResult(k))});
+      }
 
     if (!s.returnSequences)
       return Emitter::sym(scan.getResult(0));
@@ -204,8 +299,13 @@ public:
     mlir::Value sequence = scan.getResults().back();
     if (s.goBackwards)
       sequence = ReverseOp::create(b, loc, sequence, b.getI64IntegerAttr(0));
-    return Emitter::sym(TransposeOp::create(b, loc, sequence,
-                                            b.getDenseI64ArrayAttr({1, 0, 2})));
+    mlir::Value out = TransposeOp::create(b, loc, sequence,
+                                          b.getDenseI64ArrayAttr({1, 0, 2}));
+    // Keras passes the mask on with the sequence, as it is (even when
+    // go_backwards reversed the sequence).
+    if (mask)
+      e.masks.push_back({out, mask});
+    return Emitter::sym(out);
   }
 
   void getConfig(saving::LayerConfig &c) const override {
@@ -229,7 +329,7 @@ public:
     c.set("return_sequences", s.returnSequences);
     c.set("return_state", false);
     c.set("go_backwards", s.goBackwards);
-    c.set("stateful", false);
+    c.set("stateful", s.stateful);
     c.set("unroll", false);
     if (s.cell == Cell::gru)
       c.set("reset_after", s.resetAfter);
@@ -238,8 +338,10 @@ public:
 private:
   /// One time step: the next carried states from the step's projected
   /// input, the carried states and the captures (block arguments).
-  llvm::SmallVector<mlir::Value> step(Emitter &e,
-                                      llvm::ArrayRef<mlir::BlockArgument> args) const {
+  /// `dropped`, when set, scales h_{t-1} where it enters the recurrent
+  /// product (recurrent_dropout in training).
+  llvm::SmallVector<mlir::Value> step(Emitter &e, llvm::ArrayRef<mlir::Value> args,
+                                      mlir::Value dropped) const {
     mlir::OpBuilder &b = e.b;
     mlir::Location loc = e.loc;
     auto act = [&](const std::string &name, mlir::Value v) {
@@ -259,14 +361,15 @@ private:
       return SplitOp::create(b, loc, v, 1, sizes).getResults();
     };
     mlir::Value xt = args[0], h = args[1];
+    mlir::Value hr = dropped ? mul(h, dropped) : h;
     const std::string &ra = s.recurrentActivation;
 
     if (s.cell == Cell::simple)
-      return {act(s.activation, add(xt, matmul(h, args[2])))};
+      return {act(s.activation, add(xt, matmul(hr, args[2])))};
 
     if (s.cell == Cell::lstm) {
       mlir::Value c = args[2];
-      auto z = split(add(xt, matmul(h, args[3])), 4);
+      auto z = split(add(xt, matmul(hr, args[3])), 4);
       mlir::Value i = act(ra, z[0]), f = act(ra, z[1]);
       mlir::Value g = act(s.activation, z[2]), o = act(ra, z[3]);
       mlir::Value cNext = add(mul(f, c), mul(i, g));
@@ -320,8 +423,13 @@ RecurrentSpec specFromConfig(saving::LayerConfig &c, Cell cell) {
   s.recurrentDropout = c.number("recurrent_dropout", c.number("dropout_U", 0.0));
   if (c.boolean("return_state", false))
     c.fail("'return_state' = true is not supported yet");
-  if (c.boolean("stateful", false))
-    c.fail("'stateful' = true is not supported yet");
+  s.stateful = c.boolean("stateful", false);
+  // Keras 1/2 put the first layer's batch_input_shape in its config.
+  if (c.json.contains("batch_input_shape")) {
+    const saving::Json &bs = c.json["batch_input_shape"];
+    if (bs.is_array() && !bs.empty() && bs[0].is_number_integer())
+      s.batchSize = std::max<int64_t>(bs[0].get<int64_t>(), 0);
+  }
   if (c.boolean("time_major", false))
     c.fail("'time_major' = true is not supported");
   for (const char *k : {"kernel_regularizer", "recurrent_regularizer",
@@ -355,6 +463,9 @@ RecurrentSpec commonSpec(Cell cell, int64_t units, const Options &o) {
   s.recurrentDropout = o.recurrent_dropout;
   s.returnSequences = o.return_sequences;
   s.goBackwards = o.go_backwards;
+  s.stateful = o.stateful;
+  if (!o.batch_input_shape.empty())
+    s.batchSize = o.batch_input_shape[0];
   return s;
 }
 
@@ -376,9 +487,18 @@ RecurrentSpec specFromOptions(int64_t units, const GRUOptions &o) {
 
 template <typename Options>
 std::shared_ptr<LayerImpl> recurrentLayer(int64_t units, const Options &o) {
-  return std::make_shared<RecurrentImpl>(
-      specFromOptions(units, o), o.name,
-      declaredShape(o.input_shape, o.input_dim, o.input_length));
+  Shape input = declaredShape(o.input_shape, o.input_dim, o.input_length);
+  if (!o.batch_input_shape.empty()) {
+    if (o.batch_input_shape.size() != 3 || o.batch_input_shape[0] <= 0)
+      throwError(cellClassName(specFromOptions(units, o).cell),
+                 ": batch_input_shape must be (batch, time, features) with a "
+                 "positive batch, got ",
+                 shapeToString(o.batch_input_shape));
+    if (input.empty())
+      input = Shape(o.batch_input_shape.begin() + 1, o.batch_input_shape.end());
+  }
+  return std::make_shared<RecurrentImpl>(specFromOptions(units, o), o.name,
+                                         std::move(input));
 }
 
 } // namespace

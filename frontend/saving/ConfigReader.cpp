@@ -77,6 +77,14 @@ private:
   uint64_t weightBytes = 0;
 };
 
+/// A batch shape's fixed batch size (a stateful model's), 0 for None.
+int64_t fixedBatch(const Json &batchShape) {
+  if (!batchShape.is_array() || batchShape.empty() ||
+      !batchShape[0].is_number_integer())
+    return 0;
+  return std::max<int64_t>(batchShape[0].get<int64_t>(), 0);
+}
+
 Shape Reader::inputShape(const Json &batchShape, const std::string &what) const {
   if (!batchShape.is_array() || batchShape.empty())
     fail(what + ": the input shape " + batchShape.dump() + " is not a list");
@@ -124,6 +132,7 @@ KerasTensor Reader::call(const Layer &layer, const std::vector<KerasTensor> &in)
   if (in.size() < layer.impl()->minInputs() || in.size() > layer.impl()->maxInputs())
     fail(layer.impl()->where() + "called on " + std::to_string(in.size()) + " inputs");
   if (!layer.impl()->built()) {
+    layer.impl()->inheritBatchSize(in); // a stateful layer's states need it
     layer.impl()->outputShape(shapes); // throws on bad shapes first
     for (const WeightSpec &w : layer.impl()->weightSpecs(shapes)) {
       uint64_t n = 4;
@@ -206,7 +215,7 @@ std::vector<KerasTensor> Reader::sequential(const Json &layers, const Json &conf
   std::map<std::string, int> counters;
   auto startFrom = [&](const Json &batchShape, const std::string &name,
                        const std::string &what) {
-    t = Input(inputShape(batchShape, what), name);
+    t = Input(inputShape(batchShape, what), name, fixedBatch(batchShape));
     if (inputsOut)
       inputsOut->push_back(*t);
   };
@@ -282,12 +291,23 @@ void nodeRefs(const Json &node, std::vector<std::array<Json, 3>> &refs) {
       }
     };
     walk(node["args"]);
+    // A recurrent layer's initial states follow its sequence.
+    if (node.contains("kwargs") && node["kwargs"].is_object() &&
+        node["kwargs"].contains("initial_state"))
+      walk(node["kwargs"]["initial_state"]);
     return;
   }
   if (node.is_array()) // Keras 1 and 2: [[name, node, tensor, kwargs?], ...]
     for (const Json &r : node)
-      if (r.is_array() && r.size() >= 3)
+      if (r.is_array() && r.size() >= 3) {
         refs.push_back({r[0], r[1], r[2]});
+        // tf.keras 2 keeps initial_state as [name, node, tensor] lists.
+        if (r.size() >= 4 && r[3].is_object() && r[3].contains("initial_state") &&
+            r[3]["initial_state"].is_array())
+          for (const Json &s : r[3]["initial_state"])
+            if (s.is_array() && s.size() >= 3)
+              refs.push_back({s[0], s[1], s[2]});
+      }
 }
 
 std::vector<KerasTensor> Reader::functional(const Json &config,
@@ -351,7 +371,8 @@ std::vector<KerasTensor> Reader::functional(const Json &config,
           const Json &shape = field(lc, "batch_shape").is_null()
                                   ? field(lc, "batch_input_shape")
                                   : field(lc, "batch_shape");
-          t = Input(inputShape(shape, "layer '" + name + "'"), name);
+          t = Input(inputShape(shape, "layer '" + name + "'"), name,
+                    fixedBatch(shape));
           out.homes.push_back({t.node()->layer, [&] {
                                  auto p = path;
                                  p.push_back("layers");

@@ -23,8 +23,9 @@ Json dtypePolicy(Schema schema) {
               {"registered_name", nullptr}};
 }
 
-Json batchShape(const Shape &sample) {
-  Shape s{-1};
+/// Keras's batch shape: the batch (None unless fixed), then `sample`.
+Json batchShape(const Shape &sample, int64_t batch) {
+  Shape s{batch > 0 ? batch : -1};
   s.insert(s.end(), sample.begin(), sample.end());
   return shapeJson(s);
 }
@@ -41,7 +42,7 @@ std::map<detail::Node *, int> nodeIndices(const Model::Impl &m) {
 Json inputLayerEntry(const LayerImpl &l, Schema schema) {
   Json cfg = Json::object();
   if (schema == Schema::keras3) {
-    cfg["batch_shape"] = batchShape(l.declaredInputShape());
+    cfg["batch_shape"] = batchShape(l.declaredInputShape(), l.batchSize());
     cfg["dtype"] = "float32";
     cfg["sparse"] = false;
     cfg["name"] = l.name();
@@ -50,7 +51,7 @@ Json inputLayerEntry(const LayerImpl &l, Schema schema) {
                 {"config", cfg},
                 {"registered_name", nullptr}};
   }
-  cfg["batch_input_shape"] = batchShape(l.declaredInputShape());
+  cfg["batch_input_shape"] = batchShape(l.declaredInputShape(), l.batchSize());
   cfg["dtype"] = "float32";
   cfg["sparse"] = false;
   cfg["ragged"] = false;
@@ -84,7 +85,8 @@ Json layerEntry(const detail::Node &node, Schema schema) {
 
 Json sequentialConfig(const Model::Impl &m, Schema schema) {
   Json layers = Json::array();
-  const Shape &in = m.inputs.front().node()->layer->declaredInputShape();
+  const LayerImpl &inputLayer = *m.inputs.front().node()->layer;
+  const Shape &in = inputLayer.declaredInputShape();
   layers.push_back(inputLayerEntry(*m.inputs.front().node()->layer, schema));
   for (const auto &n : m.nodes)
     if (!n->inputs.empty())
@@ -96,12 +98,12 @@ Json sequentialConfig(const Model::Impl &m, Schema schema) {
            {"trainable", true},
            {"dtype", dtypePolicy(schema)},
            {"layers", layers},
-           {"build_input_shape", batchShape(in)}};
+           {"build_input_shape", batchShape(in, inputLayer.batchSize())}};
   return Json{{"module", "keras"},
               {"class_name", "Sequential"},
               {"config", cfg},
               {"registered_name", nullptr},
-              {"build_config", {{"input_shape", batchShape(in)}}}};
+              {"build_config", {{"input_shape", batchShape(in, inputLayer.batchSize())}}}};
 }
 
 Json functionalConfig(const Model::Impl &m, Schema schema) {
@@ -120,27 +122,36 @@ Json functionalConfig(const Model::Impl &m, Schema schema) {
     for (detail::Node *n : calls) {
       if (n->inputs.empty())
         continue;
+      // Inputs after the first go under a keyword for some layers (a
+      // recurrent layer's initial_state), as Keras calls them.
+      const char *keyword = l->extraInputsKeyword();
+      size_t positional = keyword ? 1 : n->inputs.size();
       if (schema == Schema::keras2) {
         Json refs = Json::array();
-        for (const KerasTensor &t : n->inputs) {
-          Json r = history(t);
+        for (size_t i = 0; i < positional; ++i) {
+          Json r = history(n->inputs[i]);
           r.push_back(Json::object());
           refs.push_back(r);
         }
+        for (size_t i = positional; i < n->inputs.size(); ++i)
+          refs[0][3][keyword].push_back(history(n->inputs[i]));
         inbound.push_back(refs);
         continue;
       }
-      Json args = Json::array();
-      for (const KerasTensor &t : n->inputs)
-        args.push_back(Json{{"class_name", "__keras_tensor__"},
-                            {"config",
-                             {{"shape", shapeJson(t.shape())},
-                              {"dtype", "float32"},
-                              {"keras_history", history(t)}}}});
-      inbound.push_back(Json{{"args", n->inputs.size() == 1
-                                          ? args
-                                          : Json::array({args})},
-                             {"kwargs", Json::object()}});
+      auto tensor = [&](const KerasTensor &t) {
+        return Json{{"class_name", "__keras_tensor__"},
+                    {"config",
+                     {{"shape", shapeJson(t.shape())},
+                      {"dtype", "float32"},
+                      {"keras_history", history(t)}}}};
+      };
+      Json args = Json::array(), kwargs = Json::object();
+      for (size_t i = 0; i < positional; ++i)
+        args.push_back(tensor(n->inputs[i]));
+      for (size_t i = positional; i < n->inputs.size(); ++i)
+        kwargs[keyword].push_back(tensor(n->inputs[i]));
+      inbound.push_back(Json{{"args", positional == 1 ? args : Json::array({args})},
+                             {"kwargs", kwargs}});
     }
     entry["name"] = l->name();
     entry["inbound_nodes"] = inbound;

@@ -257,6 +257,7 @@ const std::map<std::string, Factory> &factories() {
       {"Activation", layers::activationFromConfig},
       {"Add", layers::addFromConfig},
       {"BatchNormalization", layers::batchNormalizationFromConfig},
+      {"Bidirectional", layers::bidirectionalFromConfig},
       {"AveragePooling2D", layers::averagePooling2dFromConfig},
       {"AvgPool2D", layers::averagePooling2dFromConfig},
       {"Concatenate", layers::concatenateFromConfig},
@@ -278,6 +279,7 @@ const std::map<std::string, Factory> &factories() {
       {"ReLU", layers::reluFromConfig},
       {"Reshape", layers::reshapeFromConfig},
       {"SimpleRNN", layers::simpleRnnFromConfig},
+      {"TimeDistributed", layers::timeDistributedFromConfig},
       {"Softmax", layers::softmaxFromConfig}};
   return table;
 }
@@ -303,6 +305,38 @@ Layer layerFromConfig(const std::string &className, LayerConfig &config,
   if (!config.json.is_object())
     config.fail("the layer config is not an object");
   return it->second(config);
+}
+
+Json nestedLayerEntry(const LayerImpl &layer) {
+  Json config = Json::object();
+  config["name"] = layer.name();
+  config["trainable"] = true;
+  config["dtype"] = "float32";
+  LayerConfig lc(config, layer.where());
+  layer.getConfig(lc);
+  return Json{{"module", "keras.layers"},
+              {"class_name", layer.className()},
+              {"config", config},
+              {"registered_name", nullptr}};
+}
+
+Layer nestedLayer(LayerConfig &c, const char *key, const std::string &name,
+                  std::optional<bool> goBackwards) {
+  if (!c.json.contains(key))
+    c.fail(std::string("'") + key + "' (the wrapped layer) is missing");
+  Json entry = c.json[key];
+  if (!entry.is_object() || !entry.contains("class_name") ||
+      !entry["class_name"].is_string() || !entry.contains("config") ||
+      !entry["config"].is_object())
+    c.fail(std::string("'") + key +
+           "' must be a layer entry with a class_name and a config");
+  Json &config = entry["config"];
+  if (!name.empty())
+    config["name"] = name;
+  if (goBackwards)
+    config["go_backwards"] = *goBackwards;
+  LayerConfig inner(config, c.where + key + ": ", c.kerasVersion, c.weightsFollow);
+  return layerFromConfig(entry["class_name"].get<std::string>(), inner, c.where);
 }
 
 } // namespace kiln::saving

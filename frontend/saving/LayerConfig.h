@@ -73,6 +73,16 @@ Layer layerFromConfig(const std::string &className, LayerConfig &config,
 /// The class names layerFromConfig knows.
 std::vector<std::string> supportedLayers();
 
+/// A wrapped layer as Keras 3 serializes it inside a wrapper's config
+/// (module, class_name, config, registered_name).
+Json nestedLayerEntry(const LayerImpl &layer);
+/// The layer of the wrapper config's entry `key` (Keras 2's {class_name,
+/// config} or Keras 3's), with `name` and `go_backwards` replaced when given
+/// (Bidirectional's copies).
+Layer nestedLayer(LayerConfig &config, const char *key,
+                  const std::string &name = "",
+                  std::optional<bool> goBackwards = std::nullopt);
+
 } // namespace kiln::saving
 
 namespace kiln::layers {
@@ -97,6 +107,8 @@ Layer globalMaxPooling2dFromConfig(saving::LayerConfig &c);
 Layer reshapeFromConfig(saving::LayerConfig &c);
 Layer dropoutFromConfig(saving::LayerConfig &c);
 Layer batchNormalizationFromConfig(saving::LayerConfig &c);
+Layer timeDistributedFromConfig(saving::LayerConfig &c);
+Layer bidirectionalFromConfig(saving::LayerConfig &c);
 } // namespace kiln::layers
 
 #endif // KILN_FRONTEND_SAVING_LAYERCONFIG_H

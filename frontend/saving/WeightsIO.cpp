@@ -27,7 +27,7 @@ void assign(const std::vector<std::pair<std::shared_ptr<LayerImpl>, std::vector<
 size_t weightCount(const LegacyGroup &g) {
   size_t n = 0;
   for (const auto &l : g.layers)
-    n += l->weights().size();
+    n += l->kerasWeights().size();
   return n;
 }
 
@@ -44,12 +44,12 @@ void writeLegacyWeights(H5Group group, const std::vector<LegacyGroup> &layers) {
     H5Group lg = group.createGroup(g.name);
     std::vector<std::string> weightNames;
     for (const auto &l : g.layers)
-      for (size_t i = 0; i < l->weights().size(); ++i)
+      for (size_t i = 0; i < l->kerasWeights().size(); ++i)
         weightNames.push_back(legacyName(*l, i));
     lg.setStringsAttr("weight_names", weightNames);
     size_t k = 0;
     for (const auto &l : g.layers)
-      for (const Tensor &w : l->weights())
+      for (const Tensor &w : l->kerasWeights())
         lg.writeDataset(weightNames[k++], w);
   }
   // Keras 2.9+ keeps the model's own (here: no) weights in this group.
@@ -83,7 +83,7 @@ void readLegacyWeights(const H5Group &group, const std::vector<LegacyGroup> &lay
     size_t k = 0;
     for (const auto &l : mine.layers) {
       std::vector<Tensor> values;
-      for (const Tensor &w : l->weights())
+      for (const Tensor &w : l->kerasWeights())
         values.push_back(g.readDataset(names[k++], w.shape()));
       all.push_back({l, std::move(values)});
     }
@@ -94,16 +94,24 @@ void readLegacyWeights(const H5Group &group, const std::vector<LegacyGroup> &lay
 void writeArchiveWeights(H5Group root, const std::vector<WeightHome> &homes) {
   root.createGroup("vars"); // the model's own variables: none
   for (const WeightHome &h : homes) {
-    // Keras 3 leaves the layer's own `vars` empty when a sub-object (a
-    // recurrent layer's cell) holds the weights.
+    // Keras 3 leaves the `vars` of each object on the way empty when a
+    // sub-object (a recurrent layer's cell) holds the weights.
     std::string home = join(h.archivePath, "/");
-    if (std::string sub = h.layer->archiveWeightsGroup(); !sub.empty()) {
-      root.createGroup(home + "/vars");
-      home += "/" + sub;
+    std::vector<Tensor> weights = h.layer->kerasWeights();
+    size_t k = 0;
+    for (const auto &[sub, count] : h.layer->archiveWeightGroups()) {
+      std::string at = home;
+      for (size_t pos = 0; !sub.empty() && pos != std::string::npos;) {
+        if (!root.hasGroup(at + "/vars"))
+          root.createGroup(at + "/vars");
+        size_t next = sub.find('/', pos);
+        at = home + "/" + sub.substr(0, next);
+        pos = next == std::string::npos ? next : next + 1;
+      }
+      H5Group vars = root.createGroup(at + "/vars");
+      for (size_t i = 0; i < count; ++i)
+        vars.writeDataset(std::to_string(i), weights.at(k++));
     }
-    H5Group vars = root.createGroup(home + "/vars");
-    for (size_t i = 0; i < h.layer->weights().size(); ++i)
-      vars.writeDataset(std::to_string(i), h.layer->weights()[i]);
   }
 }
 
@@ -116,28 +124,32 @@ void readArchiveWeights(const H5Group &root, const std::vector<WeightHome> &home
     for (std::string &p : legacy)
       if (p == "layers")
         p = "_layer_checkpoint_dependencies";
-    std::string found, sub = h.layer->archiveWeightsGroup();
-    std::string cell = sub.empty() ? "" : "/" + sub;
-    for (const std::string &cand :
-         {join(h.archivePath, "/"), join(legacy, "/"), join(legacy, "\\")})
-      if (found.empty() && root.hasGroup(cand + cell + "/vars"))
-        found = cand + cell + "/vars";
-    size_t n = h.layer->weights().size();
-    if (found.empty()) {
-      if (n == 0)
-        continue;
-      throwError(root.where(join(h.archivePath, "/") + "/vars"),
-                 "missing: no weights for layer '", h.layer->name(), "'");
-    }
-    H5Group vars = root.group(found);
-    size_t have = vars.children().size();
-    if (have != n)
-      throwError(vars.where(), "holds ", have, " variables, but layer '",
-                 h.layer->name(), "' (", h.layer->className(), ") has ", n);
+    std::vector<Tensor> weights = h.layer->kerasWeights();
     std::vector<Tensor> values;
-    for (size_t i = 0; i < n; ++i)
-      values.push_back(vars.readDataset(std::to_string(i), h.layer->weights()[i].shape()));
-    all.push_back({h.layer, std::move(values)});
+    for (const auto &[sub, n] : h.layer->archiveWeightGroups()) {
+      std::string found, cell = sub.empty() ? "" : "/" + sub;
+      for (const std::string &cand :
+           {join(h.archivePath, "/"), join(legacy, "/"), join(legacy, "\\")})
+        if (found.empty() && root.hasGroup(cand + cell + "/vars"))
+          found = cand + cell + "/vars";
+      if (found.empty()) {
+        if (n == 0)
+          continue;
+        throwError(root.where(join(h.archivePath, "/") + cell + "/vars"),
+                   "missing: no weights for layer '", h.layer->name(), "'");
+      }
+      H5Group vars = root.group(found);
+      size_t have = vars.children().size();
+      if (have != n)
+        throwError(vars.where(), "holds ", have, " variables, but layer '",
+                   h.layer->name(), "' (", h.layer->className(), ") has ", n,
+                   sub.empty() ? "" : " in its " + sub);
+      for (size_t i = 0; i < n; ++i)
+        values.push_back(vars.readDataset(std::to_string(i),
+                                          weights.at(values.size()).shape()));
+    }
+    if (!values.empty())
+      all.push_back({h.layer, std::move(values)});
   }
   assign(all);
 }

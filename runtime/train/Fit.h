@@ -79,7 +79,9 @@ struct EvaluateOptions {
 static_assert(std::is_aggregate_v<EvaluateOptions>);
 
 // Keras's model.evaluate: the loss, then the metrics, in resultNames order,
-// each the sample-weighted mean over all batches.
+// each the sample-weighted mean over all batches. The state's parameters
+// are read only, but for those eval_step rewrites (a stateful layer's
+// carried states), as predict does too.
 std::vector<double> evaluate(const abi::CompiledSteps &steps,
                              const ModelState &state,
                              const std::vector<Tensor> &x,

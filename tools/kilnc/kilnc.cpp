@@ -263,6 +263,14 @@ Source fromModelFile(mlir::MLIRContext &context,
         " has no compile config (training_config / compile_config)");
   if (!weightsPath.empty())
     model.load_weights(weightsPath);
+  // The C entry points take any number of samples and have no
+  // reset_states; a stateful layer's fixed batch and carried state need
+  // both.
+  for (const auto &layer : model.impl().layers)
+    if (layer->statefulBatchSize() > 0)
+      die(modelPath + ": layer '" + layer->name() +
+          "' is stateful; kilnc compiles stateless models only (save the "
+          "model with stateful = false for inference)");
   Source src;
   src.name = symbolName(model.name());
   src.kilnIR = model.to_mlir();

@@ -104,13 +104,15 @@ TEST_F(AotTest, GenericTargetPredictsTheSame) {
   EXPECT_LE(maxAbsDiff(outA.data(), outB.data(), outA.size()), 1e-6f);
 }
 
-// Embedding and the recurrent layers compile ahead of time: the time loop
-// is a loop in the artifact, which predicts as the JIT does.
+// Embedding (masking id 0), the recurrent layers and their wrappers
+// compile ahead of time: the time loop is a loop in the artifact, which
+// predicts as the JIT does. A stateful model is refused, naming the layer.
 TEST_F(AotTest, RecurrentLayersCompileAheadOfTime) {
   utils::set_random_seed(10);
   Sequential model("rnn");
-  model.add(layers::Embedding(20, 4, {.input_length = 6}));
-  model.add(layers::LSTM(5, {.return_sequences = true}));
+  model.add(layers::Embedding(20, 4, {.mask_zero = true, .input_length = 6}));
+  model.add(layers::Bidirectional(layers::LSTM(5, {.return_sequences = true})));
+  model.add(layers::TimeDistributed(layers::Dense(3)));
   model.add(layers::GRU(4, {.return_sequences = true}));
   model.add(layers::SimpleRNN(3));
   model.add(layers::Dense(5, {.activation = "softmax"}));
@@ -131,6 +133,16 @@ TEST_F(AotTest, RecurrentLayersCompileAheadOfTime) {
   std::vector<float> out(size_t(n * 5));
   ASSERT_EQ(predict(x.data<float>(), n, out.data()), 0);
   EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+
+  Sequential stateful("song");
+  stateful.add(layers::LSTM(3, {.stateful = true, .batch_input_shape = {1, 4, 1}}));
+  stateful.compile({.optimizer = "sgd", .loss = "mse"});
+  std::string song = (dir / "song.keras").string();
+  stateful.save(song);
+  r = run(kilnc(song + " -o " + (dir / "libsong.so").string()));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("layer 'lstm"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("is stateful"), std::string::npos) << r.output;
 }
 
 // Global pooling, Reshape and LeakyReLU compile ahead of time as the JIT

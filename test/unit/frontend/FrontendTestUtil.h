@@ -103,12 +103,17 @@ inline bool weightsEqual(const std::vector<Tensor> &a,
 /// `w`; it holds the last perturbed weights afterwards.
 inline void expectSgdStepMatchesFiniteDifferences(
     Model &model, const std::vector<Tensor> &w, const Tensor &x,
-    const Tensor &y, double h = 1e-2, int64_t perWeight = 6) {
+    const Tensor &y, double h = 1e-2, int64_t perWeight = 6,
+    const std::function<void()> &beforeEachCall = nullptr) {
   int64_t batch = x.shape()[0];
   auto lossAt = [&](const std::vector<Tensor> &weights) {
     model.set_weights(weights);
+    if (beforeEachCall)
+      beforeEachCall();
     return model.evaluate(x, y, {.batch_size = batch})[0];
   };
+  if (beforeEachCall)
+    beforeEachCall();
   model.fit(x, y, {.epochs = 1, .batch_size = batch, .verbose = 0,
                    .shuffle = false});
   std::vector<Tensor> stepped = model.get_weights();
@@ -215,6 +220,24 @@ inline std::vector<std::string> summaryRow(const std::string &summary,
   }
   ADD_FAILURE() << "no row for layer '" << name << "' in\n" << summary;
   return {};
+}
+
+/// Saves `model` as .keras and as .h5, loads each file back and checks that
+/// the copy has the same summary and weights; `check` then looks at each
+/// copy (its predictions, say).
+inline void expectSavedAndReloaded(Model &model, const std::string &tag,
+                                   const std::function<void(Model &)> &check = nullptr) {
+  for (const char *suffix : {".keras", ".h5"}) {
+    SCOPED_TRACE(suffix);
+    std::string file = tempModelFile(tag, suffix);
+    model.save(file);
+    Model back = load_model(file);
+    std::filesystem::remove(file);
+    EXPECT_EQ(summaryOf(back), summaryOf(model));
+    EXPECT_TRUE(weightsEqual(back.get_weights(), model.get_weights()));
+    if (check)
+      check(back);
+  }
 }
 
 //===----------------------------------------------------------------------===//

@@ -170,15 +170,9 @@ TEST(FrontendNormalizationLayers, KerasConfigRoundTrip) {
   Tensor x = uniform(rng, {6, 4, 4, 1});
   model.fit(x, uniform(rng, {6, 2}), {.epochs = 2, .batch_size = 3, .verbose = 0});
   Tensor y = model.predict(x);
-  for (const char *suffix : {".keras", ".h5"}) {
-    std::string file = tempModelFile("bn", suffix);
-    model.save(file);
-    Model back = load_model(file);
-    std::filesystem::remove(file);
-    EXPECT_EQ(summaryOf(back), summaryOf(model)) << suffix;
-    EXPECT_TRUE(weightsEqual(back.get_weights(), model.get_weights())) << suffix;
+  expectSavedAndReloaded(model, "bn", [&](Model &back) {
     expectTensorNear(back.predict(x), y, 0.f);
-  }
+  });
   // Keras 2's BatchNormalization and Dropout configs as tf.keras writes them.
   Model fromKeras = model_from_json(R"({"class_name": "Sequential",
     "config": {"name": "s", "layers": [

@@ -118,14 +118,7 @@ TEST(FrontendPoolingReshapeLayers, KerasConfigRoundTrip) {
   EXPECT_NE(json.find("\"target_shape\": [2, -1]"), std::string::npos)
       << json;
   model.compile({.optimizer = "adam", .loss = "categorical_crossentropy"});
-  for (const char *suffix : {".keras", ".h5"}) {
-    std::string file = tempModelFile("pool", suffix);
-    model.save(file);
-    Model back = load_model(file);
-    std::filesystem::remove(file);
-    EXPECT_EQ(summaryOf(back), summaryOf(model)) << suffix;
-    EXPECT_TRUE(weightsEqual(back.get_weights(), model.get_weights()));
-  }
+  expectSavedAndReloaded(model, "pool");
   // Keras 2's spelling: the GlobalAvgPool2D alias, keepdims absent.
   Model fromKeras = model_from_json(R"({"class_name": "Sequential",
     "config": {"name": "s", "layers": [

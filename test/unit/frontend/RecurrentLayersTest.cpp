@@ -220,15 +220,9 @@ TEST(FrontendRecurrentLayers, KerasConfigRoundTrip) {
   std::mt19937 rng(5);
   Tensor x = uniform(rng, {2, 5, 3});
   Tensor y = model.predict(x, {.verbose = 0});
-  for (const char *suffix : {".keras", ".h5"}) {
-    std::string file = tempModelFile("rnn", suffix);
-    model.save(file);
-    Model back = load_model(file);
-    std::filesystem::remove(file);
-    EXPECT_EQ(summaryOf(back), summaryOf(model)) << suffix;
-    EXPECT_TRUE(weightsEqual(back.get_weights(), model.get_weights()));
+  expectSavedAndReloaded(model, "rnn", [&](Model &back) {
     expectTensorNear(back.predict(x, {.verbose = 0}), y, 0.f);
-  }
+  });
   Model fromKeras = model_from_json(R"({"class_name": "Sequential",
     "config": {"name": "s", "layers": [
       {"class_name": "GRU", "config": {"name": "g", "units": 6,
@@ -304,6 +298,166 @@ TEST(FrontendRecurrentLayers, EmbeddingIdsOutOfRange) {
   EXPECT_EQ(model.predict(good).shape(), (Shape{2, 1}));
 }
 
+namespace {
+
+/// Steps [begin, end) of x (batch, time, features).
+Tensor timeSlice(const Tensor &x, int64_t begin, int64_t end) {
+  int64_t n = x.shape()[0], t = x.shape()[1], f = x.shape()[2];
+  std::vector<float> v = values(x), out;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t s = begin; s < end; ++s)
+      for (int64_t k = 0; k < f; ++k)
+        out.push_back(v[size_t((i * t + s) * f + k)]);
+  return f32(out, {n, end - begin, f});
+}
+
+Sequential statefulModel(Kind kind, int64_t units, Shape batchInputShape) {
+  Sequential model;
+  if (kind == Kind::simple)
+    model.add(layers::SimpleRNN(units, {.stateful = true,
+                                        .batch_input_shape = batchInputShape}));
+  else if (kind == Kind::lstm)
+    model.add(layers::LSTM(units, {.stateful = true,
+                                   .batch_input_shape = batchInputShape}));
+  else
+    model.add(layers::GRU(units, {.reset_after = kind == Kind::gru,
+                                  .stateful = true,
+                                  .batch_input_shape = batchInputShape}));
+  return model;
+}
+
+} // namespace
+
+// Tests stateful layers as Keras runs them: predicting a sequence in two
+// halves gives the whole sequence's last state (each batch row carries its
+// own state, LSTM's cell state too), evaluate and fit carry it as well,
+// reset_states() zeroes it (and reset_states(states) sets it), and the
+// states are not weights (get_weights, summary).
+TEST(FrontendRecurrentLayers, StatefulCarriesStateUntilReset) {
+  std::mt19937 rng(41);
+  for (Kind kind : {Kind::simple, Kind::lstm, Kind::gru, Kind::gruBefore}) {
+    SCOPED_TRACE(kindName(kind));
+    Sequential model = statefulModel(kind, 4, {2, 3, 2});
+    model.compile({.optimizer = optimizers::SGD{.learning_rate = 0.0}, .loss = "mse"});
+    std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+    EXPECT_EQ(w.size(), 3u);
+    Layer layer = model.layers().front();
+    ASSERT_EQ(layer.states().size(), kind == Kind::lstm ? 2u : 1u);
+    EXPECT_EQ(layer.states()[0].shape(), (Shape{2, 4}));
+    Tensor x = uniform(rng, {2, 6, 2});
+    Tensor first = timeSlice(x, 0, 3), second = timeSlice(x, 3, 6);
+    std::vector<double> whole = reference(kind, x, w, 4, false, false);
+    std::vector<double> half = reference(kind, first, w, 4, false, false);
+    auto expectValues = [](const Tensor &got, const std::vector<double> &want) {
+      std::vector<float> g = values(got);
+      ASSERT_EQ(g.size(), want.size());
+      for (size_t i = 0; i < g.size(); ++i)
+        EXPECT_NEAR(g[i], want[i], 2e-5) << i;
+    };
+    expectValues(model.predict(first), half);
+    expectValues(model.layers().front().states()[0], half);
+    expectValues(model.predict(second), whole);
+    model.reset_states();
+    expectValues(model.predict(first), half);
+    // evaluate runs the second half from the first half's state: its mse
+    // against the whole sequence's output is 0.
+    std::vector<float> wv(whole.begin(), whole.end());
+    EXPECT_NEAR(model.evaluate(second, f32(wv, {2, 4}), {.batch_size = 2})[0], 0.0, 1e-9);
+    model.reset_states();
+    model.fit(first, f32(wv, {2, 4}), {.batch_size = 2, .verbose = 0, .shuffle = false});
+    expectValues(model.predict(second), whole);
+    // reset_states(states) starts from given states.
+    layer.reset_states(layer.states());
+    model.reset_states();
+    std::vector<Tensor> zeros;
+    for (const Tensor &st : layer.states()) {
+      EXPECT_EQ(values(st), std::vector<float>(8, 0.f));
+      zeros.push_back(Tensor::zeros(st.shape()));
+    }
+    layer.reset_states(zeros);
+    expectValues(model.predict(first), half);
+    EXPECT_TRUE(weightsEqual(model.get_weights(), w));
+  }
+}
+
+// Tests the gradient through a stateful LSTM whose carried states are not
+// zero (they are inputs of the step, not trained), over two stacked
+// stateful layers, against finite differences at the same carried states.
+TEST(FrontendRecurrentLayers, StatefulGradientFromCarriedState) {
+  std::mt19937 rng(43);
+  Sequential model;
+  model.add(layers::LSTM(3, {.return_sequences = true, .stateful = true,
+                             .batch_input_shape = {4, 5, 2}}));
+  model.add(layers::GRU(2, {.stateful = true}));
+  model.add(layers::Dense(2, {.activation = "softmax"}));
+  std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0},
+                 .loss = "categorical_crossentropy"});
+  std::vector<std::vector<Tensor>> carried;
+  for (int l = 0; l < 2; ++l) {
+    carried.emplace_back();
+    for (const Tensor &st : model.layers()[size_t(l)].states())
+      carried.back().push_back(uniform(rng, st.shape()));
+  }
+  Tensor x = uniform(rng, {4, 5, 2});
+  Tensor y = f32({1, 0, 0, 1, 0, 1, 1, 0}, {4, 2});
+  expectSgdStepMatchesFiniteDifferences(model, w, x, y, 1e-2, 6, [&] {
+    for (int l = 0; l < 2; ++l)
+      model.layers()[size_t(l)].reset_states(carried[size_t(l)]);
+  });
+}
+
+// Tests what stateful layers refuse, before any step runs: batches of
+// another size, no fixed batch, reset_states on a stateless layer, states
+// of the wrong shape; and that the stateful config (batch included) round
+// trips through .keras and .h5 without its states.
+TEST(FrontendRecurrentLayers, StatefulBatchesAndConfig) {
+  Sequential model = statefulModel(Kind::lstm, 3, {2, 4, 1});
+  model.add(layers::Dense(2));
+  model.compile({.optimizer = "adam", .loss = "mse"});
+  std::mt19937 rng(47);
+  Tensor x = uniform(rng, {6, 4, 1}), y = uniform(rng, {6, 2});
+  std::string msg = errorOf([&] { model.predict(x, {.batch_size = 3}); });
+  EXPECT_NE(msg.find("is stateful with batch size 2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("batch_size = 3 and 6 samples"), std::string::npos) << msg;
+  msg = errorOf([&] { model.fit(timeSlice(x, 0, 4), y, {.verbose = 0}); });
+  EXPECT_NE(msg.find("batch_size = 32 and 6 samples"), std::string::npos) << msg;
+  msg = errorOf([&] {
+    model.evaluate(uniform(rng, {5, 4, 1}), uniform(rng, {5, 2}), {.batch_size = 2});
+  });
+  EXPECT_NE(msg.find("5 samples"), std::string::npos) << msg;
+  EXPECT_EQ(model.predict(x, {.batch_size = 2}).shape(), (Shape{6, 2}));
+  msg = errorOf([&] { model.layers()[1].reset_states(); });
+  EXPECT_NE(msg.find("not stateful"), std::string::npos) << msg;
+  msg = errorOf([&] { model.layers()[0].reset_states({Tensor::zeros({2, 3})}); });
+  EXPECT_NE(msg.find("expects 2 arrays, got 1"), std::string::npos) << msg;
+  msg = errorOf([&] {
+    model.layers()[0].reset_states({Tensor::zeros({2, 3}), Tensor::zeros({3, 3})});
+  });
+  EXPECT_NE(msg.find("state #1 ('c') has shape (2, 3), got (3, 3)"), std::string::npos) << msg;
+  Sequential unbatched;
+  msg = errorOf([&] {
+    unbatched.add(layers::GRU(2, {.stateful = true, .input_shape = {4, 1}}));
+  });
+  EXPECT_NE(msg.find("needs a fixed batch size"), std::string::npos) << msg;
+  // Input(batch_size) fixes the batch of a Functional model's layers.
+  KerasTensor in = Input({4, 1}, "seq", 2);
+  Model functional(in, layers::Dense(1)(layers::SimpleRNN(3, {.stateful = true})(in)));
+  EXPECT_EQ(functional.layers()[1].states()[0].shape(), (Shape{2, 3}));
+
+  std::stringstream s;
+  model.summary(s);
+  EXPECT_NE(s.str().find("Total params: 68"), std::string::npos) << s.str();
+  std::string json = model.to_json();
+  EXPECT_NE(json.find("\"stateful\": true"), std::string::npos) << json;
+  expectSavedAndReloaded(model, "stateful", [&](Model &back) {
+    model.reset_states();
+    expectTensorNear(back.predict(x, {.batch_size = 2}),
+                     model.predict(x, {.batch_size = 2}), 0.f);
+    EXPECT_EQ(back.layers()[0].states()[0].shape(), (Shape{2, 3}));
+  });
+}
+
 // Tests what the layers refuse, naming the layer and the reason.
 TEST(FrontendRecurrentLayers, BadArguments) {
   EXPECT_NE(errorOf([] { layers::LSTM(0); }).find("units must be positive"),
@@ -354,4 +508,305 @@ TEST(FrontendRecurrentLayers, Embedding) {
   Model back = load_model(file);
   std::filesystem::remove(file);
   expectTensorNear(back.predict(x, {.verbose = 0}), before, 0.f);
+}
+
+namespace {
+
+/// Embedding(8, 3, mask_zero) -> `kind` over `length` steps (weights `w`
+/// when given), predicting `ids`.
+Tensor maskedOutput(Kind kind, int64_t length, const std::vector<float> &ids,
+                    bool sequences, bool backwards, std::vector<Tensor> &w,
+                    std::mt19937 &rng) {
+  Sequential model;
+  model.add(layers::Embedding(8, 3, {.mask_zero = true, .input_length = length}));
+  if (kind == Kind::lstm)
+    model.add(layers::LSTM(4, {.return_sequences = sequences, .go_backwards = backwards}));
+  else if (kind == Kind::simple)
+    model.add(layers::SimpleRNN(4, {.return_sequences = sequences, .go_backwards = backwards}));
+  else
+    model.add(layers::GRU(4, {.reset_after = kind == Kind::gru,
+                              .return_sequences = sequences,
+                              .go_backwards = backwards}));
+  if (w.empty())
+    w = randomizeWeights(model, rng, -0.5f, 0.5f);
+  model.set_weights(w);
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  return model.predict(f32(ids, {int64_t(ids.size()) / length, length}));
+}
+
+} // namespace
+
+// Tests mask_zero as Keras applies it: padded steps (id 0) anywhere in a
+// sequence leave the recurrent state as it was, so a padded sequence gives
+// the unpadded one's output, forwards and backwards; with
+// return_sequences a padded step outputs the carried state.
+TEST(FrontendRecurrentLayers, MaskZeroSkipsPaddedSteps) {
+  std::mt19937 rng(53);
+  for (Kind kind : {Kind::simple, Kind::lstm, Kind::gru, Kind::gruBefore})
+    for (bool backwards : {false, true}) {
+      SCOPED_TRACE(std::string(kindName(kind)) + (backwards ? " backwards" : ""));
+      std::vector<Tensor> w;
+      Tensor plain = maskedOutput(kind, 3, {3, 1, 4, 2, 7, 5, 3, 1, 4, 2, 7, 5, 3, 1, 4, 2, 7, 5},
+                                  false, backwards, w, rng);
+      // Post-, pre- and mid-padding of the same two sequences.
+      Tensor padded = maskedOutput(kind, 5,
+                                   {3, 1, 4, 0, 0, 2, 7, 5, 0, 0,  // post
+                                    0, 0, 3, 1, 4, 0, 2, 7, 0, 5,  // pre, mixed
+                                    3, 0, 1, 0, 4, 2, 0, 0, 7, 5}, // mid
+                                   false, backwards, w, rng);
+      expectTensorNear(padded, plain, 2e-6f);
+    }
+  std::vector<Tensor> w;
+  Tensor seq = maskedOutput(Kind::lstm, 4, {3, 0, 0, 4}, true, false, w, rng);
+  Tensor last = maskedOutput(Kind::lstm, 1, {3}, true, false, w, rng);
+  std::vector<float> s = values(seq), l = values(last);
+  for (int t = 1; t < 3; ++t)
+    for (int k = 0; k < 4; ++k)
+      EXPECT_EQ(s[size_t(t * 4 + k)], s[size_t(k)]) << t;
+  for (int k = 0; k < 4; ++k)
+    EXPECT_NEAR(s[size_t(k)], l[size_t(k)], 1e-6) << k;
+}
+
+// Tests the gradient through masked steps: Embedding(mask_zero), a
+// return_sequences LSTM that passes the mask on, a GRU, against finite
+// differences (the table's padding row gets no gradient through the
+// recurrent layers' skipped steps).
+TEST(FrontendRecurrentLayers, MaskZeroGradient) {
+  std::mt19937 rng(59);
+  Sequential model;
+  model.add(layers::Embedding(6, 3, {.mask_zero = true, .input_length = 5}));
+  model.add(layers::LSTM(3, {.return_sequences = true}));
+  model.add(layers::Dropout(0.0));
+  model.add(layers::GRU(2, {.go_backwards = true}));
+  model.add(layers::Dense(2, {.activation = "softmax"}));
+  std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0},
+                 .loss = "categorical_crossentropy"});
+  Tensor x = f32({1, 3, 0, 0, 0, 0, 2, 5, 1, 0, 4, 0, 4, 3, 2}, {3, 5});
+  expectSgdStepMatchesFiniteDifferences(
+      model, w, x, f32({1, 0, 0, 1, 1, 0}, {3, 2}), 1e-2, 18);
+  std::string json = model.to_json();
+  EXPECT_NE(json.find("\"mask_zero\": true"), std::string::npos) << json;
+}
+
+// Tests recurrent_dropout: in training it drops units of h_{t-1} in the
+// recurrent product only, so over one step (h_0 = 0) the training loss at
+// learning rate 0 equals evaluate's and over three it does not (SimpleRNN,
+// LSTM); Keras's GRU cell never applies it, and Kiln's neither; predict
+// ignores it.
+TEST(FrontendRecurrentLayers, RecurrentDropoutOnPreviousState) {
+  std::mt19937 rng(61);
+  auto lossGap = [&](Kind kind, int64_t steps) {
+    Sequential model;
+    if (kind == Kind::simple)
+      model.add(layers::SimpleRNN(6, {.recurrent_dropout = 0.5, .input_shape = {steps, 3}}));
+    else if (kind == Kind::lstm)
+      model.add(layers::LSTM(6, {.recurrent_dropout = 0.5, .input_shape = {steps, 3}}));
+    else
+      model.add(layers::GRU(6, {.recurrent_dropout = 0.5, .input_shape = {steps, 3}}));
+    std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+    model.compile({.optimizer = optimizers::SGD{.learning_rate = 0.0}, .loss = "mse"});
+    Tensor x = uniform(rng, {8, steps, 3}), y = uniform(rng, {8, 6});
+    double evaluated = model.evaluate(x, y, {.batch_size = 8})[0];
+    double trained = model.fit(x, y, {.epochs = 1, .batch_size = 8, .verbose = 0,
+                                      .shuffle = false})
+                         .history.at("loss")
+                         .front();
+    EXPECT_TRUE(weightsEqual(model.get_weights(), w));
+    return std::abs(trained - evaluated);
+  };
+  for (Kind kind : {Kind::simple, Kind::lstm}) {
+    SCOPED_TRACE(kindName(kind));
+    EXPECT_LT(lossGap(kind, 1), 1e-6);
+    EXPECT_GT(lossGap(kind, 3), 1e-4);
+  }
+  EXPECT_LT(lossGap(Kind::gru, 3), 1e-6);
+  EXPECT_NE(errorOf([] { layers::SimpleRNN(2, {.recurrent_dropout = -0.1}); })
+                .find("recurrent_dropout must be in [0, 1)"),
+            std::string::npos);
+}
+
+// Tests TimeDistributed(Dense): every step through the same Dense (checked
+// by hand), after a return_sequences LSTM; its summary row, its gradient
+// against finite differences, its config in both Keras schemas and a
+// Keras 2 config naming the wrapped layer without a module.
+TEST(FrontendRecurrentLayers, TimeDistributedDense) {
+  backend::clear_session();
+  std::mt19937 rng(67);
+  Sequential model("td");
+  model.add(layers::LSTM(3, {.return_sequences = true, .input_shape = {4, 2}}));
+  model.add(layers::TimeDistributed(layers::Dense(2, {.activation = "softmax"}),
+                                    {.name = "td"}));
+  EXPECT_EQ(summaryRow(summaryOf(model), "td"),
+            (std::vector<std::string>{"td (TimeDistributed)", "(None, 4, 2)", "8"}));
+  std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0}, .loss = "mse"});
+  Tensor x = uniform(rng, {3, 4, 2});
+  Tensor y = model.predict(x);
+  EXPECT_EQ(y.shape(), (Shape{3, 4, 2}));
+  std::vector<double> h = reference(Kind::lstm, x, w, 3, true, false);
+  std::vector<float> k = values(w[3]), bias = values(w[4]), got = values(y);
+  for (size_t row = 0; row < 12; ++row) {
+    double z[2];
+    for (int j = 0; j < 2; ++j) {
+      z[j] = bias[size_t(j)];
+      for (int i = 0; i < 3; ++i)
+        z[j] += h[row * 3 + size_t(i)] * k[size_t(i * 2 + j)];
+    }
+    double e0 = std::exp(z[0]), e1 = std::exp(z[1]);
+    EXPECT_NEAR(got[row * 2], e0 / (e0 + e1), 2e-5) << row;
+  }
+  expectSgdStepMatchesFiniteDifferences(model, w, x, uniform(rng, {3, 4, 2}, 0.f, 1.f),
+                                        1e-2, 6);
+  Tensor before = model.predict(x);
+  expectSavedAndReloaded(model, "td", [&](Model &back) {
+    expectTensorNear(back.predict(x), before, 0.f);
+  });
+  Model keras2 = model_from_json(R"({"class_name": "Sequential",
+    "config": {"name": "s", "layers": [
+      {"class_name": "TimeDistributed", "config": {"name": "td",
+       "batch_input_shape": [null, 5, 3], "trainable": true,
+       "layer": {"class_name": "Dense", "config": {"name": "d", "units": 4,
+         "activation": "relu", "use_bias": true}}}}]},
+    "keras_version": "2.2.4", "backend": "tensorflow"})");
+  EXPECT_EQ(keras2.output_shape(), (Shape{-1, 5, 4}));
+  EXPECT_EQ(keras2.get_weights()[0].shape(), (Shape{3, 4}));
+  Sequential flat;
+  flat.add(layers::Dense(2, {.input_shape = {3}}));
+  std::string msg = errorOf([&] { flat.add(layers::TimeDistributed(layers::Dense(2))); });
+  EXPECT_NE(msg.find("expects an input of rank 3 or more"), std::string::npos) << msg;
+  msg = errorOf([] { layers::TimeDistributed(layers::Conv2D(2, {3, 3})); });
+  EXPECT_NE(msg.find("wrapping Conv2D is not supported yet"), std::string::npos) << msg;
+}
+
+// Tests Bidirectional: the forward half of each output is the wrapped
+// layer's, the backward half the go_backwards copy's put back in time
+// order (checked against the step-by-step reference), every merge mode,
+// its weights (forward's first), summary row, gradient against finite
+// differences, both Keras schemas, a Keras 2 config naming only the
+// wrapped layer, and Keras's zeros at masked steps with return_sequences.
+TEST(FrontendRecurrentLayers, Bidirectional) {
+  backend::clear_session();
+  std::mt19937 rng(71);
+  Tensor x = uniform(rng, {2, 5, 3});
+  std::vector<Tensor> w;
+  for (const char *mode : {"concat", "sum", "ave", "mul"}) {
+    SCOPED_TRACE(mode);
+    Sequential model;
+    model.add(layers::Bidirectional(
+        layers::GRU(4, {.return_sequences = true, .input_shape = {5, 3}}),
+        {.merge_mode = mode}));
+    if (w.empty())
+      w = randomizeWeights(model, rng, -0.5f, 0.5f);
+    model.set_weights(w);
+    ASSERT_EQ(w.size(), 6u);
+    model.compile({.optimizer = "sgd", .loss = "mse"});
+    std::vector<float> got = values(model.predict(x));
+    std::vector<Tensor> wf(w.begin(), w.begin() + 3), wb(w.begin() + 3, w.end());
+    std::vector<double> f = reference(Kind::gru, x, wf, 4, true, false);
+    std::vector<double> b = reference(Kind::gru, x, wb, 4, true, true);
+    int width = std::string(mode) == "concat" ? 8 : 4;
+    ASSERT_EQ(got.size(), size_t(2 * 5 * width));
+    for (int n = 0; n < 2; ++n)
+      for (int t = 0; t < 5; ++t)
+        for (int k = 0; k < 4; ++k) {
+          double fv = f[size_t((n * 5 + t) * 4 + k)];
+          double bv = b[size_t((n * 5 + (4 - t)) * 4 + k)];
+          std::string m = mode;
+          size_t at = size_t((n * 5 + t) * width + k);
+          if (m == "concat") {
+            EXPECT_NEAR(got[at], fv, 2e-5);
+            EXPECT_NEAR(got[at + 4], bv, 2e-5);
+          } else {
+            double want = m == "sum" ? fv + bv : m == "ave" ? (fv + bv) / 2 : fv * bv;
+            EXPECT_NEAR(got[at], want, 2e-5);
+          }
+        }
+  }
+
+  Sequential model("bi");
+  model.add(layers::Bidirectional(layers::LSTM(3, {.input_shape = {5, 3}}), {.name = "bi"}));
+  model.add(layers::Dense(2, {.activation = "softmax"}));
+  EXPECT_EQ(summaryRow(summaryOf(model), "bi"),
+            (std::vector<std::string>{"bi (Bidirectional)", "(None, 6)", "168"}));
+  std::vector<Tensor> bw = randomizeWeights(model, rng, -0.5f, 0.5f);
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0},
+                 .loss = "categorical_crossentropy"});
+  expectSgdStepMatchesFiniteDifferences(model, bw, x, f32({1, 0, 0, 1}, {2, 2}), 1e-2, 6);
+  Tensor before = model.predict(x);
+  std::string json = model.to_json();
+  EXPECT_NE(json.find("\"name\": \"backward_lstm"), std::string::npos) << json;
+  expectSavedAndReloaded(model, "bi", [&](Model &back) {
+    expectTensorNear(back.predict(x), before, 0.f);
+  });
+  Model keras2 = model_from_json(R"({"class_name": "Sequential",
+    "config": {"name": "s", "layers": [
+      {"class_name": "Bidirectional", "config": {"name": "bidirectional",
+       "batch_input_shape": [null, 7, 2], "merge_mode": "sum",
+       "layer": {"class_name": "SimpleRNN", "config": {"name": "simple_rnn",
+         "units": 5, "return_sequences": false, "go_backwards": false}}}}]},
+    "keras_version": "2.4.0", "backend": "tensorflow"})");
+  EXPECT_EQ(keras2.output_shape(), (Shape{-1, 5}));
+  EXPECT_EQ(keras2.get_weights().size(), 6u);
+
+  Sequential masked;
+  masked.add(layers::Embedding(6, 3, {.mask_zero = true, .input_length = 4}));
+  masked.add(layers::Bidirectional(layers::LSTM(2, {.return_sequences = true})));
+  masked.compile({.optimizer = "sgd", .loss = "mse"});
+  std::vector<float> m = values(masked.predict(f32({3, 0, 2, 0}, {1, 4})));
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_EQ(m[size_t(4 + k)], 0.f);
+    EXPECT_EQ(m[size_t(12 + k)], 0.f);
+    EXPECT_NE(m[size_t(k)], 0.f);
+  }
+  EXPECT_NE(errorOf([] { layers::Bidirectional(layers::LSTM(2), {.merge_mode = "max"}); })
+                .find("merge_mode must be"),
+            std::string::npos);
+}
+
+// Tests initial_state as extra inputs of a recurrent layer's call: a
+// sequence's second half started from the first half's last state gives
+// the whole sequence's output (SimpleRNN, GRU); the LSTM takes h and c;
+// the gradient reaches the layers that compute the initial state; the
+// model saves and loads in both schemas (Keras's initial_state keyword).
+TEST(FrontendRecurrentLayers, InitialStateInputs) {
+  std::mt19937 rng(73);
+  Tensor seq = uniform(rng, {3, 6, 2});
+  Tensor first = timeSlice(seq, 0, 3), second = timeSlice(seq, 3, 6);
+  for (Kind kind : {Kind::simple, Kind::gru}) {
+    SCOPED_TRACE(kindName(kind));
+    KerasTensor x = Input({3, 2}), h = Input({4});
+    Layer rnn = kind == Kind::simple ? Layer(layers::SimpleRNN(4)) : Layer(layers::GRU(4));
+    Model model(std::vector<KerasTensor>{x, h}, {rnn({x, h})});
+    model.compile({.optimizer = "sgd", .loss = "mse"});
+    std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+    std::vector<double> half = reference(kind, first, w, 4, false, false);
+    std::vector<double> whole = reference(kind, seq, w, 4, false, false);
+    std::vector<float> hv(half.begin(), half.end());
+    std::vector<float> got = values(model.predict({second, f32(hv, {3, 4})}));
+    for (size_t i = 0; i < got.size(); ++i)
+      EXPECT_NEAR(got[i], whole[i], 2e-5) << i;
+  }
+
+  KerasTensor x = Input({5, 3}, "x");
+  KerasTensor flat = layers::Flatten()(x);
+  KerasTensor h0 = layers::Dense(3, {.activation = "tanh"})(flat);
+  KerasTensor c0 = layers::Dense(3)(flat);
+  KerasTensor out = layers::LSTM(3)({x, h0, c0});
+  Model model(x, layers::Dense(2, {.activation = "softmax"})(out));
+  std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0},
+                 .loss = "categorical_crossentropy"});
+  Tensor in = uniform(rng, {4, 5, 3});
+  expectSgdStepMatchesFiniteDifferences(model, w, in, f32({1, 0, 0, 1, 0, 1, 1, 0}, {4, 2}),
+                                        1e-2, 6);
+  Tensor before = model.predict(in);
+  expectSavedAndReloaded(model, "initial-state", [&](Model &back) {
+    expectTensorNear(back.predict(in), before, 0.f);
+  });
+  std::string msg = errorOf([&] { layers::LSTM(3)({x, h0}); });
+  EXPECT_NE(msg.find("takes 2 initial states, got 1"), std::string::npos) << msg;
+  msg = errorOf([&] { layers::GRU(4)({x, h0}); });
+  EXPECT_NE(msg.find("initial state #0 must be (batch, 4), got (-1, 3)"), std::string::npos)
+      << msg;
 }

@@ -300,13 +300,21 @@ TEST(FrontendSavingHostile, HostileJson) {
                 {"class_name": "Dense", "config": {"units": 4}}]}})");
             }).find("declares no input shape"),
             std::string::npos);
-  // A layer class Kiln lacks is named.
+  // A layer class Kiln lacks is named; a wrapper without its layer too.
   EXPECT_NE(errorOf([] {
               model_from_json(R"({"class_name": "Sequential", "config": {"layers": [
                 {"class_name": "InputLayer", "config": {"batch_shape": [null, 3, 2]}},
-                {"class_name": "TimeDistributed", "config": {"name": "td"}}]}})");
-            }).find("unsupported layer TimeDistributed"),
+                {"class_name": "ConvLSTM1D", "config": {"name": "c"}}]}})");
+            }).find("unsupported layer ConvLSTM1D"),
             std::string::npos);
+  for (const char *wrapper : {"TimeDistributed", "Bidirectional"}) {
+    std::string msg = errorOf([&] {
+      model_from_json(std::string(R"({"class_name": "Sequential", "config": {"layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [null, 3, 2]}},
+                {"class_name": ")") + wrapper + R"(", "config": {"name": "w", "layer": 3}}]}})");
+    });
+    EXPECT_NE(msg.find("'layer' must be a layer entry"), std::string::npos) << msg;
+  }
 }
 
 // Tests files that are no model: random bytes, a folder, a missing path.
