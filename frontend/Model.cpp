@@ -219,12 +219,20 @@ static int64_t samplesOf(const std::vector<Tensor> &x) {
 }
 
 /// Sparse labels given as (n, 1) are taken as (n,), as Keras does.
-static Tensor targetsFor(const Model::Impl &m, const Tensor &y) {
+static std::vector<Tensor> targetsFor(const Model::Impl &m,
+                                      const std::vector<Tensor> &ys) {
   const auto &sig = m.steps.signature;
-  if (sig.sparseLabelClasses > 0 && y.rank() == 2 && y.shape()[1] == 1 &&
-      sig.targets.front().size() == 1)
-    return y.reshape({y.shape()[0]});
-  return y;
+  std::vector<Tensor> out;
+  for (size_t k = 0; k < ys.size(); ++k) {
+    const Tensor &y = ys[k];
+    bool sparse = k < sig.sparseLabelClasses.size() && sig.sparseLabelClasses[k] > 0;
+    if (sparse && y.rank() == 2 && y.shape()[1] == 1 && k < sig.targets.size() &&
+        sig.targets[k].size() == 1)
+      out.push_back(y.reshape({y.shape()[0]}));
+    else
+      out.push_back(y);
+  }
+  return out;
 }
 
 History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
@@ -233,12 +241,17 @@ History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
 
 History Model::fit(const std::vector<Tensor> &x, const Tensor &y,
                    FitOptions options) {
+  return fit(x, std::vector<Tensor>{y}, std::move(options));
+}
+
+History Model::fit(const std::vector<Tensor> &x, const std::vector<Tensor> &y,
+                   FitOptions options) {
   Impl &m = self();
   prepare(m, x, "fit");
   int64_t n = samplesOf(x);
   if (options.validation_data) {
     checkStatefulBatches(m, n, options.batch_size, "fit");
-    checkStatefulBatches(m, samplesOf({options.validation_data->first}),
+    checkStatefulBatches(m, samplesOf(options.validation_data->x),
                          options.batch_size, "fit", " in validation_data");
   } else if (options.validation_split > 0 && options.validation_split < 1) {
     // fit holds out the last samples, as train::fit splits them.
@@ -256,10 +269,9 @@ History Model::fit(const std::vector<Tensor> &x, const Tensor &y,
   run.verbose = options.verbose;
   run.validation_split = options.validation_split;
   if (options.validation_data) {
-    checkInputValues(m, {options.validation_data->first}, "fit");
+    checkInputValues(m, options.validation_data->x, "fit");
     run.validation_data = train::ValidationData{
-        {options.validation_data->first},
-        {targetsFor(m, options.validation_data->second)}};
+        options.validation_data->x, targetsFor(m, options.validation_data->y)};
   }
   run.shuffle = options.shuffle;
   run.initial_epoch = options.initial_epoch;
@@ -269,7 +281,7 @@ History Model::fit(const std::vector<Tensor> &x, const Tensor &y,
   run.seed = options.seed;
   if (!run.seed && options.shuffle)
     run.seed = detail::globalRng()();
-  return train::fit(m.steps, *m.state, x, {targetsFor(m, y)}, run);
+  return train::fit(m.steps, *m.state, x, targetsFor(m, y), run);
 }
 
 std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,
@@ -279,10 +291,16 @@ std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,
 
 std::vector<double> Model::evaluate(const std::vector<Tensor> &x,
                                     const Tensor &y, EvaluateOptions options) {
+  return evaluate(x, std::vector<Tensor>{y}, options);
+}
+
+std::vector<double> Model::evaluate(const std::vector<Tensor> &x,
+                                    const std::vector<Tensor> &y,
+                                    EvaluateOptions options) {
   Impl &m = self();
   prepare(m, x, "evaluate");
   checkStatefulBatches(m, samplesOf(x), options.batch_size, "evaluate");
-  return train::evaluate(m.steps, *m.state, x, {targetsFor(m, y)},
+  return train::evaluate(m.steps, *m.state, x, targetsFor(m, y),
                          options.batch_size, options.verbose);
 }
 
@@ -291,12 +309,16 @@ Tensor Model::predict(const Tensor &x, PredictOptions options) {
 }
 
 Tensor Model::predict(const std::vector<Tensor> &x, PredictOptions options) {
+  return predict_outputs(x, options).front();
+}
+
+std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor> &x,
+                                           PredictOptions options) {
   Impl &m = self();
   prepare(m, x, "predict");
   checkStatefulBatches(m, samplesOf(x), options.batch_size, "predict");
   return train::predict(m.steps, *m.state, x, options.batch_size,
-                        options.verbose)
-      .front();
+                        options.verbose);
 }
 
 Tensor Model::predict_classes(const Tensor &x, PredictOptions options) {
@@ -397,7 +419,81 @@ Shape Model::output_shape() const {
 
 std::string Model::loss() const {
   const Impl &m = self();
-  return m.compileOptions ? m.compileOptions->loss : std::string();
+  return m.compileOptions ? m.compileOptions->loss.str() : std::string();
+}
+
+std::vector<std::string> Model::output_names() const {
+  std::vector<std::string> names;
+  for (const KerasTensor &t : self().outputs)
+    names.push_back(t.node()->layer->name());
+  return names;
+}
+
+static std::string joined(const std::vector<std::string> &names) {
+  std::string s;
+  for (const std::string &n : names)
+    s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+std::vector<std::string> Losses::resolve(const std::vector<std::string> &outputs) const {
+  if (!byName.empty()) {
+    for (const auto &[name, loss] : byName)
+      if (std::find(outputs.begin(), outputs.end(), name) == outputs.end())
+        throwError("compile: the loss names output '", name,
+                   "', which the model does not have (its outputs: ",
+                   joined(outputs), ")");
+    std::vector<std::string> out;
+    for (const std::string &o : outputs) {
+      auto it = byName.find(o);
+      if (it == byName.end())
+        throwError("compile: the loss map has no entry for output '", o, "'");
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  if (!isList && list.size() == 1)
+    return std::vector<std::string>(outputs.size(), list.front());
+  if (list.size() != outputs.size())
+    throwError("compile: the model has ", outputs.size(), " output",
+               outputs.size() == 1 ? "" : "s", " (", joined(outputs),
+               ") but the loss list has ", list.size(), " entr",
+               list.size() == 1 ? "y" : "ies");
+  return list;
+}
+
+std::string Losses::str() const {
+  if (!byName.empty()) {
+    std::string s;
+    for (const auto &[name, loss] : byName)
+      s += (s.empty() ? "" : ", ") + name + ": " + loss;
+    return "{" + s + "}";
+  }
+  if (!isList)
+    return list.empty() ? "" : list.front();
+  return "[" + joined(list) + "]";
+}
+
+std::vector<double> LossWeights::resolve(const std::vector<std::string> &outputs) const {
+  if (!byName.empty()) {
+    for (const auto &[name, w] : byName)
+      if (std::find(outputs.begin(), outputs.end(), name) == outputs.end())
+        throwError("compile: loss_weights names output '", name,
+                   "', which the model does not have (its outputs: ",
+                   joined(outputs), ")");
+    std::vector<double> out;
+    for (const std::string &o : outputs) {
+      auto it = byName.find(o);
+      out.push_back(it == byName.end() ? 1.0 : it->second);
+    }
+    return out;
+  }
+  if (list.empty())
+    return std::vector<double>(outputs.size(), 1.0);
+  if (list.size() != outputs.size())
+    throwError("compile: the model has ", outputs.size(), " outputs but "
+               "loss_weights has ", list.size(), " entries");
+  return list;
 }
 
 double Model::compile_seconds() const { return self().compileSeconds; }

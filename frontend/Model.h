@@ -12,6 +12,8 @@
 #include "runtime/train/Train.h"
 
 #include <iostream>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +25,14 @@ using train::Callback;
 using train::History;
 using train::Logs;
 
+/// fit()'s validation_data: (x, y), or one array per input and per output.
+struct ValidationData {
+  ValidationData(Tensor x, Tensor y) : x{std::move(x)}, y{std::move(y)} {}
+  ValidationData(std::vector<Tensor> x, std::vector<Tensor> y)
+      : x(std::move(x)), y(std::move(y)) {}
+  std::vector<Tensor> x, y;
+};
+
 /// Keras's fit() keyword arguments, in Keras's order (designated
 /// initializers must follow it): model.fit(x, y, {.epochs = 30,
 /// .validation_data = {{x_valid, y_valid}}}).
@@ -32,7 +42,7 @@ struct FitOptions {
   int verbose = 1;
   std::vector<std::shared_ptr<Callback>> callbacks = {};
   double validation_split = 0.0;
-  std::optional<std::pair<Tensor, Tensor>> validation_data = std::nullopt;
+  std::optional<ValidationData> validation_data = std::nullopt;
   bool shuffle = true;
   int initial_epoch = 0;
   /// Kiln addition: the shuffle's seed. Unset, it comes from the global
@@ -40,9 +50,57 @@ struct FitOptions {
   std::optional<uint64_t> seed = std::nullopt;
 };
 
+/// compile()'s loss, in Keras's three spellings: one name for every
+/// output ("mse"), a list in output order ({"mse", "binary_crossentropy"}),
+/// or a map by output layer name ({{"main", "mse"}, {"aux", "mae"}}).
+struct Losses {
+  Losses() = default;
+  Losses(const char *name) : list{name} {}
+  Losses(std::string name) : list{std::move(name)} {}
+  Losses(std::vector<std::string> names) : list(std::move(names)), isList(true) {}
+  Losses(std::initializer_list<const char *> names)
+      : list(names.begin(), names.end()), isList(true) {}
+  Losses(std::map<std::string, std::string> byOutput) : byName(std::move(byOutput)) {}
+  Losses(std::initializer_list<std::pair<const char *, const char *>> byOutput)
+      : byName(byOutput.begin(), byOutput.end()) {}
+
+  bool empty() const { return list.empty() && byName.empty(); }
+  /// The loss of each output, in `outputs`' order (output layer names);
+  /// throws naming a missing output, an unknown name or a wrong count.
+  std::vector<std::string> resolve(const std::vector<std::string> &outputs) const;
+  /// As Keras prints model.loss: the name, or the list or map.
+  std::string str() const;
+  friend bool operator==(const Losses &, const Losses &) = default;
+
+  std::vector<std::string> list;
+  bool isList = false;
+  std::map<std::string, std::string> byName;
+};
+
+/// compile()'s loss_weights: a list in output order or a map by output
+/// name; the loss fit minimizes is the weighted sum (all 1 by default).
+struct LossWeights {
+  LossWeights() = default;
+  LossWeights(std::vector<double> weights) : list(std::move(weights)) {}
+  LossWeights(std::initializer_list<double> weights) : list(weights) {}
+  LossWeights(std::map<std::string, double> byOutput) : byName(std::move(byOutput)) {}
+  LossWeights(std::initializer_list<std::pair<const char *, double>> byOutput)
+      : byName(byOutput.begin(), byOutput.end()) {}
+
+  bool empty() const { return list.empty() && byName.empty(); }
+  std::vector<double> resolve(const std::vector<std::string> &outputs) const;
+  friend bool operator==(const LossWeights &, const LossWeights &) = default;
+
+  std::vector<double> list;
+  std::map<std::string, double> byName;
+};
+
 struct CompileOptions {
   Optimizer optimizer = "rmsprop";
-  std::string loss = "";
+  Losses loss = {};
+  LossWeights loss_weights = {};
+  /// Every output gets each metric; with several outputs History names
+  /// them "<output>_<metric>" after "loss" and the "<output>_loss"es.
   std::vector<Metric> metrics = {};
 };
 
@@ -74,13 +132,25 @@ public:
   /// model's inputs (Keras's `fit([x1, x2], y)`).
   History fit(const std::vector<Tensor> &x, const Tensor &y,
               FitOptions options = {});
+  /// A model of several outputs: one target per output, in the order of
+  /// the model's outputs (Keras's `fit(x, [y1, y2])`).
+  History fit(const std::vector<Tensor> &x, const std::vector<Tensor> &y,
+              FitOptions options = {});
   /// The loss, then each metric, as Keras's evaluate returns them.
   std::vector<double> evaluate(const Tensor &x, const Tensor &y,
                                EvaluateOptions options = {});
   std::vector<double> evaluate(const std::vector<Tensor> &x, const Tensor &y,
                                EvaluateOptions options = {});
+  std::vector<double> evaluate(const std::vector<Tensor> &x,
+                               const std::vector<Tensor> &y,
+                               EvaluateOptions options = {});
+  /// The first output's predictions (the only one for most models).
   Tensor predict(const Tensor &x, PredictOptions options = {});
   Tensor predict(const std::vector<Tensor> &x, PredictOptions options = {});
+  /// One tensor per output, in output order (Keras's predict on a model of
+  /// several outputs).
+  std::vector<Tensor> predict_outputs(const std::vector<Tensor> &x,
+                                      PredictOptions options = {});
   /// The arg-max class per sample (0/1 against 0.5 for one sigmoid output).
   Tensor predict_classes(const Tensor &x, PredictOptions options = {});
 
@@ -106,8 +176,11 @@ public:
   Shape input_shape() const;
   /// Keras's model.output_shape for the first output.
   Shape output_shape() const;
-  /// Keras's model.loss: the loss compile() was given ("" before).
+  /// Keras's model.loss: the loss compile() was given ("" before; a
+  /// list or map as Keras prints it).
   std::string loss() const;
+  /// Keras's model.output_names: the output layers' names.
+  std::vector<std::string> output_names() const;
 
   /// Keras's model.save: "m.keras" in Keras 3's archive layout, "m.h5" in
   /// Keras 2's HDF5 layout, with the compile config and optimizer state.

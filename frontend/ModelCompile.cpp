@@ -220,13 +220,9 @@ void printStages(const CompileTimings &timings) {
 
 mlir::OwningOpRef<mlir::ModuleOp>
 Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
-  if (outputs.size() != 1)
-    throwError("model '", name, "': Kiln compiles models of one output for "
-               "now, got ", outputs.size());
   const CompileOptions *options = compileOptions ? &*compileOptions : nullptr;
   if (options && options->loss.empty())
     throwError("model '", name, "': compile needs a loss");
-  Shape outShape = outputs.front().shape();
   mlir::OpBuilder b(&ctx);
   mlir::Location loc = b.getUnknownLoc();
   mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(loc);
@@ -249,8 +245,10 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
     sig.inputTypes.push_back(DType::f32);
     inputTypes.push_back(e.tensorType(i.shape()));
   }
-  sig.outputs.push_back(outShape);
-  outputTypes.push_back(e.tensorType(outShape));
+  for (const KerasTensor &o : outputs) {
+    sig.outputs.push_back(o.shape());
+    outputTypes.push_back(e.tensorType(o.shape()));
+  }
 
   // @forward(params..., inputs...) -> (outputs..., updated states...)
   llvm::SmallVector<mlir::Type> forwardArgs(paramTypes);
@@ -279,32 +277,64 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
   }
 
   if (options) {
-    Loss loss = parseLoss(options->loss);
-    Shape targetShape = outShape;
-    mlir::Type targetType = e.tensorType(outShape);
-    sig.targetTypes.push_back(DType::f32);
-    if (loss == Loss::scce) {
-      targetShape.pop_back();
-      targetType = e.tensorType(targetShape, b.getI32Type());
-      sig.targetTypes.back() = DType::i32;
-      sig.sparseLabelClasses = outShape.back();
-    }
-    sig.targets.push_back(targetShape);
-
-    // @loss(params..., inputs..., targets...) -> (loss, metrics...)
-    resultNames = {"loss"};
-    for (const Metric &mt : options->metrics)
-      resultNames.push_back(mt.name);
+    // One loss and one target per output (Keras's loss list or map).
+    std::vector<std::string> outputNames;
+    for (const KerasTensor &o : outputs)
+      outputNames.push_back(o.node()->layer->name());
+    std::vector<Loss> losses;
+    for (const std::string &l : options->loss.resolve(outputNames))
+      losses.push_back(parseLoss(l));
+    std::vector<double> weights = options->loss_weights.resolve(outputNames);
     llvm::SmallVector<mlir::Type> lossArgs(forwardArgs);
-    lossArgs.push_back(targetType);
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      Shape outShape = outputs[k].shape();
+      Shape targetShape = outShape;
+      mlir::Type targetType = e.tensorType(outShape);
+      sig.targetTypes.push_back(DType::f32);
+      sig.sparseLabelClasses.push_back(0);
+      if (losses[k] == Loss::scce) {
+        targetShape.pop_back();
+        targetType = e.tensorType(targetShape, b.getI32Type());
+        sig.targetTypes.back() = DType::i32;
+        sig.sparseLabelClasses.back() = outShape.back();
+      }
+      sig.targets.push_back(targetShape);
+      lossArgs.push_back(targetType);
+    }
+
+    // @loss(params..., inputs..., targets...) -> (loss, metrics...). With
+    // several outputs, as Keras: the weighted total, each output's loss,
+    // then each output's metrics, named after the output layer.
+    bool several = outputs.size() > 1;
+    resultNames = {"loss"};
+    if (several)
+      for (const std::string &o : outputNames)
+        resultNames.push_back(o + "_loss");
+    for (size_t k = 0; k < outputs.size(); ++k)
+      for (const Metric &mt : options->metrics)
+        resultNames.push_back(several ? outputNames[k] + "_" + mt.name : mt.name);
     llvm::SmallVector<mlir::Type> scalars(resultNames.size(),
                                           e.tensorType({}));
-    // The loss, then each metric, of y_pred against y_true.
-    auto emitScalars = [&](mlir::Value yTrue, mlir::Value yPred) {
-      llvm::SmallVector<mlir::Value> results = {
-          emitLoss(e, loss, yTrue, yPred)};
-      for (const Metric &mt : options->metrics)
-        results.push_back(emitMetric(e, mt, loss, yTrue, yPred));
+    // The loss, then each metric, of each y_pred against its y_true.
+    auto emitScalars = [&](mlir::ValueRange yTrue, mlir::ValueRange yPred) {
+      llvm::SmallVector<mlir::Value> perOutput, metrics;
+      mlir::Value total;
+      for (size_t k = 0; k < outputs.size(); ++k) {
+        perOutput.push_back(emitLoss(e, losses[k], yTrue[k], yPred[k]));
+        mlir::Value weighted = weights[k] == 1.0
+                                   ? perOutput.back()
+                                   : mlir::Value(MulOp::create(
+                                         b, e.loc, perOutput.back(),
+                                         e.scalar(weights[k])));
+        total = total ? mlir::Value(AddOp::create(b, e.loc, total, weighted))
+                      : weighted;
+        for (const Metric &mt : options->metrics)
+          metrics.push_back(emitMetric(e, mt, losses[k], yTrue[k], yPred[k]));
+      }
+      llvm::SmallVector<mlir::Value> results = {total};
+      if (several)
+        results.append(perOutput);
+      results.append(metrics);
       for (mlir::Value r : results)
         if (mlir::cast<mlir::RankedTensorType>(r.getType()).getRank() != 0)
           throwError("model '", name, "': a metric did not reduce to a scalar");
@@ -330,7 +360,8 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
       auto call = mlir::func::CallOp::create(
           b, loc, forward, args.take_front(forwardArgs.size()));
       llvm::SmallVector<mlir::Value> results =
-          emitScalars(args.back(), call.getResult(0));
+          emitScalars(args.take_back(outputs.size()),
+                      call.getResults().take_front(outputs.size()));
       llvm::SmallVector<mlir::Type> resultTypes(scalars);
       for (mlir::Value v : call.getResults().drop_front(outputTypes.size())) {
         results.push_back(v);
@@ -365,8 +396,8 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
                             args.slice(paramTypes.size(), inputTypes.size()));
       e.loc = loc;
       e.training = false;
-      llvm::SmallVector<mlir::Value> results =
-          emitScalars(args[args.size() - 2], outs.front());
+      llvm::SmallVector<mlir::Value> results = emitScalars(
+          args.drop_back(1).take_back(outputs.size()), mlir::ValueRange(outs));
       llvm::SmallVector<int64_t> updated;
       appendStateUpdates(e, trainFn, results, updated);
       mlir::func::ReturnOp::create(b, loc, results);

@@ -133,8 +133,70 @@ std::string lossFrom(const Json &v) {
       return c["fn"].get<std::string>();
     return snakeCase(v["class_name"].get<std::string>());
   }
-  throwError("unsupported loss ", v.dump().substr(0, 200),
-             " (one loss for one output is supported)");
+  throwError("unsupported loss ", v.dump().substr(0, 200));
+}
+
+/// Keras's loss: one (a name or a serialized loss), a list in output order,
+/// or a map by output name.
+Losses lossesFrom(const Json &v) {
+  if (v.is_array()) {
+    std::vector<std::string> list;
+    for (const Json &e : v)
+      list.push_back(lossFrom(e));
+    return Losses(std::move(list));
+  }
+  if (v.is_object() && !v.contains("class_name")) {
+    std::map<std::string, std::string> byName;
+    for (const auto &[name, e] : v.items())
+      byName[name] = lossFrom(e);
+    return Losses(std::move(byName));
+  }
+  return Losses(lossFrom(v));
+}
+
+Json lossesJson(const Losses &l) {
+  if (!l.byName.empty()) {
+    Json m = Json::object();
+    for (const auto &[name, loss] : l.byName)
+      m[name] = loss;
+    return m;
+  }
+  if (l.isList)
+    return Json(l.list);
+  return l.list.empty() ? Json() : Json(l.list.front());
+}
+
+Json lossWeightsJson(const LossWeights &w) {
+  if (!w.byName.empty()) {
+    Json m = Json::object();
+    for (const auto &[name, v] : w.byName)
+      m[name] = v;
+    return m;
+  }
+  return w.list.empty() ? Json() : Json(w.list);
+}
+
+LossWeights lossWeightsFrom(const Json &v) {
+  auto weight = [](const Json &e) {
+    if (!e.is_number())
+      throwError("loss_weights holds ", e.dump().substr(0, 100), ", not a number");
+    return e.get<double>();
+  };
+  if (v.is_array()) {
+    std::vector<double> list;
+    for (const Json &e : v)
+      list.push_back(weight(e));
+    return LossWeights(std::move(list));
+  }
+  if (v.is_object()) {
+    std::map<std::string, double> byName;
+    for (const auto &[name, e] : v.items())
+      byName[name] = weight(e);
+    return LossWeights(std::move(byName));
+  }
+  if (!v.is_null())
+    throwError("loss_weights must be a list or a map, got ", v.dump().substr(0, 100));
+  return LossWeights();
 }
 
 void metricsFrom(const Json &v, const std::vector<Metric> &custom,
@@ -175,14 +237,14 @@ Json compileConfig(const CompileOptions &o, Schema schema,
   for (const Metric &m : o.metrics)
     metrics.push_back(m.name);
   if (schema == Schema::keras2)
-    return Json{{"loss", o.loss},
+    return Json{{"loss", lossesJson(o.loss)},
                 {"metrics", metrics},
                 {"weighted_metrics", nullptr},
-                {"loss_weights", nullptr},
+                {"loss_weights", lossWeightsJson(o.loss_weights)},
                 {"optimizer_config", optimizerConfig(o.optimizer, schema, lr)}};
   return Json{{"optimizer", optimizerConfig(o.optimizer, schema, lr)},
-              {"loss", o.loss},
-              {"loss_weights", nullptr},
+              {"loss", lossesJson(o.loss)},
+              {"loss_weights", lossWeightsJson(o.loss_weights)},
               {"metrics", metrics},
               {"weighted_metrics", nullptr},
               {"run_eagerly", false},
@@ -200,7 +262,9 @@ CompileOptions compileOptionsFrom(const Json &c, const std::vector<Metric> &cust
   o.optimizer = optimizerFrom(opt);
   if (!c.contains("loss") || c["loss"].is_null())
     throwError("the compile config has no loss");
-  o.loss = lossFrom(c["loss"]);
+  o.loss = lossesFrom(c["loss"]);
+  if (c.contains("loss_weights"))
+    o.loss_weights = lossWeightsFrom(c["loss_weights"]);
   if (c.contains("metrics"))
     metricsFrom(c["metrics"], custom, o.metrics);
   if (c.contains("weighted_metrics") && !c["weighted_metrics"].is_null() &&

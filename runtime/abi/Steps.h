@@ -30,9 +30,10 @@ struct StepSignature {
   std::vector<DType> inputTypes, targetTypes;
   /// Names of the train/eval results: "loss" first, then the metrics.
   std::vector<std::string> resultNames;
-  /// For sparse categorical losses, the number of classes: the runtime checks
-  /// integer labels against it before training. 0 otherwise.
-  int64_t sparseLabelClasses = 0;
+  /// Per target: for a sparse categorical loss, the number of classes (the
+  /// runtime checks integer labels against it before training), else 0.
+  /// Empty means 0 for every target.
+  std::vector<int64_t> sparseLabelClasses;
 
   size_t numTrainable() const;
 };

@@ -54,7 +54,7 @@ struct Validator {
   // Checks `t` against the signature shape `expected` (leading -1) and
   // converts it to `dtype`. `labels` asks for the integer-label checks.
   Array prepare(const Tensor &t, const Shape &expected, DType dtype,
-                const std::string &what, bool labels) const {
+                const std::string &what, bool labels, int64_t classes) const {
     if (t.rank() == 0)
       throwError(caller, ": ", what,
                  " is a scalar; it needs a leading sample dimension");
@@ -90,8 +90,7 @@ struct Validator {
                      " but the model expects ", dtypeName(dtype),
                      labels ? " labels" : " values", " (whole numbers)");
     }
-    if (labels && isInteger(dtype) && sig.sparseLabelClasses > 0) {
-      const int64_t classes = sig.sparseLabelClasses;
+    if (labels && isInteger(dtype) && classes > 0) {
       for (int64_t i = 0; i < data.size(); ++i) {
         double v = elementAsDouble(data, i);
         if (v < 0 || v >= static_cast<double>(classes))
@@ -116,8 +115,12 @@ struct Validator {
     std::vector<Array> out;
     for (size_t i = 0; i < tensors.size(); ++i) {
       DType dtype = types.empty() ? DType::f32 : types[i];
+      int64_t classes = labels && i < sig.sparseLabelClasses.size()
+                            ? sig.sparseLabelClasses[i]
+                            : 0;
       out.push_back(prepare(tensors[i], shapes[i], dtype,
-                            name(prefix, what, i, tensors.size()), labels));
+                            name(prefix, what, i, tensors.size()), labels,
+                            classes));
     }
     return out;
   }

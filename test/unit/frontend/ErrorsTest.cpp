@@ -230,14 +230,21 @@ TEST(FrontendErrors, GraphConstruction) {
   EXPECT_TRUE(contains(m, "already built")) << m;
 }
 
-// Tests that a model with two outputs is refused by compile() with a clear
-// message (Kiln compiles one output for now).
-TEST(FrontendErrors, TwoOutputsAreRefusedClearly) {
+// Tests that a model with two outputs needs a loss for each: a map that
+// leaves one out is refused by compile(), naming it, and so are
+// loss_weights of the wrong count.
+TEST(FrontendErrors, TwoOutputsNeedALossEach) {
   KerasTensor x = Input({3});
-  KerasTensor a = layers::Dense(1)(x), b = layers::Dense(2)(x);
+  KerasTensor a = layers::Dense(1, {.name = "a"})(x), b = layers::Dense(2, {.name = "b"})(x);
   Model model({x}, {a, b});
-  std::string m = errorOf([&] { model.compile({.optimizer = "sgd", .loss = "mse"}); });
-  EXPECT_TRUE(contains(m, "one output")) << m;
+  std::string m = errorOf([&] {
+    model.compile({.optimizer = "sgd", .loss = {{"a", "mse"}}});
+  });
+  EXPECT_TRUE(contains(m, "the loss map has no entry for output 'b'")) << m;
+  m = errorOf([&] {
+    model.compile({.optimizer = "sgd", .loss = "mse", .loss_weights = {1.0, 2.0, 3.0}});
+  });
+  EXPECT_TRUE(contains(m, "loss_weights has 3 entries")) << m;
 }
 
 // Tests metrics that cannot apply to the loss's targets.

@@ -207,3 +207,105 @@ TEST(FrontendFunctional, TwoInputsTrainEvaluateAndPredict) {
   EXPECT_NE(msg.find("got 1 input array, but the model has 2 inputs"),
             std::string::npos) << msg;
 }
+
+// Tests a model of two outputs as Keras trains it: a loss per output (map,
+// list, or one name for both) and loss_weights, results named "loss",
+// "<output>_loss", "<output>_<metric>", each output's loss and metric equal
+// to its single-output model's, the total the weighted sum, one SGD step
+// against finite differences of that total, predict_outputs, the errors,
+// and the compile config through both file schemas.
+TEST(FrontendFunctional, TwoOutputsLossesWeightsAndNames) {
+  Data d = sumSignData();
+  std::vector<float> yv = values(d.y.astype(DType::f32)), aux;
+  for (int64_t i = 0; i < 64; ++i)
+    aux.push_back(0.5f * yv[size_t(i)] - 0.25f);
+  Tensor yAux = f32(aux, {64, 1});
+  KerasTensor x = Input({8});
+  KerasTensor h = layers::Dense(6, {.activation = "tanh"})(x);
+  KerasTensor main = layers::Dense(2, {.activation = "softmax", .name = "main"})(h);
+  KerasTensor side = layers::Dense(1, {.name = "aux"})(h);
+  Model model(std::vector<KerasTensor>{x}, {main, side});
+  std::mt19937 rng(79);
+  std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 1.0},
+                 .loss = {{"main", "sparse_categorical_crossentropy"}, {"aux", "mse"}},
+                 .loss_weights = {{"aux", 0.5}},
+                 .metrics = {"accuracy"}});
+  EXPECT_EQ(model.output_names(), (std::vector<std::string>{"main", "aux"}));
+  EXPECT_EQ(model.metrics_names(),
+            (std::vector<std::string>{"loss", "main_loss", "aux_loss", "main_accuracy",
+                                      "aux_accuracy"}));
+  std::vector<double> r = model.evaluate({d.x}, {d.y, yAux});
+
+  Model mainOnly(x, main), auxOnly(x, side);
+  mainOnly.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
+                    .metrics = {"accuracy"}});
+  auxOnly.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"accuracy"}});
+  std::vector<double> rm = mainOnly.evaluate(d.x, d.y), ra = auxOnly.evaluate(d.x, yAux);
+  EXPECT_NEAR(r[1], rm[0], 1e-6);
+  EXPECT_NEAR(r[2], ra[0], 1e-6);
+  EXPECT_NEAR(r[0], rm[0] + 0.5 * ra[0], 1e-6);
+  EXPECT_NEAR(r[3], rm[1], 1e-9);
+  EXPECT_NEAR(r[4], ra[1], 1e-9);
+  std::vector<Tensor> p = model.predict_outputs({d.x});
+  ASSERT_EQ(p.size(), 2u);
+  expectTensorNear(p[0], mainOnly.predict(d.x), 0.f);
+  expectTensorNear(p[1], auxOnly.predict(d.x), 0.f);
+
+  // One SGD step (learning rate 1) moves each weight by the gradient of
+  // the weighted total.
+  auto totalAt = [&](const std::vector<Tensor> &weights) {
+    model.set_weights(weights);
+    return model.evaluate({d.x}, {d.y, yAux}, {.batch_size = 64})[0];
+  };
+  History hist = model.fit({d.x}, {d.y, yAux},
+                           {.epochs = 1, .batch_size = 64, .verbose = 0, .shuffle = false});
+  EXPECT_EQ(hist.history.size(), 5u);
+  EXPECT_NEAR(hist.history.at("loss").front(), r[0], 1e-6);
+  EXPECT_NEAR(hist.history.at("aux_loss").front(), r[2], 1e-6);
+  std::vector<Tensor> stepped = model.get_weights();
+  for (size_t t = 0; t < w.size(); ++t)
+    for (int64_t i = 0; i < std::min<int64_t>(w[t].size(), 4); ++i) {
+      std::vector<Tensor> plus, minus;
+      for (const Tensor &v : w) {
+        plus.push_back(v.clone());
+        minus.push_back(v.clone());
+      }
+      plus[t].data<float>()[i] += 1e-2f;
+      minus[t].data<float>()[i] -= 1e-2f;
+      double numeric = (totalAt(plus) - totalAt(minus)) / 2e-2;
+      double analytic = w[t].data<float>()[i] - stepped[t].data<float>()[i];
+      EXPECT_NEAR(analytic, numeric, 2e-3 + 1e-2 * std::abs(numeric))
+          << "weight #" << t << " element " << i;
+    }
+
+  // The list spelling gives the same; one name applies to every output.
+  model.set_weights(w);
+  model.compile({.optimizer = "sgd",
+                 .loss = {"sparse_categorical_crossentropy", "mse"},
+                 .loss_weights = {1.0, 0.5},
+                 .metrics = {"accuracy"}});
+  std::vector<double> again = model.evaluate({d.x}, {d.y, yAux});
+  for (size_t k = 0; k < r.size(); ++k)
+    EXPECT_NEAR(again[k], r[k], 1e-9) << k;
+  expectSavedAndReloaded(model, "two-outputs", [&](Model &back) {
+    EXPECT_EQ(back.metrics_names(), model.metrics_names());
+    EXPECT_EQ(back.loss(), model.loss());
+    std::vector<double> b = back.evaluate({d.x}, {d.y, yAux});
+    for (size_t k = 0; k < r.size(); ++k)
+      EXPECT_NEAR(b[k], r[k], 1e-9) << k;
+  });
+
+  std::string msg = errorOf([&] {
+    model.compile({.optimizer = "sgd", .loss = {"mse"}});
+  });
+  EXPECT_NE(msg.find("the model has 2 outputs (main, aux) but the loss list has 1 entry"),
+            std::string::npos) << msg;
+  msg = errorOf([&] {
+    model.compile({.optimizer = "sgd", .loss = {{"main", "mse"}, {"side", "mse"}}});
+  });
+  EXPECT_NE(msg.find("names output 'side'"), std::string::npos) << msg;
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  msg = errorOf([&] { model.fit({d.x}, {yAux}, {.verbose = 0}); });
+  EXPECT_NE(msg.find("2 targets"), std::string::npos) << msg;
+}

@@ -362,7 +362,7 @@ abi::CompiledSteps softmaxClassifier() {
   sig.inputTypes = {DType::f32};
   sig.targetTypes = {DType::i32};
   sig.resultNames = {"loss", "accuracy"};
-  sig.sparseLabelClasses = 3;
+  sig.sparseLabelClasses = {3};
   s.layouts = layoutsOf(s.signature);
   return s;
 }
@@ -402,7 +402,7 @@ abi::CompiledSteps imageShaped() {
   sig.inputTypes = {DType::f32};
   sig.targetTypes = {DType::i32};
   sig.resultNames = {"loss", "accuracy"};
-  sig.sparseLabelClasses = 10;
+  sig.sparseLabelClasses = {10};
   s.layouts = layoutsOf(s.signature);
   return s;
 }
