@@ -436,13 +436,22 @@ static std::string joined(const std::vector<std::string> &names) {
   return s;
 }
 
+/// Throws when a map of compile()'s (`what`) names an output the model
+/// does not have.
+template <typename T>
+static void checkOutputNames(const std::map<std::string, T> &byName,
+                             const std::vector<std::string> &outputs,
+                             const char *what) {
+  for (const auto &entry : byName)
+    if (std::find(outputs.begin(), outputs.end(), entry.first) == outputs.end())
+      throwError("compile: ", what, " names output '", entry.first,
+                 "', which the model does not have (its outputs: ",
+                 joined(outputs), ")");
+}
+
 std::vector<std::string> Losses::resolve(const std::vector<std::string> &outputs) const {
   if (!byName.empty()) {
-    for (const auto &[name, loss] : byName)
-      if (std::find(outputs.begin(), outputs.end(), name) == outputs.end())
-        throwError("compile: the loss names output '", name,
-                   "', which the model does not have (its outputs: ",
-                   joined(outputs), ")");
+    checkOutputNames(byName, outputs, "the loss");
     std::vector<std::string> out;
     for (const std::string &o : outputs) {
       auto it = byName.find(o);
@@ -476,11 +485,7 @@ std::string Losses::str() const {
 
 std::vector<double> LossWeights::resolve(const std::vector<std::string> &outputs) const {
   if (!byName.empty()) {
-    for (const auto &[name, w] : byName)
-      if (std::find(outputs.begin(), outputs.end(), name) == outputs.end())
-        throwError("compile: loss_weights names output '", name,
-                   "', which the model does not have (its outputs: ",
-                   joined(outputs), ")");
+    checkOutputNames(byName, outputs, "loss_weights");
     std::vector<double> out;
     for (const std::string &o : outputs) {
       auto it = byName.find(o);

@@ -155,24 +155,16 @@ Losses lossesFrom(const Json &v) {
 }
 
 Json lossesJson(const Losses &l) {
-  if (!l.byName.empty()) {
-    Json m = Json::object();
-    for (const auto &[name, loss] : l.byName)
-      m[name] = loss;
-    return m;
-  }
+  if (!l.byName.empty())
+    return Json(l.byName);
   if (l.isList)
     return Json(l.list);
   return l.list.empty() ? Json() : Json(l.list.front());
 }
 
 Json lossWeightsJson(const LossWeights &w) {
-  if (!w.byName.empty()) {
-    Json m = Json::object();
-    for (const auto &[name, v] : w.byName)
-      m[name] = v;
-    return m;
-  }
+  if (!w.byName.empty())
+    return Json(w.byName);
   return w.list.empty() ? Json() : Json(w.list);
 }
 
