@@ -29,7 +29,7 @@ void backend::clear_session() { detail::nameCounters().clear(); }
 const Shape &KerasTensor::shape() const {
   if (!node_)
     throwError("KerasTensor: use of an empty symbolic tensor");
-  return node_->shape;
+  return node_->shapes.at(index_);
 }
 
 KerasTensor Input(Shape shape, std::string name, int64_t batch_size) {
@@ -43,8 +43,9 @@ KerasTensor Input(Shape shape, std::string name, int64_t batch_size) {
   layer->setBatchSize(batch_size);
   auto node = std::make_shared<detail::Node>();
   node->layer = layer;
-  node->shape = Shape{-1};
-  node->shape.insert(node->shape.end(), shape.begin(), shape.end());
+  Shape full = Shape{-1};
+  full.insert(full.end(), shape.begin(), shape.end());
+  node->shapes = {full};
   node->batch = batch_size;
   return KerasTensor(node);
 }
@@ -54,6 +55,16 @@ KerasTensor Layer::operator()(const KerasTensor &x) const {
 }
 
 KerasTensor Layer::operator()(const std::vector<KerasTensor> &xs) const {
+  std::vector<KerasTensor> outs = call_outputs(xs);
+  if (outs.size() != 1)
+    throwError(impl_->where(), "returns ", outs.size(),
+               " tensors (return_state = true): a Sequential model takes "
+               "only layers of one output, and a Functional call gets them "
+               "all with call_outputs(x)");
+  return outs.front();
+}
+
+std::vector<KerasTensor> Layer::call_outputs(const std::vector<KerasTensor> &xs) const {
   if (!impl_)
     throwError("calling an empty Layer handle");
   if (xs.size() < impl_->minInputs() || xs.size() > impl_->maxInputs())
@@ -68,12 +79,20 @@ KerasTensor Layer::operator()(const std::vector<KerasTensor> &xs) const {
   auto node = std::make_shared<detail::Node>();
   node->layer = impl_;
   node->inputs = xs;
-  node->shape = impl_->outputShape(shapes);
+  node->shapes = impl_->outputShapes(shapes);
   impl_->inheritBatchSize(xs);
   node->batch = impl_->batchSize();
   impl_->build(shapes);
   node->index = impl_->nextNodeIndex();
-  return KerasTensor(node);
+  std::vector<KerasTensor> outs;
+  for (size_t i = 0; i < node->shapes.size(); ++i)
+    outs.emplace_back(node, i);
+  return outs;
+}
+
+void Layer::checkOutputCount(size_t got, size_t expected) const {
+  if (got != expected)
+    throwError(impl_->where(), "returns ", got, " tensors, not ", expected);
 }
 
 const std::string &Layer::name() const { return impl_->name(); }

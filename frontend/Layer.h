@@ -11,6 +11,8 @@
 #include "frontend/Initializers.h"
 #include "runtime/Tensor.h"
 
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <string>
 #include <utility>
@@ -52,13 +54,18 @@ struct Node;
 class KerasTensor {
 public:
   KerasTensor() = default;
-  explicit KerasTensor(std::shared_ptr<detail::Node> node) : node_(std::move(node)) {}
+  explicit KerasTensor(std::shared_ptr<detail::Node> node, size_t index = 0)
+      : node_(std::move(node)), index_(index) {}
   const Shape &shape() const;
   const std::shared_ptr<detail::Node> &node() const { return node_; }
+  /// Which of its node's outputs this is (Keras's tensor_index): 0 but for
+  /// layers that return several tensors (a recurrent layer's states).
+  size_t index() const { return index_; }
   bool valid() const { return node_ != nullptr; }
 
 private:
   std::shared_ptr<detail::Node> node_;
+  size_t index_ = 0;
 };
 
 /// Keras's `Input(shape=...)`: a placeholder for a batch of samples of
@@ -74,8 +81,26 @@ public:
 
   /// Calls the layer on symbolic tensors (Functional API). Shapes are
   /// checked now: a mismatch throws kiln::Error naming the layer.
+  /// A layer that returns several tensors (return_state) is called with
+  /// call_outputs instead.
   KerasTensor operator()(const KerasTensor &x) const;
   KerasTensor operator()(const std::vector<KerasTensor> &xs) const;
+  /// Calls a layer and returns all its outputs, as Keras's
+  /// `out, h, c = LSTM(8, return_state=True)(x)`: the output, then the last
+  /// states. `call_outputs<3>(x)` gives them as an array for a structured
+  /// binding (and checks the count).
+  std::vector<KerasTensor> call_outputs(const std::vector<KerasTensor> &xs) const;
+  std::vector<KerasTensor> call_outputs(const KerasTensor &x) const {
+    return call_outputs(std::vector<KerasTensor>{x});
+  }
+  template <size_t N>
+  std::array<KerasTensor, N> call_outputs(const KerasTensor &x) const {
+    std::vector<KerasTensor> all = call_outputs(x);
+    checkOutputCount(all.size(), N);
+    std::array<KerasTensor, N> out;
+    std::copy(all.begin(), all.end(), out.begin());
+    return out;
+  }
 
   const std::string &name() const;
   const std::string &class_name() const;
@@ -93,6 +118,7 @@ public:
   const std::shared_ptr<LayerImpl> &impl() const { return impl_; }
 
 private:
+  void checkOutputCount(size_t got, size_t expected) const;
   std::shared_ptr<LayerImpl> impl_;
 };
 
@@ -124,10 +150,21 @@ public:
   virtual const char *extraInputsKeyword() const { return nullptr; }
   /// Output shape for the input shapes (batch = -1); throws on bad shapes.
   virtual Shape outputShape(const std::vector<Shape> &inputs) const = 0;
+  /// Every output's shape, for layers that return several tensors (a
+  /// recurrent layer with return_state); the default is outputShape's one.
+  virtual std::vector<Shape> outputShapes(const std::vector<Shape> &inputs) const {
+    return {outputShape(inputs)};
+  }
   virtual std::vector<WeightSpec> weightSpecs(const std::vector<Shape> &inputs) const;
   /// Emits the layer's computation; `weights` follow weightSpecs' order.
   virtual Sym emit(Emitter &emitter, const std::vector<Sym> &inputs,
                    const std::vector<Sym> &weights) const = 0;
+  /// Emits every output (outputShapes' order); the default is emit's one.
+  virtual std::vector<Sym> emitOutputs(Emitter &emitter,
+                                       const std::vector<Sym> &inputs,
+                                       const std::vector<Sym> &weights) const {
+    return {emit(emitter, inputs, weights)};
+  }
   /// Adds the fields of Keras's get_config() that follow name, trainable
   /// and dtype (frontend/saving); the default throws: not saveable.
   virtual void getConfig(saving::LayerConfig &config) const;
@@ -193,7 +230,8 @@ namespace detail {
 struct Node {
   std::shared_ptr<LayerImpl> layer; // the InputLayer for inputs
   std::vector<KerasTensor> inputs;
-  Shape shape;
+  /// One shape per output (KerasTensor::index).
+  std::vector<Shape> shapes;
   /// Which call of `layer` this is, counting from 0 (Keras's node_index).
   int index = 0;
   /// The fixed batch size this tensor has (0: any), for stateful layers.

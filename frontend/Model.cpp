@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace kiln {
@@ -422,11 +423,25 @@ std::string Model::loss() const {
   return m.compileOptions ? m.compileOptions->loss.str() : std::string();
 }
 
-std::vector<std::string> Model::output_names() const {
+std::vector<std::string> Model::Impl::outputNames() const {
   std::vector<std::string> names;
-  for (const KerasTensor &t : self().outputs)
-    names.push_back(t.node()->layer->name());
+  std::set<std::string> taken;
+  std::map<std::string, int> suffix;
+  for (const KerasTensor &t : outputs) {
+    const std::string &base = t.node()->layer->name();
+    std::string name = base;
+    while (taken.count(name)) {
+      int &n = suffix.try_emplace(base, 1).first->second;
+      name = base + "_" + std::to_string(n++);
+    }
+    taken.insert(name);
+    names.push_back(name);
+  }
   return names;
+}
+
+std::vector<std::string> Model::output_names() const {
+  return self().outputNames();
 }
 
 static std::string joined(const std::vector<std::string> &names) {
@@ -499,6 +514,27 @@ std::vector<double> LossWeights::resolve(const std::vector<std::string> &outputs
     throwError("compile: the model has ", outputs.size(), " outputs but "
                "loss_weights has ", list.size(), " entries");
   return list;
+}
+
+std::vector<std::vector<Metric>>
+Metrics::resolve(const std::vector<std::string> &outputs) const {
+  if (!byName.empty()) {
+    checkOutputNames(byName, outputs, "the metrics map");
+    std::vector<std::vector<Metric>> out;
+    for (const std::string &o : outputs) {
+      auto it = byName.find(o);
+      out.push_back(it == byName.end() ? std::vector<Metric>{} : it->second);
+    }
+    return out;
+  }
+  if (!isPerOutput)
+    return std::vector<std::vector<Metric>>(outputs.size(), all);
+  if (perOutput.size() != outputs.size())
+    throwError("compile: the model has ", outputs.size(), " output",
+               outputs.size() == 1 ? "" : "s", " (", joined(outputs),
+               ") but the per-output metrics list has ", perOutput.size(),
+               " entr", perOutput.size() == 1 ? "y" : "ies");
+  return perOutput;
 }
 
 double Model::compile_seconds() const { return self().compileSeconds; }

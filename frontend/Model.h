@@ -95,13 +95,43 @@ struct LossWeights {
   std::map<std::string, double> byName;
 };
 
+/// compile()'s metrics, in Keras's three spellings: one list every output
+/// gets ({"accuracy", "mae"}), a map by output name ({{"main",
+/// {"accuracy"}}, {"aux", {"mae"}}}; an output left out gets none), or one
+/// list per output in output order (Metrics::per_output({{"accuracy"},
+/// {"mae"}})).
+struct Metrics {
+  Metrics() = default;
+  Metrics(std::vector<Metric> all) : all(std::move(all)) {}
+  Metrics(std::initializer_list<Metric> all) : all(all) {}
+  Metrics(std::map<std::string, std::vector<Metric>> byOutput)
+      : byName(std::move(byOutput)) {}
+  Metrics(std::initializer_list<std::pair<const char *, std::vector<Metric>>> byOutput)
+      : byName(byOutput.begin(), byOutput.end()) {}
+  static Metrics per_output(std::vector<std::vector<Metric>> lists) {
+    Metrics m;
+    m.perOutput = std::move(lists);
+    m.isPerOutput = true;
+    return m;
+  }
+
+  /// Each output's metrics, in `outputs`' order (output names); throws
+  /// naming an unknown output or a wrong count.
+  std::vector<std::vector<Metric>> resolve(const std::vector<std::string> &outputs) const;
+
+  std::vector<Metric> all;
+  std::vector<std::vector<Metric>> perOutput;
+  bool isPerOutput = false;
+  std::map<std::string, std::vector<Metric>> byName;
+};
+
 struct CompileOptions {
   Optimizer optimizer = "rmsprop";
   Losses loss = {};
   LossWeights loss_weights = {};
-  /// Every output gets each metric; with several outputs History names
-  /// them "<output>_<metric>" after "loss" and the "<output>_loss"es.
-  std::vector<Metric> metrics = {};
+  /// With several outputs History names them "<output>_<metric>" after
+  /// "loss" and the "<output>_loss"es.
+  Metrics metrics = {};
 };
 
 struct EvaluateOptions {

@@ -125,9 +125,13 @@ mlir::Value emitLoss(Emitter &e, Loss loss, mlir::Value yTrue, mlir::Value yPred
 std::vector<mlir::Value> emitGraph(Emitter &e, const Model::Impl &m,
                                    mlir::ValueRange params,
                                    mlir::ValueRange inputs) {
-  std::map<detail::Node *, Sym> values;
+  // Each node's outputs, by KerasTensor::index.
+  std::map<detail::Node *, std::vector<Sym>> values;
   for (size_t i = 0; i < m.inputs.size(); ++i)
-    values[m.inputs[i].node().get()] = Emitter::sym(inputs[i]);
+    values[m.inputs[i].node().get()] = {Emitter::sym(inputs[i])};
+  auto valueOf = [&](const KerasTensor &t) {
+    return values.at(t.node().get()).at(t.index());
+  };
   std::map<LayerImpl *, size_t> firstWeight;
   size_t k = 0;
   for (const auto &l : m.layers) {
@@ -139,16 +143,16 @@ std::vector<mlir::Value> emitGraph(Emitter &e, const Model::Impl &m,
       continue;
     std::vector<Sym> in, weights;
     for (const KerasTensor &t : n->inputs)
-      in.push_back(values.at(t.node().get()));
+      in.push_back(valueOf(t));
     size_t w0 = firstWeight.at(n->layer.get());
     for (size_t i = 0; i < n->layer->weights().size(); ++i)
       weights.push_back(Emitter::sym(params[w0 + i]));
     e.loc = mlir::NameLoc::get(e.b.getStringAttr(n->layer->name()));
-    values[n.get()] = n->layer->emit(e, in, weights);
+    values[n.get()] = n->layer->emitOutputs(e, in, weights);
   }
   std::vector<mlir::Value> out;
   for (const KerasTensor &o : m.outputs)
-    out.push_back(Emitter::value(values.at(o.node().get())));
+    out.push_back(Emitter::value(valueOf(o)));
   return out;
 }
 
@@ -278,9 +282,7 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
 
   if (options) {
     // One loss and one target per output (Keras's loss list or map).
-    std::vector<std::string> outputNames;
-    for (const KerasTensor &o : outputs)
-      outputNames.push_back(o.node()->layer->name());
+    std::vector<std::string> outputNames = this->outputNames();
     std::vector<Loss> losses;
     for (const std::string &l : options->loss.resolve(outputNames))
       losses.push_back(parseLoss(l));
@@ -310,8 +312,9 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
     if (several)
       for (const std::string &o : outputNames)
         resultNames.push_back(o + "_loss");
+    std::vector<std::vector<Metric>> metricsOf = options->metrics.resolve(outputNames);
     for (size_t k = 0; k < outputs.size(); ++k)
-      for (const Metric &mt : options->metrics)
+      for (const Metric &mt : metricsOf[k])
         resultNames.push_back(several ? outputNames[k] + "_" + mt.name : mt.name);
     llvm::SmallVector<mlir::Type> scalars(resultNames.size(),
                                           e.tensorType({}));
@@ -328,7 +331,7 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
                                          e.scalar(weights[k])));
         total = total ? mlir::Value(AddOp::create(b, e.loc, total, weighted))
                       : weighted;
-        for (const Metric &mt : options->metrics)
+        for (const Metric &mt : metricsOf[k])
           metrics.push_back(emitMetric(e, mt, losses[k], yTrue[k], yPred[k]));
       }
       llvm::SmallVector<mlir::Value> results = {total};

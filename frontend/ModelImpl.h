@@ -52,6 +52,9 @@ struct Model::Impl {
   /// Recomputes nodes and layers; throws if the outputs need an input that
   /// is not one of the model's inputs.
   void analyze();
+  /// The outputs' names, as tf.keras sets them: the layer's name, and for
+  /// a second output of the same layer "<name>_1", "<name>_2", ...
+  std::vector<std::string> outputNames() const;
   /// Every weight of every layer, in layer order.
   std::vector<Tensor> layerWeights() const;
   /// The model as kiln IR: @forward, and with compile options @loss (the

@@ -48,6 +48,9 @@ struct SimpleRNNOptions {
   double dropout = 0, recurrent_dropout = 0;
   /// The whole sequence of outputs (batch, time, units) instead of the last.
   bool return_sequences = false;
+  /// Also returns the last states (h; LSTM: h, then c), each (batch,
+  /// units), after the output: call the layer with call_outputs.
+  bool return_state = false;
   /// Reads the sequence from its end (the last output then belongs to the
   /// first time step).
   bool go_backwards = false;
@@ -85,6 +88,7 @@ struct LSTMOptions {
   /// As SimpleRNN's.
   double dropout = 0, recurrent_dropout = 0;
   bool return_sequences = false;
+  bool return_state = false;
   bool go_backwards = false;
   bool stateful = false;
   Shape input_shape = {};
@@ -114,6 +118,7 @@ struct GRUOptions {
   /// Keras's GRU cell, not applied.
   double dropout = 0, recurrent_dropout = 0;
   bool return_sequences = false;
+  bool return_state = false;
   bool go_backwards = false;
   bool stateful = false;
   Shape input_shape = {};
@@ -144,7 +149,8 @@ public:
 
 struct BidirectionalOptions {
   /// How the two directions' outputs combine: "concat" (the last axis
-  /// doubles), "sum", "mul" or "ave".
+  /// doubles), "sum", "mul", "ave", or "None" (Keras's None: the two
+  /// outputs, forward first; call the layer with call_outputs).
   std::string merge_mode = "concat";
   /// The backward layer (go_backwards = true); by default a copy of the
   /// wrapped layer with go_backwards flipped.
@@ -155,7 +161,9 @@ struct BidirectionalOptions {
 /// Keras `Bidirectional(layer)`: a SimpleRNN, LSTM or GRU run forwards
 /// (a copy named forward_<name>) and backwards (backward_<name>) over the
 /// same input, each with its own weights (forward's first); with
-/// return_sequences the backward outputs are put back in time order.
+/// return_sequences the backward outputs are put back in time order. With
+/// return_state on the wrapped layer, the forward layer's last states and
+/// then the backward layer's follow the output(s).
 class Bidirectional : public Layer {
 public:
   explicit Bidirectional(const Layer &layer, BidirectionalOptions options = {});

@@ -82,7 +82,7 @@ void Model::summary(std::ostream &os) {
 
   // One row per layer, as Keras's print_layer_summary_with_connections: a
   // shared layer's shape is "multiple" when its calls disagree, and each of
-  // its inbound tensors is a connection "layer[node_index][0]", the first
+  // its inbound tensors is a connection "layer[node_index][tensor_index]", the first
   // on the layer's row and the others on rows of their own.
   int64_t total = 0, trainable = 0;
   for (size_t r = 0; r < m.layers.size(); ++r) {
@@ -97,17 +97,22 @@ void Model::summary(std::ostream &os) {
         trainable += l.weights()[i].size();
     }
     total += params;
-    std::string shape = kerasShape(nodes.front()->shape, nodes.front()->batch);
+    // A layer of several outputs prints them as a list, as Keras 2 prints
+    // its output_shape.
+    std::string shape;
+    for (const Shape &s : nodes.front()->shapes)
+      shape += (shape.empty() ? "" : ", ") + kerasShape(s, nodes.front()->batch);
     for (detail::Node *n : nodes)
-      if (n->shape != nodes.front()->shape)
+      if (n->shapes != nodes.front()->shapes)
         shape = "multiple";
-    if (nodes.front()->inputs.empty())
+    if (nodes.front()->inputs.empty() || nodes.front()->shapes.size() > 1)
       shape = "[" + shape + "]";
     std::vector<std::string> connections;
     for (detail::Node *n : nodes)
       for (const KerasTensor &in : n->inputs)
         connections.push_back(in.node()->layer->name() + "[" +
-                              std::to_string(in.node()->index) + "][0]");
+                              std::to_string(in.node()->index) + "][" +
+                              std::to_string(in.index()) + "]");
     std::vector<std::string> fields = {l.name() + " (" + l.className() + ")",
                                        shape, std::to_string(params)};
     if (!chain)

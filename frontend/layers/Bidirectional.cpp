@@ -40,12 +40,11 @@ public:
           l->className() != "GRU")
         throwError(where(), "wraps SimpleRNN, LSTM or GRU, not ", l->className());
     if (this->mergeMode != "concat" && this->mergeMode != "sum" &&
-        this->mergeMode != "mul" && this->mergeMode != "ave")
-      throwError(where(), "merge_mode must be 'concat', 'sum', 'mul' or 'ave'",
-                 this->mergeMode == "None"
-                     ? " (None, two outputs, is not supported)"
-                     : "",
-                 ", got '", this->mergeMode, "'");
+        this->mergeMode != "mul" && this->mergeMode != "ave" &&
+        this->mergeMode != "None")
+      throwError(where(), "merge_mode must be 'concat', 'sum', 'mul', 'ave' "
+                          "or 'None' (Keras's None: both outputs), got '",
+                 this->mergeMode, "'");
     Json f = configOf(*this->forward), b = configOf(*this->backward);
     if (flag(f, "go_backwards") == flag(b, "go_backwards"))
       throwError(where(), "the forward and backward layers must have different "
@@ -54,17 +53,33 @@ public:
     if (returnSequences != flag(b, "return_sequences"))
       throwError(where(), "the forward and backward layers must agree on "
                           "return_sequences");
+    returnState = flag(f, "return_state");
+    if (returnState != flag(b, "return_state"))
+      throwError(where(), "the forward and backward layers must agree on "
+                          "return_state");
     if (flag(f, "stateful") || flag(b, "stateful"))
       throwError(where(), "stateful layers are not supported in Bidirectional yet");
   }
 
   Shape outputShape(const std::vector<Shape> &in) const override {
-    Shape out = forward->outputShape(in);
-    if (backward->outputShape(in) != out)
+    return outputShapes(in).front();
+  }
+
+  /// The merged output (with merge_mode None: the forward, then the
+  /// backward output), then with return_state the forward layer's last
+  /// states and the backward layer's, as Keras returns them.
+  std::vector<Shape> outputShapes(const std::vector<Shape> &in) const override {
+    std::vector<Shape> f = forward->outputShapes(in), b = backward->outputShapes(in);
+    if (b != f)
       throwError(where(), "the forward and backward layers give different "
                           "shapes");
+    std::vector<Shape> out = {f.front()};
     if (mergeMode == "concat")
-      out.back() *= 2;
+      out.front().back() *= 2;
+    if (mergeMode == "None")
+      out.push_back(b.front());
+    out.insert(out.end(), f.begin() + 1, f.end());
+    out.insert(out.end(), b.begin() + 1, b.end());
     return out;
   }
 
@@ -103,10 +118,16 @@ public:
 
   Sym emit(Emitter &e, const std::vector<Sym> &in,
            const std::vector<Sym> &w) const override {
+    return emitOutputs(e, in, w).front();
+  }
+
+  std::vector<Sym> emitOutputs(Emitter &e, const std::vector<Sym> &in,
+                               const std::vector<Sym> &w) const override {
     size_t n = forwardCount();
     std::vector<Sym> wf(w.begin(), w.begin() + long(n)), wb(w.begin() + long(n), w.end());
-    mlir::Value y = Emitter::value(forward->emit(e, in, wf));
-    mlir::Value yr = Emitter::value(backward->emit(e, in, wb));
+    std::vector<Sym> fo = forward->emitOutputs(e, in, wf);
+    std::vector<Sym> bo = backward->emitOutputs(e, in, wb);
+    mlir::Value y = Emitter::value(fo.front()), yr = Emitter::value(bo.front());
     mlir::Value mask = e.maskOf(Emitter::value(in.front()));
     if (returnSequences) {
       // The backward sequence back in time order; Keras outputs zeros at
@@ -117,24 +138,35 @@ public:
         yr = MulOp::create(e.b, e.loc, yr, mask);
       }
     }
-    mlir::Value out;
-    if (mergeMode == "concat")
-      out = ConcatenateOp::create(
+    std::vector<mlir::Value> outs;
+    if (mergeMode == "None")
+      outs = {y, yr};
+    else if (mergeMode == "concat")
+      outs = {ConcatenateOp::create(
           e.b, e.loc, mlir::ValueRange{y, yr},
-          int64_t(Emitter::shapeOf(Emitter::sym(y)).size()) - 1);
+          int64_t(Emitter::shapeOf(Emitter::sym(y)).size()) - 1)};
     else if (mergeMode == "mul")
-      out = MulOp::create(e.b, e.loc, y, yr);
+      outs = {MulOp::create(e.b, e.loc, y, yr)};
     else
-      out = AddOp::create(e.b, e.loc, y, yr);
+      outs = {AddOp::create(e.b, e.loc, y, yr)};
     if (mergeMode == "ave")
-      out = MulOp::create(e.b, e.loc, out, e.scalar(0.5));
-    if (returnSequences && mask)
-      e.masks.push_back({out, mask});
-    return Emitter::sym(out);
+      outs.front() = MulOp::create(e.b, e.loc, outs.front(), e.scalar(0.5));
+    std::vector<Sym> result;
+    for (mlir::Value v : outs) {
+      if (returnSequences && mask)
+        e.masks.push_back({v, mask});
+      result.push_back(Emitter::sym(v));
+    }
+    result.insert(result.end(), fo.begin() + 1, fo.end());
+    result.insert(result.end(), bo.begin() + 1, bo.end());
+    return result;
   }
 
   void getConfig(saving::LayerConfig &c) const override {
-    c.set("merge_mode", mergeMode);
+    if (mergeMode == "None")
+      c.set("merge_mode", nullptr);
+    else
+      c.set("merge_mode", mergeMode);
     c.set("layer", saving::nestedLayerEntry(*forward));
     c.set("backward_layer", saving::nestedLayerEntry(*backward));
   }
@@ -151,7 +183,7 @@ private:
 
   std::shared_ptr<LayerImpl> forward, backward;
   std::string mergeMode;
-  bool returnSequences = false;
+  bool returnSequences = false, returnState = false;
 };
 
 /// The two directions of `layer`, as Keras makes them: copies through its

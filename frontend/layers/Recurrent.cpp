@@ -28,6 +28,7 @@ struct RecurrentSpec {
   int64_t units;
   std::string activation, recurrentActivation;
   bool useBias, unitForgetBias, resetAfter, returnSequences, goBackwards;
+  bool returnState = false;
   bool stateful = false;
   /// batch_input_shape's batch (stateful layers), 0 when not given.
   int64_t batchSize = 0;
@@ -120,6 +121,14 @@ public:
     return {x[0], s.units};
   }
 
+  /// With return_state, the last states follow the output.
+  std::vector<Shape> outputShapes(const std::vector<Shape> &in) const override {
+    std::vector<Shape> out = {outputShape(in)};
+    if (s.returnState)
+      out.resize(1 + numStates(), Shape{in.front()[0], s.units});
+    return out;
+  }
+
   std::vector<WeightSpec> weightSpecs(const std::vector<Shape> &in) const override {
     int64_t width = s.gates() * s.units;
     std::vector<WeightSpec> specs = {
@@ -158,6 +167,11 @@ public:
 
   Sym emit(Emitter &e, const std::vector<Sym> &in,
            const std::vector<Sym> &w) const override {
+    return emitOutputs(e, in, w).front();
+  }
+
+  std::vector<Sym> emitOutputs(Emitter &e, const std::vector<Sym> &in,
+                               const std::vector<Sym> &w) const override {
     mlir::OpBuilder &b = e.b;
     mlir::Location loc = e.loc;
     b.getContext()->getOrLoadDialect<mlir::tensor::TensorDialect>();
@@ -292,8 +306,16 @@ public:
                                                  scan.getResult(k))});
       }
 
-    if (!s.returnSequences)
-      return Emitter::sym(scan.getResult(0));
+    // The last states (the carried ones through masked steps), as
+    // return_state returns them after the output.
+    std::vector<Sym> outs(1);
+    if (s.returnState)
+      for (size_t k = 0; k < numStates(); ++k)
+        outs.push_back(Emitter::sym(scan.getResult(k)));
+    if (!s.returnSequences) {
+      outs.front() = Emitter::sym(scan.getResult(0));
+      return outs;
+    }
     // The reverse scan stacks each state at its input step; Keras returns
     // them in the order it processed them.
     mlir::Value sequence = scan.getResults().back();
@@ -305,7 +327,8 @@ public:
     // go_backwards reversed the sequence).
     if (mask)
       e.masks.push_back({out, mask});
-    return Emitter::sym(out);
+    outs.front() = Emitter::sym(out);
+    return outs;
   }
 
   void getConfig(saving::LayerConfig &c) const override {
@@ -327,7 +350,7 @@ public:
     c.set("dropout", s.dropout);
     c.set("recurrent_dropout", s.recurrentDropout);
     c.set("return_sequences", s.returnSequences);
-    c.set("return_state", false);
+    c.set("return_state", s.returnState);
     c.set("go_backwards", s.goBackwards);
     c.set("stateful", s.stateful);
     c.set("unroll", false);
@@ -421,8 +444,7 @@ RecurrentSpec specFromConfig(saving::LayerConfig &c, Cell cell) {
   s.goBackwards = c.boolean("go_backwards", false);
   s.dropout = c.number("dropout", c.number("dropout_W", 0.0));
   s.recurrentDropout = c.number("recurrent_dropout", c.number("dropout_U", 0.0));
-  if (c.boolean("return_state", false))
-    c.fail("'return_state' = true is not supported yet");
+  s.returnState = c.boolean("return_state", false);
   s.stateful = c.boolean("stateful", false);
   // Keras 1/2 put the first layer's batch_input_shape in its config.
   if (c.json.contains("batch_input_shape")) {
@@ -462,6 +484,7 @@ RecurrentSpec commonSpec(Cell cell, int64_t units, const Options &o) {
   s.dropout = o.dropout;
   s.recurrentDropout = o.recurrent_dropout;
   s.returnSequences = o.return_sequences;
+  s.returnState = o.return_state;
   s.goBackwards = o.go_backwards;
   s.stateful = o.stateful;
   if (!o.batch_input_shape.empty())

@@ -220,14 +220,57 @@ void metricsFrom(const Json &v, const std::vector<Metric> &custom,
   throwError("metric '", name, "' is neither built in nor among the custom metrics given");
 }
 
+/// compile()'s metrics from a config: a list for every output, a list of
+/// lists (one per output) or a map by output name.
+Metrics metricsFrom(const Json &v, const std::vector<Metric> &custom) {
+  auto flat = [&](const Json &e) {
+    std::vector<Metric> out;
+    metricsFrom(e, custom, out);
+    return out;
+  };
+  if (v.is_object() && !v.contains("class_name")) {
+    std::map<std::string, std::vector<Metric>> byName;
+    for (const auto &[output, list] : v.items())
+      byName[output] = flat(list);
+    return Metrics(std::move(byName));
+  }
+  if (v.is_array() && std::any_of(v.begin(), v.end(),
+                                  [](const Json &e) { return e.is_array(); })) {
+    std::vector<std::vector<Metric>> lists;
+    for (const Json &e : v)
+      lists.push_back(flat(e));
+    return Metrics::per_output(std::move(lists));
+  }
+  return Metrics(flat(v));
+}
+
+Json metricsJson(const Metrics &m) {
+  auto names = [](const std::vector<Metric> &list) {
+    Json out = Json::array();
+    for (const Metric &metric : list)
+      out.push_back(metric.name);
+    return out;
+  };
+  if (!m.byName.empty()) {
+    Json out = Json::object();
+    for (const auto &[output, list] : m.byName)
+      out[output] = names(list);
+    return out;
+  }
+  if (!m.isPerOutput)
+    return names(m.all);
+  Json out = Json::array();
+  for (const auto &list : m.perOutput)
+    out.push_back(names(list));
+  return out;
+}
+
 } // namespace
 
 Json compileConfig(const CompileOptions &o, Schema schema,
                    std::optional<double> learningRate) {
   double lr = learningRate.value_or(o.optimizer.learning_rate());
-  Json metrics = Json::array();
-  for (const Metric &m : o.metrics)
-    metrics.push_back(m.name);
+  Json metrics = metricsJson(o.metrics);
   if (schema == Schema::keras2)
     return Json{{"loss", lossesJson(o.loss)},
                 {"metrics", metrics},
@@ -258,7 +301,7 @@ CompileOptions compileOptionsFrom(const Json &c, const std::vector<Metric> &cust
   if (c.contains("loss_weights"))
     o.loss_weights = lossWeightsFrom(c["loss_weights"]);
   if (c.contains("metrics"))
-    metricsFrom(c["metrics"], custom, o.metrics);
+    o.metrics = metricsFrom(c["metrics"], custom);
   if (c.contains("weighted_metrics") && !c["weighted_metrics"].is_null() &&
       !c["weighted_metrics"].empty())
     throwError("weighted_metrics are not supported");

@@ -64,7 +64,7 @@ private:
   Layer makeLayer(const Json &entry, const std::vector<std::string> &path,
                   const std::string &key, LegacyGroup *group);
   /// Calls `layer` after checking that its weights fit the budget.
-  KerasTensor call(const Layer &layer, const std::vector<KerasTensor> &in);
+  std::vector<KerasTensor> call(const Layer &layer, const std::vector<KerasTensor> &in);
   Shape inputShape(const Json &batchShape, const std::string &what) const;
   /// Throws unless the config's dtype is float32 (or, with `integersToo`,
   /// an integer type).
@@ -125,7 +125,8 @@ std::string Reader::key(std::map<std::string, int> &counters, const std::string 
   return n == 0 ? base : base + "_" + std::to_string(n);
 }
 
-KerasTensor Reader::call(const Layer &layer, const std::vector<KerasTensor> &in) {
+std::vector<KerasTensor> Reader::call(const Layer &layer,
+                                      const std::vector<KerasTensor> &in) {
   std::vector<Shape> shapes;
   for (const KerasTensor &t : in)
     shapes.push_back(t.shape());
@@ -149,7 +150,7 @@ KerasTensor Reader::call(const Layer &layer, const std::vector<KerasTensor> &in)
              std::to_string(opt.maxWeightBytes) + " bytes");
     }
   }
-  return in.size() == 1 ? layer(in.front()) : layer(in);
+  return layer.call_outputs(in);
 }
 
 Layer Reader::makeLayer(const Json &entry, const std::vector<std::string> &path,
@@ -270,7 +271,11 @@ std::vector<KerasTensor> Reader::sequential(const Json &layers, const Json &conf
       t = o.front();
       continue;
     }
-    t = call(makeLayer(entry, path, k, group), {*t});
+    std::vector<KerasTensor> o = call(makeLayer(entry, path, k, group), {*t});
+    if (o.size() != 1)
+      fail("layer '" + name + "' returns " + std::to_string(o.size()) +
+           " tensors; every layer of a Sequential model must return one");
+    t = o.front();
   }
   if (!t)
     fail("the Sequential model has no layers");
@@ -417,7 +422,7 @@ std::vector<KerasTensor> Reader::functional(const Json &config,
         } else {
           if (!made[i].impl())
             made[i] = makeLayer(entry, path, keys[i], group);
-          outs = {call(made[i], in)};
+          outs = call(made[i], in);
         }
         for (size_t k = 0; k < outs.size(); ++k)
           tensors[ref(name, Json(nextNode[i]), Json(k))] = outs[k];

@@ -112,7 +112,7 @@ Json functionalConfig(const Model::Impl &m, Schema schema) {
   for (const auto &n : m.nodes)
     callsOf[n->layer.get()].push_back(n.get());
   auto history = [&](const KerasTensor &t) {
-    return Json::array({t.node()->layer->name(), index.at(t.node().get()), 0});
+    return Json::array({t.node()->layer->name(), index.at(t.node().get()), t.index()});
   };
   Json layers = Json::array();
   for (const auto &l : kerasLayerOrder(m)) {

@@ -145,6 +145,37 @@ TEST_F(AotTest, RecurrentLayersCompileAheadOfTime) {
   EXPECT_NE(r.output.find("is stateful"), std::string::npos) << r.output;
 }
 
+// Layers of several outputs compile ahead of time: a Bidirectional LSTM
+// with return_state and merge_mode None, its outputs and states joined
+// into one output, predicts as the JIT does.
+TEST_F(AotTest, ReturnStateCompilesAheadOfTime) {
+  utils::set_random_seed(11);
+  KerasTensor x = Input({5, 2}, "x");
+  std::vector<KerasTensor> outs =
+      layers::Bidirectional(layers::LSTM(3, {.return_state = true}),
+                            {.merge_mode = "None"})
+          .call_outputs(x);
+  KerasTensor joined = layers::Concatenate()(outs);
+  Model model(x, layers::Dense(4, {.activation = "softmax"})(joined), "states");
+  model.compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
+  std::string keras = (dir / "states.keras").string();
+  model.save(keras);
+  std::string lib = (dir / "libstates.so").string();
+  Command r = run(kilnc(keras + " --name=states -o " + lib));
+  ASSERT_EQ(r.status, 0) << r.output;
+  PredictFn predict = load(lib, "states");
+  ASSERT_NE(predict, nullptr);
+  const int64_t n = 6;
+  std::vector<float> v(size_t(n * 10));
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = std::sin(float(i));
+  Tensor in = Tensor::fromVector<float>(v, {n, 5, 2});
+  Tensor expected = model.predict(in, {.verbose = 0});
+  std::vector<float> out(size_t(n * 4));
+  ASSERT_EQ(predict(in.data<float>(), n, out.data()), 0);
+  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+}
+
 // Global pooling, Reshape and LeakyReLU compile ahead of time as the JIT
 // runs them.
 TEST_F(AotTest, GlobalPoolingAndReshapeCompileAheadOfTime) {

@@ -101,11 +101,12 @@ inline bool weightsEqual(const std::vector<Tensor> &a,
 /// evaluate()'s loss with step `h` reproduce, for the first `perWeight`
 /// elements of every weight. `model` is compiled with SGD(1.0) and holds
 /// `w`; it holds the last perturbed weights afterwards.
+/// `x` holds one array per model input.
 inline void expectSgdStepMatchesFiniteDifferences(
-    Model &model, const std::vector<Tensor> &w, const Tensor &x,
+    Model &model, const std::vector<Tensor> &w, const std::vector<Tensor> &x,
     const Tensor &y, double h = 1e-2, int64_t perWeight = 6,
     const std::function<void()> &beforeEachCall = nullptr) {
-  int64_t batch = x.shape()[0];
+  int64_t batch = x.front().shape()[0];
   auto lossAt = [&](const std::vector<Tensor> &weights) {
     model.set_weights(weights);
     if (beforeEachCall)
@@ -131,6 +132,14 @@ inline void expectSgdStepMatchesFiniteDifferences(
       EXPECT_NEAR(analytic, numeric, 2e-3 + 1e-2 * std::abs(numeric))
           << "weight #" << t << " element " << i;
     }
+}
+
+inline void expectSgdStepMatchesFiniteDifferences(
+    Model &model, const std::vector<Tensor> &w, const Tensor &x,
+    const Tensor &y, double h = 1e-2, int64_t perWeight = 6,
+    const std::function<void()> &beforeEachCall = nullptr) {
+  expectSgdStepMatchesFiniteDifferences(model, w, std::vector<Tensor>{x}, y, h,
+                                        perWeight, beforeEachCall);
 }
 
 //===----------------------------------------------------------------------===//

@@ -309,3 +309,64 @@ TEST(FrontendFunctional, TwoOutputsLossesWeightsAndNames) {
   msg = errorOf([&] { model.fit({d.x}, {yAux}, {.verbose = 0}); });
   EXPECT_NE(msg.find("2 targets"), std::string::npos) << msg;
 }
+
+// Tests metrics per output: a map by output name (an output left out gets
+// none) and a list per output, named "<output>_<metric>" as Keras names
+// them, equal to the one-output models' figures; the map and the lists
+// through both file schemas; the errors.
+TEST(FrontendFunctional, MetricsPerOutput) {
+  Data d = sumSignData();
+  std::vector<float> yv = values(d.y.astype(DType::f32)), aux;
+  for (int64_t i = 0; i < 64; ++i)
+    aux.push_back(0.5f * yv[size_t(i)] - 0.25f);
+  Tensor yAux = f32(aux, {64, 1});
+  KerasTensor x = Input({8});
+  KerasTensor h = layers::Dense(6, {.activation = "tanh"})(x);
+  KerasTensor main = layers::Dense(2, {.activation = "softmax", .name = "main"})(h);
+  KerasTensor side = layers::Dense(1, {.name = "aux"})(h);
+  Model model(std::vector<KerasTensor>{x}, {main, side});
+  model.compile({.optimizer = "sgd",
+                 .loss = {"sparse_categorical_crossentropy", "mse"},
+                 .metrics = {{"main", {"accuracy"}}}});
+  EXPECT_EQ(model.metrics_names(),
+            (std::vector<std::string>{"loss", "main_loss", "aux_loss", "main_accuracy"}));
+  std::vector<double> r = model.evaluate({d.x}, {d.y, yAux});
+  Model mainOnly(x, main), auxOnly(x, side);
+  mainOnly.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
+                    .metrics = {"accuracy"}});
+  auxOnly.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"mae", "mse"}});
+  std::vector<double> rm = mainOnly.evaluate(d.x, d.y), ra = auxOnly.evaluate(d.x, yAux);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_NEAR(r[3], rm[1], 1e-9);
+  expectSavedAndReloaded(model, "metrics-map", [&](Model &back) {
+    EXPECT_EQ(back.metrics_names(), model.metrics_names());
+  });
+
+  model.compile({.optimizer = "sgd",
+                 .loss = {"sparse_categorical_crossentropy", "mse"},
+                 .metrics = Metrics::per_output({{"accuracy"}, {"mae", "mse"}})});
+  EXPECT_EQ(model.metrics_names(),
+            (std::vector<std::string>{"loss", "main_loss", "aux_loss", "main_accuracy",
+                                      "aux_mae", "aux_mse"}));
+  r = model.evaluate({d.x}, {d.y, yAux});
+  EXPECT_NEAR(r[3], rm[1], 1e-9);
+  EXPECT_NEAR(r[4], ra[1], 1e-6);
+  EXPECT_NEAR(r[5], ra[2], 1e-6);
+  History hist = model.fit({d.x}, {d.y, yAux}, {.epochs = 1, .verbose = 0});
+  EXPECT_TRUE(hist.history.contains("aux_mse"));
+  EXPECT_FALSE(hist.history.contains("main_mae"));
+  expectSavedAndReloaded(model, "metrics-lists", [&](Model &back) {
+    EXPECT_EQ(back.metrics_names(), model.metrics_names());
+  });
+
+  std::string msg = errorOf([&] {
+    model.compile({.optimizer = "sgd", .loss = "mse",
+                   .metrics = {{"main", {"mae"}}, {"side", {"mae"}}}});
+  });
+  EXPECT_NE(msg.find("the metrics map names output 'side'"), std::string::npos) << msg;
+  msg = errorOf([&] {
+    model.compile({.optimizer = "sgd", .loss = "mse",
+                   .metrics = Metrics::per_output({{"mae"}})});
+  });
+  EXPECT_NE(msg.find("the per-output metrics list has 1 entry"), std::string::npos) << msg;
+}
