@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <dlfcn.h>
 #include <filesystem>
@@ -58,6 +59,32 @@ protected:
       return nullptr;
     handles.push_back(h);
     return reinterpret_cast<PredictFn>(dlsym(h, (name + "_predict").c_str()));
+  }
+
+  /// Saves `model` as <name>.keras, compiles it with kilnc (and `flags`)
+  /// into lib<name>.so, and checks that its predict entry point gives the
+  /// JIT's predictions for `x`. Returns the entry point, null on failure.
+  PredictFn expectCompiledAsTheJit(kiln::Model &model, const std::string &name,
+                                   const kiln::Tensor &x,
+                                   const std::string &flags = "") {
+    std::string keras = (dir / (name + ".keras")).string();
+    model.save(keras);
+    std::string lib = (dir / ("lib" + name + ".so")).string();
+    kiln::test::Command r =
+        kiln::test::run(kilnc(keras + " " + flags + " --name=" + name + " -o " + lib));
+    EXPECT_EQ(r.status, 0) << r.output;
+    PredictFn predict = r.status == 0 ? load(lib, name) : nullptr;
+    EXPECT_NE(predict, nullptr);
+    if (!predict)
+      return nullptr;
+    kiln::Tensor expected = model.predict(x, {.verbose = 0});
+    std::vector<float> out(size_t(expected.size()));
+    EXPECT_EQ(predict(x.data<float>(), x.shape()[0], out.data()), 0);
+    float worst = 0;
+    for (size_t i = 0; i < out.size(); ++i)
+      worst = std::max(worst, std::abs(out[i] - expected.data<float>()[i]));
+    EXPECT_LE(worst, 1e-6f) << name;
+    return predict;
   }
 
   std::filesystem::path dir;

@@ -117,29 +117,17 @@ TEST_F(AotTest, RecurrentLayersCompileAheadOfTime) {
   model.add(layers::SimpleRNN(3));
   model.add(layers::Dense(5, {.activation = "softmax"}));
   model.compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
-  std::string keras = (dir / "rnn.keras").string();
-  model.save(keras);
-  std::string lib = (dir / "librnn.so").string();
-  Command r = run(kilnc(keras + " --name=rnn -o " + lib));
-  ASSERT_EQ(r.status, 0) << r.output;
-  PredictFn predict = load(lib, "rnn");
-  ASSERT_NE(predict, nullptr);
-  const int64_t n = 7;
-  std::vector<float> ids(size_t(n * 6));
+  std::vector<float> ids(42);
   for (size_t i = 0; i < ids.size(); ++i)
     ids[i] = float((i * 7 + 3) % 20);
-  Tensor x = Tensor::fromVector<float>(ids, {n, 6});
-  Tensor expected = model.predict(x, {.verbose = 0});
-  std::vector<float> out(size_t(n * 5));
-  ASSERT_EQ(predict(x.data<float>(), n, out.data()), 0);
-  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+  expectCompiledAsTheJit(model, "rnn", Tensor::fromVector<float>(ids, {7, 6}));
 
   Sequential stateful("song");
   stateful.add(layers::LSTM(3, {.stateful = true, .batch_input_shape = {1, 4, 1}}));
   stateful.compile({.optimizer = "sgd", .loss = "mse"});
   std::string song = (dir / "song.keras").string();
   stateful.save(song);
-  r = run(kilnc(song + " -o " + (dir / "libsong.so").string()));
+  Command r = run(kilnc(song + " -o " + (dir / "libsong.so").string()));
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("layer 'lstm"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("is stateful"), std::string::npos) << r.output;
@@ -158,22 +146,10 @@ TEST_F(AotTest, ReturnStateCompilesAheadOfTime) {
   KerasTensor joined = layers::Concatenate()(outs);
   Model model(x, layers::Dense(4, {.activation = "softmax"})(joined), "states");
   model.compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
-  std::string keras = (dir / "states.keras").string();
-  model.save(keras);
-  std::string lib = (dir / "libstates.so").string();
-  Command r = run(kilnc(keras + " --name=states -o " + lib));
-  ASSERT_EQ(r.status, 0) << r.output;
-  PredictFn predict = load(lib, "states");
-  ASSERT_NE(predict, nullptr);
-  const int64_t n = 6;
-  std::vector<float> v(size_t(n * 10));
+  std::vector<float> v(60);
   for (size_t i = 0; i < v.size(); ++i)
     v[i] = std::sin(float(i));
-  Tensor in = Tensor::fromVector<float>(v, {n, 5, 2});
-  Tensor expected = model.predict(in, {.verbose = 0});
-  std::vector<float> out(size_t(n * 4));
-  ASSERT_EQ(predict(in.data<float>(), n, out.data()), 0);
-  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+  expectCompiledAsTheJit(model, "states", Tensor::fromVector<float>(v, {6, 5, 2}));
 }
 
 // Global pooling, Reshape and LeakyReLU compile ahead of time as the JIT
@@ -189,19 +165,7 @@ TEST_F(AotTest, GlobalPoolingAndReshapeCompileAheadOfTime) {
   model.add(layers::GlobalAveragePooling2D());
   model.add(layers::Dense(5, {.activation = "softmax"}));
   model.compile({.optimizer = "sgd", .loss = "categorical_crossentropy"});
-  std::string keras = (dir / "pool.keras").string();
-  model.save(keras);
-  std::string lib = (dir / "libpool.so").string();
-  Command r = run(kilnc(keras + " --name=pool -o " + lib));
-  ASSERT_EQ(r.status, 0) << r.output;
-  PredictFn predict = load(lib, "pool");
-  ASSERT_NE(predict, nullptr);
-  const int64_t n = 9;
-  Tensor x = inputs(n);
-  Tensor expected = model.predict(x, {.verbose = 0});
-  std::vector<float> out(n * 5);
-  ASSERT_EQ(predict(x.data<float>(), n, out.data()), 0);
-  EXPECT_LE(maxAbsDiff(out.data(), expected.data<float>(), out.size()), 1e-6f);
+  expectCompiledAsTheJit(model, "pool", inputs(9));
 }
 
 TEST_F(AotTest, CProgramClassifiesFashionMnistLikeKeras) {

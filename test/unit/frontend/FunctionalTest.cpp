@@ -208,6 +208,31 @@ TEST(FrontendFunctional, TwoInputsTrainEvaluateAndPredict) {
             std::string::npos) << msg;
 }
 
+namespace {
+
+/// A model of two outputs on sumSignData: "main" (softmax, the classes)
+/// and "aux" (a regression of 0.5 * class - 0.25, target yAux) on one
+/// hidden layer.
+struct TwoOutputs {
+  Data d;
+  Tensor yAux;
+  KerasTensor x, main, side;
+};
+TwoOutputs twoOutputs() {
+  TwoOutputs t{sumSignData(), {}, {}, {}, {}};
+  std::vector<float> yv = values(t.d.y.astype(DType::f32)), aux;
+  for (int64_t i = 0; i < 64; ++i)
+    aux.push_back(0.5f * yv[size_t(i)] - 0.25f);
+  t.yAux = f32(aux, {64, 1});
+  t.x = Input({8});
+  KerasTensor h = layers::Dense(6, {.activation = "tanh"})(t.x);
+  t.main = layers::Dense(2, {.activation = "softmax", .name = "main"})(h);
+  t.side = layers::Dense(1, {.name = "aux"})(h);
+  return t;
+}
+
+} // namespace
+
 // Tests a model of two outputs as Keras trains it: a loss per output (map,
 // list, or one name for both) and loss_weights, results named "loss",
 // "<output>_loss", "<output>_<metric>", each output's loss and metric equal
@@ -215,15 +240,10 @@ TEST(FrontendFunctional, TwoInputsTrainEvaluateAndPredict) {
 // against finite differences of that total, predict_outputs, the errors,
 // and the compile config through both file schemas.
 TEST(FrontendFunctional, TwoOutputsLossesWeightsAndNames) {
-  Data d = sumSignData();
-  std::vector<float> yv = values(d.y.astype(DType::f32)), aux;
-  for (int64_t i = 0; i < 64; ++i)
-    aux.push_back(0.5f * yv[size_t(i)] - 0.25f);
-  Tensor yAux = f32(aux, {64, 1});
-  KerasTensor x = Input({8});
-  KerasTensor h = layers::Dense(6, {.activation = "tanh"})(x);
-  KerasTensor main = layers::Dense(2, {.activation = "softmax", .name = "main"})(h);
-  KerasTensor side = layers::Dense(1, {.name = "aux"})(h);
+  TwoOutputs t = twoOutputs();
+  Data &d = t.d;
+  Tensor &yAux = t.yAux;
+  KerasTensor &x = t.x, &main = t.main, &side = t.side;
   Model model(std::vector<KerasTensor>{x}, {main, side});
   std::mt19937 rng(79);
   std::vector<Tensor> w = randomizeWeights(model, rng, -0.5f, 0.5f);
@@ -315,15 +335,10 @@ TEST(FrontendFunctional, TwoOutputsLossesWeightsAndNames) {
 // them, equal to the one-output models' figures; the map and the lists
 // through both file schemas; the errors.
 TEST(FrontendFunctional, MetricsPerOutput) {
-  Data d = sumSignData();
-  std::vector<float> yv = values(d.y.astype(DType::f32)), aux;
-  for (int64_t i = 0; i < 64; ++i)
-    aux.push_back(0.5f * yv[size_t(i)] - 0.25f);
-  Tensor yAux = f32(aux, {64, 1});
-  KerasTensor x = Input({8});
-  KerasTensor h = layers::Dense(6, {.activation = "tanh"})(x);
-  KerasTensor main = layers::Dense(2, {.activation = "softmax", .name = "main"})(h);
-  KerasTensor side = layers::Dense(1, {.name = "aux"})(h);
+  TwoOutputs t = twoOutputs();
+  Data &d = t.d;
+  Tensor &yAux = t.yAux;
+  KerasTensor &x = t.x, &main = t.main, &side = t.side;
   Model model(std::vector<KerasTensor>{x}, {main, side});
   model.compile({.optimizer = "sgd",
                  .loss = {"sparse_categorical_crossentropy", "mse"},
