@@ -6,7 +6,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(KILN_LIBRARIES KilnFrontend KilnFormats KilnJit KilnRegistration
+set(KILN_LIBRARIES KilnFrontend KilnFormats KilnGraphviz KilnPictures KilnJit KilnRegistration
   KilnPipelines KilnAot KilnConversion KilnAutodiff KilnTransforms
   KilnCodegen KilnDialect KilnRuntime)
 
@@ -75,5 +75,5 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libmlir-22-dev, llvm-22-dev, libomp-22-dev, libhdf5-dev, libzip-dev, nlohmann-json3-dev, zlib1g-dev, build-essential")
+  "libmlir-22-dev, llvm-22-dev, libomp-22-dev, libhdf5-dev, libzip-dev, nlohmann-json3-dev, zlib1g-dev, libgraphviz-dev, libcairo2-dev, build-essential")
 include(CPack)

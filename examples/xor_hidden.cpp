@@ -1,14 +1,23 @@
 // Seed 000's XOR with a hidden layer: Dense(2, sigmoid) -> Dense(4) ->
 // Dense(2, softmax), rmsprop, categorical cross-entropy, 1000 epochs of
-// batch 4; prints the loss curve and the decision regions on a 50x50 grid.
+// batch 4; prints the loss curve and the decision regions on a 50x50 grid,
+// and draws them as seed 000 does with matplotlib: xor_regions.png (the
+// plane coloured by the predicted class, the four samples on top) and
+// xor_loss.png (the learning curve). `--out DIR` picks the folder (default:
+// the current one).
 #include "frontend/Keras.h"
 
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 using namespace kiln;
 
-int main() try {
+int main(int argc, char **argv) try {
+  std::string out = ".";
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--out") == 0)
+      out = argv[i + 1];
   utils::set_random_seed(3);
   Tensor x = Tensor::fromVector<float>({0, 0, 0, 1, 1, 0, 1, 1}, {4, 2});
   Tensor y = Tensor::fromVector<float>({1, 0, 0, 1, 0, 1, 1, 0}, {4, 2});
@@ -44,6 +53,12 @@ int main() try {
   }
   Tensor corners = model.predict_classes(x);
   std::cout << "predicted classes of [0,0] [0,1] [1,0] [1,1]: " << corners.toString() << "\n";
+
+  utils::plot_decision_regions(model, x, y, out + "/xor_regions.png",
+                               {.x_min = -0.1, .x_max = 1.1, .y_min = -0.1,
+                                .y_max = 1.1, .title = "XOR: predicted class"});
+  utils::plot_history(hist, out + "/xor_loss.png", {.metrics = {"loss"}});
+  std::cout << "wrote " << out << "/xor_regions.png and " << out << "/xor_loss.png\n";
   return 0;
 } catch (const std::exception &e) {
   std::cerr << "error: " << e.what() << "\n";

@@ -17,6 +17,7 @@
 #include "frontend/Model.h"
 #include "frontend/Ops.h"
 #include "frontend/Optimizers.h"
+#include "frontend/Plot.h"
 #include "frontend/RecurrentLayers.h"
 #include "frontend/Saving.h"
 #include "frontend/TensorOps.h"

@@ -187,6 +187,9 @@ public:
   /// `context`, for values it cannot take (an Embedding's ids outside its
   /// table). The default takes any.
   virtual void checkInputValues(const Tensor &x, const std::string &context) const {}
+  /// A wrapper's wrapped layer as Keras names it in plot_model's boxes
+  /// (its name and class name: "lstm", "LSTM"); empty for other layers.
+  virtual std::pair<std::string, std::string> wrappedLayer() const { return {}; }
   /// Whether the layer computes something else in training (Keras's
   /// `training=True`): the model then gets a separate training function.
   virtual bool hasTrainingBehavior() const { return false; }

@@ -67,6 +67,10 @@ struct Model::Impl {
   void requireCompiled(const char *what) const;
 };
 
+/// A shape as Keras prints it ("(None, 784)", "(None,)"): None for a free
+/// batch, the number for a fixed one (a stateful model's).
+std::string kerasShape(Shape shape, int64_t batch = 0);
+
 } // namespace kiln
 
 #endif // KILN_FRONTEND_MODELIMPL_H

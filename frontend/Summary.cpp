@@ -8,11 +8,8 @@
 #include <sstream>
 
 namespace kiln {
-namespace {
 
-/// Keras's output shape: None for a free batch, the number for a fixed
-/// one (a stateful model's).
-std::string kerasShape(Shape shape, int64_t batch = 0) {
+std::string kerasShape(Shape shape, int64_t batch) {
   if (batch > 0 && !shape.empty())
     shape[0] = batch;
   std::string s = "(";
@@ -23,6 +20,8 @@ std::string kerasShape(Shape shape, int64_t batch = 0) {
   }
   return s + (shape.size() == 1 ? ",)" : ")");
 }
+
+namespace {
 
 std::string withCommas(int64_t n) {
   std::string digits = std::to_string(n), out;

@@ -12,7 +12,7 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libgtest-dev libbenchmark-dev zlib1g-dev libomp-22-dev
   dataset-fashion-mnist
-  libhdf5-dev libzip-dev nlohmann-json3-dev
+  libhdf5-dev libzip-dev nlohmann-json3-dev libgraphviz-dev libcairo2-dev
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang-22 libclang-rt-22-dev)

@@ -83,6 +83,12 @@ public:
     return out;
   }
 
+  /// Keras's `layer.layer`: the layer given, of which both directions are
+  /// copies.
+  std::pair<std::string, std::string> wrappedLayer() const override {
+    return {withoutPrefix(forward->name(), "forward_"), forward->className()};
+  }
+
   std::vector<WeightSpec> weightSpecs(const std::vector<Shape> &in) const override {
     std::vector<WeightSpec> specs;
     for (const auto &l : {forward, backward})

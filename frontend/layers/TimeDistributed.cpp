@@ -39,6 +39,10 @@ public:
     return inner->outputShape(in);
   }
 
+  std::pair<std::string, std::string> wrappedLayer() const override {
+    return {inner->name(), inner->className()};
+  }
+
   std::vector<WeightSpec> weightSpecs(const std::vector<Shape> &in) const override {
     return inner->weightSpecs(in);
   }

@@ -5,6 +5,7 @@
 //   kiln predict MODEL IN.npy -o OUT.npy
 //   kiln train MODEL --data ... --epochs N -o OUT.keras [--history H.csv]
 //   kiln ir MODEL --stage kiln|steps|linalg|optimized|bufferized|llvm
+//   kiln plot MODEL -o model.svg|png|pdf|dot [--show-shapes] [--rankdir LR]
 //
 // MODEL is a `.keras` archive, a legacy `.h5` model or a JSON config (then
 // --weights). Fashion-MNIST comes from Debian's dataset-fashion-mnist, its
@@ -39,18 +40,21 @@ cl::SubCommand evaluateCmd("evaluate",
 cl::SubCommand predictCmd("predict", "the model's outputs for a .npy input");
 cl::SubCommand trainCmd("train", "train the model and save it");
 cl::SubCommand irCmd("ir", "the model's IR at a stage of the pipeline");
+cl::SubCommand plotCmd("plot", "draw the model's layers (Keras's plot_model)");
 
 cl::OptionCategory kilnCategory("kiln options");
 
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"), cl::Required,
                                cl::sub(summaryCmd), cl::sub(evaluateCmd),
                                cl::sub(predictCmd), cl::sub(trainCmd),
-                               cl::sub(irCmd), cl::cat(kilnCategory));
+                               cl::sub(irCmd), cl::sub(plotCmd),
+                               cl::cat(kilnCategory));
 cl::opt<std::string> weightsPath("weights",
                                  cl::desc("weights for a JSON config"),
                                  cl::sub(summaryCmd), cl::sub(evaluateCmd),
                                  cl::sub(predictCmd), cl::sub(trainCmd),
-                                 cl::sub(irCmd), cl::cat(kilnCategory));
+                                 cl::sub(irCmd), cl::sub(plotCmd),
+                                 cl::cat(kilnCategory));
 cl::opt<std::string> dataSpec(
     "data",
     cl::desc("fashion-mnist:test, fashion-mnist:train, or X.npy,Y.npy"),
@@ -68,7 +72,19 @@ cl::opt<std::string> predictIn(cl::Positional, cl::desc("IN.npy"),
                                cl::sub(predictCmd), cl::cat(kilnCategory));
 cl::opt<std::string> outPath("o", cl::desc("output file"),
                              cl::sub(predictCmd), cl::sub(trainCmd),
-                             cl::sub(irCmd), cl::cat(kilnCategory));
+                             cl::sub(irCmd), cl::sub(plotCmd),
+                             cl::cat(kilnCategory));
+cl::opt<bool> showShapes("show-shapes",
+                         cl::desc("each box shows its input and output shapes"),
+                         cl::sub(plotCmd), cl::cat(kilnCategory));
+cl::opt<bool> showDtype("show-dtype", cl::desc("each box shows its dtype"),
+                        cl::sub(plotCmd), cl::cat(kilnCategory));
+cl::opt<std::string> rankdir("rankdir",
+                             cl::desc("TB (top to bottom, default) or LR"),
+                             cl::init("TB"), cl::sub(plotCmd),
+                             cl::cat(kilnCategory));
+cl::opt<int> dpi("dpi", cl::desc("dots per inch of a PNG"), cl::init(96),
+                 cl::sub(plotCmd), cl::cat(kilnCategory));
 cl::opt<int> epochs("epochs", cl::desc("training epochs"), cl::init(1),
                     cl::sub(trainCmd), cl::cat(kilnCategory));
 cl::opt<double> validationSplit("validation-split",
@@ -271,8 +287,8 @@ int printIR() {
 int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(kilnCategory);
   cl::ParseCommandLineOptions(argc, argv,
-                              "kiln: summary, evaluate, predict, train and "
-                              "inspect a Keras model file\n");
+                              "kiln: summary, evaluate, predict, train, "
+                              "inspect and plot a Keras model file\n");
   try {
     if (summaryCmd) {
       Model model = loadModel(false);
@@ -287,10 +303,19 @@ int main(int argc, char **argv) {
       return trainModel();
     if (irCmd)
       return printIR();
+    if (plotCmd) {
+      if (outPath.empty())
+        die("plot needs -o FILE (.png, .svg, .pdf or .dot)");
+      Model model = loadModel(false);
+      utils::plot_model(model, outPath,
+                        {.show_shapes = showShapes, .show_dtype = showDtype,
+                         .rankdir = rankdir, .dpi = dpi});
+      return 0;
+    }
   } catch (const std::exception &e) {
     die(e.what());
   }
   std::cerr << "kiln: a command is needed: summary, evaluate, predict, "
-               "train or ir (kiln --help)\n";
+               "train, ir or plot (kiln --help)\n";
   return 2;
 }

@@ -123,6 +123,26 @@ TEST_F(KilnToolTest, IrOfEveryStage) {
   }
 }
 
+// `kiln plot` writes what utils::plot_model writes: the DOT text for .dot,
+// an SVG with the layer boxes; without -o it says what it needs.
+TEST_F(KilnToolTest, PlotWritesTheModelsPicture) {
+  std::string dot = (dir / "m.dot").string(), svg = (dir / "m.svg").string();
+  Command r = run(kiln("plot " + model + " --show-shapes -o " + dot));
+  ASSERT_EQ(r.status, 0) << r.output;
+  Model m = load_model(model, {.compile = false});
+  std::ifstream in(dot);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, utils::model_to_dot(m, {.show_shapes = true}));
+  r = run(kiln("plot " + model + " --rankdir LR -o " + svg));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream svgIn(svg);
+  std::string svgText((std::istreambuf_iterator<char>(svgIn)), {});
+  EXPECT_NE(svgText.find("<svg"), std::string::npos);
+  r = run(kiln("plot " + model));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("plot needs -o FILE"), std::string::npos) << r.output;
+}
+
 TEST_F(KilnToolTest, EvaluatesAKerasFileOnFashionMnist) {
   const std::string keras = KILN_SOURCE_DIR "/../shared/keras-files/"
                             "k3-cnn-dotkeras-fmnist/fashion_mnist_cnn.keras";
