@@ -18,6 +18,8 @@ struct Flags {
   int verbose;
   /// --save PATH: save the trained model (.keras or .h5) and load it back.
   std::string save;
+  /// --plots DIR: draw the model and its learning curves there.
+  std::string plots;
 };
 
 /// Parses --epochs, --batch-size and --verbose with the tutorial's defaults.
@@ -34,9 +36,27 @@ inline Flags parseFlags(int argc, char **argv, int epochs, int batchSize,
   static llvm::cl::opt<std::string> saveOpt(
       "save", llvm::cl::desc("Save the trained model to this .keras or .h5 file and reload it"),
       llvm::cl::init(""), llvm::cl::cat(category));
+  static llvm::cl::opt<std::string> plotsOpt(
+      "plots",
+      llvm::cl::desc("Draw the model (plot_model) and its learning curves "
+                     "(plot_history) as PNGs in this folder"),
+      llvm::cl::init(""), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, overview);
-  return {epochsOpt, batchOpt, verboseOpt, saveOpt};
+  return {epochsOpt, batchOpt, verboseOpt, saveOpt, plotsOpt};
+}
+
+/// With --plots DIR: writes DIR/<name>_model.png (plot_model with shapes)
+/// and DIR/<name>_history.png (loss and accuracy, training and validation).
+inline void drawPictures(kiln::Model &model, const kiln::History &history,
+                         const std::string &dir, const std::string &name) {
+  if (dir.empty())
+    return;
+  std::string modelPng = dir + "/" + name + "_model.png",
+              historyPng = dir + "/" + name + "_history.png";
+  kiln::utils::plot_model(model, modelPng, {.show_shapes = true});
+  kiln::utils::plot_history(history, historyPng, {.metrics = {"loss", "accuracy"}});
+  std::printf("drew %s and %s\n", modelPng.c_str(), historyPng.c_str());
 }
 
 /// With --save: saves `model`, loads the file back and reports whether the

@@ -31,7 +31,7 @@ int main(int argc, char **argv) try {
   model.compile({.optimizer = "adam",
                  .loss = "sparse_categorical_crossentropy",
                  .metrics = {"accuracy"}});
-  model.fit(X_train, y_train,
+  History history = model.fit(X_train, y_train,
             {.epochs = flags.epochs,
              .batch_size = flags.batch_size,
              .verbose = flags.verbose,
@@ -39,6 +39,7 @@ int main(int argc, char **argv) try {
   std::vector<double> scores = model.evaluate(X_test, test.y);
   std::printf("test_loss: %.4f test_accuracy: %.4f\n", scores[0], scores[1]);
   examples::saveAndReload(model, X_test, flags.save);
+  examples::drawPictures(model, history, flags.plots, "fashion_mnist_cnn");
   return 0;
 } catch (const std::exception &e) {
   std::cerr << "error: " << e.what() << "\n";

@@ -46,6 +46,7 @@ int main(int argc, char **argv) try {
             << test.y.slice(0, 3).toString() << ")\n";
   std::printf("test_loss: %.4f test_accuracy: %.4f\n", scores[0], scores[1]);
   examples::saveAndReload(model, X_test, flags.save);
+  examples::drawPictures(model, history, flags.plots, "fashion_mnist_mlp");
   return 0;
 } catch (const std::exception &e) {
   std::cerr << "error: " << e.what() << "\n";

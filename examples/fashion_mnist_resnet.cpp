@@ -31,7 +31,7 @@ int main(int argc, char **argv) try {
   // validation figures swing with the batch statistics at Adam's full rate.
   auto schedule = callbacks::LearningRateScheduler(
       [](int epoch, double lr) { return epoch < 2 ? lr : lr * 0.5; });
-  model.fit(X_train, y_train,
+  History history = model.fit(X_train, y_train,
             {.epochs = flags.epochs,
              .batch_size = flags.batch_size,
              .verbose = flags.verbose,
@@ -40,6 +40,7 @@ int main(int argc, char **argv) try {
   std::vector<double> scores = model.evaluate(X_test, test.y);
   std::printf("test_loss: %.4f test_accuracy: %.4f\n", scores[0], scores[1]);
   examples::saveAndReload(model, X_test, flags.save);
+  examples::drawPictures(model, history, flags.plots, "fashion_mnist_resnet");
   return 0;
 } catch (const std::exception &e) {
   std::cerr << "error: " << e.what() << "\n";

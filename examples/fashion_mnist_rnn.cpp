@@ -40,7 +40,7 @@ int main(int argc, char **argv) try {
   model.compile({.optimizer = "adam",
                  .loss = "sparse_categorical_crossentropy",
                  .metrics = {"accuracy"}});
-  model.fit(X_train, y_train,
+  History history = model.fit(X_train, y_train,
             {.epochs = flags.epochs,
              .batch_size = flags.batch_size,
              .verbose = flags.verbose,
@@ -48,6 +48,8 @@ int main(int argc, char **argv) try {
   std::vector<double> scores = model.evaluate(X_test, test.y);
   std::printf("test_loss: %.4f test_accuracy: %.4f\n", scores[0], scores[1]);
   examples::saveAndReload(model, X_test, flags.save);
+  examples::drawPictures(model, history, flags.plots,
+                         std::string("fashion_mnist_") + (KILN_CELL_NAME[0] == 'G' ? "gru" : "lstm"));
   return 0;
 } catch (const std::exception &e) {
   std::cerr << "error: " << e.what() << "\n";

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <utility>
 
 namespace kiln::utils {
 
@@ -66,6 +68,35 @@ void plot_history(const train::History &history, const std::string &to_file,
     Axes a{panelW * double(p) + 62, 34, panelW - 84, panelH - 82, xMin, xMax, yMin, yMax};
     drawAxes(cr, a, m, "epoch", m, /*integerX=*/true);
 
+    // The legend goes where it covers fewest points (matplotlib's "best"):
+    // the corners in its order, upper right first.
+    const double legendW = 96, legendH = 8 + 14 * double(curves.size());
+    double bestX = 0, bestY = 0;
+    int64_t fewest = -1;
+    for (auto [cx, cy] : {std::pair{1, 0}, {0, 0}, {0, 1}, {1, 1}}) {
+      double lx = cx ? a.left + a.width - legendW - 6 : a.left + 6;
+      double ly = cy ? a.top + a.height - legendH - 6 : a.top + 6;
+      int64_t covered = 0;
+      for (const Curve &c : curves)
+        for (size_t i = 0; i < c.values->size(); ++i) {
+          // Each point, and the midpoint to the next, stands for the line.
+          for (double f : {0.0, 0.5}) {
+            if (i + 1 >= c.values->size() && f > 0)
+              continue;
+            double v = f == 0 ? (*c.values)[i]
+                              : ((*c.values)[i] + (*c.values)[i + 1]) / 2;
+            double x = a.x(first + double(i) + f), y = a.y(v);
+            covered += std::isfinite(v) && x >= lx && x <= lx + legendW &&
+                       y >= ly && y <= ly + legendH;
+          }
+        }
+      if (fewest < 0 || covered < fewest) {
+        fewest = covered;
+        bestX = lx;
+        bestY = ly;
+      }
+    }
+
     for (size_t k = 0; k < curves.size(); ++k) {
       Color col = seriesColor(k);
       cairo_set_source_rgb(cr, col.r, col.g, col.b);
@@ -88,8 +119,20 @@ void plot_history(const train::History &history, const std::string &to_file,
         }
       }
       cairo_stroke(cr);
-      // The legend, top right: a line and the curve's name.
-      double ly = a.top + 14 + 14 * double(k), lx = a.left + a.width - 92;
+    }
+    // The legend's box (white, a grey frame), then a line and a name per
+    // curve.
+    cairo_rectangle(cr, bestX, bestY, legendW, legendH);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
+    cairo_set_line_width(cr, 0.8);
+    cairo_stroke(cr);
+    for (size_t k = 0; k < curves.size(); ++k) {
+      Color col = seriesColor(k);
+      double ly = bestY + 11 + 14 * double(k), lx = bestX + 6;
+      cairo_set_source_rgb(cr, col.r, col.g, col.b);
+      cairo_set_line_width(cr, 1.5);
       cairo_move_to(cr, lx, ly);
       cairo_rel_line_to(cr, 18, 0);
       cairo_stroke(cr);
