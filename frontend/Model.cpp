@@ -1,4 +1,5 @@
 // Keras models: graph analysis and the fit / evaluate / predict surface.
+#include "frontend/Callbacks.h"
 #include "frontend/ModelImpl.h"
 
 #include "runtime/Error.h"
@@ -277,6 +278,10 @@ History Model::fit(const std::vector<Tensor> &x, const std::vector<Tensor> &y,
   run.shuffle = options.shuffle;
   run.initial_epoch = options.initial_epoch;
   run.callbacks = options.callbacks;
+  // ModelCheckpoint saves the model fit trains.
+  for (const auto &cb : run.callbacks)
+    if (auto *checkpoint = dynamic_cast<train::ModelCheckpoint *>(cb.get()))
+      checkpoint->set_keras_model(this);
   // Unseeded, the shuffle draws its seed from the generator that
   // utils::set_random_seed seeds, as Keras's global seed fixes shuffling.
   run.seed = options.seed;
