@@ -9,6 +9,7 @@
 #ifndef KILN_FRONTEND_KERAS_H
 #define KILN_FRONTEND_KERAS_H
 
+#include "frontend/Backend.h"
 #include "frontend/Callbacks.h"
 #include "frontend/Config.h"
 #include "frontend/Initializers.h"

@@ -1,6 +1,7 @@
 // compile(): the layer graph as kiln IR (@forward and @loss), then
 // kiln-make-steps, the kiln-to-llvm pipeline and the JIT.
 #include "frontend/Config.h"
+#include "frontend/Backend.h"
 #include "frontend/Emitter.h"
 #include "frontend/ModelImpl.h"
 #include "frontend/OpsContext.h"
@@ -106,17 +107,23 @@ mlir::Value emitMetric(Emitter &e, const Metric &metric, Loss loss,
 }
 
 mlir::Value emitLoss(Emitter &e, Loss loss, mlir::Value yTrue, mlir::Value yPred) {
+  // Keras's backend epsilon clips the cross-entropies; the ops' own
+  // default is Keras's 1e-7, so the attribute appears only when it differs.
+  mlir::FloatAttr eps;
+  if (double v = backend::epsilon(); v != 1e-7)
+    eps = e.b.getF64FloatAttr(v);
   switch (loss) {
   case Loss::mse:
     return MseOp::create(e.b, e.loc, yTrue, yPred);
   case Loss::mae:
     return MaeOp::create(e.b, e.loc, yTrue, yPred);
   case Loss::bce:
-    return BinaryCrossentropyOp::create(e.b, e.loc, yTrue, yPred);
+    return BinaryCrossentropyOp::create(e.b, e.loc, yTrue, yPred, false, eps);
   case Loss::cce:
-    return CategoricalCrossentropyOp::create(e.b, e.loc, yTrue, yPred);
+    return CategoricalCrossentropyOp::create(e.b, e.loc, yTrue, yPred, false, eps);
   case Loss::scce:
-    return SparseCategoricalCrossentropyOp::create(e.b, e.loc, yTrue, yPred);
+    return SparseCategoricalCrossentropyOp::create(e.b, e.loc, yTrue, yPred, false,
+                                                   eps);
   }
   return {};
 }

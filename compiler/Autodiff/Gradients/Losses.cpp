@@ -26,11 +26,14 @@ struct LossGradient
     auto loss = cast<OpTy>(op);
     Location loc = op->getLoc();
     bool fromLogits = false;
-    if constexpr (Kind != LossKind::mse && Kind != LossKind::mae)
+    FloatAttr epsilon;
+    if constexpr (Kind != LossKind::mse && Kind != LossKind::mae) {
       fromLogits = loss.getFromLogits();
+      epsilon = loss.getEpsilonAttr(); // the loss's clip is its gradient's
+    }
     Value yTrue = loss.getYTrue(), yPred = loss.getYPred();
-    Value dpred =
-        LossGradOp::create(b, loc, yTrue, yPred, dys[0], Kind, fromLogits);
+    Value dpred = LossGradOp::create(b, loc, yTrue, yPred, dys[0], Kind,
+                                     fromLogits, epsilon);
     Value dtrue;
     if constexpr (Kind == LossKind::mse || Kind == LossKind::mae)
       dtrue = castTo(b, loc, negate(b, loc, dpred), yTrue.getType());

@@ -25,8 +25,14 @@ using namespace mlir;
 namespace kiln::lowering {
 namespace {
 
-/// Keras's backend epsilon: probabilities are clipped to [eps, 1 - eps].
-constexpr double kEpsilon = 1e-7;
+/// Keras's backend epsilon, the clip of the cross-entropies: an op's
+/// `epsilon` attribute, or this.
+constexpr double kDefaultEpsilon = 1e-7;
+
+template <typename OpTy> double epsilonOf(OpTy op) {
+  std::optional<APFloat> eps = op.getEpsilon();
+  return eps ? eps->convertToDouble() : kDefaultEpsilon;
+}
 
 /// Loop-nest facts shared by every loss over y_pred of rank R: loops are
 /// y_pred's dims, the last one the class (feature) axis.
@@ -73,11 +79,11 @@ Value cst(OpBuilder &b, Location loc, Value like, double v) {
 }
 
 /// eps <= r <= 1 - eps: where the clip passes the gradient through.
-Value unclipped(OpBuilder &b, Location loc, Value r) {
+Value unclipped(OpBuilder &b, Location loc, Value r, double eps) {
   Value lo = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, r,
-                                   cst(b, loc, r, kEpsilon));
+                                   cst(b, loc, r, eps));
   Value hi = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, r,
-                                   cst(b, loc, r, 1.0 - kEpsilon));
+                                   cst(b, loc, r, 1.0 - eps));
   return arith::AndIOp::create(b, loc, lo, hi);
 }
 
@@ -128,7 +134,7 @@ Value rowSum(OpBuilder &b, Location loc, const LossNest &n, Value pred) {
 // Losses
 //===----------------------------------------------------------------------===//
 
-Value lowerMse(OpBuilder &b, Location loc, Value y, Value p, bool) {
+Value lowerMse(OpBuilder &b, Location loc, Value y, Value p, bool, double) {
   LossNest n(b, loc, p);
   Value total = sumAll(b, loc, n.sizes, {y, p}, {n.id, n.id}, n.elementType,
                        [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -139,7 +145,7 @@ Value lowerMse(OpBuilder &b, Location loc, Value y, Value p, bool) {
                             countAsFloat(b, loc, n.sizes, n.elementType));
 }
 
-Value lowerMae(OpBuilder &b, Location loc, Value y, Value p, bool) {
+Value lowerMae(OpBuilder &b, Location loc, Value y, Value p, bool, double) {
   LossNest n(b, loc, p);
   Value total = sumAll(b, loc, n.sizes, {y, p}, {n.id, n.id}, n.elementType,
                        [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -150,7 +156,8 @@ Value lowerMae(OpBuilder &b, Location loc, Value y, Value p, bool) {
                             countAsFloat(b, loc, n.sizes, n.elementType));
 }
 
-Value lowerBinary(OpBuilder &b, Location loc, Value y, Value p, bool logits) {
+Value lowerBinary(OpBuilder &b, Location loc, Value y, Value p, bool logits,
+                  double eps) {
   LossNest n(b, loc, p);
   Value total = sumAll(
       b, loc, n.sizes, {y, p}, {n.id, n.id}, n.elementType,
@@ -169,7 +176,7 @@ Value lowerBinary(OpBuilder &b, Location loc, Value y, Value p, bool logits) {
               nb, nl, arith::SubFOp::create(nb, nl, relu, zy), soft);
         }
         // -(y log(pc) + (1 - y) log(1 - pc)), pc = clip(p)
-        Value pc = clampFloat(nb, nl, z, kEpsilon, 1.0 - kEpsilon);
+        Value pc = clampFloat(nb, nl, z, eps, 1.0 - eps);
         Value one = cst(nb, nl, z, 1.0);
         Value pos =
             arith::MulFOp::create(nb, nl, t, math::LogOp::create(nb, nl, pc));
@@ -185,7 +192,7 @@ Value lowerBinary(OpBuilder &b, Location loc, Value y, Value p, bool logits) {
 }
 
 Value lowerCategorical(OpBuilder &b, Location loc, Value y, Value p,
-                       bool logits) {
+                       bool logits, double eps) {
   LossNest n(b, loc, p);
   Value total;
   if (logits) {
@@ -210,10 +217,10 @@ Value lowerCategorical(OpBuilder &b, Location loc, Value y, Value p,
     Value s = rowSum(b, loc, n, p);
     total =
         sumAll(b, loc, n.sizes, {y, p, s}, {n.id, n.id, n.rowMap},
-               n.elementType, [](OpBuilder &nb, Location nl, ValueRange a) {
+               n.elementType, [eps](OpBuilder &nb, Location nl, ValueRange a) {
                  Value r = arith::DivFOp::create(nb, nl, a[1], a[2]);
                  Value l = math::LogOp::create(
-                     nb, nl, clampFloat(nb, nl, r, kEpsilon, 1.0 - kEpsilon));
+                     nb, nl, clampFloat(nb, nl, r, eps, 1.0 - eps));
                  Value yl = arith::MulFOp::create(nb, nl, a[0], l);
                  return arith::NegFOp::create(nb, nl, yl).getResult();
                });
@@ -223,7 +230,7 @@ Value lowerCategorical(OpBuilder &b, Location loc, Value y, Value p,
 }
 
 Value lowerSparse(OpBuilder &b, Location loc, Value labels, Value p,
-                  bool logits) {
+                  bool logits, double eps) {
   LossNest n(b, loc, p);
   AffineMap rid = b.getMultiDimIdentityMap(n.rank - 1);
   Value total;
@@ -254,10 +261,10 @@ Value lowerSparse(OpBuilder &b, Location loc, Value labels, Value p,
         b, loc, n, p, labels, floatConstant(b, loc, n.elementType, 0.0), false);
     total =
         sumAll(b, loc, n.rowSizes, {sum, picked}, {rid, rid}, n.elementType,
-               [](OpBuilder &nb, Location nl, ValueRange a) {
+               [eps](OpBuilder &nb, Location nl, ValueRange a) {
                  Value r = arith::DivFOp::create(nb, nl, a[1], a[0]);
                  Value l = math::LogOp::create(
-                     nb, nl, clampFloat(nb, nl, r, kEpsilon, 1.0 - kEpsilon));
+                     nb, nl, clampFloat(nb, nl, r, eps, 1.0 - eps));
                  return arith::NegFOp::create(nb, nl, l).getResult();
                });
   }
@@ -265,7 +272,7 @@ Value lowerSparse(OpBuilder &b, Location loc, Value labels, Value p,
                             countAsFloat(b, loc, n.rowSizes, n.elementType));
 }
 
-using LossFn = Value (*)(OpBuilder &, Location, Value, Value, bool);
+using LossFn = Value (*)(OpBuilder &, Location, Value, Value, bool, double);
 
 template <typename OpTy> struct LossLowering : OpConversionPattern<OpTy> {
   LossLowering(MLIRContext *ctx, LossFn fn)
@@ -274,10 +281,13 @@ template <typename OpTy> struct LossLowering : OpConversionPattern<OpTy> {
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     bool logits = false;
-    if constexpr (!std::is_same_v<OpTy, MseOp> && !std::is_same_v<OpTy, MaeOp>)
+    double eps = kDefaultEpsilon;
+    if constexpr (!std::is_same_v<OpTy, MseOp> && !std::is_same_v<OpTy, MaeOp>) {
       logits = op.getFromLogits();
+      eps = epsilonOf(op);
+    }
     Value r = fn(rewriter, op.getLoc(), adaptor.getYTrue(), adaptor.getYPred(),
-                 logits);
+                 logits, eps);
     rewriter.replaceOp(
         op, castTo(rewriter, op.getLoc(), r, op.getResult().getType()));
     return success();
@@ -303,6 +313,7 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
     RankedTensorType type = op.getResult().getType();
     Sizes sizes = sizesFor(type, n.sizes);
     bool logits = op.getFromLogits();
+    double eps = epsilonOf(op);
     unsigned cls = n.rank - 1;
     // 1 / numel or 1 / batch, the Keras mean's factor.
     bool perRow = op.getKind() == LossKind::categorical_crossentropy ||
@@ -362,21 +373,21 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
                   nb, nl, one, arith::AddFOp::create(nb, nl, one, e));
               return arith::SubFOp::create(nb, nl, sig, t).getResult();
             }
-            Value pc = clampFloat(nb, nl, z, kEpsilon, 1.0 - kEpsilon);
+            Value pc = clampFloat(nb, nl, z, eps, 1.0 - eps);
             Value den = arith::MulFOp::create(
                 nb, nl, pc, arith::SubFOp::create(nb, nl, one, pc));
             Value g = arith::DivFOp::create(
                 nb, nl, arith::SubFOp::create(nb, nl, pc, t), den);
-            return select(nb, nl, unclipped(nb, nl, z), g, cst(nb, nl, z, 0.0));
+            return select(nb, nl, unclipped(nb, nl, z, eps), g, cst(nb, nl, z, 0.0));
           });
       break;
     case LossKind::categorical_crossentropy:
       result = logits ? softmaxMinusTarget(b, loc, n, emit, y, p, false)
-                      : categoricalProbs(b, loc, n, emit, y, p);
+                      : categoricalProbs(b, loc, n, emit, y, p, eps);
       break;
     case LossKind::sparse_categorical_crossentropy:
       result = logits ? softmaxMinusTarget(b, loc, n, emit, y, p, true)
-                      : sparseProbs(b, loc, n, emit, y, p, cls);
+                      : sparseProbs(b, loc, n, emit, y, p, cls, eps);
       break;
     }
     rewriter.replaceOp(op, result);
@@ -409,7 +420,7 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
   /// Dense categorical on probabilities: (g_j + A) / s with
   /// g_j = -y_j / r_j where r_j is unclipped and A = sum_c y_c [r_c unclipped].
   static Value categoricalProbs(OpBuilder &b, Location loc, const LossNest &n,
-                                EmitFn emit, Value y, Value p) {
+                                EmitFn emit, Value y, Value p, double eps) {
     Value s = rowSum(b, loc, n, p);
     Value zero = floatConstant(b, loc, n.elementType, 0.0);
     Value active =
@@ -417,7 +428,7 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
             b, loc, n.sizes, n.row, {y, p, s}, {n.id, n.id, n.rowMap}, zero,
             [&](OpBuilder &nb, Location nl, ValueRange a) {
               Value r = arith::DivFOp::create(nb, nl, a[1], a[2]);
-              Value yy = select(nb, nl, unclipped(nb, nl, r), a[0], zero);
+              Value yy = select(nb, nl, unclipped(nb, nl, r, eps), a[0], zero);
               return SmallVector<Value>{
                   arith::AddFOp::create(nb, nl, a[3], yy)};
             })
@@ -427,7 +438,7 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
                   Value r = arith::DivFOp::create(nb, nl, a[1], a[2]);
                   Value g = arith::NegFOp::create(
                       nb, nl, arith::DivFOp::create(nb, nl, a[0], r));
-                  g = select(nb, nl, unclipped(nb, nl, r), g, zero);
+                  g = select(nb, nl, unclipped(nb, nl, r, eps), g, zero);
                   Value num = arith::AddFOp::create(nb, nl, g, a[3]);
                   return arith::DivFOp::create(nb, nl, num, a[2]).getResult();
                 });
@@ -436,7 +447,8 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
   /// Sparse categorical on probabilities: as categoricalProbs with y one-hot,
   /// so A is 1 when r[label] is unclipped and g is -1 / r[label] at the label.
   static Value sparseProbs(OpBuilder &b, Location loc, const LossNest &n,
-                           EmitFn emit, Value labels, Value p, unsigned cls) {
+                           EmitFn emit, Value labels, Value p, unsigned cls,
+                           double eps) {
     Value zero = floatConstant(b, loc, n.elementType, 0.0);
     auto [sum, picked] = rowSumAndPick(b, loc, n, p, labels, zero, false);
     AffineMap lmap = sparseLabelMap(b.getContext(), n.rank, labels, n.rank);
@@ -445,7 +457,7 @@ struct LossGradLowering : OpConversionPattern<LossGradOp> {
         [&](OpBuilder &nb, Location nl, ValueRange a) {
           Value one = cst(nb, nl, a[1], 1.0);
           Value r = arith::DivFOp::create(nb, nl, a[2], a[1]);
-          Value on = unclipped(nb, nl, r);
+          Value on = unclipped(nb, nl, r, eps);
           Value hit =
               arith::AndIOp::create(nb, nl, on, isLabel(nb, nl, cls, a[0]));
           Value g = select(nb, nl, hit,

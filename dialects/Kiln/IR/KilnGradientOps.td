@@ -235,6 +235,7 @@ def Kiln_LossGradOp : Kiln_Op<"loss_grad", [InferTypeOpAdaptor]> {
     | sparse_categorical_crossentropy | as categorical with `y = one_hot(label)` |
 
     `numel` counts all elements of y_pred, `batch` all but the last axis.
+    The clip is the loss's: `epsilon` (1e-7 when absent).
 
     ```mlir
     %dp = kiln.loss_grad %labels, %z, %one kind = sparse_categorical_crossentropy from_logits
@@ -243,7 +244,7 @@ def Kiln_LossGradOp : Kiln_Op<"loss_grad", [InferTypeOpAdaptor]> {
   }];
   let arguments = (ins Kiln_LabelTensor:$y_true, Kiln_FloatTensor:$y_pred,
                        Kiln_ScalarTensor:$dloss, Kiln_LossKind:$kind,
-                       UnitAttr:$from_logits);
+                       UnitAttr:$from_logits, OptionalAttr<F64Attr>:$epsilon);
   let results = (outs Kiln_FloatTensor:$result);
   let assemblyFormat = [{
     $y_true `,` $y_pred `,` $dloss `kind` `=` $kind (`from_logits` $from_logits^)? attr-dict

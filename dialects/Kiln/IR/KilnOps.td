@@ -355,24 +355,26 @@ def Kiln_MaeOp : Kiln_DenseLabelLossOp<"mae",
   "Mean absolute error: `mean(|y_true - y_pred|)` over the last axis.">;
 def Kiln_BinaryCrossentropyOp : Kiln_DenseLabelLossOp<"binary_crossentropy", [{
     Binary cross-entropy on probabilities, as Keras computes it:
-    `p = clip(y_pred, 1e-7, 1 - 1e-7)`, then
+    `p = clip(y_pred, eps, 1 - eps)`, then
     `-mean(y * log(p) + (1 - y) * log(1 - p))` over the last axis.
     With `from_logits`, `y_pred` holds logits `z` and the per-element loss is
-    `max(z, 0) - z * y + log(1 + exp(-|z|))`.
+    `max(z, 0) - z * y + log(1 + exp(-|z|))`. `eps` is the `epsilon`
+    attribute, Keras's backend epsilon (1e-7 when absent).
   }]> {
   let arguments = (ins Kiln_FloatTensor:$y_true, Kiln_FloatTensor:$y_pred,
-                       UnitAttr:$from_logits);
+                       UnitAttr:$from_logits, OptionalAttr<F64Attr>:$epsilon);
   let assemblyFormat = Kiln_CrossentropyFormat;
   let hasCanonicalizer = 1;
 }
 def Kiln_CategoricalCrossentropyOp : Kiln_DenseLabelLossOp<"categorical_crossentropy", [{
     Categorical cross-entropy on probabilities along the last axis, as Keras
-    computes it: `p = y_pred / sum(y_pred)`, clipped to `[1e-7, 1 - 1e-7]`,
+    computes it: `p = y_pred / sum(y_pred)`, clipped to `[eps, 1 - eps]`,
     then `-sum(y_true * log(p))`. With `from_logits`, `y_pred` holds logits
-    and the loss is `-sum(y_true * log_softmax(y_pred))`.
+    and the loss is `-sum(y_true * log_softmax(y_pred))`. `eps` is the
+    `epsilon` attribute, Keras's backend epsilon (1e-7 when absent).
   }]> {
   let arguments = (ins Kiln_FloatTensor:$y_true, Kiln_FloatTensor:$y_pred,
-                       UnitAttr:$from_logits);
+                       UnitAttr:$from_logits, OptionalAttr<F64Attr>:$epsilon);
   let assemblyFormat = Kiln_CrossentropyFormat;
   let hasCanonicalizer = 1;
 }
@@ -380,8 +382,9 @@ def Kiln_CategoricalCrossentropyOp : Kiln_DenseLabelLossOp<"categorical_crossent
 def Kiln_SparseCategoricalCrossentropyOp
     : Kiln_LossOp<"sparse_categorical_crossentropy", [{
     Categorical cross-entropy with integer class labels:
-    `-log(clip(p[label], 1e-7, 1 - 1e-7))` where `p` is `y_pred`
-    normalized along the last axis.
+    `-log(clip(p[label], eps, 1 - eps))` where `p` is `y_pred`
+    normalized along the last axis (`eps`: the `epsilon` attribute, 1e-7
+    when absent).
   }], [{`y_pred` has shape `(..., classes)`; `y_true` has shape `(...)` or
     `(..., 1)` and holds class indices as `i32`, `i64` or a floating-point
     type holding whole numbers (Keras casts float labels to integers).
@@ -389,7 +392,7 @@ def Kiln_SparseCategoricalCrossentropyOp
     before the step runs.}],
     "%l = kiln.sparse_categorical_crossentropy %labels, %p : tensor<?xi32>, tensor<?x10xf32>"> {
   let arguments = (ins Kiln_LabelTensor:$y_true, Kiln_FloatTensor:$y_pred,
-                       UnitAttr:$from_logits);
+                       UnitAttr:$from_logits, OptionalAttr<F64Attr>:$epsilon);
   let assemblyFormat = Kiln_CrossentropyFormat;
   let hasCanonicalizer = 1;
 }

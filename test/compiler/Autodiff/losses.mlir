@@ -129,3 +129,12 @@ func.func @sparse(%l: tensor<?xi32>, %p: tensor<?x10xf32> {kiln.trainable}, %z: 
   %2 = kiln.add %0, %1 : tensor<f32>, tensor<f32>
   return %2 : tensor<f32>
 }
+
+// -----
+// Tests that a loss's epsilon (its clip) reaches its gradient.
+// CHECK-LABEL: func.func @epsilon_grad
+// CHECK: kiln.loss_grad %{{.*}}, %{{.*}}, %{{.*}} kind = sparse_categorical_crossentropy {epsilon = 1.000000e-04 : f64}
+func.func @epsilon(%y: tensor<?xi32>, %p: tensor<?x3xf32> {kiln.trainable}) -> tensor<f32> {
+  %l = kiln.sparse_categorical_crossentropy %y, %p {epsilon = 1.0e-4 : f64} : tensor<?xi32>, tensor<?x3xf32>
+  return %l : tensor<f32>
+}

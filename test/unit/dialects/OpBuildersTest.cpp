@@ -68,7 +68,8 @@ TEST_F(OpBuilders, LossesAreScalars) {
   Value labels = arg(RankedTensorType::get({dyn}, builder.getI32Type()));
   Value p = arg(t({dyn, 10}));
   auto loss = SparseCategoricalCrossentropyOp::create(
-      builder, builder.getUnknownLoc(), labels, p);
+      builder, builder.getUnknownLoc(), labels, p, /*from_logits=*/false,
+      /*epsilon=*/FloatAttr());
   EXPECT_EQ(loss.getType(), t({}));
 }
 

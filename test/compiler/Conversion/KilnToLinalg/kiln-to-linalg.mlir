@@ -625,3 +625,24 @@ func.func @reverse_time(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
   %y = kiln.reverse %x axis = 0 : tensor<?x?x8xf32>
   return %y : tensor<?x?x8xf32>
 }
+
+// -----
+// Tests that the cross-entropies clip at their `epsilon` (Keras's backend
+// epsilon, keras.json's) in the loss and in its gradient, and at 1e-7
+// without it.
+// CHECK-LABEL: func.func @loss_epsilon
+// CHECK: arith.constant 1.000000e-03 : f32
+// CHECK: arith.maximumf
+// CHECK: arith.constant 9.990000e-01 : f32
+// CHECK: arith.minimumf
+// CHECK: arith.constant 1.000000e-03 : f32
+// CHECK: arith.constant 9.990000e-01 : f32
+// CHECK: arith.cmpf oge
+// CHECK: arith.cmpf ole
+// CHECK-NOT: 1.000000e-07
+// CHECK: return
+func.func @loss_epsilon(%y: tensor<?x10xf32>, %p: tensor<?x10xf32>, %d: tensor<f32>) -> (tensor<f32>, tensor<?x10xf32>) {
+  %0 = kiln.categorical_crossentropy %y, %p {epsilon = 1.0e-3 : f64} : tensor<?x10xf32>, tensor<?x10xf32>
+  %1 = kiln.loss_grad %y, %p, %d kind = binary_crossentropy {epsilon = 1.0e-3 : f64} : tensor<?x10xf32>, tensor<?x10xf32>, tensor<f32>
+  return %0, %1 : tensor<f32>, tensor<?x10xf32>
+}
