@@ -20,6 +20,8 @@ struct Flags {
   std::string save;
   /// --plots DIR: draw the model and its learning curves there.
   std::string plots;
+  /// --augment: train on ImageDataGenerator batches (the image examples).
+  bool augment;
 };
 
 /// Parses --epochs, --batch-size and --verbose with the tutorial's defaults.
@@ -41,9 +43,14 @@ inline Flags parseFlags(int argc, char **argv, int epochs, int batchSize,
       llvm::cl::desc("Draw the model (plot_model) and its learning curves "
                      "(plot_history) as PNGs in this folder"),
       llvm::cl::init(""), llvm::cl::cat(category));
+  static llvm::cl::opt<bool> augmentOpt(
+      "augment",
+      llvm::cl::desc("Train on ImageDataGenerator batches: rotation 10, "
+                     "shifts 0.1, zoom 0.1 (the image examples)"),
+      llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, overview);
-  return {epochsOpt, batchOpt, verboseOpt, saveOpt, plotsOpt};
+  return {epochsOpt, batchOpt, verboseOpt, saveOpt, plotsOpt, augmentOpt};
 }
 
 /// With --plots DIR: writes DIR/<name>_model.png (plot_model with shapes)

@@ -1,5 +1,6 @@
 // Keras models: graph analysis and the fit / evaluate / predict surface.
 #include "frontend/Callbacks.h"
+#include "frontend/ImageDataGenerator.h"
 #include "frontend/ModelImpl.h"
 
 #include "runtime/Error.h"
@@ -237,6 +238,34 @@ static std::vector<Tensor> targetsFor(const Model::Impl &m,
   return out;
 }
 
+/// fit()'s options as the runtime takes them; ModelCheckpoints get `model`.
+static train::FitOptions runOptions(Model &model, Model::Impl &m,
+                                    const FitOptions &options) {
+  train::FitOptions run;
+  run.epochs = options.epochs;
+  run.batch_size = options.batch_size;
+  run.verbose = options.verbose;
+  run.validation_split = options.validation_split;
+  if (options.validation_data) {
+    checkInputValues(m, options.validation_data->x, "fit");
+    run.validation_data = train::ValidationData{
+        options.validation_data->x, targetsFor(m, options.validation_data->y)};
+  }
+  run.shuffle = options.shuffle;
+  run.initial_epoch = options.initial_epoch;
+  run.callbacks = options.callbacks;
+  // ModelCheckpoint saves the model fit trains.
+  for (const auto &cb : run.callbacks)
+    if (auto *checkpoint = dynamic_cast<train::ModelCheckpoint *>(cb.get()))
+      checkpoint->set_keras_model(&model);
+  // Unseeded, the shuffle draws its seed from the generator that
+  // utils::set_random_seed seeds, as Keras's global seed fixes shuffling.
+  run.seed = options.seed;
+  if (!run.seed && options.shuffle)
+    run.seed = detail::globalRng()();
+  return run;
+}
+
 History Model::fit(const Tensor &x, const Tensor &y, FitOptions options) {
   return fit(std::vector<Tensor>{x}, y, std::move(options));
 }
@@ -265,29 +294,51 @@ History Model::fit(const std::vector<Tensor> &x, const std::vector<Tensor> &y,
   } else {
     checkStatefulBatches(m, n, options.batch_size, "fit");
   }
-  train::FitOptions run;
-  run.epochs = options.epochs;
-  run.batch_size = options.batch_size;
-  run.verbose = options.verbose;
-  run.validation_split = options.validation_split;
-  if (options.validation_data) {
-    checkInputValues(m, options.validation_data->x, "fit");
-    run.validation_data = train::ValidationData{
-        options.validation_data->x, targetsFor(m, options.validation_data->y)};
-  }
-  run.shuffle = options.shuffle;
-  run.initial_epoch = options.initial_epoch;
-  run.callbacks = options.callbacks;
-  // ModelCheckpoint saves the model fit trains.
-  for (const auto &cb : run.callbacks)
-    if (auto *checkpoint = dynamic_cast<train::ModelCheckpoint *>(cb.get()))
-      checkpoint->set_keras_model(this);
-  // Unseeded, the shuffle draws its seed from the generator that
-  // utils::set_random_seed seeds, as Keras's global seed fixes shuffling.
-  run.seed = options.seed;
-  if (!run.seed && options.shuffle)
-    run.seed = detail::globalRng()();
+  train::FitOptions run = runOptions(*this, m, options);
   return train::fit(m.steps, *m.state, x, targetsFor(m, y), run);
+}
+
+namespace {
+
+/// An ImageDataGenerator's iterator as the runtime's generator of batches:
+/// each batch's values checked and its targets shaped as fit's arrays.
+class IteratorBatches : public train::BatchGenerator {
+public:
+  IteratorBatches(const Model::Impl &m, preprocessing::NumpyArrayIterator &it)
+      : m_(m), it_(it) {}
+  int64_t size() const override { return it_.size(); }
+  std::pair<std::vector<Tensor>, std::vector<Tensor>> next() override {
+    auto [x, y] = it_.next();
+    if (y.size() == 0)
+      throwError("model '", m_.name, "': fit(): the iterator gives no targets "
+                 "(flow(x, y))");
+    checkInputValues(m_, {x}, "fit");
+    return {{x}, targetsFor(m_, {y})};
+  }
+
+private:
+  const Model::Impl &m_;
+  preprocessing::NumpyArrayIterator &it_;
+};
+
+} // namespace
+
+History Model::fit(preprocessing::NumpyArrayIterator &batches, FitOptions options) {
+  Impl &m = self();
+  // The first batch builds a model whose first layer had no input_shape.
+  std::pair<Tensor, Tensor> first = batches.batch(0);
+  prepare(m, {first.first}, "fit");
+  if (m.inputs.size() != 1 || m.outputs.size() != 1)
+    throwError("model '", m.name, "': fit() on an iterator takes a model of one "
+               "input and one output");
+  checkStatefulBatches(m, batches.samples(), batches.batch_size(), "fit");
+  if (options.validation_data)
+    checkStatefulBatches(m, samplesOf(options.validation_data->x),
+                         options.batch_size, "fit", " in validation_data");
+  train::FitOptions run = runOptions(*this, m, options);
+  run.steps_per_epoch = options.steps_per_epoch;
+  IteratorBatches source(m, batches);
+  return train::fit(m.steps, *m.state, source, run);
 }
 
 std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,

@@ -21,6 +21,10 @@
 
 namespace kiln {
 
+namespace preprocessing {
+class NumpyArrayIterator;
+} // namespace preprocessing
+
 using train::Callback;
 using train::History;
 using train::Logs;
@@ -45,6 +49,8 @@ struct FitOptions {
   std::optional<ValidationData> validation_data = std::nullopt;
   bool shuffle = true;
   int initial_epoch = 0;
+  /// fit() on an iterator: batches per epoch (0: one pass, its size()).
+  int64_t steps_per_epoch = 0;
   /// Kiln addition: the shuffle's seed. Unset, it comes from the global
   /// generator, so utils::set_random_seed makes fit reproducible.
   std::optional<uint64_t> seed = std::nullopt;
@@ -166,6 +172,11 @@ public:
   /// the model's outputs (Keras's `fit(x, [y1, y2])`).
   History fit(const std::vector<Tensor> &x, const std::vector<Tensor> &y,
               FitOptions options = {});
+  /// Keras's fit(datagen.flow(x, y), steps_per_epoch=...): the batches of
+  /// an ImageDataGenerator, made on a producer thread ahead of the train
+  /// step; validation_data as for arrays (validation_split, batch_size and
+  /// shuffle are the iterator's business).
+  History fit(preprocessing::NumpyArrayIterator &batches, FitOptions options = {});
   /// The loss, then each metric, as Keras's evaluate returns them.
   std::vector<double> evaluate(const Tensor &x, const Tensor &y,
                                EvaluateOptions options = {});

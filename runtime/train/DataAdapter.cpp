@@ -199,15 +199,14 @@ Dataset adaptData(const char *caller, const abi::StepSignature &sig,
   return d;
 }
 
-Dataset prologue(const EntryPoint &entry, const abi::CompiledSteps &steps,
-                 const ModelState &state, const std::vector<Tensor> &x,
-                 const std::vector<Tensor> *y, int64_t batchSize, int verbose,
-                 const std::function<void()> &moreChecks) {
+void prologueChecks(const EntryPoint &entry, const abi::CompiledSteps &steps,
+                    const ModelState &state, int64_t batchSize, int verbose,
+                    const std::function<void()> &moreChecks) {
   const char *caller = entry.caller;
   if (!entry.step)
     throwError(caller, ": the compiled model has no ", entry.stepName);
   checkSignature(steps.signature, caller, entry.needsResults,
-                 /*needsOutputs=*/y == nullptr);
+                 /*needsOutputs=*/!entry.needsResults);
   state.checkCompatible(steps.signature, caller, entry.checkSlots);
   if (batchSize <= 0)
     throwError(caller, ": batch_size must be positive, got ", batchSize);
@@ -215,7 +214,14 @@ Dataset prologue(const EntryPoint &entry, const abi::CompiledSteps &steps,
     throwError(caller, ": verbose must be 0, 1 or 2, got ", verbose);
   if (moreChecks)
     moreChecks();
-  return adaptData(caller, steps.signature, x, y);
+}
+
+Dataset prologue(const EntryPoint &entry, const abi::CompiledSteps &steps,
+                 const ModelState &state, const std::vector<Tensor> &x,
+                 const std::vector<Tensor> *y, int64_t batchSize, int verbose,
+                 const std::function<void()> &moreChecks) {
+  prologueChecks(entry, steps, state, batchSize, verbose, moreChecks);
+  return adaptData(entry.caller, steps.signature, x, y);
 }
 
 } // namespace kiln::train::detail

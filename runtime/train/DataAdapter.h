@@ -52,6 +52,13 @@ struct EntryPoint {
   bool checkSlots;        // train updates the optimizer slots
 };
 
+// The checks of the prologue, without data: the step exists, the signature
+// is usable, the state matches it, batch_size and verbose are valid, then
+// `moreChecks`.
+void prologueChecks(const EntryPoint &entry, const abi::CompiledSteps &steps,
+                    const ModelState &state, int64_t batchSize, int verbose,
+                    const std::function<void()> &moreChecks = {});
+
 // The shared prologue: the step exists, the signature is usable, the state
 // matches it, batch_size and verbose are valid, then `moreChecks` (the
 // caller's own options); then x (and y) adapted.

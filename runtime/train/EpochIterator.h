@@ -21,22 +21,35 @@ struct Feed {
   std::vector<Array> *arrays;
 };
 
+// What fit's batch loop draws its batches from: arrays (EpochIterator) or
+// a generator of batches (GeneratorBatches).
+class BatchBinder {
+public:
+  virtual ~BatchBinder() = default;
+  virtual int64_t steps() const = 0;
+  // Starts an epoch (a new order when shuffling).
+  virtual void beginEpoch() = 0;
+  // Binds batch `b` (0-based) of the epoch into the step's arguments and
+  // returns its rows.
+  virtual int64_t bind(int64_t b) = 0;
+};
+
 // Rows [begin, begin + count) in batches of `batchSize` (the last batch
 // keeps the remainder). Without a shuffle seed, batch b's descriptors point
 // into the data itself (no copy); with one, every epoch visits the rows in a
 // new order (mt19937_64 from the seed, the same on every platform) and each
 // batch is gathered into buffers allocated once here.
-class EpochIterator {
+class EpochIterator : public BatchBinder {
 public:
   EpochIterator(StepArgs &args, std::vector<Feed> feeds, int64_t begin,
                 int64_t count, int64_t batchSize,
                 std::optional<uint64_t> shuffleSeed);
 
-  int64_t steps() const { return (count_ + batchSize_ - 1) / batchSize_; }
+  int64_t steps() const override { return (count_ + batchSize_ - 1) / batchSize_; }
   // Draws this epoch's order (when shuffling).
-  void beginEpoch();
+  void beginEpoch() override;
   // Binds batch `b` (0-based) and returns its rows.
-  int64_t bind(int64_t b);
+  int64_t bind(int64_t b) override;
 
 private:
   struct Binding {

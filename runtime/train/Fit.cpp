@@ -4,6 +4,7 @@
 
 #include "runtime/train/CallbackList.h"
 #include "runtime/train/Evaluator.h"
+#include "runtime/train/GeneratorBatches.h"
 
 #include <cmath>
 
@@ -79,16 +80,15 @@ std::optional<uint64_t> shuffleSeed(const FitOptions &options) {
 // Keras's trainer: the epoch loop, the batch loop and the logs it reports.
 class Trainer {
 public:
-  Trainer(const abi::CompiledSteps &steps, ModelState &state, Dataset &data,
-          int64_t trainCount, Validation &val, const FitOptions &options)
+  // `makeBatches` binds the training batches into the train step's
+  // arguments.
+  Trainer(const abi::CompiledSteps &steps, ModelState &state,
+          const std::function<std::unique_ptr<BatchBinder>(StepArgs &)> &makeBatches,
+          Validation &val, const FitOptions &options)
       : sig_(steps.signature), options_(options),
         args_("fit", "train_step", steps.train, steps.layouts.train, sig_,
               state),
-        batches_(args_,
-                 {{abi::ArgRole::Input, &data.x},
-                  {abi::ArgRole::Target, &data.y}},
-                 0, trainCount, std::min(options.batch_size, trainCount),
-                 shuffleSeed(options)),
+        batchesOwner_(makeBatches(args_)), batches_(*batchesOwner_),
         console_(Console::make(options.out, options.err, options.tty,
                                options.clock)),
         context_(state, Params{options.verbose, options.epochs, batches_.steps()},
@@ -162,7 +162,8 @@ private:
   const abi::StepSignature &sig_;
   const FitOptions &options_;
   StepArgs args_;
-  EpochIterator batches_;
+  std::unique_ptr<BatchBinder> batchesOwner_;
+  BatchBinder &batches_;
   Console console_;
   TrainContext context_;
   CallbackList callbacks_;
@@ -186,7 +187,50 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
     throwError("fit: x has no samples");
   Validation val;
   const int64_t trainCount = splitValidation(steps, data, options, val);
-  Trainer trainer(steps, state, data, trainCount, val, options);
+  Trainer trainer(
+      steps, state,
+      [&](StepArgs &args) {
+        return std::make_unique<EpochIterator>(
+            args,
+            std::vector<Feed>{{abi::ArgRole::Input, &data.x},
+                              {abi::ArgRole::Target, &data.y}},
+            0, trainCount, std::min(options.batch_size, trainCount),
+            shuffleSeed(options));
+      },
+      val, options);
+  return trainer.run();
+}
+
+History fit(const abi::CompiledSteps &steps, ModelState &state,
+            BatchGenerator &generator, const FitOptions &options,
+            size_t max_queue_size) {
+  const EntryPoint entry{"fit", steps.train, "train_step",
+                         /*needsResults=*/true, /*checkSlots=*/true};
+  const int64_t perEpoch =
+      options.steps_per_epoch > 0 ? options.steps_per_epoch : generator.size();
+  prologueChecks(entry, steps, state, options.batch_size, options.verbose, [&] {
+    checkFitOptions(options);
+    if (options.validation_split > 0)
+      throwError("fit: validation_split is not supported with a generator of "
+                 "batches; give validation_data");
+    if (options.steps_per_epoch < 0)
+      throwError("fit: steps_per_epoch must be positive, got ",
+                 options.steps_per_epoch);
+    if (perEpoch <= 0)
+      throwError("fit: the generator has no batches (give steps_per_epoch)");
+    if (max_queue_size == 0)
+      throwError("fit: max_queue_size must be positive");
+  });
+  Dataset none;
+  Validation val;
+  splitValidation(steps, none, options, val);
+  Trainer trainer(
+      steps, state,
+      [&](StepArgs &args) {
+        return std::make_unique<GeneratorBatches>(args, steps.signature, generator,
+                                                  perEpoch, max_queue_size);
+      },
+      val, options);
   return trainer.run();
 }
 

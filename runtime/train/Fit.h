@@ -38,6 +38,8 @@ struct FitOptions {
   // Reshuffle the training samples every epoch.
   bool shuffle = true;
   int initial_epoch = 0;
+  // With a BatchGenerator: batches per epoch (0: the generator's size()).
+  int64_t steps_per_epoch = 0;
   std::vector<std::shared_ptr<Callback>> callbacks = {};
   // Seed of the shuffle; unset draws one from std::random_device. The same
   // seed gives the same order on every platform (mt19937_64, own sampling).
@@ -54,6 +56,19 @@ struct FitOptions {
 static_assert(std::is_aggregate_v<FitOptions>,
               "FitOptions must stay an aggregate for designated initializers");
 
+// A source of training batches for fit (Keras's generator or Sequence:
+// ImageDataGenerator.flow's iterator): next() gives one batch, one array
+// per model input and one per target. fit calls it on one producer thread
+// that keeps up to `max_queue_size` batches ready ahead of the train step,
+// so a batch's preparation overlaps the step before it.
+class BatchGenerator {
+public:
+  virtual ~BatchGenerator() = default;
+  // Batches in one pass over the data (Keras's len()).
+  virtual int64_t size() const = 0;
+  virtual std::pair<std::vector<Tensor>, std::vector<Tensor>> next() = 0;
+};
+
 // Trains `state` in place with steps.train and returns the History (Keras's
 // model.fit). Validates the data once (counts, per-sample shapes against the
 // signature, label ranges), converts it once to the signature's dtypes
@@ -68,6 +83,16 @@ static_assert(std::is_aggregate_v<FitOptions>,
 History fit(const abi::CompiledSteps &steps, ModelState &state,
             const std::vector<Tensor> &x, const std::vector<Tensor> &y,
             const FitOptions &options = {});
+
+// fit on the batches of `generator`: options.steps_per_epoch of them per
+// epoch (0: generator.size()), each validated as fit validates arrays;
+// validation_data as for arrays. validation_split, shuffle and batch_size
+// do not apply (the generator decides its batches); a validation_split is
+// refused, as Keras refuses it for generators. An exception from the
+// generator ends fit with it.
+History fit(const abi::CompiledSteps &steps, ModelState &state,
+            BatchGenerator &generator, const FitOptions &options = {},
+            size_t max_queue_size = 10);
 
 struct EvaluateOptions {
   int64_t batch_size = 32;

@@ -201,3 +201,86 @@ TEST(FrontendImageDataGenerator, Errors) {
   has([] { ImageDataGenerator().flow(f32({1, 2}, {1, 1, 2, 1}), Tensor(), {.subset = "validation"}); },
       "needs the generator's validation_split");
 }
+
+namespace {
+
+/// Images (n, 4, 4, 1) whose class is which half is brighter.
+struct Images {
+  Tensor x, y;
+  explicit Images(int64_t n) {
+    std::mt19937 rng(12);
+    std::uniform_real_distribution<float> u(0.f, 1.f);
+    std::vector<float> xv;
+    std::vector<int32_t> yv;
+    for (int64_t i = 0; i < n; ++i) {
+      int32_t label = int32_t(i % 2);
+      for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 4; ++c)
+          xv.push_back(u(rng) * 0.5f + ((c < 2) == (label == 0) ? 0.5f : 0.f));
+      yv.push_back(label);
+    }
+    x = f32(xv, {n, 4, 4, 1});
+    y = Tensor::fromVector<int32_t>(yv, {n});
+  }
+};
+
+Sequential smallCnn() {
+  Sequential model;
+  model.add(layers::Conv2D(3, 2, {.activation = "relu", .input_shape = {4, 4, 1}}));
+  model.add(layers::Flatten());
+  model.add(layers::Dense(2, {.activation = "softmax"}));
+  model.compile({.optimizer = optimizers::SGD{.learning_rate = 0.1},
+                 .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
+  return model;
+}
+
+} // namespace
+
+// fit on an iterator without augmentation and without shuffling trains
+// exactly as fit on the arrays does (same batches, same order, the same
+// weights bit for bit), steps_per_epoch counts batches across passes, and
+// with augmentation the model still learns; validation_data applies.
+TEST(FrontendImageDataGenerator, FitOnTheIterator) {
+  Images data(40);
+  Sequential a = smallCnn(), b = smallCnn();
+  b.set_weights(a.get_weights());
+  History ha = a.fit(data.x, data.y, {.epochs = 2, .batch_size = 8, .verbose = 0,
+                                      .shuffle = false});
+  ImageDataGenerator plain;
+  auto batches = plain.flow(data.x, data.y, {.batch_size = 8, .shuffle = false});
+  History hb = b.fit(batches, {.epochs = 2, .verbose = 0});
+  EXPECT_TRUE(weightsEqual(a.get_weights(), b.get_weights()));
+  EXPECT_EQ(ha.history["loss"], hb.history["loss"]);
+  EXPECT_EQ(hb.params.steps, 5);
+
+  Sequential c = smallCnn();
+  ImageDataGenerator aug({.width_shift_range = 0.1, .zoom_range = 0.1});
+  auto augmented = aug.flow(data.x, data.y, {.batch_size = 8, .seed = 4});
+  History hc = c.fit(augmented, {.epochs = 12, .verbose = 0,
+                                 .validation_data = {{data.x, data.y}},
+                                 .steps_per_epoch = 3});
+  EXPECT_EQ(hc.params.steps, 3);
+  EXPECT_LT(hc.history["loss"].back(), hc.history["loss"].front());
+  EXPECT_GT(hc.history["val_accuracy"].back(), 0.8);
+}
+
+// A generator that fails ends fit with its error; a validation_split is
+// refused.
+TEST(FrontendImageDataGenerator, FitErrors) {
+  Images data(16);
+  Sequential model = smallCnn();
+  int calls = 0;
+  ImageDataGenerator failing({.preprocessing_function = nullptr});
+  ImageDataGenerator bad({.rescale = 1, .preprocessing_function = [&](const Tensor &t) {
+                            if (++calls > 20)
+                              throwError("broken image");
+                            return t;
+                          }});
+  auto batches = bad.flow(data.x, data.y, {.batch_size = 4, .seed = 1});
+  std::string msg = errorOf([&] { model.fit(batches, {.epochs = 10, .verbose = 0}); });
+  EXPECT_NE(msg.find("broken image"), std::string::npos) << msg;
+  auto plain = failing.flow(data.x, data.y, {.batch_size = 4});
+  msg = errorOf([&] { model.fit(plain, {.verbose = 0, .validation_split = 0.2}); });
+  EXPECT_NE(msg.find("validation_split is not supported with a generator"), std::string::npos)
+      << msg;
+}
