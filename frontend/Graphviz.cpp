@@ -30,21 +30,23 @@ std::string render_dot(const std::string &dot, const std::string &format) {
   lastError.clear();
   agseterrf(collectError);
   agseterr(AGERR);
-  std::unique_ptr<GVC_t, int (*)(GVC_t *)> gvc(gvContext(), gvFreeContext);
-  if (!gvc)
+  // One context for the process: Graphviz's text-size cache outlives a
+  // context (a second context reads a font name the first one freed).
+  static GVC_t *context = gvContext();
+  if (!context)
     throwError("Graphviz could not start");
   std::unique_ptr<Agraph_t, int (*)(Agraph_t *)> graph(agmemread(dot.c_str()), agclose);
   if (!graph)
     throwError("Graphviz could not read the DOT text: ", lastError);
-  if (gvLayout(gvc.get(), graph.get(), "dot") != 0)
+  if (gvLayout(context, graph.get(), "dot") != 0)
     throwError("Graphviz's dot layout failed: ", lastError);
   char *data = nullptr;
   unsigned int length = 0;
-  int status = gvRenderData(gvc.get(), graph.get(), format.c_str(), &data, &length);
+  int status = gvRenderData(context, graph.get(), format.c_str(), &data, &length);
   std::string bytes = status == 0 && data ? std::string(data, length) : std::string();
   if (data)
     gvFreeRenderData(data);
-  gvFreeLayout(gvc.get(), graph.get());
+  gvFreeLayout(context, graph.get());
   if (status != 0 || bytes.empty())
     throwError("Graphviz cannot write the format '", format,
                "' (png, svg, pdf, jpeg, gif and dot are known)",
