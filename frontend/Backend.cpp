@@ -87,45 +87,41 @@ Settings &current() {
   return settings;
 }
 
+/// One setting, read or written under the lock (after the first read of
+/// keras.json).
+template <typename T> T get(T Settings::*field) {
+  std::lock_guard<std::mutex> guard(lock);
+  return current().*field;
+}
+template <typename T> void put(T Settings::*field, T value) {
+  std::lock_guard<std::mutex> guard(lock);
+  current().*field = std::move(value);
+}
+
 } // namespace
 
-double epsilon() {
-  std::lock_guard<std::mutex> guard(lock);
-  return current().epsilon;
-}
+double epsilon() { return get(&Settings::epsilon); }
 
 void set_epsilon(double value) {
   checkEpsilon(value, "set_epsilon: ");
-  std::lock_guard<std::mutex> guard(lock);
-  current().epsilon = value;
+  put(&Settings::epsilon, value);
 }
 
-std::string floatx() {
-  std::lock_guard<std::mutex> guard(lock);
-  return current().floatx;
-}
+std::string floatx() { return get(&Settings::floatx); }
 
 void set_floatx(const std::string &value) {
   checkFloatx(value, "set_floatx: ");
-  std::lock_guard<std::mutex> guard(lock);
-  current().floatx = value;
+  put(&Settings::floatx, value);
 }
 
-std::string image_data_format() {
-  std::lock_guard<std::mutex> guard(lock);
-  return current().imageDataFormat;
-}
+std::string image_data_format() { return get(&Settings::imageDataFormat); }
 
 void set_image_data_format(const std::string &value) {
   checkImageDataFormat(value, "set_image_data_format: ");
-  std::lock_guard<std::mutex> guard(lock);
-  current().imageDataFormat = value;
+  put(&Settings::imageDataFormat, value);
 }
 
-std::string config_path() {
-  std::lock_guard<std::mutex> guard(lock);
-  return current().path;
-}
+std::string config_path() { return get(&Settings::path); }
 
 void reload_config() {
   Settings fresh = read(); // throws before anything changes

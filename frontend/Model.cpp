@@ -520,25 +520,39 @@ static void checkOutputNames(const std::map<std::string, T> &byName,
                  joined(outputs), ")");
 }
 
-std::vector<std::string> Losses::resolve(const std::vector<std::string> &outputs) const {
-  if (!byName.empty()) {
-    checkOutputNames(byName, outputs, "the loss");
-    std::vector<std::string> out;
-    for (const std::string &o : outputs) {
-      auto it = byName.find(o);
-      if (it == byName.end())
-        throwError("compile: the loss map has no entry for output '", o, "'");
-      out.push_back(it->second);
-    }
-    return out;
+/// A map of compile()'s (`what`) as one entry per output, in output
+/// order: an output the map leaves out gets `*missing`, or is an error when
+/// `missing` is null.
+template <typename T>
+static std::vector<T> resolveByName(const std::map<std::string, T> &byName,
+                                    const std::vector<std::string> &outputs,
+                                    const char *what, const T *missing) {
+  checkOutputNames(byName, outputs, what);
+  std::vector<T> out;
+  for (const std::string &o : outputs) {
+    auto it = byName.find(o);
+    if (it == byName.end() && !missing)
+      throwError("compile: ", what, " has no entry for output '", o, "'");
+    out.push_back(it == byName.end() ? *missing : it->second);
   }
+  return out;
+}
+
+/// Throws unless a list of compile()'s (`what`) has one entry per output.
+static void checkListSize(size_t size, const std::vector<std::string> &outputs,
+                          const char *what) {
+  if (size != outputs.size())
+    throwError("compile: the model has ", outputs.size(), " output",
+               outputs.size() == 1 ? "" : "s", " (", joined(outputs), ") but ",
+               what, " has ", size, " entr", size == 1 ? "y" : "ies");
+}
+
+std::vector<std::string> Losses::resolve(const std::vector<std::string> &outputs) const {
+  if (!byName.empty())
+    return resolveByName<std::string>(byName, outputs, "the loss map", nullptr);
   if (!isList && list.size() == 1)
     return std::vector<std::string>(outputs.size(), list.front());
-  if (list.size() != outputs.size())
-    throwError("compile: the model has ", outputs.size(), " output",
-               outputs.size() == 1 ? "" : "s", " (", joined(outputs),
-               ") but the loss list has ", list.size(), " entr",
-               list.size() == 1 ? "y" : "ies");
+  checkListSize(list.size(), outputs, "the loss list");
   return list;
 }
 
@@ -555,15 +569,9 @@ std::string Losses::str() const {
 }
 
 std::vector<double> LossWeights::resolve(const std::vector<std::string> &outputs) const {
-  if (!byName.empty()) {
-    checkOutputNames(byName, outputs, "loss_weights");
-    std::vector<double> out;
-    for (const std::string &o : outputs) {
-      auto it = byName.find(o);
-      out.push_back(it == byName.end() ? 1.0 : it->second);
-    }
-    return out;
-  }
+  const double one = 1.0;
+  if (!byName.empty())
+    return resolveByName(byName, outputs, "loss_weights", &one);
   if (list.empty())
     return std::vector<double>(outputs.size(), 1.0);
   if (list.size() != outputs.size())
@@ -574,22 +582,12 @@ std::vector<double> LossWeights::resolve(const std::vector<std::string> &outputs
 
 std::vector<std::vector<Metric>>
 Metrics::resolve(const std::vector<std::string> &outputs) const {
-  if (!byName.empty()) {
-    checkOutputNames(byName, outputs, "the metrics map");
-    std::vector<std::vector<Metric>> out;
-    for (const std::string &o : outputs) {
-      auto it = byName.find(o);
-      out.push_back(it == byName.end() ? std::vector<Metric>{} : it->second);
-    }
-    return out;
-  }
+  const std::vector<Metric> none;
+  if (!byName.empty())
+    return resolveByName(byName, outputs, "the metrics map", &none);
   if (!isPerOutput)
     return std::vector<std::vector<Metric>>(outputs.size(), all);
-  if (perOutput.size() != outputs.size())
-    throwError("compile: the model has ", outputs.size(), " output",
-               outputs.size() == 1 ? "" : "s", " (", joined(outputs),
-               ") but the per-output metrics list has ", perOutput.size(),
-               " entr", perOutput.size() == 1 ? "y" : "ies");
+  checkListSize(perOutput.size(), outputs, "the per-output metrics list");
   return perOutput;
 }
 

@@ -71,6 +71,13 @@ struct Model::Impl {
 /// batch, the number for a fixed one (a stateful model's).
 std::string kerasShape(Shape shape, int64_t batch = 0);
 
+/// A layer's shapes over its calls (one list of shapes per call), as
+/// tf.keras prints layer.output_shape: one shape, or a list of them for
+/// several tensors or an InputLayer (`asList`), or `whenCallsDiffer` when
+/// the calls disagree.
+std::string kerasShapes(const std::vector<std::vector<Shape>> &perCall,
+                        int64_t batch, bool asList, const char *whenCallsDiffer);
+
 } // namespace kiln
 
 #endif // KILN_FRONTEND_MODELIMPL_H

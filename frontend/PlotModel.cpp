@@ -2,13 +2,13 @@
 // vis_utils writes (record boxes, "{input:|output:}" tables), then Graphviz.
 #include "frontend/Plot.h"
 #include "frontend/ModelImpl.h"
+#include "frontend/pictures/Canvas.h"
 #include "frontend/saving/AtomicFile.h"
 
 #include "runtime/Error.h"
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 #include <map>
 
 namespace kiln::utils {
@@ -38,25 +38,6 @@ std::string recordText(const std::string &s) {
     out += c;
   }
   return out;
-}
-
-/// A layer's shapes over its calls, as tf.keras prints layer.input_shape /
-/// output_shape: one shape, a list for several tensors, "?" when the calls
-/// disagree.
-std::string shapesText(const std::vector<std::vector<Shape>> &perCall,
-                       int64_t batch, bool inputLayer) {
-  if (perCall.empty())
-    return "?";
-  for (const auto &s : perCall)
-    if (s != perCall.front())
-      return "?";
-  const std::vector<Shape> &shapes = perCall.front();
-  if (shapes.size() == 1 && !inputLayer)
-    return kerasShape(shapes.front(), batch);
-  std::string out;
-  for (const Shape &s : shapes)
-    out += (out.empty() ? "" : ", ") + kerasShape(s, batch);
-  return "[" + out + "]";
 }
 
 } // namespace
@@ -115,8 +96,9 @@ std::string model_to_dot(Model &model, const PlotModelOptions &o) {
         ins.push_back(input ? n->shapes : in);
       }
       int64_t batch = nodes.front()->batch;
-      label += "\\n|{input:|output:}|{{" + shapesText(ins, batch, input) + "}|{" +
-               shapesText(outs, batch, input) + "}}";
+      // tf.keras's layer.input_shape / output_shape, "?" where calls differ.
+      label += "\\n|{input:|output:}|{{" + kerasShapes(ins, batch, input, "?") + "}|{" +
+               kerasShapes(outs, batch, input, "?") + "}}";
     }
     dot += dotId(id) + " [label=\"" + label + "\"];\n";
   }
@@ -129,10 +111,7 @@ std::string model_to_dot(Model &model, const PlotModelOptions &o) {
 }
 
 void plot_model(Model &model, const std::string &to_file, const PlotModelOptions &o) {
-  std::string ext = std::filesystem::path(to_file).extension().string();
-  std::string format = ext.empty() ? "png" : ext.substr(1);
-  std::transform(format.begin(), format.end(), format.begin(),
-                 [](unsigned char c) { return char(std::tolower(c)); });
+  std::string format = pictures::extensionOf(to_file);
   if (format == "jpg")
     format = "jpeg";
   std::string dot = model_to_dot(model, o);

@@ -21,6 +21,22 @@ std::string kerasShape(Shape shape, int64_t batch) {
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
+std::string kerasShapes(const std::vector<std::vector<Shape>> &perCall,
+                        int64_t batch, bool asList, const char *whenCallsDiffer) {
+  if (perCall.empty())
+    return whenCallsDiffer;
+  for (const auto &s : perCall)
+    if (s != perCall.front())
+      return whenCallsDiffer;
+  const std::vector<Shape> &shapes = perCall.front();
+  if (shapes.size() == 1 && !asList)
+    return kerasShape(shapes.front(), batch);
+  std::string out;
+  for (const Shape &s : shapes)
+    out += (out.empty() ? "" : ", ") + kerasShape(s, batch);
+  return "[" + out + "]";
+}
+
 namespace {
 
 std::string withCommas(int64_t n) {
@@ -98,14 +114,11 @@ void Model::summary(std::ostream &os) {
     total += params;
     // A layer of several outputs prints them as a list, as Keras 2 prints
     // its output_shape.
-    std::string shape;
-    for (const Shape &s : nodes.front()->shapes)
-      shape += (shape.empty() ? "" : ", ") + kerasShape(s, nodes.front()->batch);
+    std::vector<std::vector<Shape>> perCall;
     for (detail::Node *n : nodes)
-      if (n->shapes != nodes.front()->shapes)
-        shape = "multiple";
-    if (nodes.front()->inputs.empty() || nodes.front()->shapes.size() > 1)
-      shape = "[" + shape + "]";
+      perCall.push_back(n->shapes);
+    std::string shape = kerasShapes(perCall, nodes.front()->batch,
+                                    nodes.front()->inputs.empty(), "multiple");
     std::vector<std::string> connections;
     for (detail::Node *n : nodes)
       for (const KerasTensor &in : n->inputs)

@@ -38,11 +38,16 @@ Color seriesColor(size_t i) {
   return tab10[i % 10];
 }
 
-std::string formatOf(const std::string &path) {
+std::string extensionOf(const std::string &path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::string f = ext.empty() ? "png" : ext.substr(1);
   std::transform(f.begin(), f.end(), f.begin(),
                  [](unsigned char c) { return char(std::tolower(c)); });
+  return f;
+}
+
+std::string formatOf(const std::string &path) {
+  std::string f = extensionOf(path);
   if (f != "png" && f != "svg" && f != "pdf")
     throwError(path, ": pictures are written as .png, .svg or .pdf, not '.", f, "'");
   return f;

@@ -17,6 +17,9 @@ struct Color {
 /// matplotlib's default cycle ("tab10"): the colours tutorial readers know.
 Color seriesColor(size_t i);
 
+/// A file's extension in lower case without its dot; "png" for none.
+std::string extensionOf(const std::string &path);
+
 /// The format a file's extension asks for: png (also no extension), svg
 /// or pdf; throws naming the file otherwise.
 std::string formatOf(const std::string &path);

@@ -242,10 +242,11 @@ Tensor ImageDataGenerator::apply_transform(const Tensor &input,
 
 Tensor ImageDataGenerator::standardize(Tensor image) const {
   checkImage(image, "standardize");
-  image = image.astype(DType::f32).clone();
+  // astype copies, so the caller's image stays as it was.
+  image = image.astype(DType::f32);
   if (o_.preprocessing_function) {
     Shape shape = image.shape();
-    image = o_.preprocessing_function(image).astype(DType::f32).clone();
+    image = o_.preprocessing_function(image).astype(DType::f32);
     if (image.shape() != shape)
       throwError("ImageDataGenerator: preprocessing_function must keep the "
                  "image's shape ", shapeToString(shape), ", got ",
@@ -312,10 +313,13 @@ void ImageDataGenerator::fit(const Tensor &x, bool augment, int rounds,
   int64_t count = 0;
   for (int r = 0; r < (augment ? rounds : 1); ++r)
     for (int64_t s = 0; s < n; ++s) {
-      Tensor img = Tensor::fromPointer(data.data<float>() + s * pixels, image);
-      if (augment)
-        img = random_transform(img, mix(base + uint64_t(r) * uint64_t(n) + uint64_t(s)));
-      const float *v = img.data<float>();
+      const float *v = data.data<float>() + s * pixels;
+      Tensor img;
+      if (augment) {
+        img = random_transform(Tensor::fromPointer(v, image),
+                               mix(base + uint64_t(r) * uint64_t(n) + uint64_t(s)));
+        v = img.data<float>();
+      }
       for (int64_t i = 0; i < pixels; ++i) {
         double val = o_.rescale ? v[i] * o_.rescale : v[i];
         sum[size_t(i % c)] += val;
