@@ -9,6 +9,17 @@
 //                         the arg-max of y_pred, then a count of rows whose
 //                         label (cast to i64) equals it
 //
+//   top_k_categorical_accuracy, sparse_top_k_categorical_accuracy
+//                         the target's score per row (a masked sum), the
+//                         count of classes scoring strictly above it, then
+//                         the fraction of rows where that count is below k
+//   confusion_counts      one reduction over (row of the counts, threshold,
+//                         element...) counting the elements whose label and
+//                         prediction fit the row (tp, fp, tn, fn); top_k
+//                         first counts, per element, the elements of its row
+//                         that rank before it (higher, or equal at a lower
+//                         index)
+//
 // The arg-max is a max reduction, then a min-index reduction over the
 // positions that hold the maximum (buildFirstArgMax): the first index wins
 // whatever order the loops run in, and both reductions vectorize.
@@ -150,11 +161,240 @@ struct SparseCategoricalAccuracyLowering
   }
 };
 
+/// Per row of `p` (all axes but the last): the number of classes scoring
+/// strictly above the class `target` (an i64 per row) names, as f32.
+Value classesAboveTarget(OpBuilder &b, Location loc, Value p, Value target) {
+  auto type = cast<RankedTensorType>(p.getType());
+  Type et = type.getElementType();
+  int64_t rank = type.getRank();
+  SmallVector<bool> lastAxis(rank, false);
+  lastAxis.back() = true;
+  Sizes sizes = sizesOf(b, loc, p);
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap rowMap = projectionMap(b.getContext(), lastAxis);
+  Value zero = floatConstant(b, loc, et, 0.0);
+  // The target's score: the one class whose index is the target's.
+  Value score =
+      buildReduction(b, loc, sizes, lastAxis, {p, target}, {id, rowMap}, zero,
+                     [&](OpBuilder &nb, Location nl, ValueRange a) {
+                       Value here = arith::CmpIOp::create(
+                           nb, nl, arith::CmpIPredicate::eq,
+                           loopIndexI64(nb, nl, rank - 1), a[1]);
+                       Value pick = arith::SelectOp::create(
+                           nb, nl, here, a[0], floatConstant(nb, nl, et, 0.0));
+                       return SmallVector<Value>{
+                           arith::AddFOp::create(nb, nl, a[2], pick)};
+                     })
+          .front();
+  return buildReduction(
+             b, loc, sizes, lastAxis, {p, score}, {id, rowMap}, zero,
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value above = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OGT, a[0], a[1]);
+               Value inc = arith::SelectOp::create(
+                   nb, nl, above, floatConstant(nb, nl, et, 1.0),
+                   floatConstant(nb, nl, et, 0.0));
+               return SmallVector<Value>{arith::AddFOp::create(nb, nl, a[2], inc)};
+             })
+      .front();
+}
+
+/// The fraction of rows whose target has fewer than k classes above it.
+Value topKAccuracy(OpBuilder &b, Location loc, Value p, Value target,
+                   int64_t k) {
+  Value above = classesAboveTarget(b, loc, p, target);
+  auto type = cast<RankedTensorType>(above.getType());
+  Type et = type.getElementType();
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  return meanOfHits(b, loc, sizesOf(b, loc, above), above, id, et,
+                    [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                      return arith::CmpFOp::create(
+                          nb, nl, arith::CmpFPredicate::OLT, a[0],
+                          floatConstant(nb, nl, et, double(k)));
+                    });
+}
+
+struct TopKCategoricalAccuracyLowering
+    : OpConversionPattern<TopKCategoricalAccuracyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(TopKCategoricalAccuracyOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value target = rowArgMax(rewriter, loc, adaptor.getYTrue()).front();
+    Value r = topKAccuracy(rewriter, loc, adaptor.getYPred(), target,
+                           int64_t(op.getK()));
+    rewriter.replaceOp(op, castTo(rewriter, loc, r, op.getResult().getType()));
+    return success();
+  }
+};
+
+struct SparseTopKCategoricalAccuracyLowering
+    : OpConversionPattern<SparseTopKCategoricalAccuracyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SparseTopKCategoricalAccuracyOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value labels = adaptor.getYTrue(), p = adaptor.getYPred();
+    auto type = cast<RankedTensorType>(p.getType());
+    // The labels as one i64 per row of y_pred.
+    SmallVector<bool> lastAxis(type.getRank(), false);
+    lastAxis.back() = true;
+    Sizes rows = selectSizes(sizesOf(rewriter, loc, p), lastAxis,
+                             /*keep=*/false);
+    AffineMap labelMap = sparseLabelMap(rewriter.getContext(), rows.size(),
+                                        labels, type.getRank());
+    Value target =
+        buildMap(rewriter, loc, rows, labels, labelMap, rewriter.getI64Type(),
+                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                   return SmallVector<Value>{labelToI64(nb, nl, a[0])};
+                 })
+            .front();
+    Value r = topKAccuracy(rewriter, loc, p, target, int64_t(op.getK()));
+    rewriter.replaceOp(op, castTo(rewriter, loc, r, op.getResult().getType()));
+    return success();
+  }
+};
+
+/// Per element of `p`: how many elements of its row (the last axis) rank
+/// before it, higher or equal at a lower index (top_k's order), as f32.
+Value rankInRow(OpBuilder &b, Location loc, Value p) {
+  auto type = cast<RankedTensorType>(p.getType());
+  Type et = type.getElementType();
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  // Loops (rows..., j, i): element j of the row against element i.
+  Sizes sizes = sizesOf(b, loc, p);
+  sizes.push_back(sizes.back());
+  SmallVector<bool> reduced(rank + 1, false);
+  reduced.back() = true;
+  SmallVector<bool> dropI(rank + 1, false), dropJ(rank + 1, false);
+  dropI.back() = true;
+  dropJ[rank - 1] = true;
+  return buildReduction(
+             b, loc, sizes, reduced, {p, p},
+             {projectionMap(ctx, dropI), projectionMap(ctx, dropJ)},
+             floatConstant(b, loc, et, 0.0),
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value j = linalg::IndexOp::create(nb, nl, rank - 1);
+               Value i = linalg::IndexOp::create(nb, nl, rank);
+               Value higher = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OGT, a[1], a[0]);
+               Value equal = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OEQ, a[1], a[0]);
+               Value lower = arith::CmpIOp::create(
+                   nb, nl, arith::CmpIPredicate::ult, i, j);
+               Value before = arith::OrIOp::create(
+                   nb, nl, higher, arith::AndIOp::create(nb, nl, equal, lower));
+               Value inc = arith::SelectOp::create(
+                   nb, nl, before, floatConstant(nb, nl, et, 1.0),
+                   floatConstant(nb, nl, et, 0.0));
+               return SmallVector<Value>{arith::AddFOp::create(nb, nl, a[2], inc)};
+             })
+      .front();
+}
+
+struct ConfusionCountsLowering : OpConversionPattern<ConfusionCountsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConfusionCountsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    OpBuilder &b = rewriter;
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    Value y = adaptor.getYTrue(), p = adaptor.getYPred();
+    auto type = cast<RankedTensorType>(p.getType());
+    Type et = type.getElementType();
+    ArrayRef<float> thresholds = op.getThresholds();
+    auto thresholdType =
+        RankedTensorType::get({int64_t(thresholds.size())}, et);
+    SmallVector<Attribute> values;
+    for (float t : thresholds)
+      values.push_back(b.getFloatAttr(et, t));
+    Value thresholdTensor = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(thresholdType, values));
+
+    // Loops (q, t, elements...): q picks the count, t the threshold; with
+    // class_id the last axis is fixed at that class.
+    std::optional<uint64_t> classId = op.getClassId();
+    Sizes elementSizes = sizesOf(b, loc, p);
+    if (classId)
+      elementSizes.pop_back();
+    unsigned loops = 2 + elementSizes.size();
+    SmallVector<AffineExpr> element;
+    for (unsigned d = 2; d < loops; ++d)
+      element.push_back(getAffineDimExpr(d, ctx));
+    if (classId)
+      element.push_back(getAffineConstantExpr(int64_t(*classId), ctx));
+    AffineMap elementMap = AffineMap::get(loops, 0, element, ctx);
+    AffineMap thresholdMap =
+        AffineMap::get(loops, 0, {getAffineDimExpr(1, ctx)}, ctx);
+
+    SmallVector<Value> inputs = {thresholdTensor, y, p};
+    SmallVector<AffineMap> maps = {thresholdMap, elementMap, elementMap};
+    std::optional<uint64_t> topK = op.getTopK();
+    if (topK) {
+      inputs.push_back(rankInRow(b, loc, p));
+      maps.push_back(elementMap);
+    }
+    Sizes loopSizes = {b.getIndexAttr(4), b.getIndexAttr(thresholds.size())};
+    loopSizes.append(elementSizes);
+    SmallVector<bool> reduced(loops, true);
+    reduced[0] = reduced[1] = false;
+    Value counts =
+        buildReduction(
+            b, loc, loopSizes, reduced, inputs, maps,
+            floatConstant(b, loc, et, 0.0),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value zero = floatConstant(nb, nl, et, 0.0);
+              Value label = arith::CmpFOp::create(
+                  nb, nl, arith::CmpFPredicate::UNE, a[1], zero);
+              Value positive = arith::CmpFOp::create(
+                  nb, nl, arith::CmpFPredicate::OGT, a[2], a[0]);
+              if (topK)
+                positive = arith::AndIOp::create(
+                    nb, nl, positive,
+                    arith::CmpFOp::create(
+                        nb, nl, arith::CmpFPredicate::OLT, a[3],
+                        floatConstant(nb, nl, et, double(*topK))));
+              // q: 0 tp (label, positive), 1 fp (!label, positive),
+              // 2 tn (!label, !positive), 3 fn (label, !positive).
+              Value q = linalg::IndexOp::create(nb, nl, 0);
+              auto qIs = [&](int64_t v) {
+                return arith::CmpIOp::create(
+                    nb, nl, arith::CmpIPredicate::eq, q,
+                    arith::ConstantIndexOp::create(nb, nl, v));
+              };
+              Value wantLabel = arith::OrIOp::create(nb, nl, qIs(0), qIs(3));
+              Value wantPositive = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::ult, q,
+                  arith::ConstantIndexOp::create(nb, nl, 2));
+              Value fits = arith::AndIOp::create(
+                  nb, nl,
+                  arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                        label, wantLabel),
+                  arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                        positive, wantPositive));
+              Value inc = arith::SelectOp::create(
+                  nb, nl, fits, floatConstant(nb, nl, et, 1.0), zero);
+              return SmallVector<Value>{
+                  arith::AddFOp::create(nb, nl, a.back(), inc)};
+            })
+            .front();
+    rewriter.replaceOp(op, castTo(rewriter, loc, counts, op.getType()));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateMetricPatterns(RewritePatternSet &patterns) {
   patterns.add<BinaryAccuracyLowering, CategoricalAccuracyLowering,
-               SparseCategoricalAccuracyLowering>(patterns.getContext());
+               SparseCategoricalAccuracyLowering,
+               TopKCategoricalAccuracyLowering,
+               SparseTopKCategoricalAccuracyLowering, ConfusionCountsLowering>(
+      patterns.getContext());
 }
 
 } // namespace kiln::lowering

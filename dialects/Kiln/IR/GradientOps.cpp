@@ -211,6 +211,46 @@ LogicalResult SparseCategoricalAccuracyOp::inferReturnTypes(
                                 adaptor.getYTrue(), adaptor.getYPred(), results);
 }
 
+LogicalResult TopKCategoricalAccuracyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  return inferDenseLabelScalar("top_k_categorical_accuracy", loc,
+                               adaptor.getYTrue(), adaptor.getYPred(), results);
+}
+
+LogicalResult SparseTopKCategoricalAccuracyOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  return inferSparseLabelScalar("sparse_top_k_categorical_accuracy", loc,
+                                adaptor.getYTrue(), adaptor.getYPred(), results);
+}
+
+LogicalResult ConfusionCountsOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  SmallVector<Type> scalar;
+  if (failed(inferDenseLabelScalar("confusion_counts", loc, adaptor.getYTrue(),
+                                   adaptor.getYPred(), scalar)))
+    return failure();
+  auto p = cast<RankedTensorType>(adaptor.getYPred().getType());
+  ArrayRef<float> thresholds = adaptor.getThresholds();
+  if (thresholds.empty())
+    return emitOptionalError(loc, "'kiln.confusion_counts' needs at least one "
+                                  "threshold");
+  int64_t classes = p.getShape().back();
+  if (std::optional<uint64_t> c = adaptor.getClassId();
+      c && !ShapedType::isDynamic(classes) && int64_t(*c) >= classes)
+    return emitOptionalError(loc, "'kiln.confusion_counts' class_id ", *c,
+                             " is out of range for y_pred ", p);
+  if (std::optional<uint64_t> k = adaptor.getTopK();
+      k && !ShapedType::isDynamic(classes) && int64_t(*k) > classes)
+    return emitOptionalError(loc, "'kiln.confusion_counts' top_k ", *k,
+                             " exceeds the ", classes, " classes of y_pred ", p);
+  results.push_back(RankedTensorType::get(
+      {4, int64_t(thresholds.size())}, p.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // value_and_grad
 //===----------------------------------------------------------------------===//

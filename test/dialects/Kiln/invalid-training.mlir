@@ -114,6 +114,35 @@ func.func @binary_accuracy(%y: tensor<?x2xf32>, %p: tensor<?x1xf32>) {
 }
 
 // -----
+// Tests that the confusion counts check thresholds, class_id and top_k.
+func.func @confusion_class_id(%y: tensor<?x3xf32>, %p: tensor<?x3xf32>) {
+  // expected-error @+1 {{'kiln.confusion_counts' class_id 3 is out of range for y_pred 'tensor<?x3xf32>'}}
+  %0 = kiln.confusion_counts %y, %p thresholds = [0.5] class_id = 3 : tensor<?x3xf32>, tensor<?x3xf32>
+  return
+}
+
+// -----
+func.func @confusion_top_k(%y: tensor<?x3xf32>, %p: tensor<?x3xf32>) {
+  // expected-error @+1 {{'kiln.confusion_counts' top_k 4 exceeds the 3 classes of y_pred 'tensor<?x3xf32>'}}
+  %0 = kiln.confusion_counts %y, %p thresholds = [0.5] top_k = 4 : tensor<?x3xf32>, tensor<?x3xf32>
+  return
+}
+
+// -----
+func.func @confusion_thresholds(%y: tensor<?x3xf32>, %p: tensor<?x3xf32>) {
+  // expected-error @+1 {{'kiln.confusion_counts' needs at least one threshold}}
+  %0 = kiln.confusion_counts %y, %p thresholds = [] : tensor<?x3xf32>, tensor<?x3xf32>
+  return
+}
+
+// -----
+func.func @top_k_labels(%l: tensor<?x3xi32>, %p: tensor<?x3xf32>) {
+  // expected-error @+1 {{'kiln.sparse_top_k_categorical_accuracy' labels 'tensor<?x3xi32>' must have y_pred's shape without its class axis}}
+  %0 = kiln.sparse_top_k_categorical_accuracy %l, %p k = 1 : tensor<?x3xi32>, tensor<?x3xf32>
+  return
+}
+
+// -----
 // Tests that value_and_grad needs a function, matching arguments and results.
 func.func @missing(%w: tensor<4xf32>) {
   // expected-error @+1 {{'kiln.value_and_grad' op 'nowhere' does not name a func.func}}

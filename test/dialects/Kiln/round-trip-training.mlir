@@ -91,6 +91,21 @@ func.func @metrics(%y: tensor<?x10xf32>, %l: tensor<?x1xi64>, %p: tensor<?x10xf3
 }
 
 // -----
+// Tests the top-k accuracies and the confusion counts (4 rows x thresholds).
+// CHECK-LABEL: func.func @confusion
+func.func @confusion(%y: tensor<?x10xf32>, %l: tensor<?xi32>, %p: tensor<?x10xf32>) -> (tensor<f32>, tensor<f32>, tensor<4x3xf32>, tensor<4x1xf32>) {
+  // CHECK: kiln.top_k_categorical_accuracy %{{.*}}, %{{.*}} k = 5 : tensor<?x10xf32>, tensor<?x10xf32>
+  %0 = kiln.top_k_categorical_accuracy %y, %p k = 5 : tensor<?x10xf32>, tensor<?x10xf32>
+  // CHECK: kiln.sparse_top_k_categorical_accuracy %{{.*}}, %{{.*}} k = 3 : tensor<?xi32>, tensor<?x10xf32>
+  %1 = kiln.sparse_top_k_categorical_accuracy %l, %p k = 3 : tensor<?xi32>, tensor<?x10xf32>
+  // CHECK: kiln.confusion_counts %{{.*}}, %{{.*}} thresholds = [0.000000e+00, 5.000000e-01, 1.000000e+00] : tensor<?x10xf32>, tensor<?x10xf32>
+  %2 = kiln.confusion_counts %y, %p thresholds = [0.0, 0.5, 1.0] : tensor<?x10xf32>, tensor<?x10xf32>
+  // CHECK: kiln.confusion_counts %{{.*}}, %{{.*}} thresholds = [5.000000e-01] top_k = 2 class_id = 9 : tensor<?x10xf32>, tensor<?x10xf32>
+  %3 = kiln.confusion_counts %y, %p thresholds = [0.5] top_k = 2 class_id = 9 : tensor<?x10xf32>, tensor<?x10xf32>
+  return %0, %1, %2, %3 : tensor<f32>, tensor<f32>, tensor<4x3xf32>, tensor<4x1xf32>
+}
+
+// -----
 // Tests a gradient request: loss and metric results, then one gradient per trainable argument.
 func.func private @loss(%w: tensor<4x2xf32> {kiln.trainable}, %x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, tensor<f32>)
 // CHECK-LABEL: func.func @value_and_grad

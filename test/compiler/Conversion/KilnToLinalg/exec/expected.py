@@ -596,7 +596,49 @@ def test_metrics(M):
     M.show(r[5], 'tensor<f32>', sparse([1, 0, 2, 0]), 'sparse_categorical_accuracy, i64 labels of shape (?, 1)')
 
 
-TESTS = {'layers.mlir': test_layers, 'reductions.mlir': test_reductions, 'conv-pool.mlir': test_conv_pool, 'window-grads.mlir': test_window_grads, 'losses.mlir': test_losses, 'optimizers.mlir': test_optimizers, 'metrics.mlir': test_metrics}
+def test_confusion(M):
+    # Multi-label rows; ties (rows 1 and 3) and values exactly at thresholds.
+    y = [[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    p = [[0.9, 0.2, 0.5], [0.4, 0.4, 0.1], [0.3, 0.7, 0.6], [0.2, 0.2, 0.2], [0.1, 0.8, 0.35]]
+    labels = [0, 2, 1, 0, 1]
+    def counts(pairs, thresholds):
+        """[tp, fp, tn, fn] rows, one column per threshold: label y != 0,
+        predicted positive when p > t (None: never positive)."""
+        out = [[0.0] * len(thresholds) for _ in range(4)]
+        for k, t in enumerate(thresholds):
+            for a, b in pairs:
+                pos = b is not None and f32(b) > t
+                q = (0 if pos else 3) if a != 0 else (1 if pos else 2)
+                out[q][k] += 1.0
+        return out
+    def top_k_filter(row, k):
+        order = sorted(range(len(row)), key=lambda i: (-row[i], i))[:k]   # top_k: lower index first on ties
+        return [v if i in order else None for i, v in enumerate(row)]
+    everything = list(zip(flat(y), flat(p)))
+    c0 = counts(everything, [f32(-1e-7), 0.5, f32(0.7)])
+    c1 = counts([(a[2], b[2]) for a, b in zip(y, p)], [0.5])
+    top1 = [v for r in p for v in top_k_filter(r, 1)]
+    c2 = counts(list(zip(flat(y), top1)), [-1e10, f32(0.35)])
+    top2 = [top_k_filter(r, 2)[1] for r in p]
+    c3 = counts(list(zip([a[1] for a in y], top2)), [f32(0.3)])
+    def in_top_k(row, target, k): return sum(1 for v in row if v > row[target]) < k
+    def argmax(r): return max(range(len(r)), key=lambda i: (r[i], -i))
+    topk = lambda k: sum(1.0 for a, b in zip(y, p) if in_top_k(b, argmax(a), k)) / len(p)
+    sparse = sum(1.0 for l, b in zip(labels, p) if in_top_k(b, l, 2)) / len(p)
+
+    yd = M.const(y, dyn0=True); pd = M.const(p, dyn0=True); ld = M.const(labels, 'i32', dyn0=True)
+    types = ['tensor<4x3xf32>', 'tensor<4x1xf32>', 'tensor<4x2xf32>', 'tensor<4x1xf32>'] + ['tensor<f32>'] * 3
+    r = M.call('confusion', [yd, pd, ld], ['tensor<?x3xf32>'] * 2 + ['tensor<?xi32>'], types)
+    M.show(r[0], types[0], c0, 'every element at -epsilon, 0.5 (0.5 itself is not above) and 0.7')
+    M.show(r[1], types[1], c1, 'class_id 2 at 0.5')
+    M.show(r[2], types[2], c2, 'top_k 1 (rows 1 and 3 tie: the lower index wins) at -1e10 and 0.35')
+    M.show(r[3], types[3], c3, 'top_k 2 and class_id 1 at 0.3 (row 1: index 1 ties index 0 and stays; row 3: index 1 stays, index 2 goes)')
+    M.show(r[4], 'tensor<f32>', topk(1), 'top_k_categorical_accuracy k=1: a target tied at the top counts (row 3)')
+    M.show(r[5], 'tensor<f32>', topk(2), 'top_k_categorical_accuracy k=2', tol=1e-6)
+    M.show(r[6], 'tensor<f32>', sparse, 'sparse_top_k_categorical_accuracy k=2', tol=1e-6)
+
+
+TESTS = {'layers.mlir': test_layers, 'reductions.mlir': test_reductions, 'conv-pool.mlir': test_conv_pool, 'window-grads.mlir': test_window_grads, 'losses.mlir': test_losses, 'optimizers.mlir': test_optimizers, 'metrics.mlir': test_metrics, 'confusion.mlir': test_confusion}
 
 
 def main():
