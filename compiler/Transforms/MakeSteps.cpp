@@ -35,7 +35,10 @@ struct Signature {
   SmallVector<unsigned> trainable;
   bool takesStep = false;
   SmallVector<int64_t> stateUpdates;
+  /// The loss and metric results, and the floats they fill in the step's
+  /// results buffer (a 0-d result one, a counts tensor all its elements).
   unsigned numScalars = 0;
+  int64_t resultWidth = 0;
 };
 
 constexpr StringLiteral kStepArgAttr = "kiln.step";
@@ -160,12 +163,15 @@ struct KilnMakeStepsPass
       return failure();
     if (forward && failed(checkStateUpdates(forward, sig)))
       return failure();
-    for (Type r : type.getResults().take_front(sig.numScalars)) {
+    for (auto [i, r] : llvm::enumerate(type.getResults().take_front(sig.numScalars))) {
       auto rt = dyn_cast<RankedTensorType>(r);
-      if (!rt || rt.getRank() != 0 || !rt.getElementType().isF32())
-        return loss.emitError("kiln-make-steps: @loss results must be 0-d f32 "
-                              "tensors (loss, metrics...), got ")
+      if (!rt || !rt.hasStaticShape() || !rt.getElementType().isF32() ||
+          (i == 0 && rt.getRank() != 0))
+        return loss.emitError("kiln-make-steps: @loss results must be f32 "
+                              "tensors of static shape, the loss 0-d "
+                              "(loss, metrics...), got ")
                << r;
+      sig.resultWidth += rt.getNumElements();
     }
     for (Type t : type.getInputs())
       if (!isa<RankedTensorType>(t))
@@ -186,12 +192,34 @@ struct KilnMakeStepsPass
     return entry;
   }
 
-  /// Stores each 0-d result into out[i].
+  /// Stores the results one after another into `out`: a 0-d result as one
+  /// float, a larger one as its elements in row-major order.
   void storeResults(OpBuilder &b, Location loc, ValueRange results, Value out) {
-    for (auto [i, r] : llvm::enumerate(results)) {
-      Value v = tensor::ExtractOp::create(b, loc, r, ValueRange{});
-      Value idx = arith::ConstantIndexOp::create(b, loc, i);
-      memref::StoreOp::create(b, loc, v, out, ValueRange{idx});
+    int64_t offset = 0;
+    for (Value r : results) {
+      auto rt = cast<RankedTensorType>(r.getType());
+      if (rt.getRank() == 0) {
+        Value v = tensor::ExtractOp::create(b, loc, r, ValueRange{});
+        Value idx = arith::ConstantIndexOp::create(b, loc, offset++);
+        memref::StoreOp::create(b, loc, v, out, ValueRange{idx});
+        continue;
+      }
+      int64_t n = rt.getNumElements();
+      Value flat = r;
+      if (rt.getRank() > 1) {
+        ReassociationIndices all;
+        for (int64_t d = 0; d < rt.getRank(); ++d)
+          all.push_back(d);
+        flat = tensor::CollapseShapeOp::create(b, loc, r,
+                                               ArrayRef<ReassociationIndices>{all});
+      }
+      Value slot = memref::SubViewOp::create(
+          b, loc, out, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(n)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, TypeRange{}, flat, slot, /*restrict=*/true, /*writable=*/true);
+      offset += n;
     }
   }
 
@@ -222,7 +250,7 @@ struct KilnMakeStepsPass
       args[layout.offset(ArgRole::Target, i)] =
           memrefFor(type.getInput(sig.numParams + sig.numInputs + i));
     args[layout.offset(ArgRole::Results)] =
-        MemRefType::get({(int64_t)sig.numScalars}, b.getF32Type());
+        MemRefType::get({sig.resultWidth}, b.getF32Type());
 
     Block *entry = createStep(b, loc, "train_step", args, layout);
     auto argOf = [&](ArgRole role, size_t i = 0) {
@@ -350,7 +378,7 @@ struct KilnMakeStepsPass
     for (Type t : type.getInputs())
       args.push_back(memrefFor(t));
     if (storeScalars)
-      args.push_back(MemRefType::get({(int64_t)numOwn}, b.getF32Type()));
+      args.push_back(MemRefType::get({sig.resultWidth}, b.getF32Type()));
     else
       for (Type t : type.getResults().take_front(numOwn))
         args.push_back(memrefFor(t));
@@ -425,6 +453,7 @@ struct KilnMakeStepsPass
                       trainSig->numInputs != sig->numInputs ||
                       trainSig->numTargets != sig->numTargets ||
                       trainSig->numScalars != sig->numScalars ||
+                      trainSig->resultWidth != sig->resultWidth ||
                       trainSig->trainable != sig->trainable)) {
       trainLoss.emitError("kiln-make-steps: @train_loss must take @loss's "
                           "parameters, inputs and targets and return its "

@@ -18,11 +18,22 @@ module {
 }
 
 // -----
-// Tests that loss results must be 0-d f32 tensors.
+// Tests that the loss must be a 0-d f32 tensor.
 module {
-  // expected-error @+1 {{kiln-make-steps: @loss results must be 0-d f32 tensors (loss, metrics...), got 'tensor<3xf32>'}}
+  // expected-error @+1 {{kiln-make-steps: @loss results must be f32 tensors of static shape, the loss 0-d (loss, metrics...), got 'tensor<3xf32>'}}
   func.func @loss(%w: tensor<3xf32> {kiln.param, kiln.trainable}, %x: tensor<?x3xf32>, %y: tensor<?x3xf32>) -> tensor<3xf32> {
     return %w : tensor<3xf32>
+  }
+}
+
+// -----
+// Tests that a metric result needs a static shape (its floats in the
+// results buffer are fixed at compile time).
+module {
+  // expected-error @+1 {{kiln-make-steps: @loss results must be f32 tensors of static shape, the loss 0-d (loss, metrics...), got 'tensor<?xf32>'}}
+  func.func @loss(%w: tensor<3xf32> {kiln.param, kiln.trainable}, %x: tensor<?x3xf32>, %y: tensor<?xf32>) -> (tensor<f32>, tensor<?xf32>) {
+    %l = kiln.reduce_sum %w axes = [0] : tensor<3xf32>
+    return %l, %y : tensor<f32>, tensor<?xf32>
   }
 }
 

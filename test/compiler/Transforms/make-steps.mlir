@@ -139,3 +139,31 @@ func.func @forward(%w: tensor<4x2xf32> {kiln.param}, %b: tensor<2xf32> {kiln.par
 // CHECK-SAME: kiln.step_layout = {{\[}}["params", 2], ["inputs", 1], ["outputs", 1]]
 // CHECK: %[[R:.*]] = call @forward
 // CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[OUT]]
+
+// -----
+
+// Tests that a metric result larger than a scalar (the confusion counts of
+// Keras's Precision, AUC, ...) fills its elements of the results buffer,
+// row-major, after the scalars before it: the buffer holds 1 + 1 + 4x2 floats.
+func.func @loss(%w: tensor<4x1xf32> {kiln.param, kiln.trainable}, %x: tensor<?x4xf32>, %y: tensor<?x1xf32>) -> (tensor<f32>, tensor<f32>, tensor<4x2xf32>) {
+  %z = kiln.matmul %x, %w : tensor<?x4xf32>, tensor<4x1xf32>
+  %p = kiln.sigmoid %z : tensor<?x1xf32>
+  %l = kiln.binary_crossentropy %y, %p : tensor<?x1xf32>, tensor<?x1xf32>
+  %a = kiln.binary_accuracy %y, %p threshold = 0.5 : tensor<?x1xf32>, tensor<?x1xf32>
+  %c = kiln.confusion_counts %y, %p thresholds = [0.25, 0.5] : tensor<?x1xf32>, tensor<?x1xf32>
+  return %l, %a, %c : tensor<f32>, tensor<f32>, tensor<4x2xf32>
+}
+
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: %[[OUT:[^:]*]]: memref<10xf32>)
+// CHECK: %[[G:.*]]:4 = kiln.value_and_grad @loss
+// CHECK: memref.store %{{.*}}, %[[OUT]][%{{.*}}]
+// CHECK: memref.store %{{.*}}, %[[OUT]][%{{.*}}]
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[G]]#2 {{\[\[}}0, 1]] : tensor<4x2xf32> into tensor<8xf32>
+// CHECK: %[[SLOT:.*]] = memref.subview %[[OUT]][2] [8] [1] : memref<10xf32> to memref<8xf32, strided<[1], offset: 2>>
+// CHECK: bufferization.materialize_in_destination %[[FLAT]] in restrict writable %[[SLOT]]
+// CHECK-LABEL: func.func @eval_step
+// CHECK-SAME: memref<10xf32>)
+// CHECK: %[[R:.*]]:3 = call @loss
+// CHECK: tensor.collapse_shape %[[R]]#2
+// CHECK: memref.subview %{{.*}}[2] [8] [1]
