@@ -16,6 +16,7 @@
 #include "frontend/Initializers.h"
 #include "frontend/Layer.h"
 #include "frontend/Layers.h"
+#include "frontend/Metrics.h"
 #include "frontend/Model.h"
 #include "frontend/Ops.h"
 #include "frontend/Optimizers.h"

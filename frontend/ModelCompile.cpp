@@ -3,6 +3,8 @@
 #include "frontend/Config.h"
 #include "frontend/Backend.h"
 #include "frontend/Emitter.h"
+#include "frontend/Metrics.h"
+#include "frontend/MetricsImpl.h"
 #include "frontend/ModelImpl.h"
 #include "frontend/OpsContext.h"
 
@@ -49,12 +51,67 @@ Loss parseLoss(const std::string &name) {
   return it->second;
 }
 
-/// Emits one metric of (y_true, y_pred) as a 0-d f32 value.
+/// Emits a metric object (metrics::Precision(), AUC(), TopK..., ...).
+mlir::Value emitMetricObject(Emitter &e, const Metric &metric, Loss loss,
+                             mlir::Value yTrue, mlir::Value yPred) {
+  mlir::OpBuilder &b = e.b;
+  mlir::Location loc = e.loc;
+  const MetricConfig &c = *metric.config;
+  const std::string &cls = c.class_name;
+  bool sparse = loss == Loss::scce;
+  if (cls == "SparseTopKCategoricalAccuracy") {
+    if (!sparse)
+      throwError("metric '", metric.name, "' (", cls, ") needs integer labels "
+                 "(loss 'sparse_categorical_crossentropy'); use "
+                 "TopKCategoricalAccuracy with one-hot targets");
+    return SparseTopKCategoricalAccuracyOp::create(b, loc, yTrue, yPred, c.k);
+  }
+  if (sparse)
+    throwError("metric '", metric.name, "' (", cls, ") needs one-hot or 0/1 "
+               "targets shaped like the output, but the loss takes sparse "
+               "integer labels",
+               cls == "TopKCategoricalAccuracy"
+                   ? "; use SparseTopKCategoricalAccuracy"
+                   : "");
+  Shape outShape = Emitter::shapeOf(Emitter::sym(yPred));
+  int64_t classes = outShape.back();
+  if (cls == "TopKCategoricalAccuracy")
+    return TopKCategoricalAccuracyOp::create(b, loc, yTrue, yPred, c.k);
+  if (cls == "MeanSquaredError")
+    return MseOp::create(b, loc, yTrue, yPred);
+  if (cls == "MeanAbsoluteError")
+    return MaeOp::create(b, loc, yTrue, yPred);
+  if (!detail::countsConfusion(c))
+    throwError("metric '", metric.name, "': class '", cls,
+               "' is not one Kiln has");
+  if (c.class_id && *c.class_id >= classes)
+    throwError("metric '", metric.name, "' (", cls, "): class_id ", *c.class_id,
+               " is out of range for an output of ", classes, " classes");
+  if (c.top_k && *c.top_k > classes)
+    throwError("metric '", metric.name, "' (", cls, "): top_k ", *c.top_k,
+               " exceeds the output's ", classes, " classes");
+  mlir::Value p = yPred;
+  if (c.from_logits)
+    p = SigmoidOp::create(b, loc, p);
+  mlir::IntegerAttr topK, classId;
+  if (c.top_k)
+    topK = b.getI64IntegerAttr(*c.top_k);
+  if (c.class_id)
+    classId = b.getI64IntegerAttr(*c.class_id);
+  return ConfusionCountsOp::create(
+      b, loc, yTrue, p, b.getDenseF32ArrayAttr(detail::countThresholds(c)),
+      topK, classId);
+}
+
+/// Emits one metric of (y_true, y_pred): a 0-d f32 batch mean, or a
+/// metric object's confusion counts.
 mlir::Value emitMetric(Emitter &e, const Metric &metric, Loss loss,
                        mlir::Value yTrue, mlir::Value yPred) {
   mlir::OpBuilder &b = e.b;
   mlir::Location loc = e.loc;
   int64_t classes = Emitter::shapeOf(Emitter::sym(yPred)).back();
+  if (metric.config)
+    return emitMetricObject(e, metric, loss, yTrue, yPred);
   if (metric.fn) {
     OpsScope scope(e);
     ops::Value r = metric.fn(ops::Value(Emitter::sym(yTrue)),
@@ -102,8 +159,12 @@ mlir::Value emitMetric(Emitter &e, const Metric &metric, Loss loss,
   throwError("unknown metric '", metric.name,
              "'; expected one of: accuracy, acc, binary_accuracy, "
              "categorical_accuracy, sparse_categorical_accuracy, mae, "
-             "mean_absolute_error, mse, mean_squared_error, or a "
-             "kiln::Metric with a function");
+             "mean_absolute_error, mse, mean_squared_error, a metric class "
+             "(Precision, Recall, AUC, TruePositives, FalsePositives, "
+             "TrueNegatives, FalseNegatives, TopKCategoricalAccuracy, "
+             "SparseTopKCategoricalAccuracy, MeanSquaredError, "
+             "MeanAbsoluteError, or their snake_case names), a "
+             "metrics:: object or a kiln::Metric with a function");
 }
 
 mlir::Value emitLoss(Emitter &e, Loss loss, mlir::Value yTrue, mlir::Value yPred) {
@@ -126,6 +187,28 @@ mlir::Value emitLoss(Emitter &e, Loss loss, mlir::Value yTrue, mlir::Value yPred
                                                    eps);
   }
   return {};
+}
+
+/// Each output's metrics with Keras's class names ("AUC", "precision", ...)
+/// made metric objects, and repeated names numbered ("auc", "auc_1") as
+/// Keras names a second metric object of a class.
+std::vector<std::vector<Metric>>
+resolveMetricObjects(std::vector<std::vector<Metric>> lists) {
+  for (std::vector<Metric> &list : lists) {
+    std::map<std::string, int> seen;
+    for (Metric &m : list) {
+      if (!m.fn && !m.config)
+        if (std::optional<Metric> object = metrics::get(m.name))
+          m = std::move(*object);
+      if (int n = seen[m.name]++; n > 0) {
+        std::string base = m.name;
+        while (seen.count(m.name = base + "_" + std::to_string(n)))
+          ++n;
+        seen[m.name] = 1;
+      }
+    }
+  }
+  return lists;
 }
 
 /// Emits the layer graph on `params` and `inputs`; returns the outputs.
@@ -319,10 +402,21 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
     if (several)
       for (const std::string &o : outputNames)
         resultNames.push_back(o + "_loss");
-    std::vector<std::vector<Metric>> metricsOf = options->metrics.resolve(outputNames);
+    std::vector<std::vector<Metric>> metricsOf =
+        resolveMetricObjects(options->metrics.resolve(outputNames));
+    // How the runtime reads each result: the losses and mean metrics one
+    // float each, the confusion metrics their counts.
+    sig.resultSpecs.assign(resultNames.size(), abi::ResultSpec());
     for (size_t k = 0; k < outputs.size(); ++k)
-      for (const Metric &mt : metricsOf[k])
+      for (const Metric &mt : metricsOf[k]) {
         resultNames.push_back(several ? outputNames[k] + "_" + mt.name : mt.name);
+        sig.resultSpecs.push_back(detail::resultSpecOf(mt));
+      }
+    uint32_t offset = 0;
+    for (abi::ResultSpec &spec : sig.resultSpecs) {
+      spec.offset = offset;
+      offset += spec.width();
+    }
     llvm::SmallVector<mlir::Type> scalars(resultNames.size(),
                                           e.tensorType({}));
     // The loss, then each metric, of each y_pred against its y_true.
@@ -345,8 +439,11 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
       if (several)
         results.append(perOutput);
       results.append(metrics);
-      for (mlir::Value r : results)
-        if (mlir::cast<mlir::RankedTensorType>(r.getType()).getRank() != 0)
+      for (auto [r, spec] : llvm::zip(results, sig.resultSpecs))
+        if (auto t = mlir::cast<mlir::RankedTensorType>(r.getType());
+            spec.kind == abi::ResultSpec::Kind::mean
+                ? t.getRank() != 0
+                : t.getNumElements() != int64_t(spec.width()))
           throwError("model '", name, "': a metric did not reduce to a scalar");
       return results;
     };
@@ -372,16 +469,13 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
       llvm::SmallVector<mlir::Value> results =
           emitScalars(args.take_back(outputs.size()),
                       call.getResults().take_front(outputs.size()));
-      llvm::SmallVector<mlir::Type> resultTypes(scalars);
-      for (mlir::Value v : call.getResults().drop_front(outputTypes.size())) {
+      for (mlir::Value v : call.getResults().drop_front(outputTypes.size()))
         results.push_back(v);
-        resultTypes.push_back(v.getType());
-      }
-      if (!forwardUpdates.empty()) {
-        lossFn.setFunctionType(b.getFunctionType(lossArgs, resultTypes));
+      lossFn.setFunctionType(
+          b.getFunctionType(lossArgs, mlir::ValueRange(results).getTypes()));
+      if (!forwardUpdates.empty())
         lossFn->setAttr("kiln.state_updates",
                         b.getDenseI64ArrayAttr(forwardUpdates));
-      }
       mlir::func::ReturnOp::create(b, loc, results);
     }
 
@@ -408,6 +502,8 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
       e.training = false;
       llvm::SmallVector<mlir::Value> results = emitScalars(
           args.drop_back(1).take_back(outputs.size()), mlir::ValueRange(outs));
+      trainFn.setFunctionType(
+          b.getFunctionType(trainArgs, mlir::ValueRange(results).getTypes()));
       llvm::SmallVector<int64_t> updated;
       appendStateUpdates(e, trainFn, results, updated);
       mlir::func::ReturnOp::create(b, loc, results);

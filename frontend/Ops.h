@@ -10,6 +10,8 @@
 #include "frontend/Layer.h"
 
 #include <functional>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace kiln::ops {
@@ -43,15 +45,44 @@ Value operator/(Value a, double b);
 
 namespace kiln {
 
+/// The settings of one of Keras's metric objects (metrics::Precision(),
+/// metrics::AUC(), ...), as its get_config() lists them.
+struct MetricConfig {
+  /// Keras's class: "Precision", "Recall", "AUC", "TruePositives",
+  /// "SensitivityAtSpecificity", "TopKCategoricalAccuracy", ...
+  std::string class_name;
+  /// As given (empty: the class's default).
+  std::vector<double> thresholds;
+  std::optional<int64_t> top_k, class_id;
+  int64_t num_thresholds = 200;
+  std::string curve = "ROC", summation_method = "interpolation";
+  bool from_logits = false;
+  /// The specificity or sensitivity of SensitivityAtSpecificity and
+  /// SpecificityAtSensitivity.
+  double value = 0.0;
+  /// TopKCategoricalAccuracy's k.
+  int64_t k = 5;
+};
+
 /// A metric for compile(): a Keras name ("accuracy", "acc", "mae", "mse",
-/// "binary_accuracy", ...) or a named function of (y_true, y_pred).
+/// "binary_accuracy", "AUC", "precision", ...), a metric object
+/// (metrics::Precision({.class_id = 3}), frontend/Metrics.h) or a named
+/// function of (y_true, y_pred).
 struct Metric {
   using Fn = std::function<ops::Value(ops::Value y_true, ops::Value y_pred)>;
   Metric(const char *n) : name(n) {}
   Metric(std::string n) : name(std::move(n)) {}
   Metric(std::string n, Fn f) : name(std::move(n)), fn(std::move(f)) {}
+  /// A metric object of `config`'s class (what metrics::Precision() and
+  /// friends return).
+  static Metric object(std::string n, MetricConfig c) {
+    Metric m(std::move(n));
+    m.config = std::move(c);
+    return m;
+  }
   std::string name;
   Fn fn;
+  std::optional<MetricConfig> config;
 };
 
 } // namespace kiln

@@ -13,12 +13,13 @@ packages=(
   libgtest-dev libbenchmark-dev zlib1g-dev libomp-22-dev
   dataset-fashion-mnist
   libhdf5-dev libzip-dev nlohmann-json3-dev libgraphviz-dev libcairo2-dev
+  python3-numpy
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang-22 libclang-rt-22-dev)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torch libtorch-dev libopenblas-dev python3-numpy)
+  packages+=(python3-torch libtorch-dev libopenblas-dev)
 fi
 
 missing=()

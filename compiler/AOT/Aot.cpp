@@ -123,6 +123,15 @@ llvm::Error trainingSignature(mlir::func::FuncOp loss, AotSignature &sig) {
                   "batch");
   if (sig.intTarget)
     sig.classes = sig.output.empty() ? 1 : sig.output.back();
+  for (auto [i, r] : llvm::enumerate(type.getResults()))
+    if (auto t = mlir::dyn_cast<mlir::RankedTensorType>(r); !t || t.getRank() != 0)
+      return fail("@loss result #" + std::to_string(i) +
+                  " is not a 0-d loss or metric mean but " +
+                  (t ? "a tensor of " + std::to_string(t.getNumElements()) +
+                           " confusion counts (Precision, Recall, AUC, ...)"
+                     : std::string("not a ranked tensor")) +
+                  "; the C entry points report one batch mean per result, "
+                  "so compile the model without such metrics for kilnc");
   sig.results = type.getNumResults();
   return llvm::Error::success();
 }

@@ -1,6 +1,7 @@
 // compile_config / training_config <-> CompileOptions.
 #include "frontend/saving/CompileConfig.h"
 #include "frontend/saving/LayerConfig.h"
+#include "frontend/Metrics.h"
 
 #include "runtime/Error.h"
 
@@ -191,6 +192,108 @@ LossWeights lossWeightsFrom(const Json &v) {
   return LossWeights();
 }
 
+/// The metric classes whose settings Kiln reads and writes (the others
+/// travel as names).
+bool metricObject(const std::string &cls) {
+  static const std::vector<std::string> classes = {
+      "Precision",      "Recall",
+      "AUC",            "TruePositives",
+      "FalsePositives", "TrueNegatives",
+      "FalseNegatives", "SensitivityAtSpecificity",
+      "SpecificityAtSensitivity", "TopKCategoricalAccuracy",
+      "SparseTopKCategoricalAccuracy"};
+  return std::find(classes.begin(), classes.end(), cls) != classes.end();
+}
+
+std::optional<int64_t> optionalInt(const Json &c, const char *key) {
+  if (!c.contains(key) || c[key].is_null())
+    return std::nullopt;
+  if (!c[key].is_number_integer())
+    throwError("metric config '", key, "' = ", c[key].dump(), " is not an integer");
+  return c[key].get<int64_t>();
+}
+
+/// A metric object from Keras's {"class_name": ..., "config": {...}}.
+Metric metricObjectFrom(const std::string &cls, const Json &c) {
+  MetricConfig m;
+  m.class_name = cls;
+  if (c.contains("thresholds") && !c["thresholds"].is_null()) {
+    const Json &t = c["thresholds"];
+    if (t.is_number()) {
+      m.thresholds = {t.get<double>()};
+    } else if (t.is_array()) {
+      for (const Json &v : t) {
+        if (!v.is_number())
+          throwError("metric ", cls, ": threshold ", v.dump(), " is not a number");
+        m.thresholds.push_back(v.get<double>());
+      }
+    } else {
+      throwError("metric ", cls, ": thresholds ", t.dump().substr(0, 100),
+                 " is neither a number nor a list");
+    }
+  }
+  m.top_k = optionalInt(c, "top_k");
+  m.class_id = optionalInt(c, "class_id");
+  m.num_thresholds = optionalInt(c, "num_thresholds").value_or(200);
+  m.k = optionalInt(c, "k").value_or(5);
+  m.curve = c.value("curve", std::string("ROC"));
+  m.summation_method = c.value("summation_method", std::string("interpolation"));
+  m.from_logits = c.value("from_logits", false);
+  if (c.value("multi_label", false))
+    throwError("metric ", cls, ": multi_label = true is not supported");
+  if (c.contains("label_weights") && !c["label_weights"].is_null())
+    throwError("metric ", cls, ": label_weights are not supported");
+  m.value = num(c, cls == "SensitivityAtSpecificity" ? "specificity" : "sensitivity", 0.0);
+  return metrics::from_config(m, c.value("name", std::string()));
+}
+
+/// Keras's config of a metric object, as get_config() writes it.
+Json metricObjectConfig(const Metric &metric, Schema schema) {
+  const MetricConfig &m = *metric.config;
+  const std::string &cls = m.class_name;
+  Json c = Json::object();
+  c["name"] = metric.name;
+  c["dtype"] = "float32";
+  auto thresholds = [&]() -> Json {
+    if (m.thresholds.empty())
+      return nullptr;
+    if (m.thresholds.size() == 1)
+      return m.thresholds.front();
+    return Json(m.thresholds);
+  };
+  if (cls == "Precision" || cls == "Recall") {
+    c["thresholds"] = thresholds();
+    c["top_k"] = m.top_k ? Json(*m.top_k) : Json();
+    c["class_id"] = m.class_id ? Json(*m.class_id) : Json();
+  } else if (cls == "AUC") {
+    c["num_thresholds"] = m.num_thresholds;
+    c["curve"] = m.curve;
+    c["summation_method"] = m.summation_method;
+    c["multi_label"] = false;
+    c["num_labels"] = nullptr;
+    c["label_weights"] = nullptr;
+    c["from_logits"] = m.from_logits;
+    if (!m.thresholds.empty())
+      c["thresholds"] = m.thresholds;
+  } else if (cls == "SensitivityAtSpecificity" ||
+             cls == "SpecificityAtSensitivity") {
+    c["class_id"] = m.class_id ? Json(*m.class_id) : Json();
+    c["num_thresholds"] = m.num_thresholds;
+    c[cls == "SensitivityAtSpecificity" ? "specificity" : "sensitivity"] = m.value;
+  } else if (cls == "TopKCategoricalAccuracy" ||
+             cls == "SparseTopKCategoricalAccuracy") {
+    c["k"] = m.k;
+  } else {
+    c["thresholds"] = thresholds();
+  }
+  if (schema == Schema::keras2)
+    return Json{{"class_name", cls}, {"config", c}};
+  return Json{{"module", "keras.metrics"},
+              {"class_name", cls},
+              {"config", c},
+              {"registered_name", nullptr}};
+}
+
 void metricsFrom(const Json &v, const std::vector<Metric> &custom,
                  std::vector<Metric> &out) {
   if (v.is_null())
@@ -205,11 +308,19 @@ void metricsFrom(const Json &v, const std::vector<Metric> &custom,
     name = v.get<std::string>();
   } else if (v.is_object()) {
     const Json c = v.contains("config") && v["config"].is_object() ? v["config"] : Json::object();
+    if (std::string cls = v.value("class_name", std::string()); metricObject(cls)) {
+      out.push_back(metricObjectFrom(cls, c));
+      return;
+    }
     std::string n = c.value("name", std::string()), fn = c.value("fn", std::string());
     name = known(n) ? n : known(fn) ? fn : snakeCase(v.value("class_name", std::string()));
   }
   if (known(name)) {
     out.emplace_back(name);
+    return;
+  }
+  if (std::optional<Metric> object = metrics::get(name)) {
+    out.push_back(std::move(*object));
     return;
   }
   for (const Metric &m : custom)
@@ -244,11 +355,14 @@ Metrics metricsFrom(const Json &v, const std::vector<Metric> &custom) {
   return Metrics(flat(v));
 }
 
-Json metricsJson(const Metrics &m) {
-  auto names = [](const std::vector<Metric> &list) {
+Json metricsJson(const Metrics &m, Schema schema) {
+  auto names = [&](const std::vector<Metric> &list) {
     Json out = Json::array();
     for (const Metric &metric : list)
-      out.push_back(metric.name);
+      if (metric.config && metricObject(metric.config->class_name))
+        out.push_back(metricObjectConfig(metric, schema));
+      else
+        out.push_back(metric.name);
     return out;
   };
   if (!m.byName.empty()) {
@@ -270,7 +384,7 @@ Json metricsJson(const Metrics &m) {
 Json compileConfig(const CompileOptions &o, Schema schema,
                    std::optional<double> learningRate) {
   double lr = learningRate.value_or(o.optimizer.learning_rate());
-  Json metrics = metricsJson(o.metrics);
+  Json metrics = metricsJson(o.metrics, schema);
   if (schema == Schema::keras2)
     return Json{{"loss", lossesJson(o.loss)},
                 {"metrics", metrics},

@@ -9,4 +9,13 @@ size_t StepSignature::numTrainable() const {
   return static_cast<size_t>(std::count(trainable.begin(), trainable.end(), true));
 }
 
+size_t StepSignature::resultWidth() const {
+  if (resultSpecs.empty())
+    return resultNames.size();
+  size_t width = 0;
+  for (const ResultSpec &spec : resultSpecs)
+    width = std::max<size_t>(width, spec.offset + spec.width());
+  return width;
+}
+
 } // namespace kiln::abi

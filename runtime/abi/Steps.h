@@ -8,10 +8,47 @@
 #include "runtime/abi/MemRef.h"
 #include "runtime/abi/StepLayout.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace kiln::abi {
+
+/// How one named result (the loss, a metric) comes from the floats each
+/// train or eval step writes to its results buffer, over an epoch.
+struct ResultSpec {
+  enum class Kind : uint8_t {
+    /// One float, the batch's mean: the epoch's row-weighted mean (the
+    /// loss, accuracy, mae, ...).
+    mean,
+    /// The rest read confusion counts: 4 rows (true positives, false
+    /// positives, true negatives, false negatives) of `thresholds` floats,
+    /// summed over the epoch's batches.
+    true_positives,
+    false_positives,
+    true_negatives,
+    false_negatives,
+    precision,
+    recall,
+    auc,
+    sensitivity_at_specificity,
+    specificity_at_sensitivity,
+  };
+  enum class Summation : uint8_t { interpolation, minoring, majoring };
+
+  Kind kind = Kind::mean;
+  /// The result's first float in the buffer, and its number of thresholds.
+  uint32_t offset = 0, thresholds = 1;
+  /// AUC: the precision-recall curve instead of ROC, and Keras's
+  /// summation_method.
+  bool prCurve = false;
+  Summation summation = Summation::interpolation;
+  /// The specificity or sensitivity the *_at_* metrics hold.
+  double value = 0.0;
+
+  /// The floats it takes in the buffer.
+  uint32_t width() const { return kind == Kind::mean ? 1 : 4 * thresholds; }
+};
 
 /// What the steps' arguments hold, role by role (their order is each step's
 /// StepLayout). Inputs, targets and outputs have a dynamic leading (batch)
@@ -30,12 +67,17 @@ struct StepSignature {
   std::vector<DType> inputTypes, targetTypes;
   /// Names of the train/eval results: "loss" first, then the metrics.
   std::vector<std::string> resultNames;
+  /// How each of them is computed, in the same order; empty when every
+  /// result is a batch mean, one float each in name order.
+  std::vector<ResultSpec> resultSpecs;
   /// Per target: for a sparse categorical loss, the number of classes (the
   /// runtime checks integer labels against it before training), else 0.
   /// Empty means 0 for every target.
   std::vector<int64_t> sparseLabelClasses;
 
   size_t numTrainable() const;
+  /// The floats a train or eval step writes to its results buffer.
+  size_t resultWidth() const;
 };
 
 struct CompiledSteps {

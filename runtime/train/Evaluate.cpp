@@ -20,7 +20,7 @@ Evaluator::Evaluator(const char *caller, const abi::CompiledSteps &steps,
                {{abi::ArgRole::Input, &data.x}, {abi::ArgRole::Target, &data.y}},
                begin, count, std::min(batchSize, std::max<int64_t>(count, 1)),
                std::nullopt),
-      means_(steps.signature.resultNames.size()) {}
+      means_(steps.signature) {}
 
 const std::vector<double> &Evaluator::run(
     const std::function<void(int64_t, const std::vector<double> &)> &onBatch) {

@@ -26,7 +26,7 @@ public:
 private:
   StepArgs args_;
   EpochIterator batches_;
-  ResultMeans means_;
+  EpochResults means_;
 };
 
 } // namespace kiln::train::detail

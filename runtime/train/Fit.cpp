@@ -94,7 +94,7 @@ public:
         context_(state, Params{options.verbose, options.epochs, batches_.steps()},
                  console_),
         callbacks_(options.callbacks, options.verbose != 0, context_),
-        means_(sig_.resultNames.size()),
+        means_(sig_),
         terminatesOnNaN_(callbacks_.contains<TerminateOnNaN>()) {
     if (val.data)
       validator_.emplace("fit", steps, state, *val.data, val.begin, val.count,
@@ -167,7 +167,7 @@ private:
   Console console_;
   TrainContext context_;
   CallbackList callbacks_;
-  ResultMeans means_;
+  EpochResults means_;
   std::optional<Evaluator> validator_;
   Logs batchLogs_, epochLogs_, scratch_;
   bool terminatesOnNaN_, warnedNonFinite_ = false;

@@ -1,5 +1,6 @@
 // The arguments of one compiled step, bound by role from its StepLayout.
 #include "runtime/train/StepArgs.h"
+#include "runtime/train/ConfusionMetrics.h"
 
 #include "runtime/Error.h"
 #include "runtime/abi/Threads.h"
@@ -59,7 +60,7 @@ StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
   if (layout.has(ArgRole::LearningRate))
     bindTensor(arg(ArgRole::LearningRate, 0), state.learningRateTensor());
   if (layout.has(ArgRole::Results)) {
-    results_ = Tensor::zeros({static_cast<int64_t>(sig.resultNames.size())});
+    results_ = Tensor::zeros({static_cast<int64_t>(sig.resultWidth())});
     bindTensor(arg(ArgRole::Results, 0), results_);
   }
 }
@@ -105,17 +106,39 @@ void StepArgs::call() {
                                     " bytes (config::set_workspace_limit)");
 }
 
-void ResultMeans::reset() {
+// Each result name's spec; without specs, one batch mean per name.
+static std::vector<abi::ResultSpec> specsOf(const abi::StepSignature &sig) {
+  if (!sig.resultSpecs.empty())
+    return sig.resultSpecs;
+  std::vector<abi::ResultSpec> specs(sig.resultNames.size());
+  for (size_t k = 0; k < specs.size(); ++k)
+    specs[k].offset = static_cast<uint32_t>(k);
+  return specs;
+}
+
+EpochResults::EpochResults(const abi::StepSignature &sig)
+    : specs_(specsOf(sig)), sums_(sig.resultWidth(), 0.0),
+      values_(specs_.size(), 0.0) {}
+
+void EpochResults::reset() {
   std::fill(sums_.begin(), sums_.end(), 0.0);
-  std::fill(means_.begin(), means_.end(), 0.0);
+  std::fill(values_.begin(), values_.end(), 0.0);
   seen_ = 0;
 }
 
-void ResultMeans::add(const float *results, int64_t rows) {
+void EpochResults::add(const float *results, int64_t rows) {
   seen_ += rows;
-  for (size_t k = 0; k < sums_.size(); ++k) {
-    sums_[k] += static_cast<double>(results[k]) * static_cast<double>(rows);
-    means_[k] = sums_[k] / static_cast<double>(seen_);
+  for (size_t k = 0; k < specs_.size(); ++k) {
+    const abi::ResultSpec &spec = specs_[k];
+    double *sum = sums_.data() + spec.offset;
+    if (spec.kind == abi::ResultSpec::Kind::mean) {
+      *sum += static_cast<double>(results[spec.offset]) * static_cast<double>(rows);
+      values_[k] = *sum / static_cast<double>(seen_);
+      continue;
+    }
+    for (uint32_t i = 0; i < spec.width(); ++i)
+      sum[i] += static_cast<double>(results[spec.offset + i]);
+    values_[k] = confusionMetric(spec, sum);
   }
 }
 

@@ -46,17 +46,21 @@ private:
   Tensor results_;
 };
 
-// Sample-weighted running means of a step's results over the batches seen
-// since reset(): Keras's Mean metrics fed one batch mean per step.
-class ResultMeans {
+// A step's results over the batches seen since reset(), as Keras's metric
+// objects hold them: the batch means weighted by their rows (the loss and
+// Mean metrics), the confusion counts summed, then each named value
+// computed from them (StepSignature::resultSpecs).
+class EpochResults {
 public:
-  explicit ResultMeans(size_t n) : sums_(n, 0.0), means_(n, 0.0) {}
+  explicit EpochResults(const abi::StepSignature &sig);
   void reset();
   void add(const float *results, int64_t rows);
-  const std::vector<double> &means() const { return means_; }
+  // One value per result name, as of the last add().
+  const std::vector<double> &means() const { return values_; }
 
 private:
-  std::vector<double> sums_, means_;
+  std::vector<abi::ResultSpec> specs_;
+  std::vector<double> sums_, values_;
   int64_t seen_ = 0;
 };
 

@@ -179,8 +179,8 @@ TEST_F(AotTest, TrainingArtifactTakesFloatTargets) {
   EXPECT_GT(results[0], 0.1f);
 }
 
-// kilnc --train refuses a model file with no compile config, and an
-// executable.
+// kilnc --train refuses a model file with no compile config, an
+// executable, and confusion metrics.
 TEST_F(AotTest, TrainingNeedsACompiledModelAndALibrary) {
   utils::set_random_seed(3);
   Sequential model("plain");
@@ -197,6 +197,20 @@ TEST_F(AotTest, TrainingNeedsACompiledModelAndALibrary) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("an executable only predicts"), std::string::npos)
       << r.output;
+
+  // A confusion metric accumulates counts the C entry points cannot
+  // report: --train refuses it by name; prediction alone compiles.
+  model.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"AUC"}});
+  model.save(keras);
+  r = run(kilnc(keras + " --train -o " + (dir / "b.so").string()));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("@loss result #1 is not a 0-d loss or metric mean but "
+                          "a tensor of 800 confusion counts"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(dir / "b.so"));
+  r = run(kilnc(keras + " -o " + (dir / "c.so").string()));
+  EXPECT_EQ(r.status, 0) << r.output;
 }
 
 // BatchNormalization and a seeded Dropout ahead of time: the artifact
