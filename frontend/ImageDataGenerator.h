@@ -160,6 +160,17 @@ public:
   const ImageDataGeneratorOptions &options() const { return o_; }
 
 private:
+  friend class NumpyArrayIterator;
+  /// get_random_transform's draws from any random bit generator.
+  template <typename Engine>
+  TransformParameters drawTransform(const Shape &shape, Engine &rng) const;
+  /// apply_transform from `src` into `dst`, images of `shape` (f32).
+  void transformInto(const float *src, const Shape &shape,
+                     const TransformParameters &params, float *dst) const;
+  /// standardize's arithmetic after preprocessing_function, in place on
+  /// the `n` values of an image of `channels` channels.
+  void standardizeInPlace(float *values, int64_t n, int64_t channels) const;
+
   ImageDataGeneratorOptions o_;
   Tensor mean_, std_;
 };

@@ -71,7 +71,22 @@ uint64_t mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-double uniform(std::mt19937_64 &rng, double lo, double hi) {
+/// splitmix64 as a random bit generator: one image's draws from its own
+/// seed, without filling mt19937_64's 2.5 KB of state for every image.
+struct SplitMix64 {
+  using result_type = uint64_t;
+  static constexpr uint64_t min() { return 0; }
+  static constexpr uint64_t max() { return ~uint64_t(0); }
+  uint64_t operator()() {
+    uint64_t r = mix(state);
+    state += 0x9e3779b97f4a7c15ULL;
+    return r;
+  }
+  uint64_t state;
+};
+
+template <typename Engine>
+double uniform(Engine &rng, double lo, double hi) {
   return std::uniform_real_distribution<double>(lo, hi)(rng);
 }
 
@@ -103,6 +118,18 @@ ImageDataGenerator::ImageDataGenerator(ImageDataGeneratorOptions options)
 
 TransformParameters ImageDataGenerator::get_random_transform(const Shape &shape,
                                                              std::mt19937_64 &rng) const {
+  return drawTransform(shape, rng);
+}
+
+TransformParameters ImageDataGenerator::get_random_transform(const Shape &shape,
+                                                             uint64_t seed) const {
+  SplitMix64 rng{seed};
+  return drawTransform(shape, rng);
+}
+
+template <typename Engine>
+TransformParameters ImageDataGenerator::drawTransform(const Shape &shape,
+                                                      Engine &rng) const {
   if (shape.size() != 3)
     throwError("ImageDataGenerator.get_random_transform: an image is (height, "
                "width, channels), got ", shapeToString(shape));
@@ -135,17 +162,22 @@ TransformParameters ImageDataGenerator::get_random_transform(const Shape &shape,
   return p;
 }
 
-TransformParameters ImageDataGenerator::get_random_transform(const Shape &shape,
-                                                             uint64_t seed) const {
-  std::mt19937_64 rng(seed);
-  return get_random_transform(shape, rng);
-}
+
 
 Tensor ImageDataGenerator::apply_transform(const Tensor &input,
                                            const TransformParameters &p) const {
   checkImage(input, "apply_transform");
-  Tensor image = input.astype(DType::f32);
-  const int64_t h = image.shape()[0], w = image.shape()[1], c = image.shape()[2];
+  // An f32 image is read in place; others are converted once.
+  Tensor image = input.dtype() == DType::f32 ? input : input.astype(DType::f32);
+  Tensor out = Tensor::empty(image.shape());
+  transformInto(image.data<float>(), image.shape(), p, out.data<float>());
+  return out;
+}
+
+void ImageDataGenerator::transformInto(const float *src, const Shape &shape,
+                                       const TransformParameters &p,
+                                       float *dst) const {
+  const int64_t h = shape[0], w = shape[1], c = shape[2];
   Fill fill = fillOf(o_.fill_mode);
 
   // Keras's apply_affine_transform: the product of the transforms that are
@@ -172,72 +204,124 @@ Tensor ImageDataGenerator::apply_transform(const Tensor &input,
     m = m * Matrix{{{p.zx, 0, 0}, {0, p.zy, 0}, {0, 0, 1}}};
     any = true;
   }
-  Tensor out = image;
-  if (any) {
+  if (!any) {
+    std::memcpy(dst, src, size_t(h * w * c) * sizeof(float));
+  } else {
     double ox = double(h) / 2 - 0.5, oy = double(w) / 2 - 0.5;
     m = Matrix{{{1, 0, ox}, {0, 1, oy}, {0, 0, 1}}} * m *
         Matrix{{{1, 0, -ox}, {0, 1, -oy}, {0, 0, 1}}};
-    out = Tensor::empty(image.shape());
-    const float *src = image.data<float>();
-    float *dst = out.data<float>();
     auto at = [&](int64_t r, int64_t col, int64_t ch) {
       return src[(r * w + col) * c + ch];
     };
-    // Each output pixel reads the input at M · (row, col) + offset.
-    for (int64_t r = 0; r < h; ++r)
-      for (int64_t col = 0; col < w; ++col) {
-        double u = m.m[0][0] * double(r) + m.m[0][1] * double(col) + m.m[0][2];
-        double v = m.m[1][0] * double(r) + m.m[1][1] * double(col) + m.m[1][2];
-        float *pixel = dst + (r * w + col) * c;
-        const double eps = 1e-9;
-        if (fill == Fill::constant &&
-            (u < -eps || u > double(h - 1) + eps || v < -eps || v > double(w - 1) + eps)) {
-          std::fill(pixel, pixel + c, float(o_.cval));
-          continue;
-        }
-        if (o_.interpolation_order == 0) {
-          int64_t ri = wrapIndex(int64_t(std::floor(u + 0.5)), h, fill);
-          int64_t ci = wrapIndex(int64_t(std::floor(v + 0.5)), w, fill);
-          if (fill == Fill::constant)
-            ri = std::clamp<int64_t>(ri, 0, h - 1), ci = std::clamp<int64_t>(ci, 0, w - 1);
-          for (int64_t ch = 0; ch < c; ++ch)
-            pixel[ch] = at(ri, ci, ch);
-          continue;
-        }
-        double fu = std::floor(u), fv = std::floor(v);
-        double du = u - fu, dv = v - fv;
-        int64_t r0 = int64_t(fu), c0 = int64_t(fv);
-        int64_t ra = wrapIndex(r0, h, fill), rb = wrapIndex(r0 + 1, h, fill);
-        int64_t ca = wrapIndex(c0, w, fill), cb = wrapIndex(c0 + 1, w, fill);
-        if (fill == Fill::constant) { // inside, but the far neighbour may not be
-          ra = std::clamp<int64_t>(ra, 0, h - 1), rb = std::clamp<int64_t>(rb, 0, h - 1);
-          ca = std::clamp<int64_t>(ca, 0, w - 1), cb = std::clamp<int64_t>(cb, 0, w - 1);
-        }
-        for (int64_t ch = 0; ch < c; ++ch)
-          pixel[ch] = float((1 - du) * ((1 - dv) * at(ra, ca, ch) + dv * at(ra, cb, ch)) +
-                            du * ((1 - dv) * at(rb, ca, ch) + dv * at(rb, cb, ch)));
+    // One pixel by the fill rule: the general path, for the pixels whose
+    // neighbours may lie outside the image.
+    auto general = [&](double u, double v, float *pixel) {
+      const double eps = 1e-9;
+      if (fill == Fill::constant &&
+          (u < -eps || u > double(h - 1) + eps || v < -eps || v > double(w - 1) + eps)) {
+        std::fill(pixel, pixel + c, float(o_.cval));
+        return;
       }
+      if (o_.interpolation_order == 0) {
+        int64_t ri = wrapIndex(int64_t(std::floor(u + 0.5)), h, fill);
+        int64_t ci = wrapIndex(int64_t(std::floor(v + 0.5)), w, fill);
+        if (fill == Fill::constant)
+          ri = std::clamp<int64_t>(ri, 0, h - 1), ci = std::clamp<int64_t>(ci, 0, w - 1);
+        for (int64_t ch = 0; ch < c; ++ch)
+          pixel[ch] = at(ri, ci, ch);
+        return;
+      }
+      double fu = std::floor(u), fv = std::floor(v);
+      double du = u - fu, dv = v - fv;
+      int64_t r0 = int64_t(fu), c0 = int64_t(fv);
+      int64_t ra = wrapIndex(r0, h, fill), rb = wrapIndex(r0 + 1, h, fill);
+      int64_t ca = wrapIndex(c0, w, fill), cb = wrapIndex(c0 + 1, w, fill);
+      if (fill == Fill::constant) { // inside, but the far neighbour may not be
+        ra = std::clamp<int64_t>(ra, 0, h - 1), rb = std::clamp<int64_t>(rb, 0, h - 1);
+        ca = std::clamp<int64_t>(ca, 0, w - 1), cb = std::clamp<int64_t>(cb, 0, w - 1);
+      }
+      for (int64_t ch = 0; ch < c; ++ch)
+        pixel[ch] = float((1 - du) * ((1 - dv) * at(ra, ca, ch) + dv * at(ra, cb, ch)) +
+                          du * ((1 - dv) * at(rb, ca, ch) + dv * at(rb, cb, ch)));
+    };
+    // Each output pixel reads the input at M · (row, col) + offset; along a
+    // row that point moves on a line, so the pixels whose four neighbours
+    // all lie inside (0 <= u < h - 1, 0 <= v < w - 1) form one run of
+    // columns, interpolated without any fill rule.
+    // With fill_mode "nearest" the image extends its edges, which is
+    // bilinear interpolation at the point clamped into the image: every
+    // pixel takes that path.
+    const bool bilinear = o_.interpolation_order != 0;
+    const bool clampAll = bilinear && fill == Fill::nearest && h >= 2 && w >= 2;
+    auto lerp = [c](const float *a, const float *b, float du, float dv,
+                    float *pixel) {
+      for (int64_t ch = 0; ch < c; ++ch) {
+        float top = a[ch] + dv * (a[c + ch] - a[ch]);
+        float bottom = b[ch] + dv * (b[c + ch] - b[ch]);
+        pixel[ch] = top + du * (bottom - top);
+      }
+    };
+    for (int64_t r = 0; r < h; ++r) {
+      const double u0 = m.m[0][0] * double(r) + m.m[0][2];
+      const double v0 = m.m[1][0] * double(r) + m.m[1][2];
+      const double du1 = m.m[0][1], dv1 = m.m[1][1];
+      float *row = dst + r * w * c;
+      if (clampAll) {
+        for (int64_t col = 0; col < w; ++col) {
+          double u = std::clamp(u0 + du1 * double(col), 0.0, double(h - 1));
+          double v = std::clamp(v0 + dv1 * double(col), 0.0, double(w - 1));
+          int64_t r0 = std::min<int64_t>(int64_t(u), h - 2);
+          int64_t c0 = std::min<int64_t>(int64_t(v), w - 2);
+          const float *a = src + (r0 * w + c0) * c;
+          lerp(a, a + w * c, float(u - double(r0)), float(v - double(c0)), row + col * c);
+        }
+        continue;
+      }
+      auto inside = [&](int64_t col) {
+        double u = u0 + du1 * double(col), v = v0 + dv1 * double(col);
+        return u >= 0 && u < double(h - 1) && v >= 0 && v < double(w - 1);
+      };
+      int64_t lo = 0, hi = w;
+      if (bilinear) {
+        while (lo < w && !inside(lo))
+          ++lo;
+        hi = lo;
+        while (hi < w && inside(hi))
+          ++hi;
+      } else {
+        lo = hi = w;
+      }
+      for (int64_t col = 0; col < lo; ++col)
+        general(u0 + du1 * double(col), v0 + dv1 * double(col), row + col * c);
+      for (int64_t col = lo; col < hi; ++col) {
+        double u = u0 + du1 * double(col), v = v0 + dv1 * double(col);
+        int64_t r0 = int64_t(u), c0 = int64_t(v); // floor: both are >= 0
+        const float *a = src + (r0 * w + c0) * c;
+        lerp(a, a + w * c, float(u - double(r0)), float(v - double(c0)), row + col * c);
+      }
+      for (int64_t col = hi; col < w; ++col)
+        general(u0 + du1 * double(col), v0 + dv1 * double(col), row + col * c);
+    }
   }
-  float *v = out.data<float>();
+  const int64_t n = h * w * c;
   if (p.channel_shift_intensity) {
     // Every channel shifted alike, clipped to the image's own range.
-    auto [lo, hi] = std::minmax_element(v, v + out.size());
+    auto [lo, hi] = std::minmax_element(dst, dst + n);
     float mn = *lo, mx = *hi;
-    for (int64_t i = 0; i < out.size(); ++i)
-      v[i] = std::clamp(float(v[i] + *p.channel_shift_intensity), mn, mx);
+    for (int64_t i = 0; i < n; ++i)
+      dst[i] = std::clamp(float(dst[i] + *p.channel_shift_intensity), mn, mx);
   }
-  if (p.flip_horizontal || p.flip_vertical) {
-    Tensor flipped = Tensor::empty(out.shape());
-    float *f = flipped.data<float>();
+  // Flips in place: pixel pairs swap across the middle column or row.
+  auto swapPixels = [&](int64_t a, int64_t b) {
+    std::swap_ranges(dst + a * c, dst + (a + 1) * c, dst + b * c);
+  };
+  if (p.flip_horizontal)
     for (int64_t r = 0; r < h; ++r)
-      for (int64_t col = 0; col < w; ++col) {
-        int64_t sr = p.flip_vertical ? h - 1 - r : r;
-        int64_t sc = p.flip_horizontal ? w - 1 - col : col;
-        std::memcpy(f + (r * w + col) * c, v + (sr * w + sc) * c, size_t(c) * sizeof(float));
-      }
-    out = flipped;
-  }
-  return out;
+      for (int64_t col = 0; col < w / 2; ++col)
+        swapPixels(r * w + col, r * w + (w - 1 - col));
+  if (p.flip_vertical)
+    for (int64_t r = 0; r < h / 2; ++r)
+      std::swap_ranges(dst + r * w * c, dst + (r + 1) * w * c, dst + (h - 1 - r) * w * c);
 }
 
 Tensor ImageDataGenerator::standardize(Tensor image) const {
@@ -252,8 +336,11 @@ Tensor ImageDataGenerator::standardize(Tensor image) const {
                  "image's shape ", shapeToString(shape), ", got ",
                  shapeToString(image.shape()));
   }
-  float *v = image.data<float>();
-  const int64_t n = image.size(), c = image.shape()[2];
+  standardizeInPlace(image.data<float>(), image.size(), image.shape()[2]);
+  return image;
+}
+
+void ImageDataGenerator::standardizeInPlace(float *v, int64_t n, int64_t c) const {
   if (o_.rescale)
     for (int64_t i = 0; i < n; ++i)
       v[i] = float(v[i] * o_.rescale);
@@ -286,7 +373,6 @@ Tensor ImageDataGenerator::standardize(Tensor image) const {
         v[i] = float(v[i] / (sd[i % c] + 1e-6));
     }
   }
-  return image;
 }
 
 Tensor ImageDataGenerator::random_transform(const Tensor &image, uint64_t seed) const {
@@ -422,12 +508,17 @@ std::pair<Tensor, Tensor> NumpyArrayIterator::batch(int64_t index) const {
   bx[0] = int64_t(rows.size());
   Tensor xb = Tensor::empty(bx);
   for (size_t i = 0; i < rows.size(); ++i) {
-    Tensor img = Tensor::fromPointer(x_.data<float>() + rows[i] * pixels, image);
     TransformParameters p =
         gen_->get_random_transform(image, mix(epochSeed + uint64_t(begin) + i));
-    Tensor out = gen_->standardize(gen_->apply_transform(img, p));
-    std::memcpy(xb.data<float>() + int64_t(i) * pixels, out.data<float>(),
-                size_t(pixels) * sizeof(float));
+    // Transformed and standardized in the batch's own rows.
+    float *row = xb.data<float>() + int64_t(i) * pixels;
+    gen_->transformInto(x_.data<float>() + rows[i] * pixels, image, p, row);
+    if (gen_->options().preprocessing_function) {
+      Tensor out = gen_->standardize(Tensor::fromPointer(row, image));
+      std::memcpy(row, out.data<float>(), size_t(pixels) * sizeof(float));
+    } else {
+      gen_->standardizeInPlace(row, pixels, image[2]);
+    }
   }
   Tensor yb;
   if (y_.size() > 0) {
