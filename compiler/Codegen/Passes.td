@@ -252,6 +252,48 @@ def KilnHoistBuffersPass : Pass<"kiln-hoist-buffers", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
+def KilnGpuSharedAllocsPass
+    : Pass<"kiln-gpu-shared-allocs", "mlir::ModuleOp"> {
+  let summary = "A step's temporaries in memory both the host and the GPU reach";
+  let description = [{
+    For kiln-to-nvvm: the buffers a bufferized step allocates become
+    `gpu.alloc host_shared` (CUDA managed memory), so the outlined kernels
+    and the host code between them (scalar reductions, the optimizer's bias
+    correction) read and write the same temporaries. Their deallocations
+    call the runtime's `kiln_gpu_free` with the buffer's address
+    (upstream's `gpu.dealloc` lowers only in async form, which managed
+    allocations cannot take).
+
+    ```mlir
+    %t = memref.alloc(%n) : memref<?x300xf32>
+    memref.dealloc %t : memref<?x300xf32>
+    // becomes
+    %t = gpu.alloc host_shared (%n) : memref<?x300xf32>
+    %p = memref.extract_aligned_pointer_as_index %t : memref<?x300xf32> -> index
+    %a = arith.index_cast %p : index to i64
+    call @kiln_gpu_free(%a) : (i64) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect", "mlir::memref::MemRefDialect"];
+}
+
+def KilnGpuMathPass : Pass<"kiln-gpu-math", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Math functions in kernels as polynomials, without libdevice";
+  let description = [{
+    convert-gpu-to-nvvm turns `math.exp`, `math.log`, `math.tanh`, ... into
+    calls of libdevice's `__nv_expf` and friends, which only the CUDA
+    toolkit ships: PTX that calls them does not load. This pass rewrites
+    them first (math expansions, then MLIR's polynomial approximations,
+    accurate to a few ulp in f32), and turns the ops NVPTX has instructions
+    for (`fma`, `sqrt`, `floor`, `ceil`, `fabs`, `copysign`) into the LLVM
+    intrinsics the backend selects them from, so a kernel's PTX calls no
+    function.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 def KilnVectorizeCopiesPass
     : Pass<"kiln-vectorize-copies", "mlir::func::FuncOp"> {
   let summary = "Vector loops for the copies and fills bufferization makes";

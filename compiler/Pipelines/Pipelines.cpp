@@ -9,6 +9,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
@@ -135,6 +137,40 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
+void buildGpuMapPipeline(OpPassManager &pm, const NvvmOptions &options) {
+  pm.addPass(createKilnGpuSharedAllocsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  // Each parallel loop becomes a loop over blocks around a loop over the
+  // threads of a block (of constant size, with a bounds check inside, so
+  // the launch's block size is static); gpu-map-parallel-loops maps them so.
+  pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(
+      {int64_t(options.blockX), int64_t(options.blockY)},
+      /*noMinMaxBounds=*/true));
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildGpuLowerPipeline(OpPassManager &pm, const NvvmOptions &options) {
+  pm.addNestedPass<gpu::GPUModuleOp>(createKilnGpuMathPass());
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip;
+  nvvm.cubinFeatures = options.features;
+  nvvm.cubinFormat = "isa";
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
+void buildKilnToNvvmPipeline(OpPassManager &pm, const NvvmOptions &options) {
+  buildLowerToLinalgPipeline(pm);
+  buildBufferizePipeline(pm);
+  buildGpuMapPipeline(pm, options);
+  buildGpuLowerPipeline(pm, options);
+}
+
 std::vector<PipelineStage> kilnToLLVMStages(const CodegenOptions &options) {
   return {
       {"kiln-lower-to-linalg", buildLowerToLinalgPipeline},
@@ -201,6 +237,18 @@ void registerPipelines() {
       [](OpPassManager &pm, const CodegenOptions &options) {
         buildKilnToLLVMPipeline(pm, options);
       });
+  PassPipelineRegistration<NvvmOptions>(
+      "kiln-gpu-map",
+      "bufferized steps -> kernels on blocks and threads in gpu.modules",
+      buildGpuMapPipeline);
+  PassPipelineRegistration<NvvmOptions>(
+      "kiln-gpu-lower",
+      "gpu.modules -> NVVM -> PTX; host code -> LLVM dialect with mgpu calls",
+      buildGpuLowerPipeline);
+  PassPipelineRegistration<NvvmOptions>(
+      "kiln-to-nvvm",
+      "the whole GPU lowering, kiln dialect -> PTX kernels and LLVM host code",
+      buildKilnToNvvmPipeline);
 }
 
 } // namespace kiln

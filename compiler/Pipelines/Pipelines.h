@@ -106,6 +106,43 @@ void buildKilnToLLVMPipeline(mlir::OpPassManager &pm,
                              const CodegenOptions &options);
 void buildKilnToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// What kiln-to-nvvm compiles for: the NVIDIA chip and the PTX version,
+/// and the threads of a block along the first two parallel dimensions.
+struct NvvmOptions : public mlir::PassPipelineOptions<NvvmOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("target GPU: sm_80 (A100), sm_90 "
+                                          "(H100, H200), ..."),
+                           llvm::cl::init("sm_80")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX ISA version, e.g. +ptx80 (sm_90 needs 7.8 or more)"),
+      llvm::cl::init("+ptx80")};
+  Option<int64_t> blockX{*this, "block-x",
+                         llvm::cl::desc("threads of a block along the first "
+                                        "parallel dimension"),
+                         llvm::cl::init(32)};
+  Option<int64_t> blockY{*this, "block-y",
+                         llvm::cl::desc("threads of a block along the second "
+                                        "parallel dimension"),
+                         llvm::cl::init(8)};
+};
+
+/// kiln-gpu-map, on bufferized steps: the temporaries in managed memory
+/// (kiln-gpu-shared-allocs), every linalg op as parallel loops tiled by the
+/// block size, mapped to blocks and threads and outlined into gpu.module
+/// kernels launched from the step's host code.
+void buildGpuMapPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
+
+/// kiln-gpu-lower: the kernels to NVVM and serialized as PTX for the chip
+/// (gpu-module-to-binary, format isa: no ptxas; the driver compiles the
+/// PTX when the module loads), the host code to the LLVM dialect calling
+/// the mgpu* entry points (runtime/gpu/Mgpu.h).
+void buildGpuLowerPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
+
+/// kiln-to-nvvm: kiln-lower-to-linalg, kiln-bufferize, kiln-gpu-map,
+/// kiln-gpu-lower.
+void buildKilnToNvvmPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
+
 /// Whether generated code can use threads (Kiln was built with an OpenMP
 /// runtime to run them on).
 bool threadsAvailable();

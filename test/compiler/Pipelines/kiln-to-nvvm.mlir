@@ -1,0 +1,67 @@
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize --kiln-gpu-map | FileCheck %s --check-prefix=MAP
+// RUN: kiln-opt %s --kiln-make-steps --kiln-to-nvvm="chip=sm_80" | FileCheck %s --check-prefixes=PTX,SM80
+// RUN: kiln-opt %s --kiln-make-steps --kiln-to-nvvm="chip=sm_90 features=+ptx80" | FileCheck %s --check-prefixes=PTX,SM90
+// RUN: kiln-opt %S/../Transforms/count-memory-passes-cnn.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_90" | FileCheck %s --check-prefix=CNN
+
+// Tests the GPU lowering of a one-layer softmax classifier's steps (the
+// CPU's kiln-to-llvm.mlir model): kiln-gpu-map puts the step's temporaries
+// in managed memory (gpu.alloc host_shared, freed by the runtime's
+// kiln_gpu_free), maps every parallel loop to blocks of 32x8 threads and
+// outlines the kernels into gpu.modules launched from the step; kiln-gpu-lower
+// serializes each module to PTX for the chip (no ptxas, no libdevice: no
+// __nv_ calls) and leaves host code in the LLVM dialect that calls the
+// mgpu* entry points of runtime/gpu.
+module attributes {kiln.optimizer = #kiln.optimizer<kind = adam, learning_rate = 1.0e-03>} {
+func.func @forward(%w: tensor<4x3xf32> {kiln.param}, %b: tensor<3xf32> {kiln.param}, %x: tensor<?x4xf32>) -> tensor<?x3xf32> {
+  %z = kiln.dense %x, %w, %b : tensor<?x4xf32>, tensor<4x3xf32>, tensor<3xf32>
+  %p = kiln.softmax %z axis = -1 : tensor<?x3xf32>
+  return %p : tensor<?x3xf32>
+}
+func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf32> {kiln.param, kiln.trainable}, %x: tensor<?x4xf32>, %y: tensor<?xi32>) -> (tensor<f32>, tensor<f32>) {
+  %p = call @forward(%w, %b, %x) : (tensor<4x3xf32>, tensor<3xf32>, tensor<?x4xf32>) -> tensor<?x3xf32>
+  %l = kiln.sparse_categorical_crossentropy %y, %p : tensor<?xi32>, tensor<?x3xf32>
+  %a = kiln.sparse_categorical_accuracy %y, %p : tensor<?xi32>, tensor<?x3xf32>
+  return %l, %a : tensor<f32>, tensor<f32>
+}
+}
+
+// MAP: module attributes {gpu.container_module
+// MAP-LABEL: func.func @train_step
+// MAP: %[[T:.*]] = gpu.alloc host_shared (%{{.*}}) : memref<?x3xf32>
+// MAP: gpu.launch_func @train_step_kernel::@train_step_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c32, %c8, %c1)
+// MAP: %[[P:.*]] = memref.extract_aligned_pointer_as_index
+// MAP: %[[A:.*]] = arith.index_cast %[[P]] : index to i64
+// MAP: call @kiln_gpu_free(%[[A]]) : (i64) -> ()
+// Each kernel's module follows its step.
+// MAP: gpu.module @train_step_kernel
+// MAP: gpu.func @train_step_kernel({{.*}}) kernel attributes {known_block_size = array<i32: 32, 8, 1>}
+// MAP: gpu.block_id  x
+// MAP: gpu.thread_id  x
+// MAP: gpu.thread_id  y
+// MAP-LABEL: func.func @eval_step
+// MAP: gpu.launch_func @eval_step_kernel
+// MAP-LABEL: func.func @predict_step
+// MAP: gpu.launch_func @predict_step_kernel
+// MAP: func.func private @kiln_gpu_free(i64)
+
+// PTX: llvm.func @train_step(
+// PTX-NOT: memref.
+// PTX: llvm.call @mgpuMemAlloc
+// PTX: gpu.launch_func @train_step_kernel::@train_step_kernel
+// PTX: llvm.call @kiln_gpu_free
+// PTX: gpu.binary @train_step_kernel
+// SM80-SAME: #nvvm.target<chip = "sm_80"
+// SM90-SAME: #nvvm.target<chip = "sm_90", features = "+ptx80"
+// SM80-SAME: .target sm_80
+// SM90-SAME: .target sm_90
+// PTX-SAME: .visible .entry train_step_kernel(
+// PTX-NOT: __nv_
+
+// The CNN (Conv32-Pool-Conv64-Pool-Dense128-Dense10): every convolution,
+// pooling and dense layer of the three steps as PTX kernels for sm_90.
+// CNN: llvm.func @train_step(
+// CNN: gpu.binary @train_step_kernel
+// CNN-SAME: .target sm_90
+// CNN: gpu.binary @eval_step_kernel
+// CNN: gpu.binary @predict_step_kernel
+// CNN-NOT: __nv_
