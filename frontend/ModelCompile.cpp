@@ -417,8 +417,6 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
       spec.offset = offset;
       offset += spec.width();
     }
-    llvm::SmallVector<mlir::Type> scalars(resultNames.size(),
-                                          e.tensorType({}));
     // The loss, then each metric, of each y_pred against its y_true.
     auto emitScalars = [&](mlir::ValueRange yTrue, mlir::ValueRange yPred) {
       llvm::SmallVector<mlir::Value> perOutput, metrics;
@@ -447,10 +445,12 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
           throwError("model '", name, "': a metric did not reduce to a scalar");
       return results;
     };
+    // The results' types are set once they are emitted (a confusion
+    // metric's counts are not a scalar).
     auto openFunction = [&](const char *fnName,
                             llvm::ArrayRef<mlir::Type> argTypes) {
       auto fn = mlir::func::FuncOp::create(
-          b, loc, fnName, b.getFunctionType(argTypes, scalars));
+          b, loc, fnName, b.getFunctionType(argTypes, {}));
       for (size_t i = 0; i < paramTypes.size(); ++i) {
         fn.setArgAttr(i, "kiln.param", b.getUnitAttr());
         if (sig.trainable[i])

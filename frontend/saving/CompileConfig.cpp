@@ -64,11 +64,13 @@ Json optimizerConfig(const Optimizer &o, Schema schema, double learningRate) {
               {"registered_name", nullptr}};
 }
 
-double num(const Json &c, const char *key, double fallback) {
+/// `key` of an optimizer's (or, `what`, a metric's) config as a number.
+double num(const Json &c, const char *key, double fallback,
+           const char *what = "optimizer") {
   if (!c.contains(key) || c[key].is_null())
     return fallback;
   if (!c[key].is_number())
-    throwError("optimizer '", key, "' = ", c[key].dump(), " is not a number");
+    throwError(what, " '", key, "' = ", c[key].dump(), " is not a number");
   return c[key].get<double>();
 }
 
@@ -243,7 +245,8 @@ Metric metricObjectFrom(const std::string &cls, const Json &c) {
     throwError("metric ", cls, ": multi_label = true is not supported");
   if (c.contains("label_weights") && !c["label_weights"].is_null())
     throwError("metric ", cls, ": label_weights are not supported");
-  m.value = num(c, cls == "SensitivityAtSpecificity" ? "specificity" : "sensitivity", 0.0);
+  m.value = num(c, cls == "SensitivityAtSpecificity" ? "specificity" : "sensitivity",
+                0.0, "metric config");
   return metrics::from_config(m, c.value("name", std::string()));
 }
 

@@ -14,9 +14,11 @@ namespace {
 std::mutex failureLock;
 std::optional<std::string> failure;
 
-// The driver with the default device's context current, or nullptr after a
-// failure (recorded once).
+// The device mgpuSetDefaultDevice chose, and the one whose context the
+// calling thread has made current (-1: none yet), so a launch does not
+// take the driver's lock and set the context every time.
 int defaultDevice = 0;
+thread_local int enteredDevice = -1;
 
 void fail(const std::string &what) {
   std::lock_guard<std::mutex> guard(failureLock);
@@ -37,7 +39,10 @@ bool guarded(const char *call, Body &&body) {
     return false;
   try {
     Driver &d = Driver::get();
-    d.enter(defaultDevice);
+    if (enteredDevice != defaultDevice) {
+      d.enter(defaultDevice);
+      enteredDevice = defaultDevice;
+    }
     body(d);
     return true;
   } catch (const kiln::Error &e) {

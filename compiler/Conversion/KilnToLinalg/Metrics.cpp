@@ -72,12 +72,8 @@ Value meanOfHits(
   Value count =
       buildReduction(b, loc, sizes, all, inputs, maps, zero,
                      [&](OpBuilder &nb, Location nl, ValueRange a) {
-                       Value h = hit(nb, nl, a.drop_back());
-                       Value one = floatConstant(nb, nl, et, 1.0);
-                       Value inc =
-                           arith::SelectOp::create(nb, nl, h, one, zero);
-                       return SmallVector<Value>{
-                           arith::AddFOp::create(nb, nl, a.back(), inc)};
+                       return SmallVector<Value>{addOneIf(
+                           nb, nl, a.back(), hit(nb, nl, a.drop_back()))};
                      })
           .front();
   return divideScalarTensor(b, loc, count, countAsFloat(b, loc, sizes, et));
@@ -191,10 +187,7 @@ Value classesAboveTarget(OpBuilder &b, Location loc, Value p, Value target) {
              [&](OpBuilder &nb, Location nl, ValueRange a) {
                Value above = arith::CmpFOp::create(
                    nb, nl, arith::CmpFPredicate::OGT, a[0], a[1]);
-               Value inc = arith::SelectOp::create(
-                   nb, nl, above, floatConstant(nb, nl, et, 1.0),
-                   floatConstant(nb, nl, et, 0.0));
-               return SmallVector<Value>{arith::AddFOp::create(nb, nl, a[2], inc)};
+               return SmallVector<Value>{addOneIf(nb, nl, a[2], above)};
              })
       .front();
 }
@@ -287,10 +280,7 @@ Value rankInRow(OpBuilder &b, Location loc, Value p) {
                    nb, nl, arith::CmpIPredicate::ult, i, j);
                Value before = arith::OrIOp::create(
                    nb, nl, higher, arith::AndIOp::create(nb, nl, equal, lower));
-               Value inc = arith::SelectOp::create(
-                   nb, nl, before, floatConstant(nb, nl, et, 1.0),
-                   floatConstant(nb, nl, et, 0.0));
-               return SmallVector<Value>{arith::AddFOp::create(nb, nl, a[2], inc)};
+               return SmallVector<Value>{addOneIf(nb, nl, a[2], before)};
              })
       .front();
 }
@@ -376,10 +366,7 @@ struct ConfusionCountsLowering : OpConversionPattern<ConfusionCountsOp> {
                                         label, wantLabel),
                   arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
                                         positive, wantPositive));
-              Value inc = arith::SelectOp::create(
-                  nb, nl, fits, floatConstant(nb, nl, et, 1.0), zero);
-              return SmallVector<Value>{
-                  arith::AddFOp::create(nb, nl, a.back(), inc)};
+              return SmallVector<Value>{addOneIf(nb, nl, a.back(), fits)};
             })
             .front();
     rewriter.replaceOp(op, castTo(rewriter, loc, counts, op.getType()));

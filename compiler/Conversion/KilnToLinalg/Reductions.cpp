@@ -134,10 +134,7 @@ struct ReduceMaxGradLowering : OpConversionPattern<ReduceMaxGradOp> {
             [&](OpBuilder &b, Location l, ValueRange args) {
               Value eq = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
                                                args[0], args[1]);
-              Value one = floatConstant(b, l, et, 1.0);
-              Value inc = arith::SelectOp::create(b, l, eq, one, zero);
-              return SmallVector<Value>{
-                  arith::AddFOp::create(b, l, args[2], inc)};
+              return SmallVector<Value>{addOneIf(b, l, args[2], eq)};
             })
             .front();
     Value dx =

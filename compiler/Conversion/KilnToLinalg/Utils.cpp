@@ -143,6 +143,13 @@ Value loopIndexI64(OpBuilder &b, Location loc, unsigned dim) {
   return arith::IndexCastOp::create(b, loc, b.getI64Type(), i);
 }
 
+Value addOneIf(OpBuilder &b, Location loc, Value count, Value cond) {
+  Type t = count.getType();
+  Value inc = arith::SelectOp::create(b, loc, cond, floatConstant(b, loc, t, 1.0),
+                                      floatConstant(b, loc, t, 0.0));
+  return arith::AddFOp::create(b, loc, count, inc);
+}
+
 Value clampFloat(OpBuilder &b, Location loc, Value x, double lo, double hi) {
   Type t = x.getType();
   Value l = arith::MaximumFOp::create(b, loc, x, floatConstant(b, loc, t, lo));

@@ -84,6 +84,10 @@ Value loopIndexI64(OpBuilder &b, Location loc, unsigned dim);
 /// `clip(x, lo, hi)` with arith.maximumf / arith.minimumf.
 Value clampFloat(OpBuilder &b, Location loc, Value x, double lo, double hi);
 
+/// `count + (cond ? 1 : 0)` in count's float type: one step of a counting
+/// reduction.
+Value addOneIf(OpBuilder &b, Location loc, Value count, Value cond);
+
 //===----------------------------------------------------------------------===//
 // Tensors
 //===----------------------------------------------------------------------===//
