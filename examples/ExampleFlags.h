@@ -48,8 +48,15 @@ inline Flags parseFlags(int argc, char **argv, int epochs, int batchSize,
       llvm::cl::desc("Train on ImageDataGenerator batches: rotation 10, "
                      "shifts 0.1, zoom 0.1 (the image examples)"),
       llvm::cl::init(false), llvm::cl::cat(category));
+  static llvm::cl::opt<long long> seedOpt(
+      "seed",
+      llvm::cl::desc("Seed the weights, the shuffles and the augmentation "
+                     "(utils::set_random_seed); unset: a different run each time"),
+      llvm::cl::init(-1), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, overview);
+  if (seedOpt >= 0)
+    kiln::utils::set_random_seed(static_cast<uint64_t>(seedOpt));
   return {epochsOpt, batchOpt, verboseOpt, saveOpt, plotsOpt, augmentOpt};
 }
 

@@ -1,8 +1,8 @@
 // A small convolutional network on Fashion-MNIST, trained with Adam.
 //   fashion_mnist_cnn [--epochs 10] [--batch-size 32] [--verbose 1] [--augment]
 // --augment trains on ImageDataGenerator batches (rotation 10, shifts 0.1,
-// zoom 0.1), as seed 004 augments images, prepared on a producer thread
-// while the train step runs.
+// zoom 0.1), as seed 004 augments images: on a producer thread while the
+// train step runs when a core is free for it, else just before each step.
 #include "ExampleFlags.h"
 #include "frontend/Keras.h"
 

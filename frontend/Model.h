@@ -51,6 +51,13 @@ struct FitOptions {
   int initial_epoch = 0;
   /// fit() on an iterator: batches per epoch (0: one pass, its size()).
   int64_t steps_per_epoch = 0;
+  /// fit() on an iterator: batches made ahead of the step at most, and
+  /// Keras 2's workers (1: a producer thread makes them while the step runs,
+  /// 0: fit's thread makes each before its step). Unset, a producer thread
+  /// when a core is left free by the step's threads: sharing their cores it
+  /// costs more than the batches.
+  int64_t max_queue_size = 10;
+  std::optional<int> workers = std::nullopt;
   /// Kiln addition: the shuffle's seed. Unset, it comes from the global
   /// generator, so utils::set_random_seed makes fit reproducible.
   std::optional<uint64_t> seed = std::nullopt;
@@ -173,8 +180,9 @@ public:
   History fit(const std::vector<Tensor> &x, const std::vector<Tensor> &y,
               FitOptions options = {});
   /// Keras's fit(datagen.flow(x, y), steps_per_epoch=...): the batches of
-  /// an ImageDataGenerator, made on a producer thread ahead of the train
-  /// step; validation_data as for arrays (validation_split, batch_size and
+  /// an ImageDataGenerator, made ahead of the train step on a producer
+  /// thread or before each step on fit's (FitOptions::workers);
+  /// validation_data as for arrays (validation_split, batch_size and
   /// shuffle are the iterator's business).
   History fit(preprocessing::NumpyArrayIterator &batches, FitOptions options = {});
   /// The loss, then each metric, as Keras's evaluate returns them.

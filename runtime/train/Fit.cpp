@@ -203,7 +203,7 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
 
 History fit(const abi::CompiledSteps &steps, ModelState &state,
             BatchGenerator &generator, const FitOptions &options,
-            size_t max_queue_size) {
+            const GeneratorOptions &generatorOptions) {
   const EntryPoint entry{"fit", steps.train, "train_step",
                          /*needsResults=*/true, /*checkSlots=*/true};
   const int64_t perEpoch =
@@ -218,17 +218,26 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
                  options.steps_per_epoch);
     if (perEpoch <= 0)
       throwError("fit: the generator has no batches (give steps_per_epoch)");
-    if (max_queue_size == 0)
-      throwError("fit: max_queue_size must be positive");
+    if (generatorOptions.max_queue_size <= 0)
+      throwError("fit: max_queue_size must be positive, got ",
+                 generatorOptions.max_queue_size);
+    if (generatorOptions.workers && (*generatorOptions.workers < 0 ||
+                                     *generatorOptions.workers > 1))
+      throwError("fit: workers must be 0 (batches made on fit's thread) or 1 "
+                 "(a producer thread), got ", *generatorOptions.workers,
+                 "; one producer outpaces any step on the CPU");
   });
   Dataset none;
   Validation val;
   splitValidation(steps, none, options, val);
+  const bool producer = generatorOptions.workers ? *generatorOptions.workers == 1
+                                                 : producerHasSpareCore();
   Trainer trainer(
       steps, state,
       [&](StepArgs &args) {
-        return std::make_unique<GeneratorBatches>(args, steps.signature, generator,
-                                                  perEpoch, max_queue_size);
+        return std::make_unique<GeneratorBatches>(
+            args, steps.signature, generator, perEpoch,
+            static_cast<size_t>(generatorOptions.max_queue_size), producer);
       },
       val, options);
   return trainer.run();

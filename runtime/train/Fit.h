@@ -58,9 +58,10 @@ static_assert(std::is_aggregate_v<FitOptions>,
 
 // A source of training batches for fit (Keras's generator or Sequence:
 // ImageDataGenerator.flow's iterator): next() gives one batch, one array
-// per model input and one per target. fit calls it on one producer thread
+// per model input and one per target. fit calls it on a producer thread
 // that keeps up to `max_queue_size` batches ready ahead of the train step,
-// so a batch's preparation overlaps the step before it.
+// so a batch's preparation overlaps the step before it, or on fit's own
+// thread between steps (GeneratorOptions::workers).
 class BatchGenerator {
 public:
   virtual ~BatchGenerator() = default;
@@ -90,9 +91,25 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
 // do not apply (the generator decides its batches); a validation_split is
 // refused, as Keras refuses it for generators. An exception from the
 // generator ends fit with it.
+struct GeneratorOptions {
+  // Batches made ahead of the step at most.
+  int64_t max_queue_size = 10;
+  // Keras 2's workers: 1 makes batches on a producer thread, 0 on fit's
+  // thread just before each step. Unset: 1 when the process may run on more
+  // cores than the step's threads take, else 0, because a producer sharing
+  // the step's cores preempts its workers, and each preempted worker holds
+  // up the others at the step's next barrier (measured on 2 cores: +12% per
+  // epoch of the augmented CNN with the thread, +5% without it).
+  std::optional<int> workers = std::nullopt;
+};
+
+// Whether fit makes a generator's batches on a producer thread when
+// GeneratorOptions::workers is unset.
+bool producerHasSpareCore();
+
 History fit(const abi::CompiledSteps &steps, ModelState &state,
             BatchGenerator &generator, const FitOptions &options = {},
-            size_t max_queue_size = 10);
+            const GeneratorOptions &generatorOptions = {});
 
 struct EvaluateOptions {
   int64_t batch_size = 32;

@@ -6,13 +6,19 @@
 
 #include <string>
 
+#include <dlfcn.h>
+#include <sched.h>
+
 namespace kiln::train::detail {
 
 GeneratorBatches::GeneratorBatches(StepArgs &args, const abi::StepSignature &sig,
                                    BatchGenerator &generator, int64_t stepsPerEpoch,
-                                   size_t capacity)
+                                   size_t capacity, bool producer)
     : args_(args), sig_(sig), generator_(generator), steps_(stepsPerEpoch),
-      capacity_(capacity), producer_([this] { produce(); }) {}
+      capacity_(capacity) {
+  if (producer)
+    producer_ = std::thread([this] { produce(); });
+}
 
 GeneratorBatches::~GeneratorBatches() {
   {
@@ -20,7 +26,8 @@ GeneratorBatches::~GeneratorBatches() {
     stop_ = true;
   }
   changed_.notify_all();
-  producer_.join(); // after the batch it may be making
+  if (producer_.joinable())
+    producer_.join(); // after the batch it may be making
 }
 
 void GeneratorBatches::produce() {
@@ -48,7 +55,9 @@ void GeneratorBatches::produce() {
   }
 }
 
-int64_t GeneratorBatches::bind(int64_t b) {
+GeneratorBatches::Batch GeneratorBatches::take() {
+  if (!producer_.joinable())
+    return generator_.next();
   Batch batch;
   {
     std::unique_lock<std::mutex> guard(lock_);
@@ -59,6 +68,11 @@ int64_t GeneratorBatches::bind(int64_t b) {
     ready_.pop_front();
   }
   changed_.notify_all();
+  return batch;
+}
+
+int64_t GeneratorBatches::bind(int64_t) {
+  Batch batch = take();
   std::string prefix = "the generator's batch " + std::to_string(taken_++) + ": ";
   current_ = adaptData("fit", sig_, batch.first, &batch.second, prefix);
   if (current_.samples == 0)
@@ -72,3 +86,22 @@ int64_t GeneratorBatches::bind(int64_t b) {
 }
 
 } // namespace kiln::train::detail
+
+namespace kiln::train {
+
+bool producerHasSpareCore() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int cpus = sched_getaffinity(0, sizeof set, &set) == 0
+                 ? CPU_COUNT(&set)
+                 : static_cast<int>(std::thread::hardware_concurrency());
+  // The step's team is libomp's, which the JIT or a compiled model loads:
+  // found at run time, as threads::setWorkersSpin finds its blocktime.
+  using MaxThreads = int (*)();
+  static const MaxThreads maxThreads =
+      reinterpret_cast<MaxThreads>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+  int team = maxThreads ? maxThreads() : cpus;
+  return cpus > team;
+}
+
+} // namespace kiln::train

@@ -246,12 +246,19 @@ TEST(FrontendImageDataGenerator, FitOnTheIterator) {
   b.set_weights(a.get_weights());
   History ha = a.fit(data.x, data.y, {.epochs = 2, .batch_size = 8, .verbose = 0,
                                       .shuffle = false});
+  // The same batches whether a producer thread or fit's thread makes them.
   ImageDataGenerator plain;
-  auto batches = plain.flow(data.x, data.y, {.batch_size = 8, .shuffle = false});
-  History hb = b.fit(batches, {.epochs = 2, .verbose = 0});
-  EXPECT_TRUE(weightsEqual(a.get_weights(), b.get_weights()));
-  EXPECT_EQ(ha.history["loss"], hb.history["loss"]);
-  EXPECT_EQ(hb.params.steps, 5);
+  std::vector<Tensor> start = b.get_weights();
+  for (int workers : {0, 1}) {
+    SCOPED_TRACE("workers " + std::to_string(workers));
+    b.set_weights(start);
+    auto batches = plain.flow(data.x, data.y, {.batch_size = 8, .shuffle = false});
+    History hb = b.fit(batches, {.epochs = 2, .verbose = 0, .max_queue_size = 2,
+                                 .workers = workers});
+    EXPECT_TRUE(weightsEqual(a.get_weights(), b.get_weights()));
+    EXPECT_EQ(ha.history["loss"], hb.history["loss"]);
+    EXPECT_EQ(hb.params.steps, 5);
+  }
 
   // Seeded weights and transforms, and enough steps that the rule is
   // learnt whatever the transforms' last bits are.
@@ -282,10 +289,21 @@ TEST(FrontendImageDataGenerator, FitErrors) {
                             return t;
                           }});
   auto batches = bad.flow(data.x, data.y, {.batch_size = 4, .seed = 1});
-  std::string msg = errorOf([&] { model.fit(batches, {.epochs = 10, .verbose = 0}); });
-  EXPECT_NE(msg.find("broken image"), std::string::npos) << msg;
+  std::string msg;
+  for (int workers : {0, 1}) {
+    calls = 0;
+    msg = errorOf([&] {
+      model.fit(batches, {.epochs = 10, .verbose = 0, .workers = workers});
+    });
+    EXPECT_NE(msg.find("broken image"), std::string::npos) << msg;
+  }
   auto plain = failing.flow(data.x, data.y, {.batch_size = 4});
   msg = errorOf([&] { model.fit(plain, {.verbose = 0, .validation_split = 0.2}); });
   EXPECT_NE(msg.find("validation_split is not supported with a generator"), std::string::npos)
       << msg;
+  msg = errorOf([&] { model.fit(plain, {.verbose = 0, .workers = 2}); });
+  EXPECT_NE(msg.find("workers must be 0 (batches made on fit's thread) or 1"),
+            std::string::npos) << msg;
+  msg = errorOf([&] { model.fit(plain, {.verbose = 0, .max_queue_size = 0}); });
+  EXPECT_NE(msg.find("max_queue_size must be positive, got 0"), std::string::npos) << msg;
 }
