@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -135,6 +136,7 @@ void Sequential::add(const Layer &layer) {
     throwError("Sequential.add: empty layer");
   if (m.state)
     throwError("Sequential.add: model '", m.name, "' is already compiled");
+  m.dropPredictOnly();
   if (m.built()) {
     m.outputs = {layer(m.outputs.front())};
     m.analyze();
@@ -157,6 +159,7 @@ void Model::compile(const CompileOptions &options) {
   m.compileOptions = options;
   m.state.reset();
   m.jit.reset();
+  m.dropPredictOnly();
   if (m.built())
     m.compileSteps();
 }
@@ -176,10 +179,12 @@ static void checkInputValues(const Model::Impl &m, const std::vector<Tensor> &x,
   }
 }
 
-/// Builds and compiles on first contact with data when compile() could not.
+/// Builds and compiles on first contact with data when compile() could not;
+/// predict before compile() compiles the predict step alone.
 static void prepare(Model::Impl &m, const std::vector<Tensor> &x,
                     const char *what) {
-  if (!m.compileOptions)
+  const bool predicting = std::strcmp(what, "predict") == 0;
+  if (!m.compileOptions && !predicting)
     throwError("model '", m.name, "': call compile() before ", what, "()");
   if (!m.built()) {
     if (x.size() != 1)
@@ -193,7 +198,7 @@ static void prepare(Model::Impl &m, const std::vector<Tensor> &x,
                " input array", x.size() == 1 ? "" : "s", ", but the model has ",
                m.inputs.size(), " input", m.inputs.size() == 1 ? "" : "s");
   checkInputValues(m, x, what);
-  if (!m.state)
+  if (m.compileOptions ? !m.state : !m.predictState)
     m.compileSteps();
 }
 
@@ -338,7 +343,9 @@ History Model::fit(preprocessing::NumpyArrayIterator &batches, FitOptions option
   train::FitOptions run = runOptions(*this, m, options);
   run.steps_per_epoch = options.steps_per_epoch;
   IteratorBatches source(m, batches);
-  return train::fit(m.steps, *m.state, source, run);
+  return train::fit(m.steps, *m.state, source, run,
+                    {.max_queue_size = options.max_queue_size,
+                     .workers = options.workers});
 }
 
 std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,
@@ -374,6 +381,9 @@ std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor> &x,
   Impl &m = self();
   prepare(m, x, "predict");
   checkStatefulBatches(m, samplesOf(x), options.batch_size, "predict");
+  if (!m.state)
+    return train::predict(m.predictSteps, *m.predictState, x,
+                          options.batch_size, options.verbose);
   return train::predict(m.steps, *m.state, x, options.batch_size,
                         options.verbose);
 }

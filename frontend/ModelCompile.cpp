@@ -544,7 +544,8 @@ void Model::Impl::compileSteps() {
                                jitOptions, &compileTimings, &timing);
   if (!compiled)
     throwError("model '", name, "': ", llvm::toString(compiled.takeError()));
-  jit = std::move(*compiled);
+  std::unique_ptr<JitModule> built = std::move(*compiled);
+  const bool training = compileOptions.has_value();
   compileTimings.totalSeconds = std::chrono::duration<double>(
                                     std::chrono::steady_clock::now() - start)
                                     .count();
@@ -557,36 +558,56 @@ void Model::Impl::compileSteps() {
     printStages(compileTimings);
   }
   auto lookup = [&](const char *fn) {
-    auto f = jit->lookup(fn);
+    auto f = built->lookup(fn);
     if (!f)
       throwError("model '", name, "': ", llvm::toString(f.takeError()));
     return *f;
   };
-  steps.train = lookup("train_step");
-  steps.eval = lookup("eval_step");
-  steps.predict = lookup("predict_step");
-  OptimizerAttr optimizer = optimizerAttr(&ctx, compileOptions->optimizer);
-  sig.optimizerSlots = optimizer.slots();
-  sig.slotInitialValues.assign(sig.optimizerSlots,
-                               float(optimizer.slotInitialValue()));
-  sig.learningRate = float(compileOptions->optimizer.learning_rate());
-  sig.resultNames = resultNames;
   // The argument layouts are the compiler's (kiln-make-steps records them);
   // StepArgs checks each role's count against this model before a step runs.
   auto layoutOf = [&](const char *fn) {
-    std::optional<abi::StepLayout> layout = jit->layout(fn);
+    std::optional<abi::StepLayout> layout = built->layout(fn);
     if (!layout)
       throwError("model '", name, "': the compiled ", fn,
                  " has no argument layout (kiln.step_layout)");
     return *layout;
   };
-  steps.layouts = {layoutOf("train_step"), layoutOf("eval_step"),
-                   layoutOf("predict_step")};
-  steps.signature = sig;
+  abi::CompiledSteps found;
+  found.predict = lookup("predict_step");
+  found.layouts.predict = layoutOf("predict_step");
+  if (training) {
+    found.train = lookup("train_step");
+    found.eval = lookup("eval_step");
+    found.layouts.train = layoutOf("train_step");
+    found.layouts.eval = layoutOf("eval_step");
+    OptimizerAttr optimizer = optimizerAttr(&ctx, compileOptions->optimizer);
+    sig.optimizerSlots = optimizer.slots();
+    sig.slotInitialValues.assign(sig.optimizerSlots,
+                                 float(optimizer.slotInitialValue()));
+    sig.learningRate = float(compileOptions->optimizer.learning_rate());
+  }
+  sig.resultNames = resultNames;
+  found.signature = sig;
   // The state trains the layers' own weight tensors, so a layer's
   // get_weights/set_weights always sees the compiled model's parameters.
-  state = std::make_unique<train::ModelState>(
+  auto shared = std::make_unique<train::ModelState>(
       train::ModelState::sharing(sig, layerWeights()));
+  if (training) {
+    jit = std::move(built);
+    steps = std::move(found);
+    state = std::move(shared);
+    dropPredictOnly();
+  } else {
+    predictJit = std::move(built);
+    predictSteps = std::move(found);
+    predictState = std::move(shared);
+  }
+}
+
+void Model::Impl::dropPredictOnly() {
+  predictState.reset();
+  predictSteps = abi::CompiledSteps();
+  predictJit.reset();
 }
 
 std::string Model::to_mlir() {

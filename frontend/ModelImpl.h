@@ -41,6 +41,12 @@ struct Model::Impl {
   std::unique_ptr<JitModule> jit;
   abi::CompiledSteps steps;
   std::unique_ptr<train::ModelState> state;
+  /// predict() before compile(), as Keras allows: the predict step alone,
+  /// compiled on first use, sharing the layers' weights; compile() and a
+  /// change of the graph drop it.
+  std::unique_ptr<JitModule> predictJit;
+  abi::CompiledSteps predictSteps;
+  std::unique_ptr<train::ModelState> predictState;
 
   Impl();
   ~Impl();
@@ -62,8 +68,11 @@ struct Model::Impl {
   /// (targets only with compile options) and, with them, resultNames.
   mlir::OwningOpRef<mlir::ModuleOp> emitModule(mlir::MLIRContext &ctx,
                                                abi::StepSignature &sig);
-  /// Emits, lowers and JIT-compiles the steps for compileOptions.
+  /// Emits, lowers and JIT-compiles the steps for compileOptions (into
+  /// jit, steps and state), or without them predict_step alone (into
+  /// predictJit, predictSteps and predictState).
   void compileSteps();
+  void dropPredictOnly();
   void requireCompiled(const char *what) const;
 };
 

@@ -2,6 +2,8 @@
 // names the problem (and the valid choices) instead of crashing.
 #include "FrontendTestUtil.h"
 
+#include <cmath>
+
 using namespace kiln;
 using namespace kiln::test;
 
@@ -150,6 +152,30 @@ TEST(FrontendErrors, SparseLabelsOutOfRange) {
   // Labels shaped (n, 1) are accepted, as Keras does.
   EXPECT_NO_THROW(model.fit(x, Tensor::fromVector<int32_t>({0, 1, 2, 2}, {4, 1}),
                             {.verbose = 0}));
+}
+
+// predict before compile(), as Keras allows: the predict step alone, on
+// the layers' weights; compile() replaces it with the full steps, and a
+// layer added after it is part of the next prediction.
+TEST(FrontendErrors, PredictBeforeCompile) {
+  Sequential model = tiny();
+  model.set_weights({Tensor::fromVector<float>({1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}, {4, 3}),
+                     Tensor::fromVector<float>({0, 0, 0}, {3})});
+  Tensor x = Tensor::fromVector<float>({0, 0, 0, 0, 2, 0, 0, 0}, {2, 4});
+  Tensor before = model.predict(x);
+  // Row 0: softmax(0, 0, 0); row 1: softmax(2, 0, 0).
+  double e2 = std::exp(2.0);
+  EXPECT_NEAR(before.at<float>({0, 0}), 1.0 / 3, 1e-6);
+  EXPECT_NEAR(before.at<float>({1, 0}), e2 / (e2 + 2), 1e-6);
+  model.add(layers::Dense(1, {.kernel_initializer = "ones"}));
+  Tensor added = model.predict(x);
+  ASSERT_EQ(added.shape(), (Shape{2, 1}));
+  EXPECT_NEAR(added.at<float>({0, 0}), 1.0, 1e-6); // probabilities sum to 1
+  model.compile({.optimizer = "sgd", .loss = "mse"});
+  Tensor after = model.predict(x);
+  EXPECT_EQ(after.at<float>({1, 0}), added.at<float>({1, 0}));
+  std::string m = errorOf([&] { Sequential().predict(x); });
+  EXPECT_TRUE(contains(m, "has no layers")) << m;
 }
 
 // Tests fit / evaluate before compile(): the message says what to call.
