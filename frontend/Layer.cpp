@@ -177,6 +177,12 @@ void LayerImpl::inheritBatchSize(const std::vector<KerasTensor> &inputs) {
       batchSize_ = x.node()->batch;
 }
 
+void LayerImpl::setDeclaredInputShape(Shape shape) {
+  if (built_)
+    throwError(where(), "is already built; its input shape is fixed");
+  declaredInputShape_ = std::move(shape);
+}
+
 std::vector<Tensor> LayerImpl::kerasWeights() const {
   std::vector<Tensor> out;
   for (size_t i = 0; i < weights_.size(); ++i)

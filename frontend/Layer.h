@@ -135,6 +135,9 @@ public:
   const std::string &className() const { return className_; }
   /// The per-sample input shape given by input_shape / input_dim, if any.
   const Shape &declaredInputShape() const { return declaredInputShape_; }
+  /// Sets it on a layer made from a config without one (the Python
+  /// module's `input_shape=`); refused once the layer is built.
+  void setDeclaredInputShape(Shape shape);
   /// The fixed batch size: batch_input_shape's first entry, or else the
   /// one its inputs carry (Input(batch_size=)); 0 when free.
   int64_t batchSize() const { return batchSize_; }

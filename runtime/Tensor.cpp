@@ -212,6 +212,21 @@ Tensor Tensor::empty(const Shape &shape, DType dtype) {
   return Tensor(shape, dtype, /*zeroFill=*/false);
 }
 
+Tensor Tensor::borrow(std::shared_ptr<void> storage, const Shape &shape,
+                      DType dtype) {
+  Tensor t;
+  t.shape_ = shape;
+  t.size_ = elementCount(shape, dtype);
+  t.dtype_ = dtype;
+  if (t.size_ > 0 && !storage)
+    throwError("Tensor::borrow: null storage for shape ", shapeToString(shape));
+  if (reinterpret_cast<uintptr_t>(storage.get()) % kAlignment != 0)
+    throwError("Tensor::borrow: storage at ", storage.get(), " is not ",
+               kAlignment, "-byte aligned");
+  t.storage_ = std::move(storage);
+  return t;
+}
+
 Tensor Tensor::fromBytes(DType dtype, const void *values, int64_t count,
                          const Shape &shape, const char *caller) {
   Tensor t(shape, dtype, /*zeroFill=*/false);

@@ -78,6 +78,12 @@ public:
     return fromBytes(dtypeOf<T>(), values, /*count=*/-1, shape, "fromPointer");
   }
 
+  // A tensor over memory someone else owns (a NumPy array's): `storage`
+  // keeps it alive and points at the first element, which must lie on
+  // kAlignment bytes (compiled kernels load it aligned); throws otherwise.
+  static Tensor borrow(std::shared_ptr<void> storage, const Shape &shape,
+                       DType dtype);
+
   const Shape &shape() const { return shape_; }
   int64_t size() const { return size_; }
   int64_t rank() const { return static_cast<int64_t>(shape_.size()); }

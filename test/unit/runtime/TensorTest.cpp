@@ -250,4 +250,26 @@ TEST(RuntimeTensor, CopiesShareStorageCheaply) {
   EXPECT_EQ(c.raw(), a.raw());
 }
 
+// borrow views memory it does not own (a NumPy array's) and keeps its owner
+// alive through the shared pointer; misaligned memory is refused.
+TEST(RuntimeTensor, BorrowViewsForeignMemory) {
+  auto released = std::make_shared<bool>(false);
+  alignas(64) static float block[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  {
+    std::shared_ptr<void> owner(block, [released](void *) { *released = true; });
+    Tensor t = Tensor::borrow(owner, {2, 4}, DType::f32);
+    owner.reset();
+    EXPECT_EQ(t.raw(), static_cast<void *>(block));
+    EXPECT_EQ(t.at<float>({1, 2}), 7.0f);
+    Tensor r = t.reshape({4, 2});
+    t = Tensor();
+    EXPECT_FALSE(*released);
+    EXPECT_EQ(r.at<float>({3, 1}), 8.0f);
+  }
+  EXPECT_TRUE(*released);
+  std::shared_ptr<void> odd(block + 1, [](void *) {});
+  EXPECT_NE(errorOf([&] { Tensor::borrow(odd, {2}, DType::f32); }).find("is not 64-byte aligned"),
+            std::string::npos);
+}
+
 } // namespace

@@ -1,0 +1,10 @@
+"""Kiln: a Keras-style model compiler. ``from kiln import keras`` gives
+Keras's API on Kiln's compiled steps; ``import kiln as tf`` serves the
+``tf.keras.*`` and ``tf.optimizers.*`` spellings of the tutorials."""
+
+from . import keras
+from .keras import activations, losses, metrics, optimizers
+
+__version__ = "0.1.0"
+
+__all__ = ["keras", "activations", "losses", "metrics", "optimizers"]

@@ -1,0 +1,2 @@
+"""keras.preprocessing (ImageDataGenerator comes with the next stage of the
+Python module)."""
