@@ -6,6 +6,7 @@
 
 namespace kiln::python {
 void bindModels(pybind11::module_ &m);
+void bindCallbacks(pybind11::module_ &m);
 } // namespace kiln::python
 
 #endif // KILN_PYTHON_BINDINGS_H

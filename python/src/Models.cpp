@@ -215,9 +215,15 @@ py::object fit(Model &model, py::object x, py::object y, int epochs,
     o.validation_data = ValidationData(toTensors(valX, "validation_data x"),
                                        toTensors(valY, "validation_data y"));
   auto failure = std::make_shared<std::exception_ptr>();
-  for (py::handle c : callbacks)
-    o.callbacks.push_back(
-        std::make_shared<PyCallback>(py::reinterpret_borrow<py::object>(c), failure));
+  for (py::handle c : callbacks) {
+    // Kiln's own callbacks (EarlyStopping, ...) run as they are, without
+    // the GIL; Python's through PyCallback.
+    if (py::object native = py::getattr(c, "_native", py::none()); !native.is_none())
+      o.callbacks.push_back(native.cast<std::shared_ptr<train::Callback>>());
+    else
+      o.callbacks.push_back(
+          std::make_shared<PyCallback>(py::reinterpret_borrow<py::object>(c), failure));
+  }
   o.callbacks.push_back(std::make_shared<InterruptCheck>(failure));
   History h;
   {
@@ -329,6 +335,24 @@ void bindModels(py::module_ &m) {
       .def(py::init([](std::string name) { return std::make_unique<Sequential>(std::move(name)); }),
            py::arg("name") = "")
       .def("add", &Sequential::add);
+
+  m.def("model_to_dot", [](Model &model, bool shapes, bool dtype, bool names,
+                           std::string rankdir, bool nested, int dpi) {
+    return utils::model_to_dot(model, {.show_shapes = shapes, .show_dtype = dtype,
+                                       .show_layer_names = names,
+                                       .rankdir = std::move(rankdir),
+                                       .expand_nested = nested, .dpi = dpi});
+  });
+  m.def("render_dot", [](const std::string &dot, const std::string &format) {
+    return py::bytes(utils::render_dot(dot, format));
+  });
+  m.def("plot_model", [](Model &model, std::string file, bool shapes, bool dtype,
+                         bool names, std::string rankdir, bool nested, int dpi) {
+    utils::plot_model(model, file, {.show_shapes = shapes, .show_dtype = dtype,
+                                    .show_layer_names = names,
+                                    .rankdir = std::move(rankdir),
+                                    .expand_nested = nested, .dpi = dpi});
+  });
 
   m.def("load_model", [](const std::string &path, bool compile) {
     return std::make_unique<Model>(load_model(path, {.compile = compile}));

@@ -37,6 +37,7 @@ PYBIND11_MODULE(_kiln, m) {
   m.doc() = "Kiln's compiled core: models, layers, steps and data";
   py::register_exception_translator(&translate);
   kiln::python::bindModels(m);
+  kiln::python::bindCallbacks(m);
 
   m.def("fashion_mnist_load_data", [](const std::string &dir) {
     auto [train, test] = dir.empty() ? datasets::fashion_mnist::load_data()

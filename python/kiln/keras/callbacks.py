@@ -1,7 +1,11 @@
 """keras.callbacks written in Python: the Callback base class (subclass it
 and override on_epoch_end and friends), LambdaCallback and History. fit
 calls their hooks with the GIL held and Keras's logs dict; entries a hook
-adds to logs reach the callbacks after it and the History."""
+adds to logs reach the callbacks after it and the History. EarlyStopping,
+ModelCheckpoint, CSVLogger, ReduceLROnPlateau and TerminateOnNaN are Kiln's
+C++ callbacks, which run inside fit without the GIL."""
+
+from .. import _kiln
 
 
 class Callback:
@@ -93,4 +97,83 @@ class History(Callback):
 
     # The compiled fit fills history, epoch and params when it returns.
 
-__all__ = ["Callback", "LambdaCallback", "History"]
+class _Native(Callback):
+    """One of Kiln's own callbacks: the C++ object runs inside fit."""
+
+    _native = None
+
+
+class EarlyStopping(_Native):
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0,
+                 mode="auto", baseline=None, restore_best_weights=False,
+                 start_from_epoch=0):
+        super().__init__()
+        self.monitor = monitor
+        self._native = _kiln.early_stopping(
+            monitor, float(min_delta), int(patience), int(verbose), mode,
+            None if baseline is None else float(baseline),
+            bool(restore_best_weights), int(start_from_epoch))
+
+    @property
+    def stopped_epoch(self):
+        return _kiln.early_stopping_state(self._native)[0]
+
+    @property
+    def best_epoch(self):
+        return _kiln.early_stopping_state(self._native)[1]
+
+    @property
+    def best(self):
+        return _kiln.early_stopping_state(self._native)[2]
+
+    @property
+    def wait(self):
+        return _kiln.early_stopping_state(self._native)[3]
+
+
+class ModelCheckpoint(_Native):
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 options=None, initial_value_threshold=None):
+        super().__init__()
+        if save_freq != "epoch" and not isinstance(save_freq, int):
+            raise ValueError(f"Unrecognized save_freq: {save_freq!r}")
+        self.filepath = str(filepath)
+        self._native = _kiln.model_checkpoint(
+            self.filepath, monitor, int(verbose), bool(save_best_only),
+            bool(save_weights_only), mode, 0 if save_freq == "epoch" else int(save_freq),
+            None if initial_value_threshold is None else float(initial_value_threshold))
+
+    @property
+    def best(self):
+        return _kiln.model_checkpoint_best(self._native)
+
+
+class CSVLogger(_Native):
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.filename = str(filename)
+        self._native = _kiln.csv_logger(self.filename, separator, bool(append))
+
+
+class ReduceLROnPlateau(_Native):
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0,
+                 mode="auto", min_delta=1e-4, cooldown=0, min_lr=0, **kwargs):
+        super().__init__()
+        if "epsilon" in kwargs:  # Keras's old name of min_delta
+            min_delta = kwargs.pop("epsilon")
+        if kwargs:
+            raise TypeError(f"ReduceLROnPlateau() got unexpected keyword arguments {sorted(kwargs)}")
+        self._native = _kiln.reduce_lr_on_plateau(
+            monitor, float(factor), int(patience), int(verbose), mode,
+            float(min_delta), int(cooldown), float(min_lr))
+
+
+class TerminateOnNaN(_Native):
+    def __init__(self):
+        super().__init__()
+        self._native = _kiln.terminate_on_nan()
+
+
+__all__ = ["Callback", "LambdaCallback", "History", "EarlyStopping", "ModelCheckpoint",
+           "CSVLogger", "ReduceLROnPlateau", "TerminateOnNaN"]

@@ -115,7 +115,11 @@ class Model:
             shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, max_queue_size=10,
-            workers=1, use_multiprocessing=False):
+            workers=1, use_multiprocessing=False, **kwargs):
+        if "nb_epoch" in kwargs:  # Keras 1's name, which Keras 2 still took
+            epochs = kwargs.pop("nb_epoch")
+        if kwargs:
+            raise TypeError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}")
         _refuse("fit(class_weight=)", class_weight)
         _refuse("fit(sample_weight=)", sample_weight)
         _refuse("fit(validation_steps=)", validation_steps)
