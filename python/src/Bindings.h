@@ -2,11 +2,18 @@
 #ifndef KILN_PYTHON_BINDINGS_H
 #define KILN_PYTHON_BINDINGS_H
 
+#include "frontend/Ops.h"
+
 #include <pybind11/pybind11.h>
+
+#include <string>
 
 namespace kiln::python {
 void bindModels(pybind11::module_ &m);
 void bindCallbacks(pybind11::module_ &m);
+void bindOps(pybind11::module_ &m);
+/// A compile() metric that calls a Python function of (y_true, y_pred).
+Metric pythonMetric(const std::string &name, pybind11::object fn);
 } // namespace kiln::python
 
 #endif // KILN_PYTHON_BINDINGS_H

@@ -275,9 +275,13 @@ void bindModels(py::module_ &m) {
            py::arg("inputs"), py::arg("outputs"), py::arg("name") = "")
       .def_property_readonly("name", &Model::name)
       .def("compile_json",
-           [](Model &model, const std::string &config) {
+           [](Model &model, const std::string &config, py::dict customMetrics) {
              Json c = saving::parseJson(config, "compile()");
-             model.compile(saving::compileOptionsFrom(c, {}));
+             std::vector<Metric> custom;
+             for (auto [name, fn] : customMetrics)
+               custom.push_back(pythonMetric(py::str(name),
+                                             py::reinterpret_borrow<py::object>(fn)));
+             model.compile(saving::compileOptionsFrom(c, custom));
            })
       .def("fit", &fit)
       .def("evaluate",

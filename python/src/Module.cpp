@@ -38,6 +38,7 @@ PYBIND11_MODULE(_kiln, m) {
   py::register_exception_translator(&translate);
   kiln::python::bindModels(m);
   kiln::python::bindCallbacks(m);
+  kiln::python::bindOps(m);
 
   m.def("fashion_mnist_load_data", [](const std::string &dir) {
     auto [train, test] = dir.empty() ? datasets::fashion_mnist::load_data()

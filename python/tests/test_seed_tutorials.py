@@ -92,3 +92,63 @@ def test_tf_spellings():
     assert hist.history["loss"][-1] < 1e-3
     model.optimizer.learning_rate = 0.05
     assert abs(model.optimizer.lr - 0.05) < 1e-9
+
+
+def test_seed002_custom_metric_and_random_data():
+    # ../shared/seeds/002: the custom metric, the random-data models, tf's XOR.
+    import kiln.keras.backend as K
+    from kiln.keras.layers import Dense
+    from kiln.keras.models import Sequential
+
+    def mean_pred(y_true, y_pred):
+        return K.mean(y_pred)
+
+    model = Sequential()
+    model.add(Dense(32, activation='relu', input_dim=100))
+    model.add(Dense(1, activation='sigmoid'))
+    model.compile(optimizer='rmsprop',
+                  loss='binary_crossentropy',
+                  metrics=['accuracy', mean_pred])
+    data = np.random.random((1000, 100))
+    labels = np.random.randint(2, size=(1000, 1))
+    hist = model.fit(data, labels, epochs=10, batch_size=32, verbose=0)
+    assert list(hist.history) == ["loss", "accuracy", "mean_pred"]
+    # The traced metric is the mean prediction: check it against NumPy on
+    # evaluate (one batch, so the epoch mean is the batch's).
+    loss, acc, mp = model.evaluate(data, labels, batch_size=1000, verbose=0)
+    assert mp == pytest.approx(float(model.predict(data).mean()), rel=1e-5)
+
+    def spread(y_true, y_pred):
+        return K.max(K.abs(y_pred - y_true)) * 2.0 + K.sum(K.square(y_true)) * 0.0
+    model.compile(optimizer='rmsprop', loss='binary_crossentropy', metrics=[spread])
+    _, got = model.evaluate(data, labels, batch_size=1000, verbose=0)
+    want = 2 * np.abs(model.predict(data) - labels).max()
+    assert got == pytest.approx(float(want), rel=1e-5)
+
+    model = Sequential()
+    model.add(Dense(32, activation='relu', input_dim=100))
+    model.add(Dense(10, activation='softmax'))
+    model.compile(optimizer='rmsprop', loss='categorical_crossentropy', metrics=['accuracy'])
+    labels = np.random.randint(10, size=(1000, 1))
+    one_hot_labels = keras.utils.to_categorical(labels, num_classes=10)
+    assert one_hot_labels.shape == (1000, 10)
+    model.fit(data, one_hot_labels, epochs=10, batch_size=32, verbose=0)
+
+    tf = kiln
+    # Two sigmoid units learn XOR at a speed that depends on the start (seeds
+    # 1-6 end between 0.008 and 0.11 after 3000 epochs); seed 1 lands where
+    # the tutorial's run did.
+    keras.utils.set_random_seed(1)
+    x = np.array([[1, 1], [1, 0], [0, 1], [0, 0]])
+    y = np.array([[0], [1], [1], [0]])
+    model = tf.keras.Sequential()
+    model.add(tf.keras.layers.Dense(units=2, input_dim=2, activation='sigmoid'))
+    model.add(tf.keras.layers.Dense(units=1, activation='sigmoid'))
+    model.compile(optimizer=tf.optimizers.SGD(learning_rate=0.1), loss='mse')
+    model.fit(x, y, epochs=3000, batch_size=1, verbose=0)
+    assert len(model.weights) == 4
+    loss = model.evaluate(x, y, batch_size=1, verbose=0)
+    out = model.predict(x)
+    # The tutorial prints about 0.1, 0.92, 0.92, 0.07 (loss under 0.01).
+    assert loss < 0.02, (loss, out)
+    np.testing.assert_array_equal((out > 0.5).astype(int), y)

@@ -13,6 +13,7 @@ def _named(name):
             "its activation; Kiln does not evaluate it on arrays in Python")
     activation.__name__ = name
     activation.__qualname__ = name
+    activation._kiln_builtin = True
     return activation
 
 

@@ -17,6 +17,7 @@ def _named(name):
             "compile(loss=...); Kiln does not evaluate it on arrays in Python")
     loss.__name__ = name
     loss.__qualname__ = name
+    loss._kiln_builtin = True
     return loss
 
 

@@ -24,6 +24,25 @@ def _refuse(name, value):
         raise ValueError(f"{name} is not supported by Kiln yet")
 
 
+def _custom_metrics(metrics, custom):
+    """`metrics` with each Python function (a custom metric) replaced by its
+    name, and the function recorded in `custom` for compile to trace."""
+    if isinstance(metrics, dict):
+        return {k: _custom_metrics(v, custom) for k, v in metrics.items()}
+    if isinstance(metrics, (list, tuple)):
+        return [_custom_metrics(m, custom) for m in metrics]
+    if (callable(metrics) and not isinstance(metrics, type)
+            and not hasattr(metrics, "_kiln_config")
+            and not getattr(metrics, "_kiln_builtin", False)):
+        name = getattr(metrics, "__name__", None)
+        if not name or name == "<lambda>":
+            raise ValueError("a custom metric must be a named function "
+                             "(def mean_pred(y_true, y_pred): ...)")
+        custom[name] = metrics
+        return name
+    return metrics
+
+
 class Model:
     """keras.Model: Model(inputs, outputs, name=None) on the tensors of
     keras.Input and layer calls."""
@@ -103,11 +122,12 @@ class Model:
         if loss is None:
             raise ValueError("compile(): Kiln needs a loss to compile the train "
                              "step (predict works without compile)")
+        custom = {}
         config = {"optimizer": to_config(optimizer), "loss": to_config(loss),
-                  "metrics": to_config(metrics or [])}
+                  "metrics": to_config(_custom_metrics(metrics or [], custom))}
         if loss_weights is not None:
             config["loss_weights"] = to_config(loss_weights)
-        self._impl.compile_json(json.dumps(config))
+        self._impl.compile_json(json.dumps(config), custom)
         optimizer._bind(self)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto",
