@@ -80,10 +80,18 @@ Tensor toTensor(py::handle value, const char *what) {
   Tensor t = Tensor::empty(shape, dtype);
   if (t.size() == 0)
     return t;
+  if (exact && contiguous) { // only off the 64-byte boundary
+    std::memcpy(t.raw(), a.data(), t.nbytes());
+    return t;
+  }
   // One copy, converting as NumPy's unsafe cast does (float64 to float32,
   // small integers widened); labels of floats stay floats for fit to check.
+  // Kept for the process (released, so no reference is dropped after the
+  // interpreter has gone).
+  static py::handle copyto =
+      py::object(py::module_::import("numpy").attr("copyto")).release();
   py::array view(numpyType(dtype), shape, {}, t.raw(), py::none());
-  py::module_::import("numpy").attr("copyto")(view, a, py::arg("casting") = "unsafe");
+  copyto(view, a, py::arg("casting") = "unsafe");
   return t;
 }
 
