@@ -12,6 +12,7 @@ namespace kiln::python {
 void bindModels(pybind11::module_ &m);
 void bindCallbacks(pybind11::module_ &m);
 void bindOps(pybind11::module_ &m);
+void bindImages(pybind11::module_ &m);
 /// A compile() metric that calls a Python function of (y_true, y_pred).
 Metric pythonMetric(const std::string &name, pybind11::object fn);
 } // namespace kiln::python

@@ -197,10 +197,13 @@ py::object historyObject(const History &h) {
   return py::make_tuple(history, py::cast(h.epoch), params);
 }
 
+/// fit on arrays (x, y) or, with `y` None and `x` an ImageDataGenerator
+/// iterator, on its batches.
 py::object fit(Model &model, py::object x, py::object y, int epochs,
                int64_t batchSize, int verbose, double validationSplit,
                py::object valX, py::object valY, bool shuffle, int initialEpoch,
-               int64_t stepsPerEpoch, py::list callbacks) {
+               int64_t stepsPerEpoch, py::list callbacks, int64_t maxQueueSize,
+               std::optional<int> workers) {
   FitOptions o;
   o.epochs = epochs;
   o.batch_size = batchSize;
@@ -209,8 +212,16 @@ py::object fit(Model &model, py::object x, py::object y, int epochs,
   o.shuffle = shuffle;
   o.initial_epoch = initialEpoch;
   o.steps_per_epoch = stepsPerEpoch;
-  std::vector<Tensor> xs = toTensors(x, "x");
-  std::vector<Tensor> ys = toTensors(y, "y");
+  o.max_queue_size = maxQueueSize;
+  o.workers = workers;
+  preprocessing::NumpyArrayIterator *iterator = nullptr;
+  std::vector<Tensor> xs, ys;
+  if (py::isinstance<preprocessing::NumpyArrayIterator>(x))
+    iterator = &x.cast<preprocessing::NumpyArrayIterator &>();
+  else {
+    xs = toTensors(x, "x");
+    ys = toTensors(y, "y");
+  }
   if (!valX.is_none())
     o.validation_data = ValidationData(toTensors(valX, "validation_data x"),
                                        toTensors(valY, "validation_data y"));
@@ -228,7 +239,7 @@ py::object fit(Model &model, py::object x, py::object y, int epochs,
   History h;
   {
     py::gil_scoped_release release;
-    h = model.fit(xs, ys, o);
+    h = iterator ? model.fit(*iterator, o) : model.fit(xs, ys, o);
   }
   o.callbacks.clear();
   if (*failure)

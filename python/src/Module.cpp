@@ -39,6 +39,7 @@ PYBIND11_MODULE(_kiln, m) {
   kiln::python::bindModels(m);
   kiln::python::bindCallbacks(m);
   kiln::python::bindOps(m);
+  kiln::python::bindImages(m);
 
   m.def("fashion_mnist_load_data", [](const std::string &dir) {
     auto [train, test] = dir.empty() ? datasets::fashion_mnist::load_data()

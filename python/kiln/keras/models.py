@@ -135,7 +135,11 @@ class Model:
             shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, max_queue_size=10,
-            workers=1, use_multiprocessing=False, **kwargs):
+            workers=None, use_multiprocessing=False, **kwargs):
+        """Keras's fit. On an ImageDataGenerator's flow(), `workers` is Keras
+        2's (1: a producer thread makes the batches, 0: fit's thread does);
+        left None, Kiln uses a producer thread only where a core is free
+        for it."""
         if "nb_epoch" in kwargs:  # Keras 1's name, which Keras 2 still took
             epochs = kwargs.pop("nb_epoch")
         if kwargs:
@@ -145,9 +149,13 @@ class Model:
         _refuse("fit(validation_steps=)", validation_steps)
         if validation_freq != 1:
             raise ValueError("fit(validation_freq=) other than 1 is not supported by Kiln yet")
-        if y is None:
-            raise ValueError("fit() needs y (generators and datasets are not "
-                             "supported from Python yet)")
+        from .preprocessing.image import NumpyArrayIterator
+        if isinstance(x, NumpyArrayIterator):
+            if y is not None:
+                raise ValueError("fit(): y must not be given with an iterator of (x, y) batches")
+            x = x._impl
+        elif y is None:
+            raise ValueError("fit() needs y, or an ImageDataGenerator's flow(x, y) as x")
         val_x = val_y = None
         if validation_data is not None:
             if len(validation_data) != 2:
@@ -165,7 +173,8 @@ class Model:
         h, epoch, params = self._impl.fit(
             x, y, int(epochs), int(batch_size or 32), _verbose(verbose),
             float(validation_split), val_x, val_y, bool(shuffle),
-            int(initial_epoch), int(steps_per_epoch or 0), cbs)
+            int(initial_epoch), int(steps_per_epoch or 0), cbs, int(max_queue_size),
+            None if workers is None else int(workers))
         history.history, history.epoch, history.params = h, epoch, params
         for cb in cbs:
             cb.set_params(params)

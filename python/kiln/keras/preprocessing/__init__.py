@@ -1,2 +1,5 @@
-"""keras.preprocessing (ImageDataGenerator comes with the next stage of the
-Python module)."""
+"""keras.preprocessing."""
+
+from . import image
+
+__all__ = ["image"]
