@@ -6,6 +6,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <memory>
 #include <string>
 
 namespace kiln::python {
@@ -13,6 +14,9 @@ void bindModels(pybind11::module_ &m);
 void bindCallbacks(pybind11::module_ &m);
 void bindOps(pybind11::module_ &m);
 void bindImages(pybind11::module_ &m);
+/// `fn` held for C++ callers on any thread: its reference is dropped under
+/// the GIL (and not at all once the interpreter has gone).
+std::shared_ptr<pybind11::object> holdPython(pybind11::object fn);
 /// A compile() metric that calls a Python function of (y_true, y_pred).
 Metric pythonMetric(const std::string &name, pybind11::object fn);
 } // namespace kiln::python

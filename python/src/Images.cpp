@@ -17,19 +17,11 @@ using preprocessing::ImageDataGeneratorOptions;
 using preprocessing::NumpyArrayIterator;
 
 /// A Python preprocessing_function, called with the GIL on whichever thread
-/// makes the batch; its reference is dropped under the GIL.
+/// makes the batch.
 std::function<Tensor(const Tensor &)> pythonFunction(py::object fn) {
   if (fn.is_none())
     return nullptr;
-  std::shared_ptr<py::object> held(new py::object(std::move(fn)), [](py::object *p) {
-    if (!Py_IsInitialized()) {
-      (void)p->release();
-      delete p;
-      return;
-    }
-    py::gil_scoped_acquire gil;
-    delete p;
-  });
+  std::shared_ptr<py::object> held = holdPython(std::move(fn));
   return [held](const Tensor &image) {
     py::gil_scoped_acquire gil;
     return toTensor((*held)(toArray(image)), "preprocessing_function's result");

@@ -60,11 +60,8 @@ void bindOps(py::module_ &m) {
   m.def("op_log", &ops::log);
 }
 
-/// A Python function of (y_true, y_pred) as a compile() metric: called with
-/// the GIL while the step is emitted; its py::object is released under the
-/// GIL whichever thread drops the last copy.
-Metric pythonMetric(const std::string &name, py::object fn) {
-  std::shared_ptr<py::object> held(new py::object(std::move(fn)), [](py::object *p) {
+std::shared_ptr<py::object> holdPython(py::object fn) {
+  return std::shared_ptr<py::object>(new py::object(std::move(fn)), [](py::object *p) {
     if (!Py_IsInitialized()) {
       (void)p->release();
       delete p;
@@ -73,6 +70,12 @@ Metric pythonMetric(const std::string &name, py::object fn) {
     py::gil_scoped_acquire gil;
     delete p;
   });
+}
+
+/// A Python function of (y_true, y_pred) as a compile() metric: called with
+/// the GIL while the step is emitted.
+Metric pythonMetric(const std::string &name, py::object fn) {
+  std::shared_ptr<py::object> held = holdPython(std::move(fn));
   return Metric(name, [held, name](ops::Value yTrue, ops::Value yPred) {
     py::gil_scoped_acquire gil;
     py::object out = (*held)(yTrue, yPred);

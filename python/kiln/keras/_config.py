@@ -48,3 +48,30 @@ class Configurable:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self._config.items())
         return f"{type(self).__name__}({args})"
+
+
+def named_builtin(module, name):
+    """keras.<module>.<name> as a function Kiln compiles by name (an
+    activation or a loss): given to a layer or to compile it is its name;
+    called on arrays in Python it says so."""
+    def builtin(*args, **kwargs):
+        raise NotImplementedError(
+            f"keras.{module}.{name} is compiled into the model when given to a "
+            "layer or to compile(); Kiln does not evaluate it on arrays in Python")
+    builtin.__name__ = builtin.__qualname__ = name
+    builtin._kiln_builtin = True
+    return builtin
+
+
+class WeightsAccess:
+    """get_weights/set_weights/weights of a layer or model (self._impl)."""
+
+    def get_weights(self):
+        return self._impl.get_weights()
+
+    def set_weights(self, weights):
+        self._impl.set_weights(list(weights))
+
+    @property
+    def weights(self):
+        return self.get_weights()

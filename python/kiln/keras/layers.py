@@ -5,7 +5,7 @@ defaults are the C++ library's, which follow Keras)."""
 import json
 
 from .. import _kiln
-from ._config import to_config
+from ._config import WeightsAccess, to_config
 
 # Keras 2's positional parameters, in order, of the layers that take any.
 _POSITIONAL = {
@@ -71,7 +71,7 @@ def _config_of(class_name, args, kwargs):
     return {k: to_config(v) for k, v in config.items()}
 
 
-class Layer:
+class Layer(WeightsAccess):
     """A Kiln layer. Made by the classes below; calling it on a KerasTensor
     (from Input or another layer) builds a functional graph."""
 
@@ -103,16 +103,6 @@ class Layer:
 
     def _kiln_config(self):
         return {"class_name": self._impl.class_name, "config": self.get_config()}
-
-    def get_weights(self):
-        return self._impl.get_weights()
-
-    def set_weights(self, weights):
-        self._impl.set_weights(list(weights))
-
-    @property
-    def weights(self):
-        return self.get_weights()
 
     def count_params(self):
         return self._impl.count_params()

@@ -1,7 +1,7 @@
 """keras.losses: the losses Kiln compiles, by name, as functions (given to
 compile by name) and as objects."""
 
-from ._config import Configurable
+from ._config import Configurable, named_builtin
 
 _NAMES = ["mean_squared_error", "mean_absolute_error", "binary_crossentropy",
           "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
@@ -10,19 +10,8 @@ _NAMES = ["mean_squared_error", "mean_absolute_error", "binary_crossentropy",
           "mean_squared_logarithmic_error", "cosine_similarity"]
 
 
-def _named(name):
-    def loss(y_true, y_pred):
-        raise NotImplementedError(
-            f"keras.losses.{name} is compiled into the train step when given to "
-            "compile(loss=...); Kiln does not evaluate it on arrays in Python")
-    loss.__name__ = name
-    loss.__qualname__ = name
-    loss._kiln_builtin = True
-    return loss
-
-
 for _n in _NAMES:
-    globals()[_n] = _named(_n)
+    globals()[_n] = named_builtin("losses", _n)
 mse = MSE = globals()["mean_squared_error"]
 mae = MAE = globals()["mean_absolute_error"]
 

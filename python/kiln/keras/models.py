@@ -7,7 +7,7 @@ import os
 from .. import _kiln
 from . import callbacks as _callbacks
 from . import optimizers as _optimizers
-from ._config import to_config
+from ._config import WeightsAccess, to_config
 from .layers import Layer
 
 
@@ -43,7 +43,7 @@ def _custom_metrics(metrics, custom):
     return metrics
 
 
-class Model:
+class Model(WeightsAccess):
     """keras.Model: Model(inputs, outputs, name=None) on the tensors of
     keras.Input and layer calls."""
 
@@ -99,16 +99,6 @@ class Model:
 
     def count_params(self):
         return sum(layer.count_params() for layer in self.layers)
-
-    def get_weights(self):
-        return self._impl.get_weights()
-
-    def set_weights(self, weights):
-        self._impl.set_weights(list(weights))
-
-    @property
-    def weights(self):
-        return self.get_weights()
 
     # -- compile, fit, evaluate, predict ----------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None,
