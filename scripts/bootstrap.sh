@@ -13,7 +13,8 @@ packages=(
   libgtest-dev libbenchmark-dev zlib1g-dev libomp-22-dev
   dataset-fashion-mnist
   libhdf5-dev libzip-dev nlohmann-json3-dev libgraphviz-dev libcairo2-dev
-  python3-numpy python3-dev pybind11-dev python3-pytest
+  python3-numpy python3-dev pybind11-dev python3-pytest python3-venv python3-pip
+  python3-setuptools python3-wheel
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang-22 libclang-rt-22-dev)
