@@ -80,3 +80,13 @@ def test_no_leak_over_many_predicts():
     size, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert size < 200_000, size
+
+
+def test_type_stubs_list_every_layer():
+    # layers.pyi tells editors the classes layers.py makes at import time.
+    import pathlib
+    import re
+    stub = (pathlib.Path(keras.__file__).parent / "layers.pyi").read_text()
+    listed = set(re.findall(r"^class (\w+)\(Layer\)", stub, re.M))
+    assert listed == set(_kiln.supported_layers()) - {"InputLayer"}
+    assert (pathlib.Path(keras.__file__).parent.parent / "py.typed").exists()
