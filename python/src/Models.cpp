@@ -32,19 +32,13 @@ const std::set<std::string> &baseKeywords() {
 
 /// keras.layers.<Class>(**config): the layer the loaders would make of the
 /// config, with its batch_input_shape declared (kiln/keras/layers.py turns
-/// input_shape, batch_size and input_dim into it). A
-/// keyword the layer's config does not have is Keras's TypeError.
+/// input_shape, batch_size and input_dim into it). A keyword the layer's
+/// config does not have is Keras's TypeError.
 Layer makeLayer(const std::string &className, const std::string &configJson) {
   Json config = saving::parseJson(configJson, className + "()");
   Shape inputShape;
   int64_t batch = 0;
-  auto take = [&](const char *key) -> Json {
-    if (!config.contains(key))
-      return Json();
-    Json v = config[key];
-    return v;
-  };
-  if (Json b = take("batch_input_shape"); b.is_array() && !b.empty()) {
+  if (const Json b = config.value("batch_input_shape", Json()); b.is_array() && !b.empty()) {
     batch = b[0].is_number_integer() ? b[0].get<int64_t>() : 0;
     for (size_t i = 1; i < b.size(); ++i) {
       if (!b[i].is_number_integer())

@@ -145,7 +145,7 @@ TEST(FrontendSavingHostile, HandWrittenLegacyFileLoads) {
 TEST(FrontendSavingHostile, TruncatedFiles) {
   TempDir tmp;
   Sequential model = small();
-  for (const std::string &name : {"m.keras", "m.h5"}) {
+  for (std::string name : {"m.keras", "m.h5"}) {
     model.save(tmp / name);
     std::string bytes = readBytes(tmp / name);
     for (size_t keep : {size_t(0), size_t(3), size_t(100), bytes.size() / 2, bytes.size() - 1}) {
@@ -161,7 +161,7 @@ TEST(FrontendSavingHostile, TruncatedFiles) {
 TEST(FrontendSavingHostile, CorruptBytesNeverCrash) {
   TempDir tmp;
   Sequential model = small();
-  for (const std::string &name : {"m.keras", "m.h5"}) {
+  for (std::string name : {"m.keras", "m.h5"}) {
     model.save(tmp / name);
     std::string bytes = readBytes(tmp / name);
     std::mt19937 rng(11);
@@ -271,7 +271,7 @@ TEST(FrontendSavingHostile, ZipBomb) {
 // Tests archive entries whose names attack an extracting reader.
 TEST(FrontendSavingHostile, PathTricksInArchives) {
   TempDir tmp;
-  for (const std::string &evil : {"../../evil.txt", "/etc/evil", "assets\\..\\x", "a/../../b"}) {
+  for (std::string evil : {"../../evil.txt", "/etc/evil", "assets\\..\\x", "a/../../b"}) {
     std::string bytes = saving::makeZip({{"config.json", "{}"}, {evil, "x"}});
     writeBytes(tmp / "evil.keras", bytes);
     expectRejected(tmp / "evil.keras", "unsafe path");
