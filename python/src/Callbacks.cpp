@@ -75,6 +75,18 @@ void bindCallbacks(py::module_ &m) {
                                                .cooldown = cooldown,
                                                .min_lr = minLr});
         });
+  m.def("learning_rate_scheduler",
+        [](py::object schedule, int verbose) -> std::shared_ptr<train::Callback> {
+          // Keras calls schedule(epoch, lr), or schedule(epoch) for a
+          // one-argument function (kiln/keras/callbacks.py wraps that).
+          std::shared_ptr<py::object> held = holdPython(std::move(schedule));
+          return callbacks::LearningRateScheduler(
+              [held](int epoch, double lr) {
+                py::gil_scoped_acquire gil;
+                return (*held)(epoch, lr).cast<double>();
+              },
+              verbose);
+        });
   m.def("terminate_on_nan",
         []() -> std::shared_ptr<train::Callback> { return callbacks::TerminateOnNaN(); });
 }

@@ -141,3 +141,27 @@ def test_functional_model():
     assert set(hist.history) == {"loss", "accuracy", "sparse_top_k_categorical_accuracy"}
     assert hist.history["accuracy"][-1] > 0.8
     assert model.output_shape == (None, 3)
+
+
+def test_native_callbacks(tmp_path):
+    x, y = data()
+    model = small_model()
+    seen = []
+    lr_log = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(model.optimizer.learning_rate))
+    hist = model.fit(x, y, epochs=4, verbose=0, callbacks=[
+        keras.callbacks.LearningRateScheduler(lambda epoch: 0.01 / (epoch + 1)),
+        keras.callbacks.CSVLogger(tmp_path / "log.csv"),
+        keras.callbacks.ModelCheckpoint(str(tmp_path / "ckpt-{epoch:02d}.keras"),
+                                        monitor="loss"),
+        lr_log])
+    assert seen == pytest.approx([0.01, 0.005, 0.01 / 3, 0.0025], rel=1e-6)
+    rows = (tmp_path / "log.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,") and len(rows) == 5
+    assert sorted(p.name for p in tmp_path.glob("ckpt-*.keras")) == \
+        ["ckpt-01.keras", "ckpt-02.keras", "ckpt-03.keras", "ckpt-04.keras"]
+    assert hist.epoch == [0, 1, 2, 3]
+    # A schedule of two arguments gets the current rate.
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5), lr_log])
+    assert seen[-2:] == pytest.approx([0.00125, 0.000625], rel=1e-6)

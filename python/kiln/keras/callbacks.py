@@ -2,8 +2,9 @@
 and override on_epoch_end and friends), LambdaCallback and History. fit
 calls their hooks with the GIL held and Keras's logs dict; entries a hook
 adds to logs reach the callbacks after it and the History. EarlyStopping,
-ModelCheckpoint, CSVLogger, ReduceLROnPlateau and TerminateOnNaN are Kiln's
-C++ callbacks, which run inside fit without the GIL."""
+ModelCheckpoint, CSVLogger, ReduceLROnPlateau, LearningRateScheduler and
+TerminateOnNaN are Kiln's C++ callbacks, which run inside fit without the
+GIL (a schedule written in Python is called with it)."""
 
 from .. import _kiln
 
@@ -169,6 +170,23 @@ class ReduceLROnPlateau(_Native):
             float(min_delta), int(cooldown), float(min_lr))
 
 
+class LearningRateScheduler(_Native):
+    """Sets each epoch's learning rate to schedule(epoch, lr) (or
+    schedule(epoch)), a Python function called with the GIL."""
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        import inspect
+        try:
+            takes_lr = len(inspect.signature(schedule).parameters) >= 2
+        except (TypeError, ValueError):
+            takes_lr = True
+        fn = schedule if takes_lr else (lambda epoch, lr: schedule(epoch))
+        self.schedule = schedule
+        self._native = _kiln.learning_rate_scheduler(lambda e, lr: float(fn(e, lr)),
+                                                     int(verbose))
+
+
 class TerminateOnNaN(_Native):
     def __init__(self):
         super().__init__()
@@ -176,4 +194,4 @@ class TerminateOnNaN(_Native):
 
 
 __all__ = ["Callback", "LambdaCallback", "History", "EarlyStopping", "ModelCheckpoint",
-           "CSVLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
+           "CSVLogger", "ReduceLROnPlateau", "LearningRateScheduler", "TerminateOnNaN"]
