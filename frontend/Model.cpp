@@ -345,7 +345,8 @@ History Model::fit(preprocessing::NumpyArrayIterator &batches, FitOptions option
   IteratorBatches source(m, batches);
   return train::fit(m.steps, *m.state, source, run,
                     {.max_queue_size = options.max_queue_size,
-                     .workers = options.workers});
+                     .workers = options.workers,
+                     .step_threads = m.jitOptions.threads});
 }
 
 std::vector<double> Model::evaluate(const Tensor &x, const Tensor &y,

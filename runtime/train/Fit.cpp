@@ -231,7 +231,8 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
   Validation val;
   splitValidation(steps, none, options, val);
   const bool producer = generatorOptions.workers ? *generatorOptions.workers == 1
-                                                 : producerHasSpareCore();
+                                                 : producerHasSpareCore(
+                                                       generatorOptions.step_threads);
   Trainer trainer(
       steps, state,
       [&](StepArgs &args) {

@@ -85,12 +85,6 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
             const std::vector<Tensor> &x, const std::vector<Tensor> &y,
             const FitOptions &options = {});
 
-// fit on the batches of `generator`: options.steps_per_epoch of them per
-// epoch (0: generator.size()), each validated as fit validates arrays;
-// validation_data as for arrays. validation_split, shuffle and batch_size
-// do not apply (the generator decides its batches); a validation_split is
-// refused, as Keras refuses it for generators. An exception from the
-// generator ends fit with it.
 struct GeneratorOptions {
   // Batches made ahead of the step at most.
   int64_t max_queue_size = 10;
@@ -99,14 +93,24 @@ struct GeneratorOptions {
   // cores than the step's threads take, else 0, because a producer sharing
   // the step's cores preempts its workers, and each preempted worker holds
   // up the others at the step's next barrier (measured on 2 cores: +12% per
-  // epoch of the augmented CNN with the thread, +5% without it).
+  // epoch of the augmented CNN with the thread, +4% without it).
   std::optional<int> workers = std::nullopt;
+  // The threads the step was compiled for (JitOptions::threads; 0: one per
+  // core, the target's default).
+  int64_t step_threads = 0;
 };
 
-// Whether fit makes a generator's batches on a producer thread when
-// GeneratorOptions::workers is unset.
-bool producerHasSpareCore();
+// Whether a producer thread has a core of its own beside a step compiled
+// for `stepThreads` threads (0: one per core): what an unset
+// GeneratorOptions::workers decides by.
+bool producerHasSpareCore(int64_t stepThreads);
 
+// fit on the batches of `generator`: options.steps_per_epoch of them per
+// epoch (0: generator.size()), each validated as fit validates arrays;
+// validation_data as for arrays. validation_split, shuffle and batch_size
+// do not apply (the generator decides its batches); a validation_split is
+// refused, as Keras refuses it for generators. An exception from the
+// generator ends fit with it.
 History fit(const abi::CompiledSteps &steps, ModelState &state,
             BatchGenerator &generator, const FitOptions &options = {},
             const GeneratorOptions &generatorOptions = {});

@@ -4,9 +4,9 @@
 
 #include "runtime/Error.h"
 
+#include <algorithm>
 #include <string>
 
-#include <dlfcn.h>
 #include <sched.h>
 
 namespace kiln::train::detail {
@@ -89,19 +89,17 @@ int64_t GeneratorBatches::bind(int64_t) {
 
 namespace kiln::train {
 
-bool producerHasSpareCore() {
+bool producerHasSpareCore(int64_t stepThreads) {
+  const int64_t cores =
+      std::max<int64_t>(1, std::thread::hardware_concurrency());
   cpu_set_t set;
   CPU_ZERO(&set);
-  int cpus = sched_getaffinity(0, sizeof set, &set) == 0
-                 ? CPU_COUNT(&set)
-                 : static_cast<int>(std::thread::hardware_concurrency());
-  // The step's team is libomp's, which the JIT or a compiled model loads:
-  // found at run time, as threads::setWorkersSpin finds its blocktime.
-  using MaxThreads = int (*)();
-  static const MaxThreads maxThreads =
-      reinterpret_cast<MaxThreads>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
-  int team = maxThreads ? maxThreads() : cpus;
-  return cpus > team;
+  const int64_t usable =
+      sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : cores;
+  // The compiled regions ask for this many threads whatever libomp's own
+  // default is (the code generator's count, Target.cpp's for 0).
+  const int64_t team = stepThreads > 0 ? stepThreads : cores;
+  return usable > team;
 }
 
 } // namespace kiln::train

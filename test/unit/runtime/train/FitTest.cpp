@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include <sched.h>
+
 using kiln::DType;
 using kiln::Shape;
 using kiln::Tensor;
@@ -516,3 +518,16 @@ TEST_F(RuntimeTrainFit, FitOptionsIsAnAggregateWithKerasDefaults) {
 }
 
 } // namespace
+
+// A producer thread gets a core of its own only beside a step compiled for
+// fewer threads than the process may use; a step on every core (0, the
+// default) leaves none, whatever libomp's own default says.
+TEST(RuntimeTrainGenerator, ProducerHasSpareCoreFollowsTheStepsThreads) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  const int usable = CPU_COUNT(&set);
+  EXPECT_FALSE(kiln::train::producerHasSpareCore(0));
+  EXPECT_EQ(kiln::train::producerHasSpareCore(1), usable > 1);
+  EXPECT_FALSE(kiln::train::producerHasSpareCore(usable));
+}
