@@ -23,13 +23,6 @@ Json dtypePolicy(Schema schema) {
               {"registered_name", nullptr}};
 }
 
-/// Keras's batch shape: the batch (None unless fixed), then `sample`.
-Json batchShape(const Shape &sample, int64_t batch) {
-  Shape s{batch > 0 ? batch : -1};
-  s.insert(s.end(), sample.begin(), sample.end());
-  return shapeJson(s);
-}
-
 /// The node of each call of each layer, numbered per layer as Keras does.
 std::map<detail::Node *, int> nodeIndices(const Model::Impl &m) {
   std::map<detail::Node *, int> index;
@@ -188,6 +181,12 @@ Json shapeJson(const Shape &shape) {
   for (int64_t d : shape)
     out.push_back(d < 0 ? Json(nullptr) : Json(d));
   return out;
+}
+
+Json batchShape(const Shape &sample, int64_t batch) {
+  Shape s{batch > 0 ? batch : -1};
+  s.insert(s.end(), sample.begin(), sample.end());
+  return shapeJson(s);
 }
 
 Json modelConfig(const Model::Impl &m, Schema schema) {

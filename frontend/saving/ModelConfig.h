@@ -61,6 +61,8 @@ std::vector<std::shared_ptr<LayerImpl>> kerasLayerOrder(const Model::Impl &m);
 
 /// The shape as JSON with None (null) for unknown dimensions.
 Json shapeJson(const Shape &shape);
+/// Keras's batch shape: the batch (None unless fixed), then `sample`.
+Json batchShape(const Shape &sample, int64_t batch);
 
 } // namespace kiln::saving
 

@@ -120,4 +120,11 @@ py::list toArrays(const std::vector<Tensor> &ts) {
   return out;
 }
 
+py::tuple shapeTuple(const Shape &shape) {
+  py::list out;
+  for (int64_t d : shape)
+    out.append(d < 0 ? py::object(py::none()) : py::object(py::int_(d)));
+  return py::tuple(out);
+}
+
 } // namespace kiln::python

@@ -25,6 +25,10 @@ std::vector<Tensor> toTensors(py::handle values, const char *what);
 py::array toArray(const Tensor &t);
 py::list toArrays(const std::vector<Tensor> &ts);
 
+/// A shape as Keras gives it: a tuple with None for a free (negative)
+/// dimension.
+py::tuple shapeTuple(const Shape &shape);
+
 } // namespace kiln::python
 
 #endif // KILN_PYTHON_ARRAYS_H

@@ -9,6 +9,7 @@
 #include "frontend/saving/CompileConfig.h"
 #include "frontend/saving/Json.h"
 #include "frontend/saving/LayerConfig.h"
+#include "frontend/saving/ModelConfig.h"
 
 #include <pybind11/stl.h>
 
@@ -65,25 +66,11 @@ Layer makeLayer(const std::string &className, const std::string &configJson) {
 }
 
 std::string layerConfigJson(const Layer &layer) {
-  Json entry = saving::nestedLayerEntry(*layer.impl());
-  Json config = entry["config"];
-  const Shape &in = layer.impl()->declaredInputShape();
-  if (!in.empty()) {
-    Json shape = Json::array();
-    shape.push_back(layer.impl()->batchSize() > 0 ? Json(layer.impl()->batchSize())
-                                                  : Json());
-    for (int64_t d : in)
-      shape.push_back(d);
-    config["batch_input_shape"] = shape;
-  }
+  const LayerImpl &l = *layer.impl();
+  Json config = saving::nestedLayerEntry(l)["config"];
+  if (!l.declaredInputShape().empty())
+    config["batch_input_shape"] = saving::batchShape(l.declaredInputShape(), l.batchSize());
   return saving::pythonDumps(config);
-}
-
-py::tuple shapeTuple(const Shape &shape) {
-  py::list out;
-  for (int64_t d : shape)
-    out.append(d < 0 ? py::object(py::none()) : py::object(py::int_(d)));
-  return py::tuple(out);
 }
 
 py::dict logsDict(const train::Logs &logs) {
@@ -146,10 +133,8 @@ private:
       else
         method(d);
       readBack(d, logs);
-      if (py::hasattr(target_, "_kiln_stop") && target_.attr("_kiln_stop").cast<bool>()) {
+      if (target_.attr("_kiln_stop").cast<bool>())
         model().stop_training = true;
-        target_.attr("_kiln_stop") = false;
-      }
     } catch (...) {
       *failure_ = std::current_exception();
       model().stop_training = true;
@@ -345,22 +330,26 @@ void bindModels(py::module_ &m) {
            py::arg("name") = "")
       .def("add", &Sequential::add);
 
-  m.def("model_to_dot", [](Model &model, bool shapes, bool dtype, bool names,
-                           std::string rankdir, bool nested, int dpi) {
-    return utils::model_to_dot(model, {.show_shapes = shapes, .show_dtype = dtype,
-                                       .show_layer_names = names,
-                                       .rankdir = std::move(rankdir),
-                                       .expand_nested = nested, .dpi = dpi});
+  auto plotOptions = [](bool shapes, bool dtype, bool names, std::string rankdir,
+                        bool nested, int dpi) {
+    return utils::PlotModelOptions{.show_shapes = shapes, .show_dtype = dtype,
+                                   .show_layer_names = names,
+                                   .rankdir = std::move(rankdir),
+                                   .expand_nested = nested, .dpi = dpi};
+  };
+  m.def("model_to_dot", [plotOptions](Model &model, bool shapes, bool dtype, bool names,
+                                      std::string rankdir, bool nested, int dpi) {
+    return utils::model_to_dot(
+        model, plotOptions(shapes, dtype, names, std::move(rankdir), nested, dpi));
   });
   m.def("render_dot", [](const std::string &dot, const std::string &format) {
     return py::bytes(utils::render_dot(dot, format));
   });
-  m.def("plot_model", [](Model &model, std::string file, bool shapes, bool dtype,
-                         bool names, std::string rankdir, bool nested, int dpi) {
-    utils::plot_model(model, file, {.show_shapes = shapes, .show_dtype = dtype,
-                                    .show_layer_names = names,
-                                    .rankdir = std::move(rankdir),
-                                    .expand_nested = nested, .dpi = dpi});
+  m.def("plot_model", [plotOptions](Model &model, const std::string &file, bool shapes,
+                                    bool dtype, bool names, std::string rankdir,
+                                    bool nested, int dpi) {
+    utils::plot_model(model, file,
+                      plotOptions(shapes, dtype, names, std::move(rankdir), nested, dpi));
   });
 
   m.def("load_model", [](const std::string &path, bool compile) {

@@ -2,6 +2,7 @@
 // y_pred): return K.mean(y_pred)`): compile calls the function once with
 // symbolic tensors, and keras.backend's ops build kiln ops from them, so
 // the metric is compiled into the step like Kiln's own.
+#include "Arrays.h"
 #include "Bindings.h"
 
 #include "frontend/Ops.h"
@@ -30,14 +31,7 @@ void bindOps(py::module_ &m) {
   py::class_<Value>(m, "SymbolicTensor",
                     "A tensor of the model being compiled: what a custom "
                     "metric's y_true and y_pred are.")
-      .def_property_readonly("shape",
-                             [](const Value &v) {
-                               py::list out;
-                               for (int64_t d : v.shape())
-                                 out.append(d < 0 ? py::object(py::none())
-                                                  : py::object(py::int_(d)));
-                               return py::tuple(out);
-                             })
+      .def_property_readonly("shape", [](const Value &v) { return shapeTuple(v.shape()); })
       .def(py::self + py::self)
       .def(py::self - py::self)
       .def(py::self * py::self)

@@ -21,15 +21,11 @@ class Callback:
         self.params = params
 
     # Read by the compiled fit after each hook: Keras's
-    # `self.model.stop_training = True`.
+    # `self.model.stop_training = True` (which stays set after fit, as in
+    # Keras).
     @property
     def _kiln_stop(self):
         return bool(self.model is not None and self.model.stop_training)
-
-    @_kiln_stop.setter
-    def _kiln_stop(self, value):
-        if self.model is not None:
-            self.model.stop_training = bool(value)
 
     def _kiln_hooks(self):
         """The hooks this callback overrides: fit calls only these (a hook
