@@ -51,6 +51,15 @@ bool carriesDerivative(Value v) {
   return type && isa<FloatType>(type.getElementType());
 }
 
+/// Ops whose results are piecewise constant in their operands (comparisons,
+/// arg-max): their derivative is zero almost everywhere, so the adjoint
+/// stops at them, as TensorFlow's missing gradients do, instead of building
+/// zeros.
+bool stopsDerivative(Operation *op) {
+  return isa<EqualOp, NotEqualOp, GreaterOp, GreaterEqualOp, LessOp,
+             LessEqualOp, ArgmaxOp>(op);
+}
+
 /// Values that depend on a value to differentiate with respect to (varied)
 /// and that a seed depends on (useful); only values that are both need
 /// adjoints.
@@ -62,7 +71,8 @@ struct Activity {
     // Only floating-point tensors carry derivatives: a size read from a
     // varied tensor (tensor.dim) is not varied.
     for (Operation &op : body.without_terminator())
-      if (llvm::any_of(readValues(&op),
+      if (!stopsDerivative(&op) &&
+          llvm::any_of(readValues(&op),
                        [&](Value v) { return varied.contains(v); }))
         for (Value r : op.getResults())
           if (carriesDerivative(r))

@@ -58,6 +58,26 @@ struct DivGradient : GradientOpInterface::ExternalModel<DivGradient, DivOp> {
   }
 };
 
+/// d max(a, b) = (dy where a >= b, dy where a < b); d min(a, b) = (dy where
+/// a <= b, dy where a > b): a tie sends the adjoint to the left operand, as
+/// the result is the left operand there.
+template <typename OpTy, typename LeftWinsOp, typename RightWinsOp>
+struct ExtremumGradient
+    : GradientOpInterface::ExternalModel<
+          ExtremumGradient<OpTy, LeftWinsOp, RightWinsOp>, OpTy> {
+  LogicalResult buildVJP(Operation *op, OpBuilder &b, ValueRange dys,
+                         SmallVectorImpl<Value> &dxs) const {
+    auto binary = cast<OpTy>(op);
+    Location loc = op->getLoc();
+    Value dy = dys[0], lhs = binary.getLhs(), rhs = binary.getRhs();
+    Value left = LeftWinsOp::create(b, loc, lhs, rhs);
+    Value right = RightWinsOp::create(b, loc, lhs, rhs);
+    dxs.push_back(reduceToOperand(b, loc, MulOp::create(b, loc, dy, left), lhs));
+    dxs.push_back(reduceToOperand(b, loc, MulOp::create(b, loc, dy, right), rhs));
+    return success();
+  }
+};
+
 } // namespace
 
 void registerElementwiseGradients(DialectRegistry &registry) {
@@ -66,6 +86,10 @@ void registerElementwiseGradients(DialectRegistry &registry) {
     SubOp::attachInterface<AddSubGradient<SubOp>>(*ctx);
     MulOp::attachInterface<MulGradient>(*ctx);
     DivOp::attachInterface<DivGradient>(*ctx);
+    MaximumOp::attachInterface<
+        ExtremumGradient<MaximumOp, GreaterEqualOp, LessOp>>(*ctx);
+    MinimumOp::attachInterface<
+        ExtremumGradient<MinimumOp, LessEqualOp, GreaterOp>>(*ctx);
   });
 }
 

@@ -79,6 +79,14 @@ Value unary(OpBuilder &b, Location loc, ValueRange a) {
   return MathOp::create(b, loc, a[0]);
 }
 
+/// 1.0 where `lhs Predicate rhs` holds, else 0.0 (ordered: NaN compares
+/// false, except for not_equal, which is unordered as NumPy's `!=`).
+template <arith::CmpFPredicate Predicate>
+Value compare(OpBuilder &b, Location loc, ValueRange a) {
+  Value holds = arith::CmpFOp::create(b, loc, Predicate, a[0], a[1]);
+  return arith::UIToFPOp::create(b, loc, a[0].getType(), holds);
+}
+
 Value relu(OpBuilder &b, Location loc, ValueRange a) {
   return arith::MaximumFOp::create(b, loc, a[0],
                                    floatConstant(b, loc, a[0].getType(), 0.0));
@@ -168,6 +176,15 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
   patterns.add<ElementwiseLowering<SubOp>>(ctx, binary<arith::SubFOp>);
   patterns.add<ElementwiseLowering<MulOp>>(ctx, binary<arith::MulFOp>);
   patterns.add<ElementwiseLowering<DivOp>>(ctx, binary<arith::DivFOp>);
+  patterns.add<ElementwiseLowering<MaximumOp>>(ctx, binary<arith::MaximumFOp>);
+  patterns.add<ElementwiseLowering<MinimumOp>>(ctx, binary<arith::MinimumFOp>);
+  using P = arith::CmpFPredicate;
+  patterns.add<ElementwiseLowering<EqualOp>>(ctx, compare<P::OEQ>);
+  patterns.add<ElementwiseLowering<NotEqualOp>>(ctx, compare<P::UNE>);
+  patterns.add<ElementwiseLowering<GreaterOp>>(ctx, compare<P::OGT>);
+  patterns.add<ElementwiseLowering<GreaterEqualOp>>(ctx, compare<P::OGE>);
+  patterns.add<ElementwiseLowering<LessOp>>(ctx, compare<P::OLT>);
+  patterns.add<ElementwiseLowering<LessEqualOp>>(ctx, compare<P::OLE>);
   patterns.add<ElementwiseLowering<ReluOp>>(ctx, relu);
   patterns.add<ElementwiseLowering<SigmoidOp>>(ctx, sigmoid);
   patterns.add<ElementwiseLowering<TanhOp>>(ctx, unary<math::TanhOp>);

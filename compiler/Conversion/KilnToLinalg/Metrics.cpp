@@ -35,30 +35,10 @@ namespace {
 
 /// Row-wise first arg-max (as i64) of each of `inputs` along their last axis.
 SmallVector<Value> rowArgMax(OpBuilder &b, Location loc, ValueRange inputs) {
-  auto type = cast<RankedTensorType>(inputs[0].getType());
-  int64_t rank = type.getRank();
-  SmallVector<bool> lastAxis(rank, false);
-  lastAxis.back() = true;
-  Sizes rows = selectSizes(sizesOf(b, loc, inputs[0]), lastAxis,
-                           /*keep=*/false);
-  AffineMap id = b.getMultiDimIdentityMap(rank);
-  AffineMap rowMap = projectionMap(b.getContext(), lastAxis);
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  iterators.back() = utils::IteratorType::reduction;
   SmallVector<Value> indices;
-  for (Value input : inputs) {
-    Value none = i64Constant(b, loc, std::numeric_limits<int64_t>::max());
-    Type et = cast<RankedTensorType>(input.getType()).getElementType();
-    Value maxInit = filledTensor(b, loc, rows, negInfinity(b, loc, et));
-    Value idxInit = filledTensor(b, loc, rows, none);
-    indices.push_back(
-        buildFirstArgMax(b, loc, input, id, rowMap, iterators, maxInit, idxInit,
-                         none, [&](OpBuilder &nb, Location nl) {
-                           return loopIndexI64(nb, nl, rank - 1);
-                         })
-            .second);
-  }
+  for (Value input : inputs)
+    indices.push_back(firstArgMaxAlong(
+        b, loc, input, cast<RankedTensorType>(input.getType()).getRank() - 1));
   return indices;
 }
 

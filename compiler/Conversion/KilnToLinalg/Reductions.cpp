@@ -220,11 +220,36 @@ struct SoftmaxGradLowering : OpConversionPattern<SoftmaxGradOp> {
 
 } // namespace
 
+/// The first arg-max's i64 index converted to the input's float type.
+struct ArgmaxLowering : OpConversionPattern<ArgmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ArgmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    int64_t axis = *normalizeAxis(op.getAxis(), type.getRank() + 1);
+    Value index = firstArgMaxAlong(rewriter, loc, x, axis);
+    AffineMap id = rewriter.getMultiDimIdentityMap(type.getRank());
+    Value result =
+        buildMap(rewriter, loc, sizesOf(rewriter, loc, index), index, id,
+                 type.getElementType(),
+                 [&](OpBuilder &b, Location l, ValueRange args) {
+                   return SmallVector<Value>{arith::SIToFPOp::create(
+                       b, l, type.getElementType(), args[0])};
+                 })
+            .front();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 void populateReductionPatterns(RewritePatternSet &patterns) {
   patterns.add<ReduceLowering<ReduceSumOp, ReduceKind::sum>,
                ReduceLowering<ReduceMeanOp, ReduceKind::mean>,
                ReduceLowering<ReduceMaxOp, ReduceKind::max>, ReduceLikeLowering,
-               ReduceMaxGradLowering, SoftmaxLowering, SoftmaxGradLowering>(
+               ReduceMaxGradLowering, ArgmaxLowering, SoftmaxLowering, SoftmaxGradLowering>(
       patterns.getContext());
 }
 

@@ -484,4 +484,25 @@ Value padSpatial(OpBuilder &b, Location loc, Value nhwc, const WindowDim &h,
                    {zero, h.padAfter, w.padAfter, zero}, padValue);
 }
 
+Value firstArgMaxAlong(OpBuilder &b, Location loc, Value input, int64_t axis) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<bool> reduced(rank, false);
+  reduced[axis] = true;
+  Sizes rest = selectSizes(sizesOf(b, loc, input), reduced, /*keep=*/false);
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators[axis] = utils::IteratorType::reduction;
+  Value none = i64Constant(b, loc, std::numeric_limits<int64_t>::max());
+  Value maxInit =
+      filledTensor(b, loc, rest, negInfinity(b, loc, type.getElementType()));
+  Value idxInit = filledTensor(b, loc, rest, none);
+  return buildFirstArgMax(b, loc, input, b.getMultiDimIdentityMap(rank),
+                          projectionMap(b.getContext(), reduced), iterators,
+                          maxInit, idxInit, none,
+                          [&](OpBuilder &nb, Location nl) {
+                            return loopIndexI64(nb, nl, axis);
+                          })
+      .second;
+}
+
 } // namespace kiln::lowering

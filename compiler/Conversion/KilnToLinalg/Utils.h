@@ -191,6 +191,10 @@ buildFirstArgMax(OpBuilder &b, Location loc, ValueRange inputs,
                  Value maxInit, Value idxInit, Value none,
                  llvm::function_ref<Value(OpBuilder &, Location)> index);
 
+/// The first arg-max of `input` along `axis` (in [0, rank)), as an i64
+/// tensor without that axis; INT64_MAX where every element is NaN.
+Value firstArgMaxAlong(OpBuilder &b, Location loc, Value input, int64_t axis);
+
 /// A 0-d tensor divided by the scalar `divisor` (a generic without loops).
 Value divideScalarTensor(OpBuilder &b, Location loc, Value scalarTensor,
                          Value divisor);

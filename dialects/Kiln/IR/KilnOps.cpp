@@ -226,6 +226,14 @@ KILN_BINARY_INFER(AddOp, "add")
 KILN_BINARY_INFER(SubOp, "sub")
 KILN_BINARY_INFER(MulOp, "mul")
 KILN_BINARY_INFER(DivOp, "div")
+KILN_BINARY_INFER(MaximumOp, "maximum")
+KILN_BINARY_INFER(MinimumOp, "minimum")
+KILN_BINARY_INFER(EqualOp, "equal")
+KILN_BINARY_INFER(NotEqualOp, "not_equal")
+KILN_BINARY_INFER(GreaterOp, "greater")
+KILN_BINARY_INFER(GreaterEqualOp, "greater_equal")
+KILN_BINARY_INFER(LessOp, "less")
+KILN_BINARY_INFER(LessEqualOp, "less_equal")
 #undef KILN_BINARY_INFER
 
 //===----------------------------------------------------------------------===//
@@ -357,6 +365,20 @@ KILN_REDUCE_INFER(ReduceSumOp, "reduce_sum")
 KILN_REDUCE_INFER(ReduceMeanOp, "reduce_mean")
 KILN_REDUCE_INFER(ReduceMaxOp, "reduce_max")
 #undef KILN_REDUCE_INFER
+
+LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto in = cast<RankedTensorType>(adaptor.getInput().getType());
+  std::optional<int64_t> axis = normalizeAxis(adaptor.getAxis(), in.getRank());
+  if (!axis || in.getRank() == 0)
+    return emitOptionalError(loc, "'kiln.argmax' axis ", adaptor.getAxis(),
+                             " is out of range for ", in);
+  SmallVector<int64_t> shape(in.getShape());
+  shape.erase(shape.begin() + *axis);
+  results.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Activations

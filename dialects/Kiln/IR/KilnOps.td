@@ -147,6 +147,24 @@ def Kiln_AddOp : Kiln_BinaryOp<"add", "+">;
 def Kiln_SubOp : Kiln_BinaryOp<"sub", "-">;
 def Kiln_MulOp : Kiln_BinaryOp<"mul", "*">;
 def Kiln_DivOp : Kiln_BinaryOp<"div", "/">;
+def Kiln_MaximumOp : Kiln_BinaryOp<"maximum", "max">;
+def Kiln_MinimumOp : Kiln_BinaryOp<"minimum", "min">;
+
+// Comparisons give 1.0 where the relation holds and 0.0 elsewhere, in the
+// operands' float type, as Keras's `cast(equal(a, b), "float32")` reads;
+// they have no gradient (the adjoint stops at them, as TensorFlow's does).
+class Kiln_CompareOp<string mnemonic, string sym>
+    : Kiln_BinaryOp<mnemonic, sym> {
+  let summary = "elementwise `lhs " # sym # " rhs` as 1.0 or 0.0, with NumPy "
+                "broadcasting";
+}
+
+def Kiln_EqualOp : Kiln_CompareOp<"equal", "==">;
+def Kiln_NotEqualOp : Kiln_CompareOp<"not_equal", "!=">;
+def Kiln_GreaterOp : Kiln_CompareOp<"greater", ">">;
+def Kiln_GreaterEqualOp : Kiln_CompareOp<"greater_equal", ">=">;
+def Kiln_LessOp : Kiln_CompareOp<"less", "<">;
+def Kiln_LessEqualOp : Kiln_CompareOp<"less_equal", "<=">;
 
 //===----------------------------------------------------------------------===//
 // Shape ops
@@ -250,6 +268,24 @@ class Kiln_ReduceOp<string mnemonic, string what>
 def Kiln_ReduceSumOp : Kiln_ReduceOp<"reduce_sum", "sum">;
 def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean", "arithmetic mean">;
 def Kiln_ReduceMaxOp : Kiln_ReduceOp<"reduce_max", "maximum">;
+
+def Kiln_ArgmaxOp : Kiln_Op<"argmax", [InferTypeOpAdaptor]> {
+  let summary = "index of the first maximum along one axis";
+  let description = [{
+    As `keras.ops.argmax` / `K.argmax`: the position of the largest element
+    along `axis` (negative counts from the end; the first one on ties), the
+    axis removed. The index is a float of the input's type (exact up to
+    2^24), so it composes with the other ops; it has no gradient.
+
+    ```mlir
+    %i = kiln.argmax %x axis = -1 : tensor<?x10xf32>
+    // %i : tensor<?xf32>
+    ```
+  }];
+  let arguments = (ins Kiln_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Kiln_FloatTensor:$result);
+  let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($input)";
+}
 
 //===----------------------------------------------------------------------===//
 // Activations and elementwise math

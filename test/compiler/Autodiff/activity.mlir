@@ -57,3 +57,39 @@ func.func @inactive_loop(%w: tensor<4xf32> {kiln.trainable}, %x: tensor<4xf32>) 
   %l = kiln.reduce_sum %w axes = [0] : tensor<4xf32>
   return %l, %h : tensor<f32>, tensor<4xf32>
 }
+
+// -----
+// Tests that the adjoint stops at a comparison and at argmax (piecewise
+// constant: no gradient is built through them), while the mask they make
+// still weights the loss: d/dw sum(w * (x > 0)) = (x > 0).
+// CHECK-LABEL: func.func @masked_grad
+// CHECK-SAME: (%[[W:.*]]: tensor<4xf32> {kiln.trainable}, %[[X:.*]]: tensor<4xf32>)
+// CHECK: %[[M:.*]] = kiln.greater %[[W]], %{{.*}}
+// CHECK: kiln.argmax %[[W]] axis = 0
+// CHECK-NOT: kiln.greater
+// CHECK: kiln.mul %{{.*}}, %[[M]]
+// CHECK: return
+func.func @masked(%w: tensor<4xf32> {kiln.trainable}, %x: tensor<4xf32>) -> (tensor<f32>, tensor<f32>) {
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %m = kiln.greater %w, %z : tensor<4xf32>, tensor<f32>
+  %i = kiln.argmax %w axis = 0 : tensor<4xf32>
+  %p = kiln.mul %w, %m : tensor<4xf32>, tensor<4xf32>
+  %l = kiln.reduce_sum %p axes = [0] : tensor<4xf32>
+  %l2 = kiln.add %l, %i : tensor<f32>, tensor<f32>
+  return %l2, %i : tensor<f32>, tensor<f32>
+}
+
+// -----
+// Tests maximum's adjoint: the left operand takes dy where it is >= the
+// right one (ties included), the right operand where it is smaller.
+// CHECK-LABEL: func.func @extremum_grad
+// CHECK-SAME: (%[[A:.*]]: tensor<4xf32> {kiln.trainable}, %[[B:.*]]: tensor<4xf32> {kiln.trainable})
+// CHECK: %[[GE:.*]] = kiln.greater_equal %[[A]], %[[B]]
+// CHECK: %[[LT:.*]] = kiln.less %[[A]], %[[B]]
+// CHECK: kiln.mul %{{.*}}, %[[GE]]
+// CHECK: kiln.mul %{{.*}}, %[[LT]]
+func.func @extremum(%a: tensor<4xf32> {kiln.trainable}, %b: tensor<4xf32> {kiln.trainable}) -> tensor<f32> {
+  %m = kiln.maximum %a, %b : tensor<4xf32>, tensor<4xf32>
+  %l = kiln.reduce_sum %m axes = [0] : tensor<4xf32>
+  return %l : tensor<f32>
+}

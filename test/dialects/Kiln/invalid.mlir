@@ -158,6 +158,20 @@ func.func @reduce_axis(%x: tensor<?x10xf32>) {
 }
 
 // -----
+func.func @argmax_axis(%x: tensor<?x10xf32>) {
+  // expected-error @+1 {{'kiln.argmax' axis 2 is out of range for 'tensor<?x10xf32>'}}
+  %0 = kiln.argmax %x axis = 2 : tensor<?x10xf32>
+  return
+}
+
+// -----
+func.func @equal_shapes(%a: tensor<?x10xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'kiln.equal' operands are not broadcast-compatible}}
+  %0 = kiln.equal %a, %b : tensor<?x10xf32>, tensor<3xf32>
+  return
+}
+
+// -----
 func.func @reduce_repeated(%x: tensor<?x10xf32>) {
   // expected-error @+1 {{'kiln.reduce_max' axis -1 is repeated}}
   %0 = kiln.reduce_max %x axes = [1, -1] : tensor<?x10xf32>

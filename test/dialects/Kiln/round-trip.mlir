@@ -77,6 +77,22 @@ func.func @reductions(%x: tensor<?x10xf32>) -> (tensor<?xf32>, tensor<?x1xf32>, 
 }
 
 // -----
+// Tests argmax (the axis removed) and the comparisons and extrema, which
+// broadcast as the arithmetic does.
+// CHECK-LABEL: func.func @argmax_compare
+func.func @argmax_compare(%x: tensor<?x10xf32>, %b: tensor<10xf32>) -> (tensor<?xf32>, tensor<10xf32>, tensor<?x10xf32>, tensor<?x10xf32>) {
+  // CHECK: kiln.argmax %{{.*}} axis = -1 : tensor<?x10xf32>
+  %0 = kiln.argmax %x axis = -1 : tensor<?x10xf32>
+  // CHECK: kiln.argmax %{{.*}} axis = 0 : tensor<?x10xf32>
+  %1 = kiln.argmax %x axis = 0 : tensor<?x10xf32>
+  // CHECK: kiln.greater_equal %{{.*}}, %{{.*}} : tensor<?x10xf32>, tensor<10xf32>
+  %2 = kiln.greater_equal %x, %b : tensor<?x10xf32>, tensor<10xf32>
+  // CHECK: kiln.maximum %{{.*}}, %{{.*}} : tensor<?x10xf32>, tensor<10xf32>
+  %3 = kiln.maximum %x, %b : tensor<?x10xf32>, tensor<10xf32>
+  return %0, %1, %2, %3 : tensor<?xf32>, tensor<10xf32>, tensor<?x10xf32>, tensor<?x10xf32>
+}
+
+// -----
 // Tests conv2d with valid and same padding, strides and an optional bias.
 // CHECK-LABEL: func.func @conv2d
 func.func @conv2d(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x32xf32>, %b: tensor<32xf32>) -> (tensor<?x26x26x32xf32>, tensor<?x14x14x32xf32>) {

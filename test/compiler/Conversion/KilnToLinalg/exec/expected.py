@@ -181,7 +181,8 @@ def dot(a, b):
 def mlir_lit(a, elem='f32'):
     def r(v):
         if isinstance(v, list): return '[' + ', '.join(r(x) for x in v) + ']'
-        if elem.startswith('f'): return repr(float(v))
+        if elem.startswith('f'):
+            return '0x7FC00000' if v != v else repr(float(v))  # NaN as its bits
         return str(int(v))
     return 'dense<%s> : %s' % (r(a), ttype(shape(a), elem))
 
@@ -637,8 +638,35 @@ def test_confusion(M):
     M.show(r[5], 'tensor<f32>', topk(2), 'top_k_categorical_accuracy k=2', tol=1e-6)
     M.show(r[6], 'tensor<f32>', sparse, 'sparse_top_k_categorical_accuracy k=2', tol=1e-6)
 
+def test_compare(M):
+    nan = float('nan')
+    a = [[1.0, 2.0, 3.0, nan], [0.0, 5.0, -1.0, 2.0], [4.0, 2.0, 3.0, 7.0]]
+    b = [1.0, 5.0, 3.0, 2.0]
+    def cmp(f): return [[1.0 if f(v, b[j]) else 0.0 for j, v in enumerate(r)] for r in a]
+    types = ['tensor<?x4xf32>'] * 8
+    an = M.const(a, dyn0=True)
+    bd = M.const(b)
+    r = M.call('compare', [an, bd], ['tensor<?x4xf32>', 'tensor<4xf32>'], types)
+    M.show(r[0], types[0], cmp(lambda x, y: x == y), 'equal (NaN is not equal to anything)')
+    M.show(r[1], types[1], cmp(lambda x, y: x != y), 'not_equal (NaN is)')
+    M.show(r[2], types[2], cmp(lambda x, y: x > y), 'greater')
+    M.show(r[3], types[3], cmp(lambda x, y: x >= y), 'greater_equal')
+    M.show(r[4], types[4], cmp(lambda x, y: x < y), 'less')
+    M.show(r[5], types[5], cmp(lambda x, y: x <= y), 'less_equal')
+    a2 = [[1.0, 2.0, 3.0, 0.5], [0.0, 5.0, -1.0, 2.0], [4.0, 2.0, 3.0, 7.0]]
+    a2d = M.const(a2, dyn0=True)
+    r = M.call('compare', [a2d, bd], ['tensor<?x4xf32>', 'tensor<4xf32>'], types)
+    M.show(r[6], types[6], [[max(v, b[j]) for j, v in enumerate(row)] for row in a2], 'maximum')
+    M.show(r[7], types[7], [[min(v, b[j]) for j, v in enumerate(row)] for row in a2], 'minimum')
+    x = [[1.0, 3.0, 2.0, 3.0], [-1.0, -2.0, 0.5, 4.0], [2.0, 2.0, 2.0, 2.0]]
+    def argmax(r): return float(max(range(len(r)), key=lambda i: (r[i], -i)))
+    xd = M.const(x, dyn0=True)
+    r = M.call('argmaxes', [xd], ['tensor<?x4xf32>'], ['tensor<?xf32>', 'tensor<4xf32>'])
+    M.show(r[0], 'tensor<?xf32>', [argmax(row) for row in x], 'argmax axis = -1 (ties: the first index)')
+    M.show(r[1], 'tensor<4xf32>', [argmax(list(c)) for c in zip(*x)], 'argmax axis = 0')
 
-TESTS = {'layers.mlir': test_layers, 'reductions.mlir': test_reductions, 'conv-pool.mlir': test_conv_pool, 'window-grads.mlir': test_window_grads, 'losses.mlir': test_losses, 'optimizers.mlir': test_optimizers, 'metrics.mlir': test_metrics, 'confusion.mlir': test_confusion}
+
+TESTS = {'layers.mlir': test_layers, 'reductions.mlir': test_reductions, 'conv-pool.mlir': test_conv_pool, 'window-grads.mlir': test_window_grads, 'losses.mlir': test_losses, 'optimizers.mlir': test_optimizers, 'metrics.mlir': test_metrics, 'confusion.mlir': test_confusion, 'compare.mlir': test_compare}
 
 
 def main():
