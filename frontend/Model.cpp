@@ -160,8 +160,15 @@ void Model::compile(const CompileOptions &options) {
   m.state.reset();
   m.jit.reset();
   m.dropPredictOnly();
-  if (m.built())
+  if (!m.built())
+    return;
+  try {
     m.compileSteps();
+  } catch (...) {
+    // Refused options leave the model uncompiled, not holding them.
+    m.compileOptions.reset();
+    throw;
+  }
 }
 
 /// Lets each layer that reads a model input directly check its array's
@@ -565,6 +572,24 @@ std::vector<std::string> Losses::resolve(const std::vector<std::string> &outputs
     return std::vector<std::string>(outputs.size(), list.front());
   checkListSize(list.size(), outputs, "the loss list");
   return list;
+}
+
+const LossFunction *Losses::function(const std::string &name) const {
+  for (const LossFunction &f : functions)
+    if (f.name == name)
+      return &f;
+  return nullptr;
+}
+
+bool operator==(const Losses &a, const Losses &b) {
+  auto names = [](const Losses &l) {
+    std::vector<std::string> out;
+    for (const LossFunction &f : l.functions)
+      out.push_back(f.name);
+    return out;
+  };
+  return a.list == b.list && a.isList == b.isList && a.byName == b.byName &&
+         names(a) == names(b);
 }
 
 std::string Losses::str() const {

@@ -11,6 +11,7 @@
 #include "frontend/Optimizers.h"
 #include "runtime/train/Train.h"
 
+#include <functional>
 #include <iostream>
 #include <initializer_list>
 #include <map>
@@ -76,6 +77,11 @@ struct Losses {
   Losses(std::map<std::string, std::string> byOutput) : byName(std::move(byOutput)) {}
   Losses(std::initializer_list<std::pair<const char *, const char *>> byOutput)
       : byName(byOutput.begin(), byOutput.end()) {}
+  /// One custom loss for every output.
+  Losses(LossFunction f) : list{f.name}, functions{std::move(f)} {}
+  /// Names (built-in or custom) in output order, with the custom ones.
+  Losses(std::vector<std::string> names, std::vector<LossFunction> custom)
+      : list(std::move(names)), isList(true), functions(std::move(custom)) {}
 
   bool empty() const { return list.empty() && byName.empty(); }
   /// The loss of each output, in `outputs`' order (output layer names);
@@ -83,11 +89,16 @@ struct Losses {
   std::vector<std::string> resolve(const std::vector<std::string> &outputs) const;
   /// As Keras prints model.loss: the name, or the list or map.
   std::string str() const;
-  friend bool operator==(const Losses &, const Losses &) = default;
+  /// The custom loss called `name`, or null.
+  const LossFunction *function(const std::string &name) const;
+  /// Equal names, and custom losses of the same names.
+  friend bool operator==(const Losses &, const Losses &);
 
   std::vector<std::string> list;
   bool isList = false;
   std::map<std::string, std::string> byName;
+  /// The custom losses the names above may refer to.
+  std::vector<LossFunction> functions;
 };
 
 /// compile()'s loss_weights: a list in output order or a map by output

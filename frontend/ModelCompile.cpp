@@ -33,6 +33,12 @@ namespace {
 
 enum class Loss { mse, mae, bce, cce, scce };
 
+/// One output's loss: a built-in one, or a LossFunction (no `builtin`).
+struct LossChoice {
+  std::optional<Loss> builtin;
+  const LossFunction *custom = nullptr;
+};
+
 Loss parseLoss(const std::string &name) {
   static const std::map<std::string, Loss> names = {
       {"mse", Loss::mse},
@@ -47,12 +53,14 @@ Loss parseLoss(const std::string &name) {
     throwError("unknown loss '", name,
                "'; expected one of: mse, mean_squared_error, mae, "
                "mean_absolute_error, binary_crossentropy, "
-               "categorical_crossentropy, sparse_categorical_crossentropy");
+               "categorical_crossentropy, sparse_categorical_crossentropy, "
+               "or a kiln::LossFunction of that name (load_model: "
+               "LoadModelOptions::custom_losses, Keras's custom_objects)");
   return it->second;
 }
 
 /// Emits a metric object (metrics::Precision(), AUC(), TopK..., ...).
-mlir::Value emitMetricObject(Emitter &e, const Metric &metric, Loss loss,
+mlir::Value emitMetricObject(Emitter &e, const Metric &metric, std::optional<Loss> loss,
                              mlir::Value yTrue, mlir::Value yPred) {
   mlir::OpBuilder &b = e.b;
   mlir::Location loc = e.loc;
@@ -105,7 +113,7 @@ mlir::Value emitMetricObject(Emitter &e, const Metric &metric, Loss loss,
 
 /// Emits one metric of (y_true, y_pred): a 0-d f32 batch mean, or a
 /// metric object's confusion counts.
-mlir::Value emitMetric(Emitter &e, const Metric &metric, Loss loss,
+mlir::Value emitMetric(Emitter &e, const Metric &metric, std::optional<Loss> loss,
                        mlir::Value yTrue, mlir::Value yPred) {
   mlir::OpBuilder &b = e.b;
   mlir::Location loc = e.loc;
@@ -167,7 +175,17 @@ mlir::Value emitMetric(Emitter &e, const Metric &metric, Loss loss,
              "metrics:: object or a kiln::Metric with a function");
 }
 
-mlir::Value emitLoss(Emitter &e, Loss loss, mlir::Value yTrue, mlir::Value yPred) {
+mlir::Value emitLoss(Emitter &e, LossChoice choice, mlir::Value yTrue,
+                     mlir::Value yPred) {
+  if (!choice.builtin) {
+    // Keras's default reduction: the mean over every element of what the
+    // function returns (per-sample losses, or already a scalar).
+    OpsScope scope(e);
+    ops::Value r = choice.custom->fn(ops::Value(Emitter::sym(yTrue)),
+                                     ops::Value(Emitter::sym(yPred)));
+    return Emitter::value(ops::mean(r).sym);
+  }
+  Loss loss = *choice.builtin;
   // Keras's backend epsilon clips the cross-entropies; the ops' own
   // default is Keras's 1e-7, so the attribute appears only when it differs.
   mlir::FloatAttr eps;
@@ -373,9 +391,16 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
   if (options) {
     // One loss and one target per output (Keras's loss list or map).
     std::vector<std::string> outputNames = this->outputNames();
-    std::vector<Loss> losses;
-    for (const std::string &l : options->loss.resolve(outputNames))
-      losses.push_back(parseLoss(l));
+    std::vector<LossChoice> choices;
+    std::vector<std::optional<Loss>> losses;
+    for (const std::string &l : options->loss.resolve(outputNames)) {
+      const LossFunction *custom = options->loss.function(l);
+      if (custom && !custom->fn)
+        throwError("model '", name, "': the custom loss '", l, "' has no function");
+      choices.push_back(custom ? LossChoice{std::nullopt, custom}
+                               : LossChoice{parseLoss(l), nullptr});
+      losses.push_back(choices.back().builtin);
+    }
     std::vector<double> weights = options->loss_weights.resolve(outputNames);
     llvm::SmallVector<mlir::Type> lossArgs(forwardArgs);
     for (size_t k = 0; k < outputs.size(); ++k) {
@@ -422,7 +447,7 @@ Model::Impl::emitModule(mlir::MLIRContext &ctx, abi::StepSignature &sig) {
       llvm::SmallVector<mlir::Value> perOutput, metrics;
       mlir::Value total;
       for (size_t k = 0; k < outputs.size(); ++k) {
-        perOutput.push_back(emitLoss(e, losses[k], yTrue[k], yPred[k]));
+        perOutput.push_back(emitLoss(e, choices[k], yTrue[k], yPred[k]));
         mlir::Value weighted = weights[k] == 1.0
                                    ? perOutput.back()
                                    : mlir::Value(MulOp::create(

@@ -1,4 +1,5 @@
-// Symbolic tensor operations for custom metrics, like Keras's backend ops:
+// Symbolic tensor operations for custom metrics and losses, like Keras's
+// backend ops:
 //   kiln::Metric mean_pred("mean_pred", [](ops::Value y_true, ops::Value y_pred) {
 //     return ops::mean(y_pred);
 //   });
@@ -24,14 +25,38 @@ public:
   Sym sym;
 };
 
-/// Reductions over `axes` (all axes when empty).
-Value mean(Value x, std::vector<int64_t> axes = {});
-Value sum(Value x, std::vector<int64_t> axes = {});
-Value max(Value x, std::vector<int64_t> axes = {});
+/// Reductions over `axes` (all axes when empty; negative axes count from
+/// the end); `keepdims` keeps the reduced axes as size 1.
+Value mean(Value x, std::vector<int64_t> axes = {}, bool keepdims = false);
+Value sum(Value x, std::vector<int64_t> axes = {}, bool keepdims = false);
+Value max(Value x, std::vector<int64_t> axes = {}, bool keepdims = false);
 Value square(Value x);
 Value abs(Value x);
 Value exp(Value x);
 Value log(Value x);
+/// sqrt(max(x, 0)), as Keras's backend clips.
+Value sqrt(Value x);
+Value relu(Value x);
+Value sigmoid(Value x);
+Value tanh(Value x);
+Value softmax(Value x, int64_t axis = -1);
+/// Elementwise, broadcasting.
+Value maximum(Value a, Value b);
+Value minimum(Value a, Value b);
+/// min(max(x, lo), hi); throws when lo > hi.
+Value clip(Value x, double lo, double hi);
+/// 1.0 where the relation holds, else 0.0 (broadcasting); no gradient
+/// flows through them.
+Value equal(Value a, Value b);
+Value not_equal(Value a, Value b);
+Value greater(Value a, Value b);
+Value greater_equal(Value a, Value b);
+Value less(Value a, Value b);
+Value less_equal(Value a, Value b);
+/// The index of the first maximum along `axis`, as a float; no gradient.
+Value argmax(Value x, int64_t axis = -1);
+/// A 0-d constant, to compare with or combine.
+Value constant(double c);
 Value operator+(Value a, Value b);
 Value operator-(Value a, Value b);
 Value operator*(Value a, Value b);
@@ -40,6 +65,10 @@ Value operator+(Value a, double b);
 Value operator-(Value a, double b);
 Value operator*(Value a, double b);
 Value operator/(Value a, double b);
+Value operator+(double a, Value b);
+Value operator-(double a, Value b);
+Value operator*(double a, Value b);
+Value operator/(double a, Value b);
 
 } // namespace kiln::ops
 
@@ -83,6 +112,18 @@ struct Metric {
   std::string name;
   Fn fn;
   std::optional<MetricConfig> config;
+};
+
+/// A loss written with kiln::ops, as Keras's custom loss functions:
+///   LossFunction mse("my_mse", [](ops::Value y_true, ops::Value y_pred) {
+///     return ops::mean(ops::square(y_pred - y_true), {-1});
+///   });
+/// It returns each sample's loss (or any tensor, or a scalar); compile
+/// averages it over every element, as Keras's default reduction does. Its
+/// targets are float32 tensors shaped like the output.
+struct LossFunction {
+  std::string name;
+  std::function<ops::Value(ops::Value y_true, ops::Value y_pred)> fn;
 };
 
 } // namespace kiln

@@ -20,6 +20,8 @@ struct LoadModelOptions {
   bool compile = true;
   /// Metrics Kiln lacks, found by name (Keras's custom_objects).
   std::vector<Metric> custom_metrics = {};
+  /// Losses Kiln lacks, found by name.
+  std::vector<LossFunction> custom_losses = {};
 };
 
 /// Keras's load_model: a Keras 3 `.keras` archive (also tf.keras 2.13+'s),

@@ -125,6 +125,11 @@ Optimizer optimizerFrom(const Json &v) {
 std::string lossFrom(const Json &v) {
   if (v.is_string())
     return v.get<std::string>();
+  // Keras 3 serializes a loss function as {"class_name": "function",
+  // "config": "<its name>", "module": "builtins" or the user's module}.
+  if (v.is_object() && v.value("class_name", Json()) == "function" &&
+      v.contains("config") && v["config"].is_string())
+    return v["config"].get<std::string>();
   if (v.is_object() && v.contains("class_name") && v["class_name"].is_string()) {
     const Json c = v.contains("config") && v["config"].is_object() ? v["config"] : Json::object();
     if (c.value("from_logits", false))
@@ -404,7 +409,8 @@ Json compileConfig(const CompileOptions &o, Schema schema,
               {"jit_compile", false}};
 }
 
-CompileOptions compileOptionsFrom(const Json &c, const std::vector<Metric> &custom) {
+CompileOptions compileOptionsFrom(const Json &c, const std::vector<Metric> &custom,
+                                  const std::vector<LossFunction> &customLosses) {
   if (!c.is_object())
     throwError("the compile config is not an object");
   const Json &opt = c.contains("optimizer") ? c["optimizer"]
@@ -415,6 +421,14 @@ CompileOptions compileOptionsFrom(const Json &c, const std::vector<Metric> &cust
   if (!c.contains("loss") || c["loss"].is_null())
     throwError("the compile config has no loss");
   o.loss = lossesFrom(c["loss"]);
+  for (const LossFunction &f : customLosses) {
+    bool used = std::find(o.loss.list.begin(), o.loss.list.end(), f.name) !=
+                o.loss.list.end();
+    for (const auto &entry : o.loss.byName)
+      used = used || entry.second == f.name;
+    if (used && !o.loss.function(f.name))
+      o.loss.functions.push_back(f);
+  }
   if (c.contains("loss_weights"))
     o.loss_weights = lossWeightsFrom(c["loss_weights"]);
   if (c.contains("metrics"))

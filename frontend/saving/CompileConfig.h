@@ -21,9 +21,11 @@ Json compileConfig(const CompileOptions &options, Schema schema,
 /// The options a compile_config or training_config (any Keras version)
 /// describes. Throws kiln::Error saying what Kiln cannot honour (a
 /// from_logits loss, a learning-rate schedule, gradient clipping, ...).
-/// Metrics Kiln lacks are looked up in `custom` by name.
+/// Metrics and losses Kiln lacks are looked up in `custom` and
+/// `customLosses` by name.
 CompileOptions compileOptionsFrom(const Json &config,
-                                  const std::vector<Metric> &custom);
+                                  const std::vector<Metric> &custom,
+                                  const std::vector<LossFunction> &customLosses = {});
 
 } // namespace kiln::saving
 

@@ -99,7 +99,7 @@ void compileFrom(Model &model, const Json &config, const LoadModelOptions &o,
   if (!o.compile || config.is_null())
     return;
   try {
-    model.compile(naming(file, [&] { return compileOptionsFrom(config, o.custom_metrics); }));
+    model.compile(naming(file, [&] { return compileOptionsFrom(config, o.custom_metrics, o.custom_losses); }));
   } catch (const Error &e) {
     warn(file, std::string("the model is not compiled: ") + e.what());
     return;

@@ -19,6 +19,12 @@ void bindImages(pybind11::module_ &m);
 std::shared_ptr<pybind11::object> holdPython(pybind11::object fn);
 /// A compile() metric that calls a Python function of (y_true, y_pred).
 Metric pythonMetric(const std::string &name, pybind11::object fn);
+/// A Python function of (y_true, y_pred) as a compile() loss.
+LossFunction pythonLoss(const std::string &name, pybind11::object fn);
+/// Keras's custom_objects (or compile's functions) as custom metrics and
+/// losses: every callable serves as either, found by its key.
+std::vector<Metric> customMetrics(pybind11::dict functions);
+std::vector<LossFunction> customLosses(pybind11::dict functions);
 } // namespace kiln::python
 
 #endif // KILN_PYTHON_BINDINGS_H

@@ -265,13 +265,11 @@ void bindModels(py::module_ &m) {
            py::arg("inputs"), py::arg("outputs"), py::arg("name") = "")
       .def_property_readonly("name", &Model::name)
       .def("compile_json",
-           [](Model &model, const std::string &config, py::dict customMetrics) {
+           [](Model &model, const std::string &config, py::dict metrics,
+              py::dict losses) {
              Json c = saving::parseJson(config, "compile()");
-             std::vector<Metric> custom;
-             for (auto [name, fn] : customMetrics)
-               custom.push_back(pythonMetric(py::str(name),
-                                             py::reinterpret_borrow<py::object>(fn)));
-             model.compile(saving::compileOptionsFrom(c, custom));
+             model.compile(saving::compileOptionsFrom(c, customMetrics(metrics),
+                                                      customLosses(losses)));
            })
       .def("fit", &fit)
       .def("evaluate",
@@ -352,8 +350,11 @@ void bindModels(py::module_ &m) {
                       plotOptions(shapes, dtype, names, std::move(rankdir), nested, dpi));
   });
 
-  m.def("load_model", [](const std::string &path, bool compile) {
-    return std::make_unique<Model>(load_model(path, {.compile = compile}));
+  m.def("load_model", [](const std::string &path, bool compile, py::dict custom) {
+    return std::make_unique<Model>(load_model(
+        path, {.compile = compile,
+               .custom_metrics = customMetrics(custom),
+               .custom_losses = customLosses(custom)}));
   });
   m.def("model_from_json",
         [](const std::string &json) { return std::make_unique<Model>(model_from_json(json)); });

@@ -24,23 +24,24 @@ def _refuse(name, value):
         raise ValueError(f"{name} is not supported by Kiln yet")
 
 
-def _custom_metrics(metrics, custom):
-    """`metrics` with each Python function (a custom metric) replaced by its
-    name, and the function recorded in `custom` for compile to trace."""
-    if isinstance(metrics, dict):
-        return {k: _custom_metrics(v, custom) for k, v in metrics.items()}
-    if isinstance(metrics, (list, tuple)):
-        return [_custom_metrics(m, custom) for m in metrics]
-    if (callable(metrics) and not isinstance(metrics, type)
-            and not hasattr(metrics, "_kiln_config")
-            and not getattr(metrics, "_kiln_builtin", False)):
-        name = getattr(metrics, "__name__", None)
+def _custom_functions(value, custom, kind="metric"):
+    """`value` (a metric or loss, or a list or dict of them) with each Python
+    function (a custom one) replaced by its name, and the function recorded
+    in `custom` for compile to trace."""
+    if isinstance(value, dict):
+        return {k: _custom_functions(v, custom, kind) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_custom_functions(m, custom, kind) for m in value]
+    if (callable(value) and not isinstance(value, type)
+            and not hasattr(value, "_kiln_config")
+            and not getattr(value, "_kiln_builtin", False)):
+        name = getattr(value, "__name__", None)
         if not name or name == "<lambda>":
-            raise ValueError("a custom metric must be a named function "
-                             "(def mean_pred(y_true, y_pred): ...)")
-        custom[name] = metrics
+            raise ValueError(f"a custom {kind} must be a named function "
+                             f"(def my_{kind}(y_true, y_pred): ...)")
+        custom[name] = value
         return name
-    return metrics
+    return value
 
 
 class Model(WeightsAccess):
@@ -112,12 +113,13 @@ class Model(WeightsAccess):
         if loss is None:
             raise ValueError("compile(): Kiln needs a loss to compile the train "
                              "step (predict works without compile)")
-        custom = {}
-        config = {"optimizer": to_config(optimizer), "loss": to_config(loss),
-                  "metrics": to_config(_custom_metrics(metrics or [], custom))}
+        custom, custom_losses = {}, {}
+        config = {"optimizer": to_config(optimizer),
+                  "loss": to_config(_custom_functions(loss, custom_losses, "loss")),
+                  "metrics": to_config(_custom_functions(metrics or [], custom))}
         if loss_weights is not None:
             config["loss_weights"] = to_config(loss_weights)
-        self._impl.compile_json(json.dumps(config), custom)
+        self._impl.compile_json(json.dumps(config), custom, custom_losses)
         optimizer._bind(self)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto",
@@ -236,9 +238,15 @@ def _existing(filepath):
 
 
 def load_model(filepath, custom_objects=None, compile=True, options=None):
-    _refuse("load_model(custom_objects=)", custom_objects or None)
+    """Keras's load_model; custom_objects gives the custom metrics and
+    losses the file names (functions by name; Kiln has no custom layers)."""
+    custom = dict(custom_objects or {})
+    for name, value in custom.items():
+        if isinstance(value, type):
+            raise ValueError(f"load_model(custom_objects=): '{name}' is a class; "
+                             f"Kiln takes custom metric and loss functions only")
     filepath = _existing(filepath)
-    model = Model(_impl=_kiln.load_model(str(filepath), bool(compile)))
+    model = Model(_impl=_kiln.load_model(str(filepath), bool(compile), custom))
     if compile:
         try:
             lr = model._impl.learning_rate
