@@ -1,10 +1,13 @@
 # `cmake --install` puts Kiln in place like any C++ library: the headers of
 # the C++ API (include/kiln), its static libraries (lib/kiln), the tools
 # (kilnc, kiln, kiln-opt), a CMake package (find_package(Kiln) ->
-# Kiln::kiln), a pkg-config file (kiln.pc), and a Debian package through
-# CPack (cpack -G DEB in the build folder).
+# Kiln::kiln), a pkg-config file (kiln.pc), and Debian packages through
+# CPack (cpack -G DEB in the build folder: kiln and python3-kiln).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
+# Two packages: `kiln` (this file's installs) and `python3-kiln` (the Python
+# module, component `python`, installed by python/CMakeLists.txt).
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME kiln)
 
 set(KILN_LIBRARIES KilnFrontend KilnFormats KilnGraphviz KilnPictures KilnJit KilnRegistration
   KilnPipelines KilnAot KilnConversion KilnAutodiff KilnTransforms
@@ -74,6 +77,24 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "Keras-style model compiler: C++ API, kilnc and kiln")
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL kiln)
+if(TARGET _kiln)
+  list(APPEND CPACK_COMPONENTS_ALL python)
+endif()
+set(CPACK_DEBIAN_KILN_PACKAGE_NAME kiln)
+set(CPACK_DEBIAN_KILN_PACKAGE_DEPENDS
   "libmlir-22-dev, llvm-22-dev, libomp-22-dev, libhdf5-dev, libzip-dev, nlohmann-json3-dev, zlib1g-dev, libgraphviz-dev, libcairo2-dev, build-essential")
+set(CPACK_COMPONENT_KILN_DESCRIPTION
+  "Keras-style model compiler: C++ API, kilnc and kiln")
+# The extension is built for one Python (its ABI tag names it); the shared
+# libraries it needs (libMLIR, libLLVM, HDF5, ...) come from dpkg-shlibdeps,
+# and libomp, which the runtime loads itself, is named.
+set(CPACK_DEBIAN_PYTHON_PACKAGE_NAME python3-kiln)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_SECTION python)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS
+  "python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${KILN_PYTHON_NEXT_MINOR}), python3-numpy, libomp5-22")
+set(CPACK_COMPONENT_PYTHON_DESCRIPTION
+  "Kiln from Python: `from kiln import keras` on Kiln's compiled steps")
 include(CPack)
