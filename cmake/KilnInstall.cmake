@@ -88,13 +88,15 @@ set(CPACK_DEBIAN_KILN_PACKAGE_DEPENDS
 set(CPACK_COMPONENT_KILN_DESCRIPTION
   "Keras-style model compiler: C++ API, kilnc and kiln")
 # The extension is built for one Python (its ABI tag names it); the shared
-# libraries it needs (libMLIR, libLLVM, HDF5, ...) come from dpkg-shlibdeps,
-# and libomp, which the runtime loads itself, is named.
+# libraries it needs (HDF5, Graphviz, cairo, ...) come from dpkg-shlibdeps,
+# and libomp, which the runtime loads itself, is named, as are libLLVM and
+# libMLIR (dpkg-shlibdeps maps their /usr/lib/llvm-22/lib paths to
+# llvm-22-dev or to nothing, depending on the search order).
 set(CPACK_DEBIAN_PYTHON_PACKAGE_NAME python3-kiln)
 set(CPACK_DEBIAN_PYTHON_PACKAGE_SECTION python)
 set(CPACK_DEBIAN_PYTHON_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS
-  "python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${KILN_PYTHON_NEXT_MINOR}), python3-numpy, libomp5-22")
+  "python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${KILN_PYTHON_NEXT_MINOR}), python3-numpy, libomp5-22, libllvm22, libmlir-22")
 set(CPACK_COMPONENT_PYTHON_DESCRIPTION
   "Kiln from Python: `from kiln import keras` on Kiln's compiled steps")
 include(CPack)
