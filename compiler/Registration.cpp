@@ -26,6 +26,7 @@ void registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registerGradientInterfaces(registry);
+  registerAllReduceBufferization(registry);
   // kiln-to-nvvm serializes gpu.modules to PTX through LLVM IR.
   mlir::NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   mlir::registerBuiltinDialectTranslation(registry);

@@ -17,6 +17,10 @@ namespace kiln {
 #define GEN_PASS_REGISTRATION
 #include "compiler/Conversion/Passes.h.inc"
 
+/// kiln.all_reduce's bufferization: in place, as a call of the runtime's
+/// kiln_all_reduce_f32 on its buffer.
+void registerAllReduceBufferization(mlir::DialectRegistry &registry);
+
 } // namespace kiln
 
 #endif // KILN_COMPILER_CONVERSION_PASSES_H

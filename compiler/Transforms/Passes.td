@@ -15,6 +15,37 @@ include "mlir/Pass/PassBase.td"
 // Model-level
 //===----------------------------------------------------------------------===//
 
+def KilnDataParallelPass : Pass<"kiln-data-parallel", "mlir::ModuleOp"> {
+  let summary = "Reduce a train step's gradients across data-parallel replicas";
+  let description = [{
+    Runs after `kiln-make-steps`. In `@train_step`, the gradients that
+    `kiln.value_and_grad` returns, and the new values of non-trainable
+    state (moving statistics), are flattened and packed in order into
+    buckets of at most `bucket-bytes` (a value larger than that is a bucket
+    of its own), each bucket is combined across the replicas with one
+    `kiln.all_reduce mode = mean`, and the optimizer update reads the
+    reduced values, sliced back out. A step makes one collective call per
+    bucket, not one per tensor, as DDP and Horovod fuse theirs.
+
+    ```mlir
+    %l, %g0, %g1 = kiln.value_and_grad @loss(...)
+    // becomes
+    %f0 = kiln.reshape %g0 : tensor<4x3xf32> -> tensor<12xf32>
+    %b = kiln.concatenate %f0, %g1 axis = 0 : tensor<12xf32>, tensor<3xf32>
+    %r = kiln.all_reduce %b mode = mean : tensor<15xf32>
+    %s0 = tensor.extract_slice %r[0] [12] [1] : tensor<15xf32> to tensor<12xf32>
+    %r0 = kiln.reshape %s0 : tensor<12xf32> -> tensor<4x3xf32>
+    %s1 = tensor.extract_slice %r[12] [3] [1] : tensor<15xf32> to tensor<3xf32>
+    ```
+  }];
+  let options = [
+    Option<"bucketBytes", "bucket-bytes", "int64_t", "25 << 20",
+           "the most bytes of values packed into one bucket (DDP's default "
+           "bucket_cap_mb is 25)">
+  ];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def KilnMakeStepsPass : Pass<"kiln-make-steps", "mlir::ModuleOp"> {
   let summary = "Build train_step, eval_step and predict_step around a model";
   let description = [{

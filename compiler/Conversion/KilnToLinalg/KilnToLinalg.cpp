@@ -28,6 +28,9 @@ struct KilnToLinalgPass
     target.addIllegalDialect<kiln::KilnDialect>();
     // Autodiff replaces value_and_grad; it has no linalg form.
     target.addLegalOp<kiln::ValueAndGradOp>();
+    // A collective stays as it is until bufferization makes it a runtime
+    // call on its buffer (AllReduceBufferization.cpp).
+    target.addLegalOp<kiln::AllReduceOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
 
     RewritePatternSet patterns(ctx);

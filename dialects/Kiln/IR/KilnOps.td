@@ -440,5 +440,6 @@ include "dialects/Kiln/IR/KilnAutodiffOps.td"
 include "dialects/Kiln/IR/KilnLoopOps.td"
 include "dialects/Kiln/IR/KilnEmbeddingOps.td"
 include "dialects/Kiln/IR/KilnRegularizationOps.td"
+include "dialects/Kiln/IR/KilnDistributedOps.td"
 
 #endif // KILN_OPS_TD

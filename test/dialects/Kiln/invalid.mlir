@@ -371,3 +371,10 @@ func.func @reverse_axis(%x: tensor<4x3xf32>) {
   %y = kiln.reverse %x axis = 2 : tensor<4x3xf32>
   return
 }
+
+// -----
+func.func @all_reduce_shape(%b: tensor<4x4xf32>) {
+  // expected-error @+1 {{'kiln.all_reduce' op reduces a static 1-D f32 bucket, got 'tensor<4x4xf32>'}}
+  %0 = kiln.all_reduce %b mode = mean : tensor<4x4xf32>
+  return
+}

@@ -182,3 +182,14 @@ func.func @reverse(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
   %y = kiln.reverse %x axis = 0 : tensor<?x?x8xf32>
   return %y : tensor<?x?x8xf32>
 }
+
+// -----
+// Tests the data-parallel collective in both modes.
+// CHECK-LABEL: func.func @all_reduce
+func.func @all_reduce(%b: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf32>) {
+  // CHECK: kiln.all_reduce %{{.*}} mode = mean : tensor<16xf32>
+  %0 = kiln.all_reduce %b mode = mean : tensor<16xf32>
+  // CHECK: kiln.all_reduce %{{.*}} mode = sum : tensor<16xf32>
+  %1 = kiln.all_reduce %0 mode = sum : tensor<16xf32>
+  return %0, %1 : tensor<16xf32>, tensor<16xf32>
+}
