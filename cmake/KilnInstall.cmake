@@ -11,7 +11,7 @@ set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME kiln)
 
 set(KILN_LIBRARIES KilnFrontend KilnFormats KilnGraphviz KilnPictures KilnJit KilnRegistration
   KilnPipelines KilnAot KilnConversion KilnAutodiff KilnTransforms
-  KilnCodegen KilnDialect KilnRuntime)
+  KilnCodegen KilnDialect KilnDist KilnRuntime)
 
 # Kiln::kiln (the target `kiln` is the command-line tool).
 add_library(KilnAPI INTERFACE)
@@ -66,6 +66,10 @@ foreach(lib ${KILN_LIBRARIES})
 endforeach()
 find_package(HDF5 REQUIRED COMPONENTS C)
 list(GET HDF5_C_LIBRARIES 0 KILN_PC_HDF5)
+set(KILN_PC_MPI "")
+if(KILN_HAVE_MPI)
+  set(KILN_PC_MPI "mpi-c")
+endif()
 configure_file(cmake/kiln.pc.in ${PROJECT_BINARY_DIR}/kiln.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/kiln.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -43,6 +43,7 @@ struct ModelCheckpointOptions {
 class ModelCheckpoint : public Callback {
 public:
   ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
+  bool firstReplicaOnly() const override { return true; }
 
   /// fit() attaches the model it trains.
   void set_keras_model(Model *model) { model_ = model; }

@@ -275,6 +275,7 @@ static train::FitOptions runOptions(Model &model, Model::Impl &m,
   run.seed = options.seed;
   if (!run.seed && options.shuffle)
     run.seed = detail::globalRng()();
+  run.communicator = m.communicator;
   return run;
 }
 

@@ -2,6 +2,7 @@
 // kiln-make-steps, the kiln-to-llvm pipeline and the JIT.
 #include "frontend/Config.h"
 #include "frontend/Backend.h"
+#include "frontend/Distribution.h"
 #include "frontend/Emitter.h"
 #include "frontend/Metrics.h"
 #include "frontend/MetricsImpl.h"
@@ -564,9 +565,19 @@ void Model::Impl::compileSteps() {
   jitOptions.cache = true;
   // compileToJit adds its stages after context and emit, and sets the
   // pipeline, JIT and cache figures; the total is the frontend's own.
-  auto compiled = compileToJit(*module,
-                               "kiln-make-steps",
-                               jitOptions, &compileTimings, &timing);
+  // Data parallel: the train step reduces its gradients across the
+  // processes (kiln-data-parallel).
+  std::string prePipeline = "kiln-make-steps";
+  std::shared_ptr<dist::Communicator> replicas;
+  if (compileOptions)
+    if (std::optional<distribution::DataParallel> dp = distribution::distribution()) {
+      prePipeline += ",kiln-data-parallel{bucket-bytes=" +
+                     std::to_string(dp->bucket_bytes) + "}";
+      replicas = distribution::communicator_of(*dp);
+      sig.dataParallel = true;
+    }
+  auto compiled = compileToJit(*module, prePipeline, jitOptions,
+                               &compileTimings, &timing);
   if (!compiled)
     throwError("model '", name, "': ", llvm::toString(compiled.takeError()));
   std::unique_ptr<JitModule> built = std::move(*compiled);
@@ -620,6 +631,7 @@ void Model::Impl::compileSteps() {
   if (training) {
     jit = std::move(built);
     steps = std::move(found);
+    communicator = std::move(replicas);
     state = std::move(shared);
     dropPredictOnly();
   } else {

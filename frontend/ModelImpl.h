@@ -40,6 +40,9 @@ struct Model::Impl {
   JitOptions jitOptions;
   std::unique_ptr<JitModule> jit;
   abi::CompiledSteps steps;
+  /// The processes a data-parallel train step was compiled for (null:
+  /// trained alone).
+  std::shared_ptr<dist::Communicator> communicator;
   std::unique_ptr<train::ModelState> state;
   /// predict() before compile(), as Keras allows: the predict step alone,
   /// compiled on first use, sharing the layers' weights; compile() and a

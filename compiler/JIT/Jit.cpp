@@ -20,6 +20,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+#include "runtime/dist/Communicator.h"
 #include "runtime/abi/Threads.h"
 #include "runtime/abi/Workspace.h"
 
@@ -105,8 +106,9 @@ JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
 }
 
 /// The runtime functions compiled code calls besides libm and libomp (which
-/// the process-wide search finds): the workspace's caching allocator and the
-/// run-time thread count of parallel regions.
+/// the process-wide search finds): the workspace's caching allocator, the
+/// run-time thread count of parallel regions and the data-parallel step's
+/// reduction.
 static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::LLJIT &jit) {
   llvm::orc::SymbolMap symbols;
   auto add = [&](const char *name, void *address) {
@@ -122,6 +124,7 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::LLJIT &jit) {
       reinterpret_cast<void *>(&_mlir_memref_to_llvm_free));
   add("kiln_parallel_threads",
       reinterpret_cast<void *>(&kiln_parallel_threads));
+  add("kiln_all_reduce_f32", reinterpret_cast<void *>(&kiln_all_reduce_f32));
   return symbols;
 }
 

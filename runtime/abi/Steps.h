@@ -74,6 +74,9 @@ struct StepSignature {
   /// runtime checks integer labels against it before training), else 0.
   /// Empty means 0 for every target.
   std::vector<int64_t> sparseLabelClasses;
+  /// Whether train_step reduces its gradients across replicas
+  /// (kiln-data-parallel), so fit may run it as one of several.
+  bool dataParallel = false;
 
   size_t numTrainable() const;
   /// The floats a train or eval step writes to its results buffer.

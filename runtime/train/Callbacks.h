@@ -70,6 +70,10 @@ public:
   virtual void on_epoch_end(int /*epoch*/, Logs & /*logs*/) {}
   virtual void on_train_batch_begin(int64_t /*batch*/, Logs & /*logs*/) {}
   virtual void on_train_batch_end(int64_t /*batch*/, Logs & /*logs*/) {}
+  // Data parallel: whether only the first replica (rank 0) runs it, as
+  // callbacks that write files do; the others run every other callback on
+  // the same epoch figures, so they stop at the same epoch.
+  virtual bool firstReplicaOnly() const { return false; }
 
   // Attached by fit() before on_train_begin, detached after on_train_end.
   void set_model(TrainContext *context) { model_ = context; }
@@ -165,6 +169,7 @@ struct CSVLoggerOptions {
 class CSVLogger : public Callback {
 public:
   explicit CSVLogger(std::string filename, CSVLoggerOptions options = {});
+  bool firstReplicaOnly() const override { return true; }
 
   void on_train_begin(Logs &logs) override;
   void on_epoch_end(int epoch, Logs &logs) override;

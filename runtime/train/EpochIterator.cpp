@@ -37,9 +37,9 @@ uint64_t randomSeed() {
 
 EpochIterator::EpochIterator(StepArgs &args, std::vector<Feed> feeds,
                              int64_t begin, int64_t count, int64_t batchSize,
-                             std::optional<uint64_t> shuffleSeed)
+                             std::optional<uint64_t> shuffleSeed, Shard shard)
     : begin_(begin), count_(count), batchSize_(batchSize),
-      shuffle_(shuffleSeed.has_value()) {
+      shuffle_(shuffleSeed.has_value()), shard_(shard) {
   for (const Feed &feed : feeds)
     for (size_t i = 0; i < feed.arrays->size(); ++i) {
       Array &array = (*feed.arrays)[i];
@@ -68,8 +68,27 @@ void EpochIterator::beginEpoch() {
 }
 
 int64_t EpochIterator::bind(int64_t b) {
-  const int64_t first = b * batchSize_;
-  const int64_t rows = std::min(batchSize_, count_ - first);
+  int64_t first = b * batchSize_;
+  int64_t rows = std::min(batchSize_, count_ - first);
+  if (shard_.size > 1) {
+    const int64_t base = rows / shard_.size, extra = rows % shard_.size;
+    const int64_t mine = base + (shard_.rank < extra ? 1 : 0);
+    share_ = double(mine) / double(rows);
+    first += shard_.rank * base + std::min<int64_t>(shard_.rank, extra);
+    // A replica left without rows (a last batch smaller than the replicas)
+    // still takes part in the reduction, with the batch's first row and a
+    // share of 0.
+    if (mine == 0)
+      first = b * batchSize_;
+    rows = std::max<int64_t>(mine, 1);
+    bindRows(first, rows);
+    return mine;
+  }
+  bindRows(first, rows);
+  return rows;
+}
+
+void EpochIterator::bindRows(int64_t first, int64_t rows) {
   for (Binding &binding : bindings_) {
     Array &array = *binding.array;
     if (!shuffle_) {
@@ -83,7 +102,6 @@ int64_t EpochIterator::bind(int64_t b) {
                   array.row(rowIds[k]), array.rowBytes);
     binding.arg->rebindBatch(dst, rows);
   }
-  return rows;
 }
 
 } // namespace kiln::train::detail

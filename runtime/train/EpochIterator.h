@@ -30,8 +30,19 @@ public:
   // Starts an epoch (a new order when shuffling).
   virtual void beginEpoch() = 0;
   // Binds batch `b` (0-based) of the epoch into the step's arguments and
-  // returns its rows.
+  // returns its rows (this replica's; 0 when it has none and takes part
+  // with a share of 0).
   virtual int64_t bind(int64_t b) = 0;
+  // This replica's share of the global batch just bound (data parallel: its
+  // weight in the reduction of gradients); 1 with one replica.
+  virtual double share() const { return 1.0; }
+};
+
+// One replica's part of every global batch (data parallel): of a batch's R
+// rows, replica r of n takes the r-th of n contiguous runs as even as can
+// be (the first R % n runs one row longer).
+struct Shard {
+  int rank = 0, size = 1;
 };
 
 // Rows [begin, begin + count) in batches of `batchSize` (the last batch
@@ -43,15 +54,18 @@ class EpochIterator : public BatchBinder {
 public:
   EpochIterator(StepArgs &args, std::vector<Feed> feeds, int64_t begin,
                 int64_t count, int64_t batchSize,
-                std::optional<uint64_t> shuffleSeed);
+                std::optional<uint64_t> shuffleSeed, Shard shard = {});
 
   int64_t steps() const override { return (count_ + batchSize_ - 1) / batchSize_; }
   // Draws this epoch's order (when shuffling).
   void beginEpoch() override;
   // Binds batch `b` (0-based) and returns its rows.
   int64_t bind(int64_t b) override;
+  double share() const override { return share_; }
 
 private:
+  void bindRows(int64_t first, int64_t rows);
+
   struct Binding {
     Array *array;
     abi::MemRefDescriptor *arg;
@@ -61,6 +75,8 @@ private:
   std::vector<Binding> bindings_;
   int64_t begin_, count_, batchSize_;
   bool shuffle_;
+  Shard shard_;
+  double share_ = 1.0;
   std::mt19937_64 rng_;
   std::vector<int64_t> order_;
 };

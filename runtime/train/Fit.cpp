@@ -77,6 +77,57 @@ std::optional<uint64_t> shuffleSeed(const FitOptions &options) {
   return options.seed ? *options.seed : randomSeed();
 }
 
+// Data parallel: the options each replica trains with, after the replicas
+// agree on the data and the settings, take rank 0's shuffle seed and
+// weights, and leave printing and file-writing callbacks to rank 0.
+struct Replicas {
+  FitOptions options;
+  Shard shard;
+  dist::Communicator *comm = nullptr;
+};
+
+Replicas joinReplicas(const abi::CompiledSteps &steps, ModelState &state,
+                      const FitOptions &options, int64_t trainCount) {
+  Replicas r{options, Shard{}, nullptr};
+  dist::Communicator *comm = options.communicator.get();
+  if (!comm || comm->size() == 1)
+    return r;
+  if (!steps.signature.dataParallel)
+    throwError("fit: ", comm->describe(), " given, but the train step does "
+               "not reduce its gradients across them (compile the model with "
+               "distribution::DataParallel)");
+  comm->checkSame(trainCount, "the number of training samples");
+  comm->checkSame(options.batch_size, "batch_size");
+  comm->checkSame(options.epochs, "epochs");
+  comm->checkSame(options.initial_epoch, "initial_epoch");
+  comm->checkSame(options.shuffle ? 1 : 0, "shuffle");
+  if (options.shuffle) {
+    uint64_t seed = options.seed ? *options.seed : randomSeed();
+    comm->broadcast(&seed, sizeof seed, 0);
+    r.options.seed = seed;
+  }
+  auto share = [&](const Tensor &t) {
+    comm->broadcast(const_cast<Tensor &>(t).raw(), int64_t(t.nbytes()), 0);
+  };
+  for (const Tensor &t : state.params())
+    share(t);
+  for (const Tensor &t : state.slots())
+    share(t);
+  share(state.iterationsTensor());
+  share(state.learningRateTensor());
+  if (comm->rank() != 0) {
+    r.options.verbose = 0;
+    std::vector<std::shared_ptr<Callback>> kept;
+    for (const auto &cb : options.callbacks)
+      if (!cb->firstReplicaOnly())
+        kept.push_back(cb);
+    r.options.callbacks = std::move(kept);
+  }
+  r.shard = Shard{comm->rank(), comm->size()};
+  r.comm = comm;
+  return r;
+}
+
 // Keras's trainer: the epoch loop, the batch loop and the logs it reports.
 class Trainer {
 public:
@@ -84,8 +135,9 @@ public:
   // arguments.
   Trainer(const abi::CompiledSteps &steps, ModelState &state,
           const std::function<std::unique_ptr<BatchBinder>(StepArgs &)> &makeBatches,
-          Validation &val, const FitOptions &options)
-      : sig_(steps.signature), options_(options),
+          Validation &val, const FitOptions &options,
+          dist::Communicator *comm = nullptr)
+      : sig_(steps.signature), options_(options), comm_(comm),
         args_("fit", "train_step", steps.train, steps.layouts.train, sig_,
               state),
         batchesOwner_(makeBatches(args_)), batches_(*batchesOwner_),
@@ -123,7 +175,12 @@ private:
       scratch_.clear();
       callbacks_.on_train_batch_begin(b, scratch_);
       const int64_t rows = batches_.bind(b);
-      args_.call();
+      {
+        dist::StepScope scope(comm_, batches_.share());
+        args_.call();
+      }
+      if (std::string failure = dist::takeFailure(); !failure.empty())
+        throwError("fit: epoch ", epoch + 1, ", batch ", b, ": ", failure);
       means_.add(args_.results(), rows);
       for (size_t k = 0; k < means_.means().size(); ++k)
         batchLogs_.valueAt(k) = means_.means()[k];
@@ -132,6 +189,8 @@ private:
       if (context_.stop_training)
         break;
     }
+    if (comm_)
+      means_.combine(*comm_);
     epochLogs_.clear();
     for (size_t k = 0; k < sig_.resultNames.size(); ++k)
       epochLogs_.set(sig_.resultNames[k], means_.means()[k]);
@@ -161,6 +220,7 @@ private:
 
   const abi::StepSignature &sig_;
   const FitOptions &options_;
+  dist::Communicator *comm_;
   StepArgs args_;
   std::unique_ptr<BatchBinder> batchesOwner_;
   BatchBinder &batches_;
@@ -187,6 +247,8 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
     throwError("fit: x has no samples");
   Validation val;
   const int64_t trainCount = splitValidation(steps, data, options, val);
+  Replicas replicas = joinReplicas(steps, state, options, trainCount);
+  const FitOptions &opts = replicas.options;
   Trainer trainer(
       steps, state,
       [&](StepArgs &args) {
@@ -194,10 +256,10 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
             args,
             std::vector<Feed>{{abi::ArgRole::Input, &data.x},
                               {abi::ArgRole::Target, &data.y}},
-            0, trainCount, std::min(options.batch_size, trainCount),
-            shuffleSeed(options));
+            0, trainCount, std::min(opts.batch_size, trainCount),
+            shuffleSeed(opts), replicas.shard);
       },
-      val, options);
+      val, opts, replicas.comm);
   return trainer.run();
 }
 
@@ -227,6 +289,9 @@ History fit(const abi::CompiledSteps &steps, ModelState &state,
                  "(a producer thread), got ", *generatorOptions.workers,
                  "; one producer outpaces any step on the CPU");
   });
+  if (options.communicator && options.communicator->size() > 1)
+    throwError("fit: data parallel training takes arrays; a generator of "
+               "batches is not split between replicas yet");
   Dataset none;
   Validation val;
   splitValidation(steps, none, options, val);

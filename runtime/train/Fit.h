@@ -4,6 +4,7 @@
 
 #include "runtime/Tensor.h"
 #include "runtime/abi/Steps.h"
+#include "runtime/dist/Communicator.h"
 #include "runtime/train/Callbacks.h"
 #include "runtime/train/Logs.h"
 #include "runtime/train/ModelState.h"
@@ -52,6 +53,14 @@ struct FitOptions {
   std::ostream *err = nullptr;
   std::optional<bool> tty = std::nullopt;
   std::function<double()> clock = nullptr;
+  // Data parallel: the replicas this fit is one of (null or one process:
+  // alone). Each epoch's shuffled order is the same on every replica (rank
+  // 0's seed), every global batch of batch_size rows is split between them,
+  // the step must be compiled with kiln-data-parallel, rank 0's weights are
+  // everyone's at the start, the epoch figures are the whole epoch's on
+  // every replica, and only rank 0 prints and runs the callbacks that write
+  // files.
+  std::shared_ptr<dist::Communicator> communicator = nullptr;
 };
 static_assert(std::is_aggregate_v<FitOptions>,
               "FitOptions must stay an aggregate for designated initializers");

@@ -128,18 +128,36 @@ void EpochResults::reset() {
 
 void EpochResults::add(const float *results, int64_t rows) {
   seen_ += rows;
-  for (size_t k = 0; k < specs_.size(); ++k) {
-    const abi::ResultSpec &spec = specs_[k];
+  for (const abi::ResultSpec &spec : specs_) {
     double *sum = sums_.data() + spec.offset;
     if (spec.kind == abi::ResultSpec::Kind::mean) {
       *sum += static_cast<double>(results[spec.offset]) * static_cast<double>(rows);
-      values_[k] = *sum / static_cast<double>(seen_);
       continue;
     }
     for (uint32_t i = 0; i < spec.width(); ++i)
       sum[i] += static_cast<double>(results[spec.offset + i]);
-    values_[k] = confusionMetric(spec, sum);
   }
+  recompute();
+}
+
+void EpochResults::recompute() {
+  for (size_t k = 0; k < specs_.size(); ++k) {
+    const abi::ResultSpec &spec = specs_[k];
+    const double *sum = sums_.data() + spec.offset;
+    values_[k] = spec.kind == abi::ResultSpec::Kind::mean
+                     ? (seen_ > 0 ? *sum / static_cast<double>(seen_) : 0.0)
+                     : confusionMetric(spec, sum);
+  }
+}
+
+void EpochResults::combine(dist::Communicator &comm) {
+  std::vector<double> all(sums_);
+  all.push_back(static_cast<double>(seen_));
+  comm.allReduceSum(all.data(), static_cast<int64_t>(all.size()));
+  seen_ = static_cast<int64_t>(all.back());
+  all.pop_back();
+  sums_ = std::move(all);
+  recompute();
 }
 
 } // namespace kiln::train::detail

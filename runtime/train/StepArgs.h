@@ -7,6 +7,7 @@
 #include "runtime/abi/MemRef.h"
 #include "runtime/abi/StepLayout.h"
 #include "runtime/abi/Steps.h"
+#include "runtime/dist/Communicator.h"
 #include "runtime/train/ModelState.h"
 
 #include <cstdint>
@@ -55,11 +56,16 @@ public:
   explicit EpochResults(const abi::StepSignature &sig);
   void reset();
   void add(const float *results, int64_t rows);
+  // Sums every replica's epoch (data parallel), so each holds the figures
+  // of the whole epoch.
+  void combine(dist::Communicator &comm);
   // One value per result name, as of the last add().
   const std::vector<double> &means() const { return values_; }
 
 private:
   std::vector<abi::ResultSpec> specs_;
+  void recompute();
+
   std::vector<double> sums_, values_;
   int64_t seen_ = 0;
 };
