@@ -53,10 +53,22 @@ inline Flags parseFlags(int argc, char **argv, int epochs, int batchSize,
       llvm::cl::desc("Seed the weights, the shuffles and the augmentation "
                      "(utils::set_random_seed); unset: a different run each time"),
       llvm::cl::init(-1), llvm::cl::cat(category));
+  static llvm::cl::opt<bool> distributedOpt(
+      "distributed",
+      llvm::cl::desc("Train data-parallel across the processes mpirun starts "
+                     "(distribution::DataParallel); only rank 0 prints"),
+      llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, overview);
   if (seedOpt >= 0)
     kiln::utils::set_random_seed(static_cast<uint64_t>(seedOpt));
+  if (distributedOpt) {
+    kiln::distribution::DataParallel dp;
+    kiln::distribution::set_distribution(dp);
+    // Every replica evaluates and predicts the same; rank 0 says so.
+    if (kiln::distribution::communicator_of(dp)->rank() != 0)
+      (void)std::freopen("/dev/null", "w", stdout);
+  }
   return {epochsOpt, batchOpt, verboseOpt, saveOpt, plotsOpt, augmentOpt};
 }
 

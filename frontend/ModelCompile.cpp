@@ -23,6 +23,9 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/Format.h"
+
+#include <algorithm>
+#include <thread>
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -575,6 +578,11 @@ void Model::Impl::compileSteps() {
                      std::to_string(dp->bucket_bytes) + "}";
       replicas = distribution::communicator_of(*dp);
       sig.dataParallel = true;
+      // Replicas on one machine share its cores: each takes its part
+      // rather than all of them (threads left at 0, one per core).
+      if (jitOptions.threads == 0 && dist::localReplicas() > 1)
+        jitOptions.threads = std::max<int64_t>(
+            1, int64_t(std::thread::hardware_concurrency()) / dist::localReplicas());
     }
   auto compiled = compileToJit(*module, prePipeline, jitOptions,
                                &compileTimings, &timing);

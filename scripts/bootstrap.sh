@@ -15,6 +15,7 @@ packages=(
   libhdf5-dev libzip-dev nlohmann-json3-dev libgraphviz-dev libcairo2-dev
   python3-numpy python3-dev pybind11-dev python3-pytest python3-venv python3-pip
   python3-setuptools python3-wheel
+  libopenmpi-dev openmpi-bin
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang-22 libclang-rt-22-dev)

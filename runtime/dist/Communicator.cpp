@@ -48,6 +48,15 @@ bool launchedByMpirun() {
   return false;
 }
 
+int localReplicas() {
+  for (const char *var : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS",
+                          "PMI_LOCAL_SIZE"})
+    if (const char *v = std::getenv(var))
+      if (int n = std::atoi(v); n > 0)
+        return n;
+  return 1;
+}
+
 StepScope::StepScope(Communicator *comm, double share)
     : previousComm_(stepComm), previousShare_(stepShare) {
   stepComm = comm;

@@ -40,6 +40,9 @@ bool mpiAvailable();
 /// Whether this process was started by mpirun (OpenMPI, MPICH or a PMI
 /// launcher's environment).
 bool launchedByMpirun();
+/// The processes mpirun started on this machine (1 without mpirun): they
+/// share its cores.
+int localReplicas();
 /// MPI_COMM_WORLD: MPI is initialized on first use and finalized at exit.
 /// Throws when Kiln was built without MPI.
 std::shared_ptr<Communicator> mpi();

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
 #include <random>
 
 using namespace kiln;
@@ -166,4 +168,25 @@ TEST_F(DataParallel, Settings) {
   std::string e = errorOf([] { distribution::set_distribution({.bucket_bytes = 0}); });
   EXPECT_NE(e.find("bucket_bytes must be positive"), std::string::npos) << e;
   EXPECT_EQ(distribution::list_devices().size(), size_t(world()->size()));
+}
+
+// Run by dist.killed_replica (killed_replica_test.sh) alone: replica 1 dies
+// in the middle of training; the others must not wait for it forever.
+TEST_F(DataParallel, KilledReplica) {
+  const char *victim = std::getenv("KILN_TEST_KILL_RANK");
+  if (!victim)
+    GTEST_SKIP() << "run by dist.killed_replica";
+  auto comm = world();
+  Data d = data(200);
+  distribution::set_distribution({.communicator = comm});
+  Sequential model = mlp();
+  model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy"});
+  distribution::clear_distribution();
+  auto killer = callbacks::LambdaCallback({.on_train_batch_end = [&](int64_t b, Logs &) {
+    if (b == 3 && comm->rank() == std::atoi(victim))
+      std::raise(SIGKILL);
+  }});
+  model.fit(d.x, d.y, {.epochs = 50, .batch_size = 8, .verbose = 0,
+                       .callbacks = {killer}});
+  ADD_FAILURE() << "rank " << comm->rank() << " trained on without replica " << victim;
 }
