@@ -374,7 +374,9 @@ std::vector<double> Model::evaluate(const std::vector<Tensor> &x,
   prepare(m, x, "evaluate");
   checkStatefulBatches(m, samplesOf(x), options.batch_size, "evaluate");
   return train::evaluate(m.steps, *m.state, x, targetsFor(m, y),
-                         options.batch_size, options.verbose);
+                         train::EvaluateOptions{.batch_size = options.batch_size,
+                                                .verbose = options.verbose,
+                                                .communicator = m.communicator});
 }
 
 Tensor Model::predict(const Tensor &x, PredictOptions options) {
@@ -393,8 +395,10 @@ std::vector<Tensor> Model::predict_outputs(const std::vector<Tensor> &x,
   if (!m.state)
     return train::predict(m.predictSteps, *m.predictState, x,
                           options.batch_size, options.verbose);
-  return train::predict(m.steps, *m.state, x, options.batch_size,
-                        options.verbose);
+  return train::predict(m.steps, *m.state, x,
+                        train::PredictOptions{.batch_size = options.batch_size,
+                                              .verbose = options.verbose,
+                                              .communicator = m.communicator});
 }
 
 Tensor Model::predict_classes(const Tensor &x, PredictOptions options) {

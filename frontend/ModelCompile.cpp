@@ -577,6 +577,13 @@ void Model::Impl::compileSteps() {
   if (compileOptions)
     if (std::optional<distribution::DataParallel> dp = distribution::distribution();
         dp && distribution::communicator_of(*dp)->size() > 1) {
+      // A stateful layer carries its state from one batch to the next of
+      // the same stream, which splitting batches between processes breaks.
+      for (const auto &l : layers)
+        if (l->statefulBatchSize() != 0)
+          throwError("model '", name, "': ", l->where(),
+                     "is stateful; data-parallel training splits its batches "
+                     "between processes (train it in one process)");
       prePipeline += ",kiln-data-parallel{bucket-bytes=" +
                      std::to_string(dp->bucket_bytes) + "}";
       replicas = distribution::communicator_of(*dp);

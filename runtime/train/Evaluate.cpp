@@ -35,6 +35,22 @@ const std::vector<double> &Evaluator::run(
   return means_.means();
 }
 
+const std::vector<double> &Evaluator::combine(dist::Communicator &comm) {
+  means_.combine(comm);
+  return means_.means();
+}
+
+// This replica's contiguous run of `samples` rows: [first, first + count).
+std::pair<int64_t, int64_t> shardOf(dist::Communicator *comm, int64_t samples,
+                                    const char *caller) {
+  if (!comm || comm->size() == 1)
+    return {0, samples};
+  comm->checkSame(samples, std::string("the number of samples to ") + caller);
+  const int64_t base = samples / comm->size(), extra = samples % comm->size();
+  const int64_t r = comm->rank();
+  return {r * base + std::min(r, extra), base + (r < extra ? 1 : 0)};
+}
+
 } // namespace detail
 
 std::vector<double> evaluate(const abi::CompiledSteps &steps,
@@ -70,9 +86,12 @@ Logs evaluate_dict(const abi::CompiledSteps &steps, const ModelState &state,
   if (data.samples == 0)
     throwError("evaluate: x has no samples");
 
-  Evaluator evaluator(entry.caller, steps, state, data, 0, data.samples,
+  dist::Communicator *comm = options.communicator.get();
+  auto [first, count] = shardOf(comm, data.samples, "evaluate");
+  const int verbose = comm && comm->rank() != 0 ? 0 : options.verbose;
+  Evaluator evaluator(entry.caller, steps, state, data, first, count,
                       options.batch_size);
-  Progbar bar(evaluator.steps(), options.verbose,
+  Progbar bar(evaluator.steps(), verbose,
               Console::make(options.out, nullptr, options.tty, options.clock));
   Logs logs;
   for (const std::string &name : steps.signature.resultNames)
@@ -81,14 +100,16 @@ Logs evaluate_dict(const abi::CompiledSteps &steps, const ModelState &state,
     for (size_t k = 0; k < means.size(); ++k)
       logs.valueAt(k) = means[k];
   };
-  const std::vector<double> &means =
-      evaluator.run([&](int64_t b, const std::vector<double> &running) {
-        if (options.verbose == 1) {
+  const std::vector<double> *means =
+      &evaluator.run([&](int64_t b, const std::vector<double> &running) {
+        if (verbose == 1) {
           fill(running);
           bar.update(b + 1, logs, /*finalize=*/false);
         }
       });
-  fill(means);
+  if (comm)
+    means = &evaluator.combine(*comm);
+  fill(*means);
   bar.update(evaluator.steps(), logs, /*finalize=*/true);
   return logs;
 }
@@ -121,22 +142,35 @@ std::vector<Tensor> predict(const abi::CompiledSteps &steps,
   if (data.samples == 0)
     return result;
 
+  dist::Communicator *comm = options.communicator.get();
+  auto [first, count] = shardOf(comm, data.samples, "predict");
+  const int verbose = comm && comm->rank() != 0 ? 0 : options.verbose;
   StepArgs args(entry.caller, entry.stepName, steps.predict,
                 steps.layouts.predict, steps.signature, state);
   EpochIterator batches(
       args, {{abi::ArgRole::Input, &data.x}, {abi::ArgRole::Output, &outputs}},
-      0, data.samples, std::min(options.batch_size, data.samples),
+      first, count, std::min(options.batch_size, std::max<int64_t>(count, 1)),
       std::nullopt);
-  Progbar bar(batches.steps(), options.verbose,
+  Progbar bar(batches.steps(), verbose,
               Console::make(options.out, nullptr, options.tty, options.clock));
   Logs empty;
   for (int64_t b = 0; b < batches.steps(); ++b) {
     batches.bind(b);
     args.call();
-    if (options.verbose == 1)
+    if (verbose == 1)
       bar.update(b + 1, empty, /*finalize=*/false);
   }
   bar.update(batches.steps(), empty, /*finalize=*/true);
+  // Gather: each replica's rows from it to everyone.
+  if (comm && comm->size() > 1)
+    for (int r = 0; r < comm->size(); ++r) {
+      const int64_t base = data.samples / comm->size(), extra = data.samples % comm->size();
+      const int64_t from = r * base + std::min<int64_t>(r, extra);
+      const int64_t rows = base + (r < extra ? 1 : 0);
+      for (Array &out : outputs)
+        if (rows > 0)
+          comm->broadcast(out.row(from), rows * int64_t(out.rowBytes), r);
+    }
   return result;
 }
 

@@ -22,6 +22,8 @@ public:
   const std::vector<double> &
   run(const std::function<void(int64_t, const std::vector<double> &)>
           &onBatch = {});
+  // After run(): every replica's rows combined (data parallel).
+  const std::vector<double> &combine(dist::Communicator &comm);
 
 private:
   StepArgs args_;

@@ -130,6 +130,9 @@ struct EvaluateOptions {
   std::ostream *out = nullptr;
   std::optional<bool> tty = std::nullopt;
   std::function<double()> clock = nullptr;
+  // Data parallel: each replica takes its contiguous part of the samples
+  // and the figures are combined, so every replica returns the whole set's; only rank 0 prints.
+  std::shared_ptr<dist::Communicator> communicator = nullptr;
 };
 static_assert(std::is_aggregate_v<EvaluateOptions>);
 
@@ -158,6 +161,9 @@ struct PredictOptions {
   std::ostream *out = nullptr;
   std::optional<bool> tty = std::nullopt;
   std::function<double()> clock = nullptr;
+  // Data parallel: each replica takes its contiguous part of the samples
+  // and every replica returns all the predictions; only rank 0 prints.
+  std::shared_ptr<dist::Communicator> communicator = nullptr;
 };
 static_assert(std::is_aggregate_v<PredictOptions>);
 

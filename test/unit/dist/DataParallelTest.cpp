@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <csignal>
 #include <cstdlib>
 #include <random>
@@ -135,6 +136,69 @@ TEST_F(DataParallel, ReplicasHoldTheSameWeightsEveryEpoch) {
   model.fit(d.x, d.y, {.epochs = 3, .batch_size = 10, .verbose = 0,
                        .callbacks = {check}});
   EXPECT_EQ(checked, 3);
+}
+
+// evaluate and predict split the samples between the replicas and return
+// the whole set's figures and predictions on every one (37 samples in
+// batches of 5; 1 sample leaves a replica without rows).
+TEST_F(DataParallel, EvaluateAndPredictSplitTheSamples) {
+  std::vector<Tensor> w = initialWeights(5);
+  distribution::set_distribution({.communicator = world()});
+  Sequential shared = mlp();
+  shared.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
+                  .metrics = {"accuracy"}});
+  distribution::clear_distribution();
+  Sequential alone = mlp();
+  alone.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  shared.set_weights(w);
+  alone.set_weights(w);
+  for (int64_t n : {37, 1}) {
+    Data d = data(n);
+    std::vector<double> a = alone.evaluate(d.x, d.y, {.batch_size = 5});
+    std::vector<double> b = shared.evaluate(d.x, d.y, {.batch_size = 5});
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t k = 0; k < a.size(); ++k)
+      EXPECT_NEAR(b[k], a[k], 1e-6) << n << " samples, result " << k;
+    expectTensorNear(shared.predict(d.x, {.batch_size = 5}),
+                     alone.predict(d.x, {.batch_size = 5}), 1e-6);
+  }
+}
+
+// The tutorial's MLP on 10,000 Fashion-MNIST images: the replicas reach one
+// process's test accuracy after the same epochs.
+TEST_F(DataParallel, FashionMnistMlpMatchesOneProcess) {
+  datasets::Dataset fm;
+  try {
+    fm = datasets::fashion_mnist::load_data();
+  } catch (const Error &e) {
+    GTEST_SKIP() << e.what();
+  }
+  auto &[train, test] = fm;
+  Tensor x = train.x.slice(0, 10000) / 255.0, y = train.y.slice(0, 10000);
+  Tensor xt = test.x / 255.0;
+  auto run = [&](bool distributed) {
+    if (distributed)
+      distribution::set_distribution({.communicator = world()});
+    Sequential model;
+    model.add(layers::Flatten({.input_shape = {28, 28}}));
+    model.add(layers::Dense(300, {.activation = "relu"}));
+    model.add(layers::Dense(100, {.activation = "relu"}));
+    model.add(layers::Dense(10, {.activation = "softmax"}));
+    model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
+                   .metrics = {"accuracy"}});
+    distribution::clear_distribution();
+    std::mt19937 rng(1);
+    randomizeWeights(model, rng, -0.07f, 0.07f);
+    model.fit(x, y, {.epochs = 3, .batch_size = 32, .verbose = 0, .seed = 3});
+    return model.evaluate(xt, test.y, {.batch_size = 256})[1];
+  };
+  double one = run(false), many = run(true);
+  if (world()->rank() == 0)
+    std::printf("test accuracy: one process %.4f, %s %.4f\n", one,
+                world()->describe().c_str(), many);
+  EXPECT_GT(one, 0.68); // SGD(0.01), 3 epochs of 10,000 images
+  EXPECT_NEAR(many, one, 0.01) << world()->describe();
 }
 
 // The replicas must agree on the data; one process needs no agreement.
