@@ -180,13 +180,7 @@ TEST_F(DataParallel, FashionMnistMlpMatchesOneProcess) {
   auto run = [&](bool distributed) {
     if (distributed)
       distribution::set_distribution({.communicator = world()});
-    Sequential model;
-    model.add(layers::Flatten({.input_shape = {28, 28}}));
-    model.add(layers::Dense(300, {.activation = "relu"}));
-    model.add(layers::Dense(100, {.activation = "relu"}));
-    model.add(layers::Dense(10, {.activation = "softmax"}));
-    model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
-                   .metrics = {"accuracy"}});
+    Sequential model = exampleMlp();
     distribution::clear_distribution();
     std::mt19937 rng(1);
     randomizeWeights(model, rng, -0.07f, 0.07f);

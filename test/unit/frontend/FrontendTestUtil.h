@@ -59,6 +59,18 @@ inline Tensor uniform(std::mt19937 &rng, Shape shape, float lo = -1.f,
   return Tensor::fromVector(v, shape);
 }
 
+/// examples/fashion_mnist_mlp.cpp's model (seed 001), compiled as there.
+inline Sequential exampleMlp() {
+  Sequential model;
+  model.add(layers::Flatten({.input_shape = {28, 28}}));
+  model.add(layers::Dense(300, {.activation = "relu"}));
+  model.add(layers::Dense(100, {.activation = "relu"}));
+  model.add(layers::Dense(10, {.activation = "softmax"}));
+  model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}});
+  return model;
+}
+
 /// Replaces every weight of `model` with uniform values in [lo, hi), so
 /// tests do not depend on the initializers; returns what was set.
 inline std::vector<Tensor> randomizeWeights(Model &model, std::mt19937 &rng,

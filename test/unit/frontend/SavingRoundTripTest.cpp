@@ -47,18 +47,6 @@ Sequential mlp(const Optimizer &optimizer = "adam") {
   return model;
 }
 
-/// examples/fashion_mnist_mlp.cpp's model (seed 001).
-Sequential exampleMlp() {
-  Sequential model;
-  model.add(layers::Flatten({.input_shape = {28, 28}}));
-  model.add(layers::Dense(300, {.activation = "relu"}));
-  model.add(layers::Dense(100, {.activation = "relu"}));
-  model.add(layers::Dense(10, {.activation = "softmax"}));
-  model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"}});
-  return model;
-}
-
 /// examples/fashion_mnist_cnn.cpp's model.
 Sequential cnn() {
   Sequential model;
