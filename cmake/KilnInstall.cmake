@@ -89,6 +89,10 @@ endif()
 set(CPACK_DEBIAN_KILN_PACKAGE_NAME kiln)
 set(CPACK_DEBIAN_KILN_PACKAGE_DEPENDS
   "libmlir-22-dev, llvm-22-dev, libomp-22-dev, libhdf5-dev, libzip-dev, nlohmann-json3-dev, zlib1g-dev, libgraphviz-dev, libcairo2-dev, build-essential")
+if(KILN_HAVE_MPI)
+  # libKilnDist.a calls libmpi; mpirun starts data-parallel training.
+  string(APPEND CPACK_DEBIAN_KILN_PACKAGE_DEPENDS ", libopenmpi-dev, openmpi-bin")
+endif()
 set(CPACK_COMPONENT_KILN_DESCRIPTION
   "Keras-style model compiler: C++ API, kilnc and kiln")
 # The extension is built for one Python (its ABI tag names it); the shared
