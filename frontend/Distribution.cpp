@@ -52,7 +52,7 @@ std::shared_ptr<dist::Communicator> communicator_of(const DataParallel &d) {
 }
 
 std::vector<std::string> list_devices() {
-  auto comm = dist::launchedByMpirun() ? dist::mpi() : dist::local();
+  auto comm = communicator_of(DataParallel{});
   std::vector<std::string> out;
   for (int r = 0; r < comm->size(); ++r)
     out.push_back("cpu:" + std::to_string(r));

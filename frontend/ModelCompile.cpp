@@ -23,14 +23,12 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/Format.h"
-
-#include <algorithm>
-#include <thread>
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
-
 #include <map>
+#include <thread>
 
 namespace kiln {
 namespace {
@@ -574,9 +572,10 @@ void Model::Impl::compileSteps() {
   std::shared_ptr<dist::Communicator> replicas;
   // One process has nothing to reduce: its step stays as it was (the
   // packing into buckets costs about a third of the MLP's step).
-  if (compileOptions)
-    if (std::optional<distribution::DataParallel> dp = distribution::distribution();
-        dp && distribution::communicator_of(*dp)->size() > 1) {
+  if (std::optional<distribution::DataParallel> dp = distribution::distribution();
+      compileOptions && dp)
+    if (std::shared_ptr<dist::Communicator> comm = distribution::communicator_of(*dp);
+        comm->size() > 1) {
       // A stateful layer carries its state from one batch to the next of
       // the same stream, which splitting batches between processes breaks.
       for (const auto &l : layers)
@@ -586,7 +585,7 @@ void Model::Impl::compileSteps() {
                      "between processes (train it in one process)");
       prePipeline += ",kiln-data-parallel{bucket-bytes=" +
                      std::to_string(dp->bucket_bytes) + "}";
-      replicas = distribution::communicator_of(*dp);
+      replicas = std::move(comm);
       sig.dataParallel = true;
       // Replicas on one machine share its cores: each takes its part
       // rather than all of them (threads left at 0, one per core).

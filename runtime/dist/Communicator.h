@@ -35,8 +35,6 @@ public:
 /// One process: every collective is the identity.
 std::shared_ptr<Communicator> local();
 
-/// Whether Kiln was built with MPI (Debian's OpenMPI).
-bool mpiAvailable();
 /// Whether this process was started by mpirun (OpenMPI, MPICH or a PMI
 /// launcher's environment).
 bool launchedByMpirun();

@@ -84,8 +84,6 @@ private:
 
 } // namespace
 
-bool mpiAvailable() { return true; }
-
 std::shared_ptr<Communicator> mpi() {
   static std::mutex mutex;
   static std::shared_ptr<Communicator> world;

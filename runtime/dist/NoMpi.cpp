@@ -5,8 +5,6 @@
 
 namespace kiln::dist {
 
-bool mpiAvailable() { return false; }
-
 std::shared_ptr<Communicator> mpi() {
   throwError("data parallel: this Kiln was built without MPI (install "
              "libopenmpi-dev and openmpi-bin, as scripts/bootstrap.sh does, "

@@ -71,10 +71,9 @@ int64_t EpochIterator::bind(int64_t b) {
   int64_t first = b * batchSize_;
   int64_t rows = std::min(batchSize_, count_ - first);
   if (shard_.size > 1) {
-    const int64_t base = rows / shard_.size, extra = rows % shard_.size;
-    const int64_t mine = base + (shard_.rank < extra ? 1 : 0);
+    const auto [offset, mine] = shard_.runOf(rows);
     share_ = double(mine) / double(rows);
-    first += shard_.rank * base + std::min<int64_t>(shard_.rank, extra);
+    first += offset;
     // A replica left without rows (a last batch smaller than the replicas)
     // still takes part in the reduction, with the batch's first row and a
     // share of 0.

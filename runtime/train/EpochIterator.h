@@ -7,9 +7,11 @@
 #include "runtime/train/DataAdapter.h"
 #include "runtime/train/StepArgs.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace kiln::train::detail {
@@ -43,6 +45,15 @@ public:
 // be (the first R % n runs one row longer).
 struct Shard {
   int rank = 0, size = 1;
+  // This replica's run of `rows` rows: {offset, count}; count may be 0.
+  std::pair<int64_t, int64_t> runOf(int64_t rows) const {
+    return runOf(rows, rank);
+  }
+  // Replica `r`'s run.
+  std::pair<int64_t, int64_t> runOf(int64_t rows, int r) const {
+    const int64_t base = rows / size, extra = rows % size;
+    return {r * base + std::min<int64_t>(r, extra), base + (r < extra ? 1 : 0)};
+  }
 };
 
 // Rows [begin, begin + count) in batches of `batchSize` (the last batch

@@ -46,9 +46,7 @@ std::pair<int64_t, int64_t> shardOf(dist::Communicator *comm, int64_t samples,
   if (!comm || comm->size() == 1)
     return {0, samples};
   comm->checkSame(samples, std::string("the number of samples to ") + caller);
-  const int64_t base = samples / comm->size(), extra = samples % comm->size();
-  const int64_t r = comm->rank();
-  return {r * base + std::min(r, extra), base + (r < extra ? 1 : 0)};
+  return Shard{comm->rank(), comm->size()}.runOf(samples);
 }
 
 } // namespace detail
@@ -164,9 +162,7 @@ std::vector<Tensor> predict(const abi::CompiledSteps &steps,
   // Gather: each replica's rows from it to everyone.
   if (comm && comm->size() > 1)
     for (int r = 0; r < comm->size(); ++r) {
-      const int64_t base = data.samples / comm->size(), extra = data.samples % comm->size();
-      const int64_t from = r * base + std::min<int64_t>(r, extra);
-      const int64_t rows = base + (r < extra ? 1 : 0);
+      const auto [from, rows] = Shard{comm->rank(), comm->size()}.runOf(data.samples, r);
       for (Array &out : outputs)
         if (rows > 0)
           comm->broadcast(out.row(from), rows * int64_t(out.rowBytes), r);

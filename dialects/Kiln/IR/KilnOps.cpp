@@ -372,7 +372,7 @@ LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   auto in = cast<RankedTensorType>(adaptor.getInput().getType());
   std::optional<int64_t> axis = normalizeAxis(adaptor.getAxis(), in.getRank());
   if (!axis || in.getRank() == 0)
-    return emitOptionalError(loc, "'kiln.argmax' axis ", adaptor.getAxis(),
+    return emitOptionalError(loc, "'kiln.argmax' axis ", int64_t(adaptor.getAxis()),
                              " is out of range for ", in);
   SmallVector<int64_t> shape(in.getShape());
   shape.erase(shape.begin() + *axis);
@@ -404,7 +404,7 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, std::optional<Location>
                                           SmallVectorImpl<Type> &results) {
   auto in = cast<RankedTensorType>(adaptor.getInput().getType());
   if (!normalizeAxis(adaptor.getAxis(), in.getRank()) || in.getRank() == 0)
-    return emitOptionalError(loc, "'kiln.softmax' axis ", adaptor.getAxis(),
+    return emitOptionalError(loc, "'kiln.softmax' axis ", int64_t(adaptor.getAxis()),
                              " is out of range for ", in);
   results.push_back(in);
   return success();

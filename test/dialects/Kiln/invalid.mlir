@@ -165,6 +165,13 @@ func.func @argmax_axis(%x: tensor<?x10xf32>) {
 }
 
 // -----
+func.func @argmax_negative_axis(%x: tensor<?x10xf32>) {
+  // expected-error @+1 {{'kiln.argmax' axis -3 is out of range for 'tensor<?x10xf32>'}}
+  %0 = kiln.argmax %x axis = -3 : tensor<?x10xf32>
+  return
+}
+
+// -----
 func.func @equal_shapes(%a: tensor<?x10xf32>, %b: tensor<3xf32>) {
   // expected-error @+1 {{'kiln.equal' operands are not broadcast-compatible}}
   %0 = kiln.equal %a, %b : tensor<?x10xf32>, tensor<3xf32>
