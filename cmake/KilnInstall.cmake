@@ -11,7 +11,7 @@ set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME kiln)
 
 set(KILN_LIBRARIES KilnFrontend KilnFormats KilnGraphviz KilnPictures KilnJit KilnRegistration
   KilnPipelines KilnAot KilnConversion KilnAutodiff KilnTransforms
-  KilnCodegen KilnDialect KilnDist KilnRuntime)
+  KilnCodegen KilnDialect KilnDist KilnGpuRuntime KilnRuntime)
 
 # Kiln::kiln (the target `kiln` is the command-line tool).
 add_library(KilnAPI INTERFACE)

@@ -24,7 +24,9 @@ struct Flags {
   bool augment;
 };
 
-/// Parses --epochs, --batch-size and --verbose with the tutorial's defaults.
+/// Parses --epochs, --batch-size and --verbose with the tutorial's defaults,
+/// and the flags that set process-wide choices (--seed, --device,
+/// --distributed).
 inline Flags parseFlags(int argc, char **argv, int epochs, int batchSize,
                         const char *overview) {
   static llvm::cl::OptionCategory category("Example options");
@@ -58,8 +60,17 @@ inline Flags parseFlags(int argc, char **argv, int epochs, int batchSize,
       llvm::cl::desc("Train data-parallel across the processes mpirun starts "
                      "(distribution::DataParallel); only rank 0 prints"),
       llvm::cl::init(false), llvm::cl::cat(category));
+  static llvm::cl::opt<std::string> deviceOpt(
+      "device",
+      llvm::cl::desc("Where the model runs: cpu, gpu, gpu:N or auto "
+                     "(config::set_device; default: KILN_DEVICE, else cpu)"),
+      llvm::cl::init(""), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, overview);
+  if (!deviceOpt.empty()) {
+    kiln::config::set_device(deviceOpt);
+    std::printf("device: %s\n", kiln::resolve_device("").c_str());
+  }
   if (seedOpt >= 0)
     kiln::utils::set_random_seed(static_cast<uint64_t>(seedOpt));
   if (distributedOpt) {

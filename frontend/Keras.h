@@ -12,6 +12,7 @@
 #include "frontend/Backend.h"
 #include "frontend/Callbacks.h"
 #include "frontend/Config.h"
+#include "frontend/Device.h"
 #include "frontend/Distribution.h"
 #include "frontend/ImageDataGenerator.h"
 #include "frontend/Initializers.h"

@@ -156,6 +156,10 @@ struct CompileOptions {
   /// With several outputs History names them "<output>_<metric>" after
   /// "loss" and the "<output>_loss"es.
   Metrics metrics = {};
+  /// Where the steps run (frontend/Device.h): "cpu", "gpu", "gpu:N" or
+  /// "auto" (a GPU when there is one); "" takes config::set_device's, else
+  /// KILN_DEVICE, else the CPU.
+  std::string device = "";
 };
 
 struct EvaluateOptions {

@@ -2,6 +2,7 @@
 // kiln-make-steps, the kiln-to-llvm pipeline and the JIT.
 #include "frontend/Config.h"
 #include "frontend/Backend.h"
+#include "frontend/Device.h"
 #include "frontend/Distribution.h"
 #include "frontend/Emitter.h"
 #include "frontend/Metrics.h"
@@ -15,6 +16,8 @@
 #include "dialects/Kiln/IR/KilnAttrs.h"
 #include "dialects/Kiln/IR/KilnOps.h"
 #include "runtime/Error.h"
+#include "runtime/gpu/CudaDriver.h"
+#include "runtime/gpu/GpuDevice.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,6 +30,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -593,6 +597,22 @@ void Model::Impl::compileSteps() {
         jitOptions.threads = std::max<int64_t>(
             1, int64_t(std::thread::hardware_concurrency()) / dist::localReplicas());
     }
+  // The device: a GPU's steps are kiln-to-nvvm's, for its chip.
+  const std::string device =
+      resolve_device(compileOptions ? compileOptions->device : "");
+  if (device != "cpu") {
+    if (replicas)
+      throwError("model '", name, "': data-parallel training runs on the CPU "
+                 "(compile it with device \"cpu\")");
+    const int ordinal = std::atoi(device.c_str() + 4);
+    sig.device = gpu::stepDevice(ordinal);
+    const gpu::DeviceInfo &info = gpu::Driver::get().devices()[size_t(ordinal)];
+    // Newer chips than LLVM's NVPTX names run sm_90's PTX, which their
+    // driver compiles.
+    jitOptions.device = "gpu";
+    jitOptions.gpuChip = info.major > 9 ? "sm_90" : info.chip();
+    jitOptions.gpuFeatures = "+ptx80";
+  }
   auto compiled = compileToJit(*module, prePipeline, jitOptions,
                                &compileTimings, &timing);
   if (!compiled)
@@ -645,6 +665,14 @@ void Model::Impl::compileSteps() {
   // get_weights/set_weights always sees the compiled model's parameters.
   auto shared = std::make_unique<train::ModelState>(
       train::ModelState::sharing(sig, layerWeights()));
+  // On a device the state holds copies in its memory: the layers take them
+  // as their weights, so both still see the same tensors.
+  if (sig.device) {
+    size_t k = 0;
+    for (const auto &l : layers)
+      for (Tensor &w : l->weights())
+        w = shared->params()[k++];
+  }
   if (training) {
     jit = std::move(built);
     steps = std::move(found);

@@ -252,6 +252,52 @@ def KilnHoistBuffersPass : Pass<"kiln-hoist-buffers", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
+def KilnGpuParallelDimsFirstPass
+    : Pass<"kiln-gpu-parallel-dims-first", "mlir::func::FuncOp"> {
+  let summary = "Parallel loops outside reductions, so each becomes one kernel";
+  let description = [{
+    For kiln-gpu-map, before convert-linalg-to-parallel-loops: a
+    `linalg.generic` whose reduction dimensions come before parallel ones
+    (a bias gradient, the sum over the batch of each unit's values) would
+    become a sequential loop on the host launching one kernel per
+    iteration. Its dimensions are interchanged so the parallel ones come
+    first: one kernel whose threads each loop over the reduction, in the
+    same order as before.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def KilnGpuSerialKernelsPass
+    : Pass<"kiln-gpu-serial-kernels", "mlir::func::FuncOp"> {
+  let summary = "A step's host loops over GPU temporaries as one-thread kernels";
+  let description = [{
+    For kiln-gpu-map, after convert-linalg-to-parallel-loops: what a
+    bufferized step still computes on the host (full reductions such as the
+    loss and the accuracy, which have no parallel loop, and the scalar
+    copies into the results) would make the host read buffers the kernels
+    wrote, moving their pages between the GPU and the host at every step.
+    Each run of consecutive top-level loads, stores, sequential loops and
+    scalar arithmetic whose values stay inside it, and that loops or reads
+    a `gpu.alloc` temporary, is wrapped in a one-iteration `scf.parallel`:
+    it becomes a kernel of one working thread, so the host code only
+    allocates and launches. Loads whose values the host needs later (the
+    learning rate, the step counter) stay where they are.
+
+    ```mlir
+    %s = memref.load %sum[] : memref<f32>
+    %m = arith.divf %s, %n : f32
+    memref.store %m, %mean[] : memref<f32>
+    // becomes
+    scf.parallel (%i) = (%c0) to (%c1) step (%c1) {
+      %s = memref.load %sum[] : memref<f32>
+      %m = arith.divf %s, %n : f32
+      memref.store %m, %mean[] : memref<f32>
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 def KilnGpuSharedAllocsPass
     : Pass<"kiln-gpu-shared-allocs", "mlir::ModuleOp"> {
   let summary = "A step's temporaries in memory both the host and the GPU reach";

@@ -17,6 +17,9 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Target/TargetMachine.h"
@@ -220,13 +223,31 @@ compileToJit(mlir::ModuleOp module, const std::string &prePipeline,
   CodegenOptions codegen;
   codegen.cpu = options.cpu.empty() ? "host" : options.cpu;
   codegen.threads = options.threads;
-  std::vector<PipelineStage> stages = kilnToLLVMStages(codegen);
+  NvvmOptions nvvm;
+  nvvm.chip = options.gpuChip;
+  nvvm.features = options.gpuFeatures;
+  if (options.device != "cpu" && options.device != "gpu")
+    return error("kiln: unknown device '" + options.device +
+                 "' (expected cpu or gpu)");
+  std::vector<PipelineStage> stages = options.device == "gpu"
+                                          ? kilnToNvvmStages(nvvm)
+                                          : kilnToLLVMStages(codegen);
   std::vector<Part> parts;
   {
     StageTimer timer(root, times, "split");
     mlir::registerBuiltinDialectTranslation(*ctx);
     mlir::registerLLVMDialectTranslation(*ctx);
     mlir::registerOpenMPDialectTranslation(*ctx);
+    if (options.device == "gpu") {
+      // gpu.binary and gpu.launch_func to LLVM IR, the PTX embedded.
+      mlir::DialectRegistry registry;
+      mlir::registerGPUDialectTranslation(registry);
+      mlir::registerNVVMDialectTranslation(registry);
+      mlir::NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+      mlir::gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(
+          registry);
+      ctx->appendDialectRegistry(registry);
+    }
     loadDependentDialects(ctx, stages);
     // Each public function in parallel, when the context may be used from
     // several threads.

@@ -7,10 +7,13 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ExecutionEngine/Orc/CompileUtils.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/MemoryBuffer.h"
+
+#include <algorithm>
 
 namespace kiln {
 
@@ -50,6 +53,39 @@ static void packFunctionArguments(llvm::Module &module) {
   }
 }
 
+/// Replaces the appending global `list` (llvm.global_ctors or _dtors:
+/// {priority, function, data} entries) by `void name()` calling its
+/// functions in priority order (constructors) or the reverse
+/// (destructors). Nothing when the module has no such list.
+static void structorsToFunction(llvm::Module &module, llvm::StringRef list,
+                                llvm::StringRef name, bool reverse) {
+  llvm::GlobalVariable *global = module.getGlobalVariable(list);
+  if (!global)
+    return;
+  std::vector<std::pair<uint64_t, llvm::Function *>> calls;
+  if (auto *entries =
+          llvm::dyn_cast_or_null<llvm::ConstantArray>(global->getInitializer()))
+    for (llvm::Value *op : entries->operands()) {
+      auto *entry = llvm::cast<llvm::ConstantStruct>(op);
+      auto *priority = llvm::cast<llvm::ConstantInt>(entry->getOperand(0));
+      if (auto *fn = llvm::dyn_cast<llvm::Function>(entry->getOperand(1)))
+        calls.push_back({priority->getZExtValue(), fn});
+    }
+  std::stable_sort(calls.begin(), calls.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  if (reverse)
+    std::reverse(calls.begin(), calls.end());
+  global->eraseFromParent();
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *fn = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false),
+      llvm::GlobalValue::ExternalLinkage, name, module);
+  llvm::IRBuilder<> builder(llvm::BasicBlock::Create(ctx, "", fn));
+  for (auto &[priority, callee] : calls)
+    builder.CreateCall(callee);
+  builder.CreateRetVoid();
+}
+
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 emitObject(mlir::ModuleOp module, llvm::TargetMachine &tm, unsigned optLevel,
            mlir::TimingScope &scope, StageTimes &times) {
@@ -62,6 +98,8 @@ emitObject(mlir::ModuleOp module, llvm::TargetMachine &tm, unsigned optLevel,
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "cannot translate the module to LLVM IR");
     mlir::ExecutionEngine::setupTargetTripleAndDataLayout(ir.get(), &tm);
+    structorsToFunction(*ir, "llvm.global_ctors", "kiln_module_init", false);
+    structorsToFunction(*ir, "llvm.global_dtors", "kiln_module_fini", true);
     packFunctionArguments(*ir);
   }
   {

@@ -30,6 +30,10 @@ class StageTimes;
 /// Emits `module` (LLVM dialect, its translation interfaces registered) for
 /// `tm`, optimized at `optLevel` (0-3). Stages are timed under `scope`
 /// ("llvm-translate", "llvm-optimize", "llvm-codegen") and summed in `times`.
+/// The module's constructors and destructors (llvm.global_ctors/dtors: the
+/// GPU modules' loading and unloading) become the functions
+/// kiln_module_init and kiln_module_fini, which JitModule::load calls: the
+/// JIT's linker runs no constructors.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 emitObject(mlir::ModuleOp module, llvm::TargetMachine &tm, unsigned optLevel,
            mlir::TimingScope &scope, StageTimes &times);

@@ -21,6 +21,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 #include "runtime/dist/Communicator.h"
+#include "runtime/gpu/Mgpu.h"
 #include "runtime/abi/Threads.h"
 #include "runtime/abi/Workspace.h"
 
@@ -85,7 +86,11 @@ createTargetMachine(const JitOptions &options) {
 JitModule::JitModule() = default;
 // A model's steps are gone: so is the workspace they kept for their next
 // call (shared with other models, which refill it on their next step).
-JitModule::~JitModule() { workspace::trim(); }
+JitModule::~JitModule() {
+  for (auto fini : finalizers)
+    fini();
+  workspace::trim();
+}
 
 llvm::Expected<std::unique_ptr<JitModule>>
 JitModule::create(mlir::ModuleOp module, const JitOptions &options) {
@@ -125,6 +130,9 @@ static llvm::orc::SymbolMap runtimeSymbols(llvm::orc::LLJIT &jit) {
   add("kiln_parallel_threads",
       reinterpret_cast<void *>(&kiln_parallel_threads));
   add("kiln_all_reduce_f32", reinterpret_cast<void *>(&kiln_all_reduce_f32));
+  // A GPU step's host code (kiln-to-nvvm).
+  for (const auto &[name, address] : gpu::mgpuSymbols())
+    add(name, address);
   return symbols;
 }
 
@@ -194,6 +202,20 @@ JitModule::load(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
     if (llvm::Error error = lljit.addObjectFile(*dylib, std::move(object)))
       return std::move(error);
     result->objects.push_back(&*dylib);
+  }
+  // What the objects' constructors did (EmitObject.h), now that they are
+  // linked: a GPU step's modules load here, once.
+  for (llvm::orc::JITDylib *dylib : result->objects) {
+    auto init = lljit.lookup(*dylib, "kiln_module_init");
+    if (!init) {
+      llvm::consumeError(init.takeError());
+      continue;
+    }
+    init->toPtr<void (*)()>()();
+    if (auto fini = lljit.lookup(*dylib, "kiln_module_fini"))
+      result->finalizers.push_back(fini->toPtr<void (*)()>());
+    else
+      llvm::consumeError(fini.takeError());
   }
   return result;
 }

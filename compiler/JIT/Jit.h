@@ -51,6 +51,12 @@ struct JitOptions {
   bool cache = false;
   /// The cache's folder; empty takes the environment's.
   std::string cacheDir;
+  /// Where the steps run: "cpu", or "gpu": kiln-to-nvvm's kernels as PTX
+  /// for `gpuChip` (PTX ISA `gpuFeatures`), launched by host code that calls
+  /// runtime/gpu. Compiling needs no GPU; running does.
+  std::string device = "cpu";
+  std::string gpuChip = "sm_80";
+  std::string gpuFeatures = "+ptx80";
 };
 
 /// The host CPU name and the features LLVM detects on it, e.g.
@@ -89,6 +95,9 @@ public:
 
 private:
   std::map<std::string, abi::StepLayout> layouts;
+  /// Each object's kiln_module_fini, run before the code goes (the GPU
+  /// modules' unloading).
+  std::vector<void (*)()> finalizers;
   JitModule();
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::vector<llvm::orc::JITDylib *> objects;

@@ -139,8 +139,10 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
 
 void buildGpuMapPipeline(OpPassManager &pm, const NvvmOptions &options) {
   pm.addPass(createKilnGpuSharedAllocsPass());
+  pm.addNestedPass<func::FuncOp>(createKilnGpuParallelDimsFirstPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createKilnGpuSerialKernelsPass());
   // Each parallel loop becomes a loop over blocks around a loop over the
   // threads of a block (of constant size, with a bounds check inside, so
   // the launch's block size is static); gpu-map-parallel-loops maps them so.
@@ -164,11 +166,20 @@ void buildGpuLowerPipeline(OpPassManager &pm, const NvvmOptions &options) {
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
 }
 
+std::vector<PipelineStage> kilnToNvvmStages(const NvvmOptions &options) {
+  return {
+      {"kiln-lower-to-linalg", buildLowerToLinalgPipeline},
+      {"kiln-bufferize", buildBufferizePipeline},
+      {"kiln-gpu-map",
+       [&options](OpPassManager &pm) { buildGpuMapPipeline(pm, options); }},
+      {"kiln-gpu-lower",
+       [&options](OpPassManager &pm) { buildGpuLowerPipeline(pm, options); }},
+  };
+}
+
 void buildKilnToNvvmPipeline(OpPassManager &pm, const NvvmOptions &options) {
-  buildLowerToLinalgPipeline(pm);
-  buildBufferizePipeline(pm);
-  buildGpuMapPipeline(pm, options);
-  buildGpuLowerPipeline(pm, options);
+  for (const PipelineStage &stage : kilnToNvvmStages(options))
+    stage.build(pm);
 }
 
 std::vector<PipelineStage> kilnToLLVMStages(const CodegenOptions &options) {

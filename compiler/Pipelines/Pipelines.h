@@ -143,6 +143,10 @@ void buildGpuLowerPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
 /// kiln-gpu-lower.
 void buildKilnToNvvmPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
 
+/// The stages of kiln-to-nvvm in order, as kilnToLLVMStages; `options`
+/// must outlive them.
+std::vector<PipelineStage> kilnToNvvmStages(const NvvmOptions &options);
+
 /// Whether generated code can use threads (Kiln was built with an OpenMP
 /// runtime to run them on).
 bool threadsAvailable();

@@ -24,7 +24,10 @@ void translate(std::exception_ptr p) {
       std::rethrow_exception(p);
   } catch (const kiln::Error &e) {
     const char *what = e.what();
-    if (std::strstr(what, "No such file or directory") || std::strstr(what, "does not exist"))
+    // A missing CUDA driver is a device this machine lacks, not a file.
+    if (std::strstr(what, "no CUDA device"))
+      PyErr_SetString(PyExc_ValueError, what);
+    else if (std::strstr(what, "No such file or directory") || std::strstr(what, "does not exist"))
       PyErr_SetString(PyExc_FileNotFoundError, what);
     else
       PyErr_SetString(PyExc_ValueError, what);
@@ -53,6 +56,14 @@ PYBIND11_MODULE(_kiln, m) {
         utils::to_categorical(kiln::python::toTensor(y, "y"), numClasses));
   }, py::arg("y"), py::arg("num_classes") = -1);
   m.def("set_random_seed", &utils::set_random_seed);
+  m.def("set_device", &config::set_device);
+  m.def("get_device", &config::get_device);
+  m.def("devices", [] {
+    py::list all;
+    for (const Device &d : devices())
+      all.append(py::make_tuple(d.name, d.kind, d.description));
+    return all;
+  }, "(name, kind, description) of the CPU, then of each GPU");
   m.def("clear_session", &backend::clear_session);
   m.def("epsilon", &backend::epsilon);
   m.def("as_array", [](py::object x) { return kiln::python::toArray(kiln::python::toTensor(x, "x")); },

@@ -9,10 +9,34 @@
 #include "runtime/abi/StepLayout.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace kiln::abi {
+
+/// Where compiled steps run when not on the CPU (a GPU: runtime/gpu). The
+/// runtime puts every buffer a step reads or writes (parameters, optimizer
+/// state, batches, results, predictions) in memory the device reaches,
+/// and calls finish() after each step.
+class StepDevice {
+public:
+  virtual ~StepDevice() = default;
+  /// "gpu:0 (NVIDIA H100 ..., sm_90)": for messages.
+  virtual std::string describe() const = 0;
+  /// An uninitialized tensor that both the steps and the host read and
+  /// write (the host once finish() has returned).
+  virtual Tensor empty(const Shape &shape, DType dtype) const = 0;
+  /// Waits for the step's work and throws a kiln::Error naming `step` and
+  /// what failed in it.
+  virtual void finish(const char *step) const = 0;
+};
+
+/// `device`'s empty tensor, or the host's without one.
+inline Tensor emptyOn(const StepDevice *device, const Shape &shape,
+                      DType dtype = DType::f32) {
+  return device ? device->empty(shape, dtype) : Tensor::empty(shape, dtype);
+}
 
 /// How one named result (the loss, a metric) comes from the floats each
 /// train or eval step writes to its results buffer, over an epoch.
@@ -77,6 +101,8 @@ struct StepSignature {
   /// Whether train_step reduces its gradients across replicas
   /// (kiln-data-parallel), so fit may run it as one of several.
   bool dataParallel = false;
+  /// Where the steps run; null: the CPU.
+  std::shared_ptr<const StepDevice> device;
 
   size_t numTrainable() const;
   /// The floats a train or eval step writes to its results buffer.

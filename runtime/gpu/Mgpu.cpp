@@ -4,8 +4,11 @@
 
 #include "runtime/Error.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <unordered_map>
 
 using namespace kiln::gpu;
 
@@ -52,6 +55,58 @@ bool guarded(const char *call, Body &&body) {
 }
 
 CUstream asStream(void *s) { return static_cast<CUstream>(s); }
+
+// The stream of the calling thread: the lowered host code creates and
+// destroys one around every launch, which costs more than a small kernel.
+thread_local CUstream threadStream = nullptr;
+
+// Managed blocks of the steps' temporaries, kept by size when freed: a step
+// allocates the same sizes in the same order every time, and cuMemFree
+// waits for the whole device.
+constexpr size_t kGranule = 512;
+constexpr size_t kMaxCachedBytes = size_t(4) << 30;
+std::mutex poolLock;
+std::unordered_map<void *, size_t> liveBlocks;
+std::multimap<size_t, void *> freeBlocks;
+kiln::gpu::AllocatorStats poolStats;
+
+size_t roundUp(uint64_t bytes) {
+  return (std::max<uint64_t>(bytes, 1) + kGranule - 1) / kGranule * kGranule;
+}
+
+void *takeCached(size_t size) {
+  std::lock_guard<std::mutex> guard(poolLock);
+  auto it = freeBlocks.find(size);
+  if (it == freeBlocks.end())
+    return nullptr;
+  void *p = it->second;
+  freeBlocks.erase(it);
+  poolStats.cachedBlocks -= 1;
+  poolStats.cachedBytes -= size;
+  liveBlocks[p] = size;
+  poolStats.liveBlocks += 1;
+  poolStats.liveBytes += size;
+  return p;
+}
+
+// Returns a live pooled block to the cache; false for a pointer the pool
+// did not hand out, or when the cache is full (the caller frees it).
+bool giveBack(void *p) {
+  std::lock_guard<std::mutex> guard(poolLock);
+  auto it = liveBlocks.find(p);
+  if (it == liveBlocks.end())
+    return false;
+  size_t size = it->second;
+  liveBlocks.erase(it);
+  poolStats.liveBlocks -= 1;
+  poolStats.liveBytes -= size;
+  if (poolStats.cachedBytes + size > kMaxCachedBytes)
+    return false;
+  freeBlocks.emplace(size, p);
+  poolStats.cachedBlocks += 1;
+  poolStats.cachedBytes += size;
+  return true;
+}
 CUdeviceptr asDevice(const void *p) {
   return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p));
 }
@@ -65,6 +120,16 @@ std::optional<std::string> takeFailure() {
   std::optional<std::string> f = std::move(failure);
   failure.reset();
   return f;
+}
+
+void synchronize() {
+  if (threadStream)
+    mgpuStreamSynchronize(threadStream);
+}
+
+AllocatorStats allocatorStats() {
+  std::lock_guard<std::mutex> guard(poolLock);
+  return poolStats;
 }
 
 std::vector<std::pair<const char *, void *>> mgpuSymbols() {
@@ -160,16 +225,18 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 }
 
 void *mgpuStreamCreate() {
-  CUstream stream = nullptr;
+  if (threadStream)
+    return threadStream;
   guarded("creating a stream", [&](Driver &d) {
-    d.check(d.api().cuStreamCreate(&stream, 1 /*CU_STREAM_NON_BLOCKING*/),
+    d.check(d.api().cuStreamCreate(&threadStream, 1 /*CU_STREAM_NON_BLOCKING*/),
             "cuStreamCreate");
   });
-  return stream;
+  return threadStream;
 }
 
 void mgpuStreamDestroy(void *stream) {
-  if (!stream)
+  // The thread's stream stays for its next launch.
+  if (!stream || stream == threadStream)
     return;
   guarded("destroying a stream", [&](Driver &d) {
     d.check(d.api().cuStreamDestroy(asStream(stream)), "cuStreamDestroy");
@@ -185,23 +252,39 @@ void mgpuStreamSynchronize(void *stream) {
 
 void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
   (void)stream;
+  if (bytes == 0)
+    return nullptr;
+  if (hostShared)
+    if (void *p = takeCached(roundUp(bytes)))
+      return p;
   CUdeviceptr ptr = 0;
   guarded("allocating GPU memory", [&](Driver &d) {
-    if (bytes == 0)
-      return;
     if (hostShared)
-      d.check(d.api().cuMemAllocManaged(&ptr, bytes, 1 /*CU_MEM_ATTACH_GLOBAL*/),
+      d.check(d.api().cuMemAllocManaged(&ptr, roundUp(bytes),
+                                        1 /*CU_MEM_ATTACH_GLOBAL*/),
               "cuMemAllocManaged");
     else
       d.check(d.api().cuMemAlloc(&ptr, bytes), "cuMemAlloc");
   });
-  return reinterpret_cast<void *>(uintptr_t(ptr));
+  void *p = reinterpret_cast<void *>(uintptr_t(ptr));
+  if (p) {
+    std::lock_guard<std::mutex> guard(poolLock);
+    poolStats.driverAllocs += 1;
+    if (hostShared) {
+      liveBlocks[p] = roundUp(bytes);
+      poolStats.liveBlocks += 1;
+      poolStats.liveBytes += roundUp(bytes);
+    }
+  }
+  return p;
 }
 
 void mgpuMemFree(void *ptr, void *stream) {
   (void)stream;
-  if (!ptr)
+  if (!ptr || giveBack(ptr))
     return;
+  // The block may still be read by a kernel on the thread's stream.
+  kiln::gpu::synchronize();
   guarded("freeing GPU memory", [&](Driver &d) {
     d.check(d.api().cuMemFree(asDevice(ptr)), "cuMemFree");
   });

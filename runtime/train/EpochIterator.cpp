@@ -47,8 +47,11 @@ EpochIterator::EpochIterator(StepArgs &args, std::vector<Feed> feeds,
       Shape sizes = array.data.shape();
       sizes[0] = batchSize;
       void *ptr = array.data.raw();
-      if (shuffle_) {
-        b.buffer = Tensor::empty(sizes, array.data.dtype());
+      // Outputs on a device are already in its memory (predict's).
+      b.buffered =
+          shuffle_ || (args.device() && feed.role != abi::ArgRole::Output);
+      if (b.buffered) {
+        b.buffer = abi::emptyOn(args.device(), sizes, array.data.dtype());
         ptr = b.buffer.raw();
       }
       b.arg->bind(ptr, sizes);
@@ -90,11 +93,17 @@ int64_t EpochIterator::bind(int64_t b) {
 void EpochIterator::bindRows(int64_t first, int64_t rows) {
   for (Binding &binding : bindings_) {
     Array &array = *binding.array;
-    if (!shuffle_) {
+    if (!binding.buffered) {
       binding.arg->rebindBatch(array.row(begin_ + first), rows);
       continue;
     }
     char *dst = static_cast<char *>(binding.buffer.raw());
+    if (!shuffle_) {
+      std::memcpy(dst, array.row(begin_ + first),
+                  static_cast<size_t>(rows) * array.rowBytes);
+      binding.arg->rebindBatch(dst, rows);
+      continue;
+    }
     const int64_t *rowIds = order_.data() + first;
     for (int64_t k = 0; k < rows; ++k)
       std::memcpy(dst + static_cast<size_t>(k) * array.rowBytes,

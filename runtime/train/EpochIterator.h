@@ -80,7 +80,10 @@ private:
   struct Binding {
     Array *array;
     abi::MemRefDescriptor *arg;
-    Tensor buffer; // the gather target when shuffling
+    // The gather target when shuffling, and on a device (StepArgs::device)
+    // the batch's copy in its memory; empty when the step reads the array.
+    Tensor buffer;
+    bool buffered = false;
   };
 
   std::vector<Binding> bindings_;

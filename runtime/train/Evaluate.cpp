@@ -134,7 +134,10 @@ std::vector<Tensor> predict(const abi::CompiledSteps &steps,
   std::vector<Tensor> result;
   for (Shape shape : steps.signature.outputs) {
     shape[0] = data.samples;
-    outputs.push_back(Array::of(Tensor::empty(shape)));
+    // On a device the step writes the predictions where the caller reads
+    // them: its memory is the host's too.
+    outputs.push_back(
+        Array::of(abi::emptyOn(steps.signature.device.get(), shape)));
     result.push_back(outputs.back().data);
   }
   if (data.samples == 0)

@@ -1,8 +1,8 @@
 // kiln::train::ModelState: parameter, slot and counter buffers.
 #include "runtime/train/ModelState.h"
-
 #include "runtime/train/Format.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -67,7 +67,7 @@ ModelState::ModelState(const abi::StepSignature &signature,
 
   params_.reserve(initialParams.size());
   for (size_t i = 0; i < initialParams.size(); ++i) {
-    params_.push_back(Tensor::empty(signature.params[i]));
+    params_.push_back(abi::emptyOn(signature.device.get(), signature.params[i]));
     copyInto(params_.back(), initialParams[i]);
   }
   std::vector<Shape> shapes = slotShapes(signature);
@@ -75,19 +75,16 @@ ModelState::ModelState(const abi::StepSignature &signature,
                                                   signature.optimizerSlots
                                             : 0;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    Tensor slot = Tensor::zeros(shapes[i]);
+    Tensor slot = abi::emptyOn(signature.device.get(), shapes[i]);
     float init = signature.slotInitialValues.empty()
                      ? 0.0f
                      : signature.slotInitialValues[i / perSlot];
-    if (init != 0.0f) {
-      float *d = slot.data<float>();
-      for (int64_t k = 0; k < slot.size(); ++k)
-        d[k] = init;
-    }
+    std::fill_n(slot.data<float>(), slot.size(), init);
     slots_.push_back(slot);
   }
-  iterations_ = Tensor::zeros({}, DType::i64);
-  learningRate_ = Tensor::zeros({});
+  iterations_ = abi::emptyOn(signature.device.get(), {}, DType::i64);
+  *iterations_.data<int64_t>() = 0;
+  learningRate_ = abi::emptyOn(signature.device.get(), {});
   set_learning_rate(signature.learningRate);
 }
 
@@ -96,6 +93,9 @@ std::vector<Tensor> ModelState::get_weights() const { return cloneAll(params_); 
 ModelState ModelState::sharing(const abi::StepSignature &signature,
                                const std::vector<Tensor> &params) {
   ModelState state(signature, params);
+  // A device's steps reach only its memory: the state keeps its copies.
+  if (signature.device)
+    return state;
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].dtype() == DType::f32)
       state.params_[i] = params[i];

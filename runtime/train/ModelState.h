@@ -30,7 +30,9 @@ public:
 
   // Like the constructor, but f32 parameters are adopted, not copied: the
   // state trains the caller's tensors in place (a frontend's layer weights),
-  // so writes through either side are seen by the other.
+  // so writes through either side are seen by the other. With a device
+  // (StepSignature::device) they are copied into its memory instead, and
+  // the caller adopts params() in their place.
   static ModelState sharing(const abi::StepSignature &signature,
                             const std::vector<Tensor> &params);
 

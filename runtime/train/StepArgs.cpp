@@ -36,7 +36,7 @@ StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
                    const abi::StepLayout &layout, const abi::StepSignature &sig,
                    const ModelState &state)
     : caller_(caller), stepName_(stepName), fn_(fn), layout_(layout),
-      pack_(layout.size()) {
+      pack_(layout.size()), device_(sig.device) {
   using abi::ArgRole;
   expectCount(caller, stepName, layout, ArgRole::Param, sig.params.size());
   expectCount(caller, stepName, layout, ArgRole::Input, sig.inputs.size());
@@ -60,7 +60,9 @@ StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
   if (layout.has(ArgRole::LearningRate))
     bindTensor(arg(ArgRole::LearningRate, 0), state.learningRateTensor());
   if (layout.has(ArgRole::Results)) {
-    results_ = Tensor::zeros({static_cast<int64_t>(sig.resultWidth())});
+    results_ = abi::emptyOn(device_.get(),
+                            {static_cast<int64_t>(sig.resultWidth())});
+    std::fill_n(results_.data<float>(), results_.size(), 0.0f);
     bindTensor(arg(ArgRole::Results, 0), results_);
   }
 }
@@ -70,7 +72,12 @@ void StepArgs::call() {
   // The thread count follows the machine's load unless the caller limited
   // it (runtime/abi/Threads.h: a limit set by the caller is left as it is);
   // the batch size is part of the choice.
-  if (!threads::ThreadTuner::enabled() || threads::limit() != 0) {
+  if (device_) {
+    // A device's step: its host code only launches (no threads to tune).
+    pack_.call(fn_);
+    device_->finish((std::string(caller_) + ": the compiled " + stepName_)
+                        .c_str());
+  } else if (!threads::ThreadTuner::enabled() || threads::limit() != 0) {
     pack_.call(fn_);
   } else {
     int64_t rows = 0;

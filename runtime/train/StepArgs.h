@@ -37,6 +37,9 @@ public:
   void call();
   // The step's results after call() (loss first, then the metrics).
   const float *results() const { return results_.data<float>(); }
+  // Where the step runs (null: the CPU); its batches must be in memory
+  // the device reaches.
+  const abi::StepDevice *device() const { return device_.get(); }
   size_t numResults() const { return static_cast<size_t>(results_.size()); }
 
 private:
@@ -44,6 +47,7 @@ private:
   abi::PackedFn fn_;
   abi::StepLayout layout_;
   abi::ArgPack pack_;
+  std::shared_ptr<const abi::StepDevice> device_;
   Tensor results_;
 };
 

@@ -1,4 +1,5 @@
 // RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize --kiln-gpu-map | FileCheck %s --check-prefix=MAP
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize --kiln-gpu-map | FileCheck %s --check-prefix=HOST
 // RUN: kiln-opt %s --kiln-make-steps --kiln-to-nvvm="chip=sm_80" | FileCheck %s --check-prefixes=PTX,SM80
 // RUN: kiln-opt %s --kiln-make-steps --kiln-to-nvvm="chip=sm_90 features=+ptx80" | FileCheck %s --check-prefixes=PTX,SM90
 // RUN: kiln-opt %S/../Transforms/count-memory-passes-cnn.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_90" | FileCheck %s --check-prefix=CNN
@@ -43,6 +44,17 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // MAP-LABEL: func.func @predict_step
 // MAP: gpu.launch_func @predict_step_kernel
 // MAP: func.func private @kiln_gpu_free(i64)
+
+// The host code of a step allocates and launches: its loops (the loss's
+// and accuracy's sums over the batch) run in kernels
+// (kiln-gpu-serial-kernels), and no loop over the batch launches a kernel
+// per row (kiln-gpu-parallel-dims-first, for the bias gradient).
+// HOST-LABEL: func.func @train_step
+// HOST-NOT: scf.for
+// HOST: {{^ *}}return
+// HOST-LABEL: func.func @eval_step
+// HOST-NOT: scf.for
+// HOST: {{^ *}}return
 
 // PTX: llvm.func @train_step(
 // PTX-NOT: memref.

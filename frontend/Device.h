@@ -1,0 +1,46 @@
+// Where a compiled model runs: the CPU, or an NVIDIA GPU.
+//   for (const kiln::Device &d : kiln::devices()) std::cout << d.name;
+//   model.compile({..., .device = "gpu"});      // or "cpu", "auto", "gpu:1"
+//   kiln::config::set_device("gpu");           // every compile() after it
+//   KILN_DEVICE=gpu ./train                      // the same from outside
+// fit, evaluate and predict are the same on either.
+#ifndef KILN_FRONTEND_DEVICE_H
+#define KILN_FRONTEND_DEVICE_H
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct Device {
+  /// "cpu:0", "gpu:0", "gpu:1", ...: what compile's device takes.
+  std::string name;
+  /// "cpu" or "gpu".
+  std::string kind;
+  /// The CPU's LLVM name and features' count and cores, or the GPU's name,
+  /// chip (sm_90), multiprocessors and memory.
+  std::string description;
+};
+
+/// The CPU, then each GPU the CUDA driver sees (none without a driver).
+std::vector<Device> devices();
+
+/// Why devices() lists no GPU ("" when it lists one).
+std::string gpu_unavailable_reason();
+
+namespace config {
+/// The device compile() takes when its options name none: "cpu", "gpu",
+/// "gpu:N" or "auto"; "" (the default) takes KILN_DEVICE, else "cpu".
+void set_device(const std::string &device);
+std::string get_device();
+} // namespace config
+
+/// `requested` (a compile() device, "" for the default above) as "cpu" or
+/// "gpu:N". "auto" is the first GPU when there is one, else the CPU.
+/// Throws kiln::Error naming the value when it is none of these, and "no
+/// CUDA device: <why>" for a GPU this machine does not have.
+std::string resolve_device(const std::string &requested);
+
+} // namespace kiln
+
+#endif // KILN_FRONTEND_DEVICE_H

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Packs what scripts/gpu-check.sh runs for a GPU machine without Kiln's
+# toolchain (the device machines here have no LLVM 22 and no network):
+# the stripped binaries, every shared library they load but the C and C++
+# runtimes and the CUDA driver, and a Fashion-MNIST subset (the first
+# KILN_BUNDLE_TRAIN training images, 10000 by default, and the test set),
+# as .gpu-bundle/bundle.tar.xz. The device tool carries at most 64 MiB:
+# the script says when the bundle is larger.
+#   scripts/gpu-bundle.sh && (device) scripts/gpu-check.sh .gpu-bundle
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${KILN_BUILD_DIR:-build}
+TRAIN=${KILN_BUNDLE_TRAIN:-10000}
+BINARIES="kiln-device-tests kiln-gpu-runtime-tests kiln-frontend-tests
+  fashion_mnist_mlp fashion_mnist_cnn kiln-gpu-bench"
+
+ninja -C "$BUILD" $BINARIES
+STAGE=$(mktemp -d /tmp/kiln-bundle.XXXXXX)
+trap 'rm -rf "$STAGE"' EXIT
+mkdir -p "$STAGE/bin" "$STAGE/lib" "$STAGE/fashion-mnist"
+for b in $BINARIES; do strip -o "$STAGE/bin/$b" "$BUILD/bin/$b"; done
+# The libraries, resolved through their links; glibc and libstdc++ are
+# the machine's own (a newer one runs what an older one built).
+ldd "$STAGE"/bin/* | awk '/=> \//{print $3}' | sort -u |
+  grep -vE '/(libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s|libcuda)\.so' |
+  while read -r lib; do cp -L "$lib" "$STAGE/lib/"; done
+cp -L /usr/lib/llvm-22/lib/libomp.so "$STAGE/lib/libomp.so"
+# The dataset's subset, uncompressed (xz packs it better than its gzip).
+python3 - "$TRAIN" "$STAGE/fashion-mnist" <<'PY'
+import gzip, struct, sys
+count, out = int(sys.argv[1]), sys.argv[2]
+src = "/usr/share/datasets/fashion-mnist/"
+for name, keep in [("train-images-idx3-ubyte", count), ("train-labels-idx1-ubyte", count),
+                   ("t10k-images-idx3-ubyte", None), ("t10k-labels-idx1-ubyte", None)]:
+    data = gzip.open(src + name + ".gz").read()
+    dims = data[3]
+    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
+    n = min(keep or shape[0], shape[0])
+    row = 1
+    for d in shape[1:]:
+        row *= d
+    header = data[:4] + struct.pack(">I", n) + data[8:4 + 4 * dims]
+    open(f"{out}/{name}", "wb").write(header + data[4 + 4 * dims:4 + 4 * dims + n * row])
+PY
+mkdir -p .gpu-bundle
+grep -qx '/.gpu-bundle/' .git/info/exclude 2>/dev/null || echo '/.gpu-bundle/' >> .git/info/exclude
+tar -cf - -C "$STAGE" . | xz -T0 -9 > .gpu-bundle/bundle.tar.xz
+bytes=$(stat -c %s .gpu-bundle/bundle.tar.xz)
+echo "gpu-bundle: .gpu-bundle/bundle.tar.xz is $((bytes >> 20)) MiB" \
+  "($(ls "$STAGE/lib" | wc -l) libraries, $TRAIN training images)"
+if [ "$bytes" -gt $((60 << 20)) ]; then
+  echo "gpu-bundle: over the device tool's 64 MiB with the working tree;" \
+    "lower KILN_BUNDLE_TRAIN or carry fewer binaries" >&2
+  exit 1
+fi

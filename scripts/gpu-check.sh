@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Issue 24's GPU checks and figures, on a machine with an NVIDIA GPU, in
+# under 10 minutes. Every step has its own time limit, so one that hangs
+# costs only its share; the script goes on and reports each step's status.
+#
+#   scripts/gpu-check.sh [BIN]
+#
+# BIN is the folder of Kiln's binaries: build/bin (the default) on a machine
+# with Kiln's toolchain, or the bundle scripts/gpu-bundle.sh packs for one
+# without it (the device machines here have no LLVM 22):
+#   here:  scripts/gpu-bundle.sh              # writes .gpu-bundle/
+#   there: scripts/gpu-check.sh .gpu-bundle   # (device run, carry .gpu-bundle)
+#
+# Steps: the driver and its devices; the runtime's own GPU tests (a
+# hand-written kernel); the MLP's and CNN's train, eval and predict steps on
+# the GPU against the CPU's (1e-4) and the MLP trained on both (test
+# accuracy within half a point); the finite-difference gradient tests with
+# every model on the GPU (KILN_DEVICE=gpu); the two examples with --device
+# gpu and cpu; kiln-gpu-bench's table (matmul, training, predict, per-step
+# overhead). Output goes to stdout and to $OUT/gpu-check.log when OUT is
+# set (the device tool's folder), else ./gpu-check.log.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${1:-build/bin}
+LOG=${OUT:-.}/gpu-check.log
+: > "$LOG"
+say() { echo "$@" | tee -a "$LOG"; }
+
+if [ -f "$BIN/bundle.tar.xz" ]; then
+  # A bundle: binaries, the libraries a bare machine lacks, and a
+  # Fashion-MNIST subset for the default dataset folder.
+  DIR=$(mktemp -d /tmp/kiln-gpu.XXXXXX)
+  tar -xJf "$BIN/bundle.tar.xz" -C "$DIR" || { say "cannot unpack $BIN/bundle.tar.xz"; exit 1; }
+  export LD_LIBRARY_PATH="$DIR/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # Where the binaries look for them (the machine's root is ours).
+  if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+    mkdir -p /usr/share/datasets/fashion-mnist
+    cp "$DIR"/fashion-mnist/* /usr/share/datasets/fashion-mnist/
+  fi
+  if [ ! -e /usr/lib/llvm-22/lib/libomp.so ]; then
+    mkdir -p /usr/lib/llvm-22/lib
+    cp "$DIR"/lib/libomp.so* /usr/lib/llvm-22/lib/libomp.so
+  fi
+  BIN="$DIR/bin"
+fi
+[ -x "$BIN/kiln-device-tests" ] || { say "no $BIN/kiln-device-tests: build Kiln first (scripts/build.sh) or pass a bundle"; exit 1; }
+
+declare -a SUMMARY
+# step NAME SECONDS COMMAND...: runs it with a limit, logs it, records its status.
+step() {
+  local name=$1 limit=$2; shift 2
+  say ""
+  say "=== $name (limit ${limit}s): $*"
+  local start=$SECONDS
+  timeout --kill-after=10 "$limit" "$@" 2>&1 | tee -a "$LOG"
+  local rc=${PIPESTATUS[0]}
+  local status="ok"
+  [ "$rc" = 0 ] || status="FAILED (exit $rc)"
+  [ "$rc" = 124 ] && status="TIMED OUT"
+  SUMMARY+=("$name: $status in $((SECONDS - start)) s")
+}
+
+say "kiln gpu-check $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(hostname), $(date -u)"
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | tee -a "$LOG"
+
+step "runtime GPU tests" 60 "$BIN/kiln-gpu-runtime-tests"
+step "GPU steps against the CPU's" 200 "$BIN/kiln-device-tests"
+step "finite-difference gradients on the GPU" 150 env KILN_DEVICE=gpu \
+  "$BIN/kiln-frontend-tests" --gtest_brief=1 \
+  --gtest_filter='FrontendNumerics*:FrontendOptimizer*:FrontendCustomLoss*'
+for device in gpu cpu; do
+  step "fashion_mnist_mlp --device $device (5 epochs)" 90 \
+    "$BIN/fashion_mnist_mlp" --device "$device" --epochs 5 --seed 1 --verbose 2
+done
+for device in gpu cpu; do
+  step "fashion_mnist_cnn --device $device (2 epochs)" 120 \
+    "$BIN/fashion_mnist_cnn" --device "$device" --epochs 2 --seed 1 --verbose 2
+done
+step "kiln-gpu-bench" 150 "$BIN/kiln-gpu-bench"
+
+say ""
+say "=== summary"
+for line in "${SUMMARY[@]}"; do say "$line"; done
