@@ -8,8 +8,9 @@
 # BIN is the folder of Kiln's binaries: build/bin (the default) on a machine
 # with Kiln's toolchain, or the bundle scripts/gpu-bundle.sh packs for one
 # without it (the device machines here have no LLVM 22):
-#   here:  scripts/gpu-bundle.sh              # writes .gpu-bundle/
-#   there: scripts/gpu-check.sh .gpu-bundle   # (device run, carry .gpu-bundle)
+#   here:  scripts/gpu-bundle.sh     # writes .gpu-bundle/ and prints the
+#                                    # device runs that carry its parts
+#   there: scripts/gpu-check.sh /tmp/kiln-bundle
 #
 # Steps: the driver and its devices; the runtime's own GPU tests (a
 # hand-written kernel); the MLP's and CNN's train, eval and predict steps on
@@ -27,11 +28,13 @@ LOG=${OUT:-.}/gpu-check.log
 : > "$LOG"
 say() { echo "$@" | tee -a "$LOG"; }
 
-if [ -f "$BIN/bundle.tar.xz" ]; then
-  # A bundle: binaries, the libraries a bare machine lacks, and a
-  # Fashion-MNIST subset for the default dataset folder.
+if ls "$BIN"/bundle.tar.xz.part-* >/dev/null 2>&1; then
+  # A bundle (scripts/gpu-bundle.sh): binaries, the libraries a bare
+  # machine lacks, and a Fashion-MNIST subset for the default dataset
+  # folder, in parts.
   DIR=$(mktemp -d /tmp/kiln-gpu.XXXXXX)
-  tar -xJf "$BIN/bundle.tar.xz" -C "$DIR" || { say "cannot unpack $BIN/bundle.tar.xz"; exit 1; }
+  cat "$BIN"/bundle.tar.xz.part-* | xz -d | tar -xf - -C "$DIR" ||
+    { say "cannot unpack the bundle in $BIN (are all its parts there?)"; exit 1; }
   export LD_LIBRARY_PATH="$DIR/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   # Where the binaries look for them (the machine's root is ours).
   if [ ! -d /usr/share/datasets/fashion-mnist ]; then

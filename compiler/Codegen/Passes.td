@@ -298,6 +298,32 @@ def KilnGpuSerialKernelsPass
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
+def KilnGpuHostSyncsPass
+    : Pass<"kiln-gpu-host-syncs", "mlir::ModuleOp"> {
+  let summary = "Waits for the GPU only where the host reads what kernels use";
+  let description = [{
+    For kiln-gpu-map, after outlining: the runtime makes a step's launches
+    asynchronous on its thread's stream (runtime/gpu: the synchronization
+    the lowering puts after each launch waits for nothing) and waits once,
+    after the step. Where the host itself loads, stores or copies a buffer
+    that a kernel launched before it (in program order, or in an earlier
+    iteration of an enclosing loop) may use (the same buffer through any
+    view), this pass inserts `call @kiln_gpu_synchronize()` before the
+    access. Host-only scalars (the learning rate, the step counter) cost no
+    wait.
+
+    ```mlir
+    gpu.launch_func @k::@k ... args(%t : memref<f32>)
+    %v = memref.load %t[] : memref<f32>
+    // becomes
+    gpu.launch_func @k::@k ... args(%t : memref<f32>)
+    call @kiln_gpu_synchronize() : () -> ()
+    %v = memref.load %t[] : memref<f32>
+    ```
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def KilnGpuSharedAllocsPass
     : Pass<"kiln-gpu-shared-allocs", "mlir::ModuleOp"> {
   let summary = "A step's temporaries in memory both the host and the GPU reach";

@@ -155,6 +155,7 @@ void buildGpuMapPipeline(OpPassManager &pm, const NvvmOptions &options) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createKilnGpuHostSyncsPass());
 }
 
 void buildGpuLowerPipeline(OpPassManager &pm, const NvvmOptions &options) {

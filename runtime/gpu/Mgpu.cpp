@@ -67,7 +67,8 @@ constexpr size_t kGranule = 512;
 constexpr size_t kMaxCachedBytes = size_t(4) << 30;
 std::mutex poolLock;
 std::unordered_map<void *, size_t> liveBlocks;
-std::multimap<size_t, void *> freeBlocks;
+// By the stream that may still use them (their freeing thread's) and size.
+std::multimap<std::pair<CUstream, size_t>, void *> freeBlocks;
 kiln::gpu::AllocatorStats poolStats;
 
 size_t roundUp(uint64_t bytes) {
@@ -76,7 +77,7 @@ size_t roundUp(uint64_t bytes) {
 
 void *takeCached(size_t size) {
   std::lock_guard<std::mutex> guard(poolLock);
-  auto it = freeBlocks.find(size);
+  auto it = freeBlocks.find({threadStream, size});
   if (it == freeBlocks.end())
     return nullptr;
   void *p = it->second;
@@ -102,7 +103,7 @@ bool giveBack(void *p) {
   poolStats.liveBytes -= size;
   if (poolStats.cachedBytes + size > kMaxCachedBytes)
     return false;
-  freeBlocks.emplace(size, p);
+  freeBlocks.emplace(std::make_pair(threadStream, size), p);
   poolStats.cachedBlocks += 1;
   poolStats.cachedBytes += size;
   return true;
@@ -123,8 +124,11 @@ std::optional<std::string> takeFailure() {
 }
 
 void synchronize() {
-  if (threadStream)
-    mgpuStreamSynchronize(threadStream);
+  if (!threadStream)
+    return;
+  guarded("waiting for the GPU", [&](Driver &d) {
+    d.check(d.api().cuStreamSynchronize(threadStream), "cuStreamSynchronize");
+  });
 }
 
 AllocatorStats allocatorStats() {
@@ -149,6 +153,7 @@ std::vector<std::pair<const char *, void *>> mgpuSymbols() {
       {"mgpuMemset16", reinterpret_cast<void *>(&mgpuMemset16)},
       {"mgpuSetDefaultDevice", reinterpret_cast<void *>(&mgpuSetDefaultDevice)},
       {"kiln_gpu_free", reinterpret_cast<void *>(&kiln_gpu_free)},
+      {"kiln_gpu_synchronize", reinterpret_cast<void *>(&kiln_gpu_synchronize)},
   };
 }
 
@@ -244,6 +249,10 @@ void mgpuStreamDestroy(void *stream) {
 }
 
 void mgpuStreamSynchronize(void *stream) {
+  // The thread's stream is waited for by synchronize(), not after every
+  // launch.
+  if (stream && stream == threadStream)
+    return;
   guarded("waiting for the GPU", [&](Driver &d) {
     d.check(d.api().cuStreamSynchronize(asStream(stream)),
             "cuStreamSynchronize");
@@ -319,5 +328,7 @@ void mgpuSetDefaultDevice(int32_t device) { defaultDevice = device; }
 void kiln_gpu_free(int64_t address) {
   mgpuMemFree(reinterpret_cast<void *>(uintptr_t(address)), nullptr);
 }
+
+void kiln_gpu_synchronize() { kiln::gpu::synchronize(); }
 
 } // extern "C"

@@ -4,6 +4,14 @@
 // libmlir_cuda_runtime. Compiled code cannot take an exception, so a
 // failing call records the first failure, later calls do nothing, and the
 // runtime reports it after the step (takeFailure).
+//
+// A step's launches are asynchronous: every launch of a thread goes to that
+// thread's one stream (mgpuStreamCreate), in order, and waiting on it
+// (mgpuStreamSynchronize, which the lowering calls after each launch) is
+// left to synchronize(): after the step (StepDevice::finish) and where the
+// host code touches a buffer kernels use (kiln_gpu_synchronize, inserted by
+// kiln-gpu-host-syncs). Freed temporaries are reused by the same thread's
+// later allocations only, which its stream orders after their last use.
 #ifndef KILN_RUNTIME_GPU_MGPU_H
 #define KILN_RUNTIME_GPU_MGPU_H
 
@@ -34,6 +42,9 @@ void mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream);
 void mgpuSetDefaultDevice(int32_t device);
 /// Frees a step's temporary (kiln-gpu-shared-allocs): its address.
 void kiln_gpu_free(int64_t address);
+/// Waits for the calling thread's launches: where the host code touches a
+/// buffer kernels use (kiln-gpu-host-syncs).
+void kiln_gpu_synchronize();
 }
 
 namespace kiln::gpu {

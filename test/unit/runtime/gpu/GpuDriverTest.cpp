@@ -134,8 +134,10 @@ TEST_F(RuntimeGpuDriver, HandWrittenKernelRuns) {
   void *params[] = {&x, &y, &count};
   mgpuLaunchKernel(kernel, (n + 255) / 256, 1, 1, 256, 1, 1, 0, stream, params,
                    nullptr, 3);
+  // The thread's stream: launches are asynchronous until synchronize().
   mgpuStreamSynchronize(stream);
   mgpuStreamDestroy(stream);
+  synchronize();
   ASSERT_FALSE(takeFailure().has_value());
   for (int i = 0; i < n; ++i)
     ASSERT_EQ(y[i], 2.f * float(i) + 1.f) << i;
