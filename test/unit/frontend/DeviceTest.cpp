@@ -146,7 +146,7 @@ TEST(FrontendDevice, GpuStepsCompileAndLinkWithoutAGpu) {
 
 // One step of each kind on the GPU against the CPU, from the same weights:
 // `build` makes the model, compiled with `device`.
-void expectGpuMatchesCpu(const std::function<Sequential(const std::string &)> &build,
+void expectGpuMatchesCpu(Sequential (*build)(const std::string &),
                          const Tensor &x, const Tensor &y, float tol) {
   std::mt19937 rng(7);
   Sequential cpu = build("cpu");
@@ -164,56 +164,26 @@ void expectGpuMatchesCpu(const std::function<Sequential(const std::string &)> &b
   expectWeightsNear(gpu.get_weights(), cpu.get_weights(), tol);
 }
 
+// Labels (i * step) % 10 for n samples.
+Tensor labelsOf(int64_t n, int32_t step) {
+  std::vector<int32_t> labels(static_cast<size_t>(n));
+  for (size_t i = 0; i < labels.size(); ++i)
+    labels[i] = int32_t((i * step) % 10);
+  return Tensor::fromVector(labels, {n});
+}
+
 TEST(FrontendDevice, MlpStepsOnTheGpuMatchTheCpu) {
   SKIP_WITHOUT_GPU();
   std::mt19937 rng(1);
-  Tensor x = uniform(rng, {48, 28, 28}, 0.f, 1.f);
-  std::vector<int32_t> labels(48);
-  for (size_t i = 0; i < labels.size(); ++i)
-    labels[i] = int32_t(i % 10);
-  Tensor y = Tensor::fromVector(labels, {48});
-  expectGpuMatchesCpu(
-      [](const std::string &device) {
-        Sequential model;
-        model.add(layers::Flatten({.input_shape = {28, 28}}));
-        model.add(layers::Dense(300, {.activation = "relu"}));
-        model.add(layers::Dense(100, {.activation = "relu"}));
-        model.add(layers::Dense(10, {.activation = "softmax"}));
-        model.compile({.optimizer = "sgd",
-                       .loss = "sparse_categorical_crossentropy",
-                       .metrics = {"accuracy"},
-                       .device = device});
-        return model;
-      },
-      x, y, 1e-4f);
+  expectGpuMatchesCpu(exampleMlp, uniform(rng, {48, 28, 28}, 0.f, 1.f),
+                      labelsOf(48, 1), 1e-4f);
 }
 
 TEST(FrontendDevice, CnnStepsOnTheGpuMatchTheCpu) {
   SKIP_WITHOUT_GPU();
   std::mt19937 rng(2);
-  Tensor x = uniform(rng, {32, 28, 28, 1}, 0.f, 1.f);
-  std::vector<int32_t> labels(32);
-  for (size_t i = 0; i < labels.size(); ++i)
-    labels[i] = int32_t((i * 7) % 10);
-  Tensor y = Tensor::fromVector(labels, {32});
-  expectGpuMatchesCpu(
-      [](const std::string &device) {
-        Sequential model;
-        model.add(layers::Conv2D(32, 3, {.activation = "relu",
-                                         .input_shape = {28, 28, 1}}));
-        model.add(layers::MaxPooling2D());
-        model.add(layers::Conv2D(64, 3, {.activation = "relu"}));
-        model.add(layers::MaxPooling2D());
-        model.add(layers::Flatten());
-        model.add(layers::Dense(128, {.activation = "relu"}));
-        model.add(layers::Dense(10, {.activation = "softmax"}));
-        model.compile({.optimizer = "adam",
-                       .loss = "sparse_categorical_crossentropy",
-                       .metrics = {"accuracy"},
-                       .device = device});
-        return model;
-      },
-      x, y, 1e-4f);
+  expectGpuMatchesCpu(exampleCnn, uniform(rng, {32, 28, 28, 1}, 0.f, 1.f),
+                      labelsOf(32, 7), 1e-4f);
 }
 
 // The examples' accuracy: the MLP on 10,000 Fashion-MNIST images, 3 epochs,
@@ -226,15 +196,7 @@ TEST(FrontendDevice, MlpTrainsToTheCpusAccuracy) {
   std::vector<double> accuracy;
   for (const char *device : {"cpu", "gpu"}) {
     utils::set_random_seed(5);
-    Sequential model;
-    model.add(layers::Flatten({.input_shape = {28, 28}}));
-    model.add(layers::Dense(300, {.activation = "relu"}));
-    model.add(layers::Dense(100, {.activation = "relu"}));
-    model.add(layers::Dense(10, {.activation = "softmax"}));
-    model.compile({.optimizer = "sgd",
-                   .loss = "sparse_categorical_crossentropy",
-                   .metrics = {"accuracy"},
-                   .device = device});
+    Sequential model = exampleMlp(device);
     model.fit(x, y, {.epochs = 3});
     accuracy.push_back(model.evaluate(xt, test.y)[1]);
     std::printf("%s: test accuracy %.4f\n", device, accuracy.back());

@@ -59,15 +59,32 @@ inline Tensor uniform(std::mt19937 &rng, Shape shape, float lo = -1.f,
   return Tensor::fromVector(v, shape);
 }
 
-/// examples/fashion_mnist_mlp.cpp's model (seed 001), compiled as there.
-inline Sequential exampleMlp() {
+/// examples/fashion_mnist_mlp.cpp's model (seed 001), compiled as there,
+/// for `device` (CompileOptions::device).
+inline Sequential exampleMlp(const std::string &device = "") {
   Sequential model;
   model.add(layers::Flatten({.input_shape = {28, 28}}));
   model.add(layers::Dense(300, {.activation = "relu"}));
   model.add(layers::Dense(100, {.activation = "relu"}));
   model.add(layers::Dense(10, {.activation = "softmax"}));
   model.compile({.optimizer = "sgd", .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"}});
+                 .metrics = {"accuracy"}, .device = device});
+  return model;
+}
+
+/// examples/fashion_mnist_cnn.cpp's model, compiled as there (Adam).
+inline Sequential exampleCnn(const std::string &device = "") {
+  Sequential model;
+  model.add(layers::Conv2D(32, 3, {.activation = "relu",
+                                   .input_shape = {28, 28, 1}}));
+  model.add(layers::MaxPooling2D());
+  model.add(layers::Conv2D(64, 3, {.activation = "relu"}));
+  model.add(layers::MaxPooling2D());
+  model.add(layers::Flatten());
+  model.add(layers::Dense(128, {.activation = "relu"}));
+  model.add(layers::Dense(10, {.activation = "softmax"}));
+  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy",
+                 .metrics = {"accuracy"}, .device = device});
   return model;
 }
 

@@ -47,21 +47,6 @@ Sequential mlp(const Optimizer &optimizer = "adam") {
   return model;
 }
 
-/// examples/fashion_mnist_cnn.cpp's model.
-Sequential cnn() {
-  Sequential model;
-  model.add(layers::Conv2D(32, 3, {.activation = "relu", .input_shape = {28, 28, 1}}));
-  model.add(layers::MaxPooling2D());
-  model.add(layers::Conv2D(64, 3, {.activation = "relu"}));
-  model.add(layers::MaxPooling2D());
-  model.add(layers::Flatten());
-  model.add(layers::Dense(128, {.activation = "relu"}));
-  model.add(layers::Dense(10, {.activation = "softmax"}));
-  model.compile({.optimizer = "adam", .loss = "sparse_categorical_crossentropy",
-                 .metrics = {"accuracy"}});
-  return model;
-}
-
 /// Fashion-MNIST's first `n` training images (pixels / 255), or seeded
 /// random images and labels where the dataset is not installed.
 std::pair<Tensor, Tensor> images(int64_t n, Shape sample) {
@@ -138,8 +123,8 @@ void expectTrainingContinues(const std::function<Sequential()> &make, Shape samp
 // slots and iterations, then 2 + 2 epochs = 4 epochs.
 TEST(FrontendSavingRoundTrip, MlpContinuesTrainingFromKerasAndH5) {
   TempDir tmp;
-  expectTrainingContinues(exampleMlp, {28, 28}, tmp / "example_mlp.keras");
-  expectTrainingContinues(exampleMlp, {28, 28}, tmp / "example_mlp.h5");
+  expectTrainingContinues([] { return exampleMlp(); }, {28, 28}, tmp / "example_mlp.keras");
+  expectTrainingContinues([] { return exampleMlp(); }, {28, 28}, tmp / "example_mlp.h5");
   expectTrainingContinues(
       [] { return mlp(optimizers::SGD{.learning_rate = 0.05, .momentum = 0.9, .nesterov = true}); },
       {28, 28}, tmp / "mlp_momentum.h5");
@@ -165,8 +150,8 @@ TEST(FrontendSavingRoundTrip, CurrentLearningRateIsSaved) {
 // the same way.
 TEST(FrontendSavingRoundTrip, CnnContinuesTrainingFromKerasAndH5) {
   TempDir tmp;
-  expectTrainingContinues(cnn, {28, 28, 1}, tmp / "cnn.keras");
-  expectTrainingContinues(cnn, {28, 28, 1}, tmp / "cnn.h5");
+  expectTrainingContinues([] { return exampleCnn(); }, {28, 28, 1}, tmp / "cnn.keras");
+  expectTrainingContinues([] { return exampleCnn(); }, {28, 28, 1}, tmp / "cnn.h5");
 }
 
 // Tests a Functional model with two inputs, a shared layer, Add and
