@@ -4,6 +4,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -25,13 +26,7 @@ constexpr StringLiteral kFree = "kiln_gpu_free";
 // The buffer `v` views: through subviews, casts and reshapes to the
 // allocation or argument.
 Value rootOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      break;
-    v = view.getViewSource();
-  }
-  return v;
+  return memref::skipViewLikeOps(cast<MemrefValue>(v));
 }
 
 bool containsLaunch(Operation *op) {

@@ -69,7 +69,7 @@ std::mutex poolLock;
 std::unordered_map<void *, size_t> liveBlocks;
 // By the stream that may still use them (their freeing thread's) and size.
 std::multimap<std::pair<CUstream, size_t>, void *> freeBlocks;
-kiln::gpu::AllocatorStats poolStats;
+size_t cachedBytes = 0; // in freeBlocks
 
 size_t roundUp(uint64_t bytes) {
   return (std::max<uint64_t>(bytes, 1) + kGranule - 1) / kGranule * kGranule;
@@ -82,11 +82,8 @@ void *takeCached(size_t size) {
     return nullptr;
   void *p = it->second;
   freeBlocks.erase(it);
-  poolStats.cachedBlocks -= 1;
-  poolStats.cachedBytes -= size;
+  cachedBytes -= size;
   liveBlocks[p] = size;
-  poolStats.liveBlocks += 1;
-  poolStats.liveBytes += size;
   return p;
 }
 
@@ -99,13 +96,10 @@ bool giveBack(void *p) {
     return false;
   size_t size = it->second;
   liveBlocks.erase(it);
-  poolStats.liveBlocks -= 1;
-  poolStats.liveBytes -= size;
-  if (poolStats.cachedBytes + size > kMaxCachedBytes)
+  if (cachedBytes + size > kMaxCachedBytes)
     return false;
   freeBlocks.emplace(std::make_pair(threadStream, size), p);
-  poolStats.cachedBlocks += 1;
-  poolStats.cachedBytes += size;
+  cachedBytes += size;
   return true;
 }
 CUdeviceptr asDevice(const void *p) {
@@ -129,11 +123,6 @@ void synchronize() {
   guarded("waiting for the GPU", [&](Driver &d) {
     d.check(d.api().cuStreamSynchronize(threadStream), "cuStreamSynchronize");
   });
-}
-
-AllocatorStats allocatorStats() {
-  std::lock_guard<std::mutex> guard(poolLock);
-  return poolStats;
 }
 
 std::vector<std::pair<const char *, void *>> mgpuSymbols() {
@@ -276,14 +265,9 @@ void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
       d.check(d.api().cuMemAlloc(&ptr, bytes), "cuMemAlloc");
   });
   void *p = reinterpret_cast<void *>(uintptr_t(ptr));
-  if (p) {
+  if (p && hostShared) {
     std::lock_guard<std::mutex> guard(poolLock);
-    poolStats.driverAllocs += 1;
-    if (hostShared) {
-      liveBlocks[p] = roundUp(bytes);
-      poolStats.liveBlocks += 1;
-      poolStats.liveBytes += roundUp(bytes);
-    }
+    liveBlocks[p] = roundUp(bytes);
   }
   return p;
 }

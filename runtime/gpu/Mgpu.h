@@ -58,14 +58,6 @@ std::optional<std::string> takeFailure();
 /// Failures are recorded, as every mgpu call's.
 void synchronize();
 
-/// What the caching allocator behind the steps' temporaries holds.
-struct AllocatorStats {
-  size_t liveBlocks = 0, liveBytes = 0;
-  size_t cachedBlocks = 0, cachedBytes = 0;
-  size_t driverAllocs = 0; ///< allocations that had to ask the driver
-};
-AllocatorStats allocatorStats();
-
 /// The mgpu symbols by name, for a JIT to resolve the lowered host code's
 /// calls against.
 std::vector<std::pair<const char *, void *>> mgpuSymbols();

@@ -36,7 +36,8 @@ StepArgs::StepArgs(const char *caller, const char *stepName, abi::PackedFn fn,
                    const abi::StepLayout &layout, const abi::StepSignature &sig,
                    const ModelState &state)
     : caller_(caller), stepName_(stepName), fn_(fn), layout_(layout),
-      pack_(layout.size()), device_(sig.device) {
+      pack_(layout.size()), device_(sig.device),
+      deviceStep_(std::string(caller) + ": the compiled " + stepName) {
   using abi::ArgRole;
   expectCount(caller, stepName, layout, ArgRole::Param, sig.params.size());
   expectCount(caller, stepName, layout, ArgRole::Input, sig.inputs.size());
@@ -75,8 +76,7 @@ void StepArgs::call() {
   if (device_) {
     // A device's step: its host code only launches (no threads to tune).
     pack_.call(fn_);
-    device_->finish((std::string(caller_) + ": the compiled " + stepName_)
-                        .c_str());
+    device_->finish(deviceStep_.c_str());
   } else if (!threads::ThreadTuner::enabled() || threads::limit() != 0) {
     pack_.call(fn_);
   } else {

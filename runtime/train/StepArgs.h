@@ -11,6 +11,7 @@
 #include "runtime/train/ModelState.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace kiln::train::detail {
@@ -48,6 +49,7 @@ private:
   abi::StepLayout layout_;
   abi::ArgPack pack_;
   std::shared_ptr<const abi::StepDevice> device_;
+  std::string deviceStep_; // "fit: the compiled train_step", for finish()
   Tensor results_;
 };
 
