@@ -350,6 +350,52 @@ def KilnGpuSharedAllocsPass
                            "mlir::func::FuncDialect", "mlir::memref::MemRefDialect"];
 }
 
+def KilnGpuTileContractionsPass
+    : Pass<"kiln-gpu-tile-contractions", "mlir::func::FuncOp"> {
+  let summary = "Contractions as shared-memory tiled GEMM kernels";
+  let description = [{
+    For kiln-gpu-map, on buffers, before convert-linalg-to-parallel-loops:
+    each linalg op whose body is `out += a * b` (matmul in any
+    transposition, batch matmul, a convolution as an implicit GEMM, their
+    gradients) becomes one `gpu.launch` of 16x16-thread blocks. The loop
+    dimensions used by the first input only are M (block x), by the second
+    only N (block y), by both the batch (block z), and the reductions K.
+    Each block owns a (16 TM) x (16 TN) tile of the output and each thread
+    TM x TN accumulators; per K tile of 16 the block stages both inputs'
+    tiles in shared memory (workgroup attributions), coalesced along each
+    operand's contiguous dimension, between two `gpu.barrier`s. TM and TN
+    (1, 2, 4 or 8) come from a cost model: the smallest tile that covers a
+    short dimension, halved while the grid has fewer blocks than the chip's
+    multiprocessors. A dynamic extent counts as `assumed-extent`.
+
+    ```mlir
+    linalg.matmul ins(%x, %w : memref<?x784xf32>, memref<784x300xf32>)
+                  outs(%y : memref<?x300xf32>)
+    // becomes
+    gpu.launch blocks(...) in (%gm, %gn, %c1) threads(...) in (%c16, %c16, %c1)
+        workgroup(%a : memref<16x65xf32, #gpu.address_space<workgroup>>,
+                  %b : memref<16x65xf32, #gpu.address_space<workgroup>>) {
+      %acc = scf.for %k0 = %c0 to %c784 step %c16 iter_args(...) {
+        ... stage A and B tiles ...; gpu.barrier
+        ... 16 steps of TM x TN multiply-adds from %a, %b ...; gpu.barrier
+      }
+      ... guarded stores of the accumulators ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"multiprocessors", "multiprocessors", "int64_t", /*default=*/"132",
+           "the chip's multiprocessors (H100/H200: 132, A100: 108)">,
+    Option<"assumedExtent", "assumed-extent", "int64_t", /*default=*/"256",
+           "the extent the cost model takes for a dynamic dimension (the batch)">,
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "for tests on the CPU: the same kernels as loops over blocks and "
+           "threads, each thread staging the whole tile, without barriers">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
+}
+
 def KilnGpuMathPass : Pass<"kiln-gpu-math", "mlir::gpu::GPUModuleOp"> {
   let summary = "Math functions in kernels as polynomials, without libdevice";
   let description = [{

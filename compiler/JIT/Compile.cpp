@@ -226,6 +226,7 @@ compileToJit(mlir::ModuleOp module, const std::string &prePipeline,
   NvvmOptions nvvm;
   nvvm.chip = options.gpuChip;
   nvvm.features = options.gpuFeatures;
+  nvvm.multiprocessors = options.gpuMultiprocessors;
   if (options.device != "cpu" && options.device != "gpu")
     return error("kiln: unknown device '" + options.device +
                  "' (expected cpu or gpu)");

@@ -100,7 +100,8 @@ std::string describeCompileTarget(const JitOptions &options) {
                   std::to_string(std::thread::hardware_concurrency());
   if (options.device != "cpu")
     s += "\ndevice " + options.device + " " + options.gpuChip + " " +
-         options.gpuFeatures;
+         options.gpuFeatures + " " +
+         std::to_string(options.gpuMultiprocessors);
   for (int name : {_SC_LEVEL1_DCACHE_SIZE, _SC_LEVEL1_DCACHE_ASSOC,
                    _SC_LEVEL1_DCACHE_LINESIZE, _SC_LEVEL2_CACHE_SIZE,
                    _SC_LEVEL2_CACHE_ASSOC, _SC_LEVEL3_CACHE_SIZE})

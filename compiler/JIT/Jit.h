@@ -57,6 +57,8 @@ struct JitOptions {
   std::string device = "cpu";
   std::string gpuChip = "sm_80";
   std::string gpuFeatures = "+ptx80";
+  /// The GPU's multiprocessors, which the contractions' tiles are sized for.
+  int gpuMultiprocessors = 132;
 };
 
 /// The host CPU name and the features LLVM detects on it, e.g.

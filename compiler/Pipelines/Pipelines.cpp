@@ -139,6 +139,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
 
 void buildGpuMapPipeline(OpPassManager &pm, const NvvmOptions &options) {
   pm.addPass(createKilnGpuSharedAllocsPass());
+  KilnGpuTileContractionsPassOptions tiles;
+  tiles.multiprocessors = options.multiprocessors;
+  pm.addNestedPass<func::FuncOp>(createKilnGpuTileContractionsPass(tiles));
   pm.addNestedPass<func::FuncOp>(createKilnGpuParallelDimsFirstPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());

@@ -125,12 +125,18 @@ struct NvvmOptions : public mlir::PassPipelineOptions<NvvmOptions> {
                          llvm::cl::desc("threads of a block along the second "
                                         "parallel dimension"),
                          llvm::cl::init(8)};
+  Option<int64_t> multiprocessors{
+      *this, "multiprocessors",
+      llvm::cl::desc("the chip's multiprocessors, for the contractions' "
+                     "tile sizes (H100/H200: 132, A100: 108)"),
+      llvm::cl::init(132)};
 };
 
 /// kiln-gpu-map, on bufferized steps: the temporaries in managed memory
-/// (kiln-gpu-shared-allocs), every linalg op as parallel loops tiled by the
-/// block size, mapped to blocks and threads and outlined into gpu.module
-/// kernels launched from the step's host code.
+/// (kiln-gpu-shared-allocs), contractions as shared-memory tiled GEMM
+/// kernels (kiln-gpu-tile-contractions), every other linalg op as parallel
+/// loops tiled by the block size, mapped to blocks and threads and outlined
+/// into gpu.module kernels launched from the step's host code.
 void buildGpuMapPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
 
 /// kiln-gpu-lower: the kernels to NVVM and serialized as PTX for the chip

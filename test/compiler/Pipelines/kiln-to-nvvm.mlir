@@ -39,6 +39,11 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // MAP: gpu.block_id  x
 // MAP: gpu.thread_id  x
 // MAP: gpu.thread_id  y
+// The dense layer's matmul (kiln-gpu-tile-contractions): 16x16 threads
+// staging K tiles of x and the kernel in shared memory.
+// MAP: gpu.module @train_step_kernel_0
+// MAP: gpu.func @train_step_kernel({{.*}}) workgroup({{.*}} : memref<16x17xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16x17xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 16, 16, 1>}
+// MAP: gpu.barrier
 // MAP-LABEL: func.func @eval_step
 // MAP: gpu.launch_func @eval_step_kernel
 // MAP-LABEL: func.func @predict_step
@@ -69,13 +74,21 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // SM80-SAME: .target sm_80
 // SM90-SAME: .target sm_90
 // PTX-SAME: .visible .entry train_step_kernel(
+// The matmul's kernel declares its tiles in shared memory and syncs.
+// PTX: gpu.binary @train_step_kernel_0
+// PTX-SAME: .shared .align 4 .b8 __wg_train_step_kernel_0[1088]
+// PTX-SAME: bar.sync
 // PTX-NOT: __nv_
 
 // The CNN (Conv32-Pool-Conv64-Pool-Dense128-Dense10): every convolution,
-// pooling and dense layer of the three steps as PTX kernels for sm_90.
+// pooling and dense layer of the three steps as PTX kernels for sm_90; the
+// first convolution is an implicit GEMM through shared memory.
 // CNN: llvm.func @train_step(
 // CNN: gpu.binary @train_step_kernel
 // CNN-SAME: .target sm_90
+// CNN: gpu.binary @train_step_kernel_0
+// CNN-SAME: .shared .align 4 .b8 __wg_train_step_kernel_0
+// CNN-SAME: bar.sync
 // CNN: gpu.binary @eval_step_kernel
 // CNN: gpu.binary @predict_step_kernel
 // CNN-NOT: __nv_

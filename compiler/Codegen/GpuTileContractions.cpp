@@ -1,0 +1,448 @@
+//===- GpuTileContractions.cpp - kiln-gpu-tile-contractions ---------------===//
+//
+// A contraction on buffers (matmul in any transposition, batch matmul, a
+// convolution and its gradients: any linalg op whose body is out += a * b)
+// becomes one gpu.launch that computes it as a GEMM through shared memory.
+// The loop dimensions fall in four groups by which operands use them:
+//
+//   batch  parallel, used by both inputs      -> blockIdx.z
+//   M      parallel, used by the first input  -> blockIdx.x, rows of a tile
+//   N      parallel, used by the second input -> blockIdx.y, columns
+//   K      reductions                         -> the loop over K tiles
+//
+// Each group is linearized (its last dimension fastest), so a convolution
+// is an implicit GEMM: M = (n, oh, ow), K = (kh, kw, c), and an operand's
+// element is found by applying its indexing map to the delinearized
+// indices. A block of 16x16 threads owns a BM x BN tile of the output
+// (BM = 16 TM, BN = 16 TN); each thread keeps TM x TN accumulators in
+// registers. Per K tile of 16, the block stages A's BM x 16 and B's 16 x BN
+// elements in shared memory (each thread loads TM and TN of them, the
+// operand's contiguous dimension fastest across threads, so global loads
+// coalesce), waits at a barrier, and accumulates from shared memory.
+// Rows of the shared tiles are padded by one element so column-wise stores
+// hit distinct banks. Loads past the edges read a clamped address and use
+// 0; stores past them are skipped.
+//
+// The cost model picks TM and TN (1, 2, 4 or 8) per contraction for the
+// chip: the smallest tile that covers a short dimension, no more
+// accumulators than the registers hold, then smaller tiles while the grid
+// has fewer blocks than the chip has multiprocessors.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_KILNGPUTILECONTRACTIONSPASS
+#include "compiler/Codegen/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+constexpr int64_t kThreads = 16; // a block is kThreads x kThreads
+constexpr int64_t kTileK = 16;
+// Outputs per thread: 8x8 accumulators fit the 255 registers of a thread
+// with a plain GEMM's addressing, 4x4 with an implicit GEMM's (more leaves
+// ptxas spilling on sm_90).
+constexpr int64_t kAccumulators = 64;
+constexpr int64_t kImplicitAccumulators = 16;
+
+/// A contraction's loop dimensions by group, each in loop order.
+struct Groups {
+  SmallVector<unsigned> batch, m, n, k;
+  /// Whether the operand's last index moves with K (else with M or N):
+  /// that dimension is the one consecutive threads load.
+  bool aAlongK = false, bAlongK = false;
+};
+
+bool isMulAdd(Operation *mul, Operation *add) {
+  return isa<arith::MulFOp>(mul) && isa<arith::AddFOp>(add);
+}
+
+std::optional<Groups> matchContraction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op->getNumRegions() != 1)
+    return std::nullopt;
+  Type element;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type || !isa<FloatType>(type.getElementType()) ||
+        (element && type.getElementType() != element))
+      return std::nullopt;
+    element = type.getElementType();
+  }
+  Block *body = op.getBlock();
+  if (body->getOperations().size() != 3 ||
+      !linalg::detail::isContractionBody(*body, isMulAdd))
+    return std::nullopt;
+
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap a = maps[0], b = maps[1], c = maps[2];
+  if (!c.isProjectedPermutation() || a.getNumResults() == 0 ||
+      b.getNumResults() == 0)
+    return std::nullopt;
+  Groups g;
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < kinds.size(); ++d) {
+    bool inA = a.isFunctionOfDim(d), inB = b.isFunctionOfDim(d),
+         inC = c.isFunctionOfDim(d);
+    if (kinds[d] == utils::IteratorType::reduction) {
+      if (inC || (!inA && !inB))
+        return std::nullopt;
+      g.k.push_back(d);
+    } else if (!inC) {
+      return std::nullopt;
+    } else if (inA && inB) {
+      g.batch.push_back(d);
+    } else if (inA) {
+      g.m.push_back(d);
+    } else if (inB) {
+      g.n.push_back(d);
+    } else {
+      return std::nullopt; // a broadcast along the output: not a GEMM
+    }
+  }
+  if (g.m.empty() || g.n.empty() || g.k.empty())
+    return std::nullopt;
+  g.aAlongK = a.getResults().back().isFunctionOfDim(g.k.back());
+  g.bAlongK = b.getResults().back().isFunctionOfDim(g.k.back()) &&
+              !b.getResults().back().isFunctionOfDim(g.n.back());
+  return g;
+}
+
+/// The product of the loop sizes of `dims`, `dynamic` standing for each
+/// size not known at compile time.
+int64_t staticExtent(ArrayRef<int64_t> ranges, ArrayRef<unsigned> dims,
+                     int64_t dynamic) {
+  int64_t n = 1;
+  for (unsigned d : dims)
+    n *= ShapedType::isDynamic(ranges[d]) ? dynamic : ranges[d];
+  return n;
+}
+
+/// TM and TN for an M x N (x batches) output on `multiprocessors`, with at
+/// most `accumulators` outputs per thread.
+std::pair<int64_t, int64_t> chooseThreadTile(int64_t m, int64_t n,
+                                             int64_t batches,
+                                             int64_t multiprocessors,
+                                             int64_t accumulators) {
+  auto covering = [](int64_t extent) {
+    int64_t t = 8;
+    while (t > 1 && kThreads * (t / 2) >= extent)
+      t /= 2;
+    return t;
+  };
+  int64_t tm = covering(m), tn = covering(n);
+  while (tm * tn > accumulators) {
+    if (tm >= tn)
+      tm /= 2;
+    else
+      tn /= 2;
+  }
+  auto blocks = [&] {
+    return int64_t(llvm::divideCeil(m, kThreads * tm) *
+                   llvm::divideCeil(n, kThreads * tn)) *
+           batches;
+  };
+  while (blocks() < multiprocessors && (tm > 1 || tn > 1)) {
+    if (tm >= tn)
+      tm /= 2;
+    else
+      tn /= 2;
+  }
+  return {tm, tn};
+}
+
+/// Builds the launch that replaces one contraction.
+class KernelBuilder {
+public:
+  KernelBuilder(linalg::LinalgOp op, const Groups &groups, int64_t tm,
+                int64_t tn, bool emulate)
+      : op(op), g(groups), tm(tm), tn(tn), emulate(emulate),
+        b(op.getLoc(), op.getOperation()) {}
+
+  void build() {
+    hostSizes();
+    MLIRContext *ctx = b.getContext();
+    Type element = getElementTypeOrSelf(op.getDpsInputs()[0].getType());
+    Attribute space;
+    if (!emulate)
+      space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    auto tileType = [&](int64_t width) {
+      return MemRefType::get({kTileK, width + 1}, element,
+                             MemRefLayoutAttrInterface(), space);
+    };
+    Value blocksM = arith::CeilDivUIOp::create(b, extentM, cst(bm()));
+    Value blocksN = arith::CeilDivUIOp::create(b, extentN, cst(bn()));
+    if (emulate) {
+      // One tile buffer serves every emulated thread: each stages the
+      // whole tile again before reading it.
+      Value tileA = memref::AllocOp::create(b, tileType(bm()));
+      Value tileB = memref::AllocOp::create(b, tileType(bn()));
+      Ids ids;
+      {
+      OpBuilder::InsertionGuard guard(b);
+      for (auto [bound, id] : llvm::zip_equal(
+               SmallVector<Value>{extentBatch, blocksN, blocksM, cst(kThreads),
+                                  cst(kThreads)},
+               SmallVector<Value *>{&ids.bz, &ids.by, &ids.bx, &ids.ty,
+                                    &ids.tx})) {
+        auto loop = scf::ForOp::create(b, cst(0), bound, cst(1));
+        b.setInsertionPointToStart(loop.getBody());
+        *id = loop.getInductionVar();
+      }
+      kernelBody(ids, tileA, tileB);
+      }
+      memref::DeallocOp::create(b, tileA);
+      memref::DeallocOp::create(b, tileB);
+      return;
+    }
+    auto launch = gpu::LaunchOp::create(
+        b, blocksM, blocksN, extentBatch, cst(kThreads), cst(kThreads), cst(1),
+        /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+        /*asyncDependencies=*/ValueRange(),
+        TypeRange{tileType(bm()), tileType(bn())});
+    Block &body = launch.getBody().front();
+    b.setInsertionPointToStart(&body);
+    Ids ids{launch.getBlockIds().x, launch.getBlockIds().y,
+            launch.getBlockIds().z, launch.getThreadIds().x,
+            launch.getThreadIds().y};
+    kernelBody(ids, launch.getWorkgroupAttributions()[0],
+               launch.getWorkgroupAttributions()[1]);
+    b.setInsertionPointToEnd(&body);
+    gpu::TerminatorOp::create(b);
+  }
+
+private:
+  int64_t bm() const { return kThreads * tm; }
+  int64_t bn() const { return kThreads * tn; }
+  Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+
+  Value product(ArrayRef<unsigned> dims) {
+    Value p = cst(1);
+    for (unsigned d : dims)
+      p = arith::MulIOp::create(b, p, sizes[d]);
+    return p;
+  }
+
+  void hostSizes() {
+    for (Range r : op.createLoopRanges(b, b.getLoc()))
+      sizes.push_back(getValueOrCreateConstantIndexOp(b, b.getLoc(), r.size));
+    extentM = product(g.m);
+    extentN = product(g.n);
+    extentK = product(g.k);
+    extentBatch = product(g.batch);
+  }
+
+  /// Writes the index of each of `dims` into `at`, from `linear`, the last
+  /// dimension fastest.
+  void delinearize(Value linear, ArrayRef<unsigned> dims,
+                   SmallVectorImpl<Value> &at) {
+    for (unsigned i = dims.size(); i-- > 0;) {
+      if (i == 0) {
+        at[dims[i]] = linear;
+        break;
+      }
+      at[dims[i]] = arith::RemUIOp::create(b, linear, sizes[dims[i]]);
+      linear = arith::DivUIOp::create(b, linear, sizes[dims[i]]);
+    }
+  }
+
+  /// The operand's indices for the loop indices `at`.
+  SmallVector<Value> indices(AffineMap map, ArrayRef<Value> at) {
+    SmallVector<Value> out;
+    for (AffineExpr e : map.getResults())
+      out.push_back(
+          affine::expandAffineExpr(b, b.getLoc(), e, at, ValueRange()));
+    return out;
+  }
+
+  Value clamp(Value i, Value extent) {
+    return arith::MinUIOp::create(b, i, arith::SubIOp::create(b, extent, cst(1)));
+  }
+  Value below(Value i, Value extent) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, i, extent);
+  }
+
+  /// Stages the K tile at `k0` of one input in shared memory. `outer` is
+  /// the M (or N) group, `origin` the tile's first row in it and `width`
+  /// its rows; each thread loads width / kThreads elements.
+  void stage(unsigned input, ArrayRef<unsigned> outer, Value extentOuter,
+             Value origin, int64_t width, bool alongK, Value k0, Value flat,
+             Value tile) {
+    AffineMap map = op.getIndexingMapsArray()[input];
+    Value operand = op.getDpsInputs()[input];
+    Type element = getElementTypeOrSelf(operand.getType());
+    Value zero = arith::ConstantOp::create(b, b.getFloatAttr(element, 0.0));
+    for (int64_t r = 0; r < width / kThreads; ++r) {
+      Value e = arith::AddIOp::create(b, flat, cst(r * kThreads * kThreads));
+      Value kk, ii;
+      if (alongK) {
+        kk = arith::RemUIOp::create(b, e, cst(kTileK));
+        ii = arith::DivUIOp::create(b, e, cst(kTileK));
+      } else {
+        ii = arith::RemUIOp::create(b, e, cst(width));
+        kk = arith::DivUIOp::create(b, e, cst(width));
+      }
+      Value gi = arith::AddIOp::create(b, origin, ii);
+      Value gk = arith::AddIOp::create(b, k0, kk);
+      Value inside = arith::AndIOp::create(b, below(gi, extentOuter),
+                                           below(gk, extentK));
+      SmallVector<Value> at = batchAt;
+      delinearize(clamp(gk, extentK), g.k, at);
+      delinearize(clamp(gi, extentOuter), outer, at);
+      Value v = memref::LoadOp::create(b, operand, indices(map, at));
+      v = arith::SelectOp::create(b, inside, v, zero);
+      memref::StoreOp::create(b, v, tile, ValueRange{kk, ii});
+    }
+  }
+
+  /// The block's and the thread's indices.
+  struct Ids {
+    Value bx, by, bz, tx, ty;
+  };
+
+  void kernelBody(const Ids &ids, Value tileA, Value tileB) {
+    Value tx = ids.tx, ty = ids.ty;
+    Value originM = arith::MulIOp::create(b, ids.bx, cst(bm()));
+    Value originN = arith::MulIOp::create(b, ids.by, cst(bn()));
+    Value flat = arith::AddIOp::create(
+        b, arith::MulIOp::create(b, ty, cst(kThreads)), tx);
+    Value zeroIdx = cst(0);
+    batchAt.assign(sizes.size(), zeroIdx);
+    delinearize(ids.bz, g.batch, batchAt);
+
+    // This thread's outputs: rows ty + 16 i, columns tx + 16 j of the tile.
+    SmallVector<Value> rows, cols;
+    for (int64_t i = 0; i < tm; ++i)
+      rows.push_back(arith::AddIOp::create(
+          b, originM, arith::AddIOp::create(b, ty, cst(i * kThreads))));
+    for (int64_t j = 0; j < tn; ++j)
+      cols.push_back(arith::AddIOp::create(
+          b, originN, arith::AddIOp::create(b, tx, cst(j * kThreads))));
+    Value out = op.getDpsInits()[0];
+    AffineMap outMap = op.getIndexingMapsArray()[2];
+    auto outIndices = [&](Value row, Value col) {
+      SmallVector<Value> at = batchAt;
+      delinearize(clamp(row, extentM), g.m, at);
+      delinearize(clamp(col, extentN), g.n, at);
+      return indices(outMap, at);
+    };
+    SmallVector<Value> init;
+    for (Value row : rows)
+      for (Value col : cols)
+        init.push_back(memref::LoadOp::create(b, out, outIndices(row, col)));
+
+    auto contract = arith::FastMathFlagsAttr::get(
+        b.getContext(), arith::FastMathFlags::contract);
+    auto kLoop = scf::ForOp::create(b, zeroIdx, extentK, cst(kTileK), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(kLoop.getBody());
+      Value k0 = kLoop.getInductionVar();
+      auto stageBoth = [&](Value loader) {
+        stage(0, g.m, extentM, originM, bm(), g.aAlongK, k0, loader, tileA);
+        stage(1, g.n, extentN, originN, bn(), g.bAlongK, k0, loader, tileB);
+      };
+      if (emulate) {
+        // This thread does every thread's share of the staging.
+        auto all = scf::ForOp::create(b, zeroIdx,
+                                      cst(kThreads * kThreads), cst(1));
+        OpBuilder::InsertionGuard stagingGuard(b);
+        b.setInsertionPointToStart(all.getBody());
+        stageBoth(all.getInductionVar());
+      } else {
+        stageBoth(flat);
+        gpu::BarrierOp::create(b);
+      }
+      auto inner = scf::ForOp::create(b, zeroIdx, cst(kTileK), cst(1),
+                                      kLoop.getRegionIterArgs());
+      {
+        OpBuilder::InsertionGuard innerGuard(b);
+        b.setInsertionPointToStart(inner.getBody());
+        Value kk = inner.getInductionVar();
+        SmallVector<Value> as, bs, acc;
+        for (int64_t i = 0; i < tm; ++i)
+          as.push_back(memref::LoadOp::create(
+              b, tileA,
+              ValueRange{kk, arith::AddIOp::create(b, ty, cst(i * kThreads))}));
+        for (int64_t j = 0; j < tn; ++j)
+          bs.push_back(memref::LoadOp::create(
+              b, tileB,
+              ValueRange{kk, arith::AddIOp::create(b, tx, cst(j * kThreads))}));
+        for (int64_t i = 0; i < tm; ++i)
+          for (int64_t j = 0; j < tn; ++j) {
+            Value p = arith::MulFOp::create(b, as[i], bs[j], contract);
+            acc.push_back(arith::AddFOp::create(
+                b, inner.getRegionIterArgs()[i * tn + j], p, contract));
+          }
+        scf::YieldOp::create(b, acc);
+      }
+      if (!emulate)
+        gpu::BarrierOp::create(b);
+      scf::YieldOp::create(b, inner.getResults());
+    }
+
+    for (int64_t i = 0; i < tm; ++i)
+      for (int64_t j = 0; j < tn; ++j) {
+        Value inside = arith::AndIOp::create(b, below(rows[i], extentM),
+                                             below(cols[j], extentN));
+        auto ifOp = scf::IfOp::create(b, inside, /*withElseRegion=*/false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        memref::StoreOp::create(b, kLoop.getResult(i * tn + j), out,
+                                outIndices(rows[i], cols[j]));
+      }
+  }
+
+  linalg::LinalgOp op;
+  const Groups &g;
+  int64_t tm, tn;
+  bool emulate;
+  ImplicitLocOpBuilder b;
+  SmallVector<Value> sizes; // each loop dimension's size, on the host
+  SmallVector<Value> batchAt; // loop indices with the batch group's set
+  Value extentM, extentN, extentK, extentBatch;
+};
+
+struct KilnGpuTileContractionsPass
+    : public impl::KilnGpuTileContractionsPassBase<
+          KilnGpuTileContractionsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    std::vector<std::pair<linalg::LinalgOp, Groups>> found;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op->getParentOfType<gpu::LaunchOp>())
+        return;
+      if (std::optional<Groups> g = matchContraction(op))
+        found.emplace_back(op, *g);
+    });
+    for (auto &[op, g] : found) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      // An implicit GEMM (a convolution) keeps each staged element's
+      // delinearized indices live across the K loop.
+      bool implicit = g.m.size() > 1 || g.n.size() > 1 || g.k.size() > 1;
+      auto [tm, tn] = chooseThreadTile(
+          staticExtent(ranges, g.m, assumedExtent),
+          staticExtent(ranges, g.n, assumedExtent),
+          staticExtent(ranges, g.batch, 1), multiprocessors,
+          implicit ? kImplicitAccumulators : kAccumulators);
+      KernelBuilder(op, g, tm, tn, emulate).build();
+      op->erase();
+    }
+  }
+};
+
+} // namespace
+} // namespace kiln
