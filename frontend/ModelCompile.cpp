@@ -612,6 +612,7 @@ void Model::Impl::compileSteps() {
     jitOptions.device = "gpu";
     jitOptions.gpuChip = info.major > 9 ? "sm_90" : info.chip();
     jitOptions.gpuFeatures = "+ptx80";
+    jitOptions.gpuMultiprocessors = info.multiprocessors;
   }
   auto compiled = compileToJit(*module, prePipeline, jitOptions,
                                &compileTimings, &timing);
