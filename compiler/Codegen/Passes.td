@@ -350,6 +350,45 @@ def KilnGpuSharedAllocsPass
                            "mlir::func::FuncDialect", "mlir::memref::MemRefDialect"];
 }
 
+def KilnGpuBlockReductionsPass
+    : Pass<"kiln-gpu-block-reductions", "mlir::func::FuncOp"> {
+  let summary = "Full reductions as one block's tree reduction in shared memory";
+  let description = [{
+    For kiln-gpu-map, on buffers, before convert-linalg-to-parallel-loops:
+    a `linalg.generic` whose loops are all reductions into a 0-d output,
+    with a body that yields `combine(x, out)` (`arith.addf`, `addi`,
+    `maximumf`, `minimumf`, `maxnumf`, `minnumf`) and uses `out` nowhere
+    else, becomes one `gpu.launch` of 256 threads. Each thread folds every
+    256th element into a partial that starts at the combiner's identity
+    (the body cloned, with the partial for `out`), the partials are
+    combined in a tree in shared memory (a `gpu.barrier` after each of the
+    8 halvings), and thread 0 combines the total with the output's value.
+    The loss's and the metrics' sums over the batch were host loops run as
+    one-thread kernels before.
+
+    ```mlir
+    linalg.generic {iterator_types = ["reduction"]} ins(%l : memref<?xf32>)
+        outs(%sum : memref<f32>) { ... arith.addf %out, %x ... }
+    // becomes
+    gpu.launch blocks(...) in (%c1, %c1, %c1) threads(...) in (%c256, %c1, %c1)
+        workgroup(%p : memref<256xf32, #gpu.address_space<workgroup>>) {
+      %part = scf.for %i = %tx to %n step %c256 iter_args(%a = %zero) ...
+      memref.store %part, %p[%tx]; gpu.barrier
+      scf.if (%tx < 128) { %p[%tx] = %p[%tx] + %p[%tx + 128] }; gpu.barrier
+      ...
+      scf.if (%tx == 0) { %sum[] = %p[0] + %sum[] }
+    }
+    ```
+  }];
+  let options = [
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "for tests on the CPU: the same kernel as loops, each phase "
+           "between barriers run for every thread in turn">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
+}
+
 def KilnGpuTileContractionsPass
     : Pass<"kiln-gpu-tile-contractions", "mlir::func::FuncOp"> {
   let summary = "Contractions as shared-memory tiled GEMM kernels";

@@ -142,6 +142,7 @@ void buildGpuMapPipeline(OpPassManager &pm, const NvvmOptions &options) {
   KilnGpuTileContractionsPassOptions tiles;
   tiles.multiprocessors = options.multiprocessors;
   pm.addNestedPass<func::FuncOp>(createKilnGpuTileContractionsPass(tiles));
+  pm.addNestedPass<func::FuncOp>(createKilnGpuBlockReductionsPass());
   pm.addNestedPass<func::FuncOp>(createKilnGpuParallelDimsFirstPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());

@@ -134,7 +134,8 @@ struct NvvmOptions : public mlir::PassPipelineOptions<NvvmOptions> {
 
 /// kiln-gpu-map, on bufferized steps: the temporaries in managed memory
 /// (kiln-gpu-shared-allocs), contractions as shared-memory tiled GEMM
-/// kernels (kiln-gpu-tile-contractions), every other linalg op as parallel
+/// kernels (kiln-gpu-tile-contractions), full reductions as block
+/// reductions (kiln-gpu-block-reductions), every other linalg op as parallel
 /// loops tiled by the block size, mapped to blocks and threads and outlined
 /// into gpu.module kernels launched from the step's host code.
 void buildGpuMapPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);

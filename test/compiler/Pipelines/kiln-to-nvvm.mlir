@@ -1,5 +1,6 @@
 // RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize --kiln-gpu-map | FileCheck %s --check-prefix=MAP
 // RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize --kiln-gpu-map | FileCheck %s --check-prefix=HOST
+// RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize --kiln-gpu-map | FileCheck %s --check-prefix=RED
 // RUN: kiln-opt %s --kiln-make-steps --kiln-to-nvvm="chip=sm_80" | FileCheck %s --check-prefixes=PTX,SM80
 // RUN: kiln-opt %s --kiln-make-steps --kiln-to-nvvm="chip=sm_90 features=+ptx80" | FileCheck %s --check-prefixes=PTX,SM90
 // RUN: kiln-opt %S/../Transforms/count-memory-passes-cnn.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_90" | FileCheck %s --check-prefix=CNN
@@ -56,6 +57,15 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // row (kiln-gpu-parallel-dims-first, for the bias gradient), and it never
 // touches what kernels use, so it never waits for them
 // (kiln-gpu-host-syncs): the step's launches run back to back.
+// The loss's and the accuracy's sums over the batch are block reductions
+// (kiln-gpu-block-reductions): one block of 256 threads each.
+// RED-LABEL: func.func @train_step
+// RED-COUNT-2: blocks in (%c1, %c1, %c1) threads in (%c256, %c1, %c1)
+// RED-LABEL: func.func @eval_step
+// RED-COUNT-2: blocks in (%c1, %c1, %c1) threads in (%c256, %c1, %c1)
+// RED-LABEL: func.func @predict_step
+// RED-NOT: threads in (%c256
+
 // HOST-LABEL: func.func @train_step
 // HOST-NOT: {{scf.for|kiln_gpu_synchronize}}
 // HOST: {{^ *}}return
