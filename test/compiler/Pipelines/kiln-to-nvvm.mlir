@@ -3,7 +3,10 @@
 // RUN: kiln-opt %s --kiln-make-steps --kiln-lower-to-linalg --kiln-bufferize --kiln-gpu-map | FileCheck %s --check-prefix=RED
 // RUN: kiln-opt %s --kiln-make-steps --kiln-to-nvvm="chip=sm_80" | FileCheck %s --check-prefixes=PTX,SM80
 // RUN: kiln-opt %s --kiln-make-steps --kiln-to-nvvm="chip=sm_90 features=+ptx80" | FileCheck %s --check-prefixes=PTX,SM90
-// RUN: kiln-opt %S/../Transforms/count-memory-passes-cnn.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_90" | FileCheck %s --check-prefix=CNN
+// RUN: kiln-opt %S/../Transforms/count-memory-passes-cnn.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_90" | FileCheck %s --check-prefixes=CNN,CNN90
+// RUN: kiln-opt %S/../Transforms/count-memory-passes-cnn.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_80" | FileCheck %s --check-prefixes=CNN,CNN80
+// RUN: kiln-opt %S/../Transforms/count-memory-passes.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_80" | FileCheck %s --check-prefix=MLP
+// RUN: kiln-opt %S/../Transforms/count-memory-passes.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_90" | FileCheck %s --check-prefix=MLP
 
 // Tests the GPU lowering of a one-layer softmax classifier's steps (the
 // CPU's kiln-to-llvm.mlir model): kiln-gpu-map puts the step's temporaries
@@ -91,14 +94,34 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // PTX-NOT: __nv_
 
 // The CNN (Conv32-Pool-Conv64-Pool-Dense128-Dense10): every convolution,
-// pooling and dense layer of the three steps as PTX kernels for sm_90; the
-// first convolution is an implicit GEMM through shared memory.
+// pooling and dense layer of the three steps as PTX kernels for sm_90 and
+// sm_80. Its contractions stage two tiles in shared memory (the kernels
+// with a second workgroup buffer, __wg_..._1): in train_step the two
+// convolutions and two dense layers, the four weight gradients and the
+// input gradients of the second convolution and the two dense layers (11);
+// in eval_step and predict_step the four forward ones.
 // CNN: llvm.func @train_step(
 // CNN: gpu.binary @train_step_kernel
-// CNN-SAME: .target sm_90
-// CNN: gpu.binary @train_step_kernel_0
-// CNN-SAME: .shared .align 4 .b8 __wg_train_step_kernel_0
-// CNN-SAME: bar.sync
+// CNN90-SAME: .target sm_90
+// CNN80-SAME: .target sm_80
+// CNN-COUNT-11: __wg_train_step_kernel_1[
+// CNN-NOT: __wg_train_step_kernel_1[
 // CNN: gpu.binary @eval_step_kernel
+// CNN-COUNT-4: __wg_eval_step_kernel_1[
+// CNN-NOT: __wg_eval_step_kernel_1[
 // CNN: gpu.binary @predict_step_kernel
-// CNN-NOT: __nv_
+// CNN-COUNT-4: __wg_predict_step_kernel_1[
+// CNN-NOT: {{__wg_predict_step_kernel_1\[|__nv_}}
+
+// The MLP (784-300-100-10): three dense layers forward, three weight and
+// two input gradients in train_step (8 shared-memory GEMMs), three in eval
+// and predict.
+// MLP: gpu.binary @train_step_kernel
+// MLP-COUNT-8: __wg_train_step_kernel_1[
+// MLP-NOT: __wg_train_step_kernel_1[
+// MLP: gpu.binary @eval_step_kernel
+// MLP-COUNT-3: __wg_eval_step_kernel_1[
+// MLP-NOT: __wg_eval_step_kernel_1[
+// MLP: gpu.binary @predict_step_kernel
+// MLP-COUNT-3: __wg_predict_step_kernel_1[
+// MLP-NOT: {{__wg_predict_step_kernel_1\[|__nv_}}
