@@ -14,9 +14,9 @@
 // runs as a kernel of one thread.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Codegen/Indexing.h"
 #include "compiler/Codegen/Passes.h"
 
-#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -189,26 +189,14 @@ private:
   /// The body for the element at linear position `linear`, folded into
   /// `acc`.
   Value foldElement(Value linear, Value acc) {
-    SmallVector<Value> at(sizes.size());
-    for (size_t i = sizes.size(); i-- > 0;) {
-      if (i == 0) {
-        at[i] = linear;
-        break;
-      }
-      at[i] = arith::RemUIOp::create(b, linear, sizes[i]);
-      linear = arith::DivUIOp::create(b, linear, sizes[i]);
-    }
+    SmallVector<Value> at = delinearize(b, b.getLoc(), linear, sizes);
     Block *block = op.getBlock();
     IRMapping map;
     for (OpOperand *input : op.getDpsInputOperands()) {
-      AffineMap indexing = op.getMatchingIndexingMap(input);
-      SmallVector<Value> indices;
-      for (AffineExpr e : indexing.getResults())
-        indices.push_back(affine::expandAffineExpr(b, b.getLoc(), e, at,
-                                                   ValueRange()));
       Value v = input->get();
       if (isa<MemRefType>(v.getType()))
-        v = memref::LoadOp::create(b, v, indices);
+        v = memref::LoadOp::create(
+            b, v, applyMap(b, b.getLoc(), op.getMatchingIndexingMap(input), at));
       map.map(block->getArgument(input->getOperandNumber()), v);
     }
     map.map(block->getArguments().back(), acc);

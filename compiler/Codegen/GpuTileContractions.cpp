@@ -29,9 +29,9 @@
 // has fewer blocks than the chip has multiprocessors.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Codegen/Indexing.h"
 #include "compiler/Codegen/Passes.h"
 
-#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -249,23 +249,13 @@ private:
   /// dimension fastest.
   void delinearize(Value linear, ArrayRef<unsigned> dims,
                    SmallVectorImpl<Value> &at) {
-    for (unsigned i = dims.size(); i-- > 0;) {
-      if (i == 0) {
-        at[dims[i]] = linear;
-        break;
-      }
-      at[dims[i]] = arith::RemUIOp::create(b, linear, sizes[dims[i]]);
-      linear = arith::DivUIOp::create(b, linear, sizes[dims[i]]);
-    }
-  }
-
-  /// The operand's indices for the loop indices `at`.
-  SmallVector<Value> indices(AffineMap map, ArrayRef<Value> at) {
-    SmallVector<Value> out;
-    for (AffineExpr e : map.getResults())
-      out.push_back(
-          affine::expandAffineExpr(b, b.getLoc(), e, at, ValueRange()));
-    return out;
+    SmallVector<Value> groupSizes;
+    for (unsigned d : dims)
+      groupSizes.push_back(sizes[d]);
+    for (auto [d, index] :
+         llvm::zip_equal(dims, kiln::delinearize(b, b.getLoc(), linear,
+                                                 groupSizes)))
+      at[d] = index;
   }
 
   Value clamp(Value i, Value extent) {
@@ -281,8 +271,9 @@ private:
   void stage(unsigned input, ArrayRef<unsigned> outer, Value extentOuter,
              Value origin, int64_t width, bool alongK, Value k0, Value flat,
              Value tile) {
-    AffineMap map = op.getIndexingMapsArray()[input];
-    Value operand = op.getDpsInputs()[input];
+    OpOperand *operandUse = op.getDpsInputOperand(input);
+    AffineMap map = op.getMatchingIndexingMap(operandUse);
+    Value operand = operandUse->get();
     Type element = getElementTypeOrSelf(operand.getType());
     Value zero = arith::ConstantOp::create(b, b.getFloatAttr(element, 0.0));
     for (int64_t r = 0; r < width / kThreads; ++r) {
@@ -302,7 +293,8 @@ private:
       SmallVector<Value> at = batchAt;
       delinearize(clamp(gk, extentK), g.k, at);
       delinearize(clamp(gi, extentOuter), outer, at);
-      Value v = memref::LoadOp::create(b, operand, indices(map, at));
+      Value v = memref::LoadOp::create(b, operand,
+                                        applyMap(b, b.getLoc(), map, at));
       v = arith::SelectOp::create(b, inside, v, zero);
       memref::StoreOp::create(b, v, tile, ValueRange{kk, ii});
     }
@@ -332,12 +324,12 @@ private:
       cols.push_back(arith::AddIOp::create(
           b, originN, arith::AddIOp::create(b, tx, cst(j * kThreads))));
     Value out = op.getDpsInits()[0];
-    AffineMap outMap = op.getIndexingMapsArray()[2];
+    AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
     auto outIndices = [&](Value row, Value col) {
       SmallVector<Value> at = batchAt;
       delinearize(clamp(row, extentM), g.m, at);
       delinearize(clamp(col, extentN), g.n, at);
-      return indices(outMap, at);
+      return applyMap(b, b.getLoc(), outMap, at);
     };
     SmallVector<Value> init;
     for (Value row : rows)

@@ -14,6 +14,7 @@
 // lower it when cores are busy; the chunks stay the same, so the results do.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Codegen/Indexing.h"
 #include "compiler/Codegen/Passes.h"
 #include "compiler/Codegen/Target.h"
 
@@ -143,17 +144,12 @@ void lower(scf::ParallelOp op, int64_t threads, func::FuncOp threadNum,
   Block *body = b.createBlock(&scope.getBodyRegion());
   b.setInsertionPointToStart(body);
   // Delinearize, innermost dimension fastest.
-  unsigned rank = trips.size();
-  SmallVector<Value> ivs(rank);
-  Value rest = loop.getInductionVar();
-  for (unsigned d = rank; d-- > 0;) {
-    Value idx = rest;
-    if (d > 0) {
-      idx = arith::RemUIOp::create(b, loc, rest, trips[d]);
-      rest = arith::DivUIOp::create(b, loc, rest, trips[d]);
-    }
-    Value offset = arith::MulIOp::create(b, loc, idx, op.getStep()[d]);
-    ivs[d] = arith::AddIOp::create(b, loc, op.getLowerBound()[d], offset);
+  SmallVector<Value> ivs =
+      kiln::delinearize(b, loc, loop.getInductionVar(), trips);
+  for (auto [iv, step, lower] :
+       llvm::zip_equal(ivs, op.getStep(), op.getLowerBound())) {
+    Value offset = arith::MulIOp::create(b, loc, iv, step);
+    iv = arith::AddIOp::create(b, loc, lower, offset);
   }
   memref::AllocaScopeReturnOp::create(b, loc, ValueRange{});
 
