@@ -141,6 +141,7 @@ void buildGpuMapPipeline(OpPassManager &pm, const NvvmOptions &options) {
   pm.addPass(createKilnGpuSharedAllocsPass());
   KilnGpuTileContractionsPassOptions tiles;
   tiles.multiprocessors = options.multiprocessors;
+  tiles.precision = options.precision;
   pm.addNestedPass<func::FuncOp>(createKilnGpuTileContractionsPass(tiles));
   pm.addNestedPass<func::FuncOp>(createKilnGpuBlockReductionsPass());
   pm.addNestedPass<func::FuncOp>(createKilnGpuParallelDimsFirstPass());
@@ -157,6 +158,10 @@ void buildGpuMapPipeline(OpPassManager &pm, const NvvmOptions &options) {
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
+  // The canonicalizer hoists constants out of the launches; sunk back in,
+  // they stay constants in the kernels (folded, divisions by powers of two
+  // as shifts) instead of becoming kernel parameters.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCSEPass());
   pm.addPass(createKilnGpuHostSyncsPass());
