@@ -17,6 +17,17 @@ std::string &setting() {
   static std::string device;
   return device;
 }
+std::string &precisionSetting() {
+  static std::string precision;
+  return precision;
+}
+
+std::string checkedPrecision(const std::string &precision, const char *from) {
+  if (precision != "highest" && precision != "high")
+    throwError(from, ": unknown float32 matmul precision '", precision,
+               "' (expected highest or high; Kiln has no bfloat16 'medium')");
+  return precision;
+}
 
 std::string gpuDescription(const gpu::DeviceInfo &info) {
   return info.name + ", " + info.chip() + ", " +
@@ -90,6 +101,25 @@ void set_device(const std::string &device) {
 std::string get_device() {
   std::lock_guard<std::mutex> guard(settingLock);
   return setting();
+}
+
+void set_float32_matmul_precision(const std::string &precision) {
+  if (!precision.empty())
+    checkedPrecision(precision, "config::set_float32_matmul_precision");
+  std::lock_guard<std::mutex> guard(settingLock);
+  precisionSetting() = precision;
+}
+
+std::string get_float32_matmul_precision() {
+  {
+    std::lock_guard<std::mutex> guard(settingLock);
+    if (!precisionSetting().empty())
+      return precisionSetting();
+  }
+  const char *env = std::getenv("KILN_FLOAT32_MATMUL_PRECISION");
+  if (!env || !*env)
+    return "highest";
+  return checkedPrecision(env, "KILN_FLOAT32_MATMUL_PRECISION");
 }
 } // namespace config
 

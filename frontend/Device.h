@@ -33,6 +33,18 @@ namespace config {
 /// "gpu:N" or "auto"; "" (the default) takes KILN_DEVICE, else "cpu".
 void set_device(const std::string &device);
 std::string get_device();
+
+/// How a GPU computes f32 matrix products and convolutions (the CPU's are
+/// f32 either way), named as torch.set_float32_matmul_precision names it:
+/// "highest", f32 multiply-adds on CUDA cores, the CPU's results; or
+/// "high", tensor cores with TF32 operands (10 mantissa bits, rounded to
+/// nearest) and f32 sums, on sm_80 and later (older GPUs keep "highest").
+/// "" (the default) takes KILN_FLOAT32_MATMUL_PRECISION, else "highest".
+/// Applies to models compiled after it.
+void set_float32_matmul_precision(const std::string &precision);
+/// The precision compile() takes now: the setting, else the environment's,
+/// else "highest". Throws kiln::Error naming a bad environment value.
+std::string get_float32_matmul_precision();
 } // namespace config
 
 /// `requested` (a compile() device, "" for the default above) as "cpu" or

@@ -613,6 +613,10 @@ void Model::Impl::compileSteps() {
     jitOptions.gpuChip = info.major > 9 ? "sm_90" : info.chip();
     jitOptions.gpuFeatures = "+ptx80";
     jitOptions.gpuMultiprocessors = info.multiprocessors;
+    jitOptions.gpuPrecision =
+        config::get_float32_matmul_precision() == "high" && info.major >= 8
+            ? "tf32"
+            : "fp32";
   }
   auto compiled = compileToJit(*module, prePipeline, jitOptions,
                                &compileTimings, &timing);

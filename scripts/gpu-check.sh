@@ -14,11 +14,12 @@
 #
 # Steps: the driver and its devices; the runtime's own GPU tests (a
 # hand-written kernel); the MLP's and CNN's train, eval and predict steps on
-# the GPU against the CPU's (1e-4) and the MLP trained on both (test
-# accuracy within half a point); the finite-difference gradient tests with
-# every model on the GPU (KILN_DEVICE=gpu); the two examples with --device
-# gpu and cpu; kiln-gpu-bench's table (matmul, training, predict, per-step
-# overhead). Output goes to stdout and to $OUT/gpu-check.log when OUT is
+# the GPU against the CPU's (1e-4; 5e-3 with TF32 tensor cores) and the MLP
+# trained on both (test accuracy within half a point, TF32 too); the
+# finite-difference gradient tests with every model on the GPU
+# (KILN_DEVICE=gpu); the two examples with --device gpu and cpu, and the MLP
+# on TF32 tensor cores; kiln-gpu-bench's table (matmul on CUDA and tensor
+# cores, training, predict, per-step overhead). Output goes to stdout and to $OUT/gpu-check.log when OUT is
 # set (the device tool's folder), else ./gpu-check.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -68,7 +69,7 @@ say "kiln gpu-check $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(h
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | tee -a "$LOG"
 
 step "runtime GPU tests" 60 "$BIN/kiln-gpu-runtime-tests"
-step "GPU steps against the CPU's" 200 "$BIN/kiln-device-tests"
+step "GPU steps against the CPU's" 240 "$BIN/kiln-device-tests"
 step "finite-difference gradients on the GPU" 150 env KILN_DEVICE=gpu \
   "$BIN/kiln-frontend-tests" --gtest_brief=1 \
   --gtest_filter='FrontendNumerics*:FrontendOptimizer*:FrontendCustomLoss*'
@@ -76,6 +77,9 @@ for device in gpu cpu; do
   step "fashion_mnist_mlp --device $device (5 epochs)" 90 \
     "$BIN/fashion_mnist_mlp" --device "$device" --epochs 5 --seed 1 --verbose 2
 done
+step "fashion_mnist_mlp --device gpu, TF32 tensor cores (5 epochs)" 90 \
+  env KILN_FLOAT32_MATMUL_PRECISION=high \
+  "$BIN/fashion_mnist_mlp" --device gpu --epochs 5 --seed 1 --verbose 2
 for device in gpu cpu; do
   step "fashion_mnist_cnn --device $device (2 epochs)" 120 \
     "$BIN/fashion_mnist_cnn" --device "$device" --epochs 2 --seed 1 --verbose 2

@@ -1,7 +1,9 @@
 // kiln-gpu-bench: issue 24's GPU figures, each beside the CPU's (the same
 // program, the same models, compiled for each device in turn):
 //   matmul GFLOP/s at N = 1024 ... 8192 (a bias-free Dense(N) predicting N
-//     rows: one N x N x N product per step, its batch copied in),
+//     rows: one N x N x N product per step, its batch copied in), on CUDA
+//     cores and, on the GPU alone, on TF32 tensor cores
+//     (config::set_float32_matmul_precision("high")),
 //   the examples' MLP and CNN training images/s at batch 256 and 1024,
 //   predict latency at batch 1 and throughput at batch 65536,
 //   the per-step overhead: a 1 x 1 Dense layer's predict at batch 1.
@@ -101,6 +103,16 @@ int main(int argc, char **argv) try {
       rows.push_back({"matmul " + std::to_string(n), "GFLOP/s",
                       [n] { return matmulGflops(n, n >= 4096 ? 3 : 5); },
                       n <= cpuMaxN});
+  for (int64_t n : {1024, 2048, 4096, 8192})
+    if (!quick || n <= 2048)
+      rows.push_back({"matmul " + std::to_string(n) + " TF32", "GFLOP/s",
+                      [n] {
+                        config::set_float32_matmul_precision("high");
+                        double g = matmulGflops(n, n >= 4096 ? 3 : 5);
+                        config::set_float32_matmul_precision("");
+                        return g;
+                      },
+                      /*onCpu=*/false});
   for (int64_t batch : {256, 1024}) {
     rows.push_back({"MLP train b" + std::to_string(batch), "images/s", [batch] {
                       return trainImagesPerSecond(bench::mlp, {28, 28}, batch,

@@ -28,17 +28,30 @@
 // accumulators than the registers hold, then smaller tiles while the grid
 // has fewer blocks than the chip has multiprocessors.
 //
+// With precision=tf32 an f32 contraction runs on tensor cores instead: the
+// block's 8 warps split the tile, each computing its share as 16x8 tiles of
+// mma.sync m16n8k8 (GpuMma.h) whose fragments it loads from the same shared
+// tiles, and each lane keeps the accumulators the fragment layout gives it
+// (still TM x TN of them). Tiles stay at 4 accumulators per thread or more;
+// smaller ones (a 16x16 output) stay on CUDA cores.
+//
 //===----------------------------------------------------------------------===//
+#include "compiler/Codegen/GpuMma.h"
 #include "compiler/Codegen/Indexing.h"
 #include "compiler/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <limits>
+#include <optional>
+#include <tuple>
 
 namespace kiln {
 #define GEN_PASS_DEF_KILNGPUTILECONTRACTIONSPASS
@@ -57,6 +70,7 @@ constexpr int64_t kTileK = 16;
 // ptxas spilling on sm_90).
 constexpr int64_t kAccumulators = 64;
 constexpr int64_t kImplicitAccumulators = 16;
+constexpr int64_t kWarps = kThreads * kThreads / Tf32Mma::kWarp;
 
 /// A contraction's loop dimensions by group, each in loop order.
 struct Groups {
@@ -132,11 +146,13 @@ int64_t staticExtent(ArrayRef<int64_t> ranges, ArrayRef<unsigned> dims,
 }
 
 /// TM and TN for an M x N (x batches) output on `multiprocessors`, with at
-/// most `accumulators` outputs per thread.
+/// most `accumulators` outputs per thread and, where the tile allows it, at
+/// least `fewest`.
 std::pair<int64_t, int64_t> chooseThreadTile(int64_t m, int64_t n,
                                              int64_t batches,
                                              int64_t multiprocessors,
-                                             int64_t accumulators) {
+                                             int64_t accumulators,
+                                             int64_t fewest) {
   auto covering = [](int64_t extent) {
     int64_t t = 8;
     while (t > 1 && kThreads * (t / 2) >= extent)
@@ -155,7 +171,7 @@ std::pair<int64_t, int64_t> chooseThreadTile(int64_t m, int64_t n,
                    llvm::divideCeil(n, kThreads * tn)) *
            batches;
   };
-  while (blocks() < multiprocessors && (tm > 1 || tn > 1)) {
+  while (blocks() < multiprocessors && tm * tn > fewest) {
     if (tm >= tn)
       tm /= 2;
     else
@@ -164,13 +180,45 @@ std::pair<int64_t, int64_t> chooseThreadTile(int64_t m, int64_t n,
   return {tm, tn};
 }
 
+/// The warps of a block along M and N when tensor cores compute a
+/// (16 TM) x (16 TN) tile: each warp's share a whole number of 16x8 mma
+/// tiles, arranged to load the fewest fragment values per K step. None
+/// under 4 accumulators per thread (a warp's 32 lanes hold a 16x8 tile's
+/// 128).
+std::optional<std::pair<int64_t, int64_t>> chooseWarps(int64_t tm,
+                                                       int64_t tn) {
+  std::optional<std::pair<int64_t, int64_t>> best;
+  int64_t fewest = std::numeric_limits<int64_t>::max();
+  for (int64_t wm = 1; wm <= kWarps; wm *= 2) {
+    int64_t wn = kWarps / wm;
+    if (kThreads * tm < wm * Tf32Mma::kM || kThreads * tn < wn * Tf32Mma::kN)
+      continue;
+    int64_t loads =
+        kThreads * tm / (wm * Tf32Mma::kM) * Tf32Mma::kARegs +
+        kThreads * tn / (wn * Tf32Mma::kN) * Tf32Mma::kBRegs;
+    if (loads < fewest) {
+      fewest = loads;
+      best = {wm, wn};
+    }
+  }
+  return best;
+}
+
 /// Builds the launch that replaces one contraction.
 class KernelBuilder {
 public:
+  /// With `warps`, tensor cores (TF32 mma.sync) compute the tile, the
+  /// block's warps arranged warps->first x warps->second.
   KernelBuilder(linalg::LinalgOp op, const Groups &groups, int64_t tm,
-                int64_t tn, bool emulate)
+                int64_t tn, std::optional<std::pair<int64_t, int64_t>> warps,
+                bool emulate)
       : op(op), g(groups), tm(tm), tn(tn), emulate(emulate),
-        b(op.getLoc(), op.getOperation()) {}
+        b(op.getLoc(), op.getOperation()) {
+    if (warps) {
+      mma.emplace(op.getContext());
+      std::tie(wm, wn) = *warps;
+    }
+  }
 
   void build() {
     hostSizes();
@@ -180,7 +228,7 @@ public:
     if (!emulate)
       space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     auto tileType = [&](int64_t width) {
-      return MemRefType::get({kTileK, width + 1}, element,
+      return MemRefType::get({kTileK, rowPitch(width)}, element,
                              MemRefLayoutAttrInterface(), space);
     };
     Value blocksM = arith::CeilDivUIOp::create(b, extentM, cst(bm()));
@@ -190,6 +238,12 @@ public:
       // whole tile again before reading it.
       Value tileA = memref::AllocOp::create(b, tileType(bm()));
       Value tileB = memref::AllocOp::create(b, tileType(bn()));
+      if (mma) {
+        scratchA = memref::AllocOp::create(
+            b, MemRefType::get({Tf32Mma::kM, Tf32Mma::kK}, b.getF32Type()));
+        scratchB = memref::AllocOp::create(
+            b, MemRefType::get({Tf32Mma::kN, Tf32Mma::kK}, b.getF32Type()));
+      }
       Ids ids;
       {
       OpBuilder::InsertionGuard guard(b);
@@ -206,6 +260,10 @@ public:
       }
       memref::DeallocOp::create(b, tileA);
       memref::DeallocOp::create(b, tileB);
+      if (mma) {
+        memref::DeallocOp::create(b, scratchA);
+        memref::DeallocOp::create(b, scratchB);
+      }
       return;
     }
     auto launch = gpu::LaunchOp::create(
@@ -227,6 +285,13 @@ public:
 private:
   int64_t bm() const { return kThreads * tm; }
   int64_t bn() const { return kThreads * tn; }
+  /// A shared tile's row of `width` elements, padded. For CUDA cores by
+  /// one, so column-wise stores hit distinct banks; for tensor cores to 8
+  /// more than a multiple of 32, so a fragment's 4 K rows by 8 columns hit
+  /// distinct banks.
+  int64_t rowPitch(int64_t width) const {
+    return mma ? width + (40 - width % 32) % 32 : width + 1;
+  }
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
 
   Value product(ArrayRef<unsigned> dims) {
@@ -315,14 +380,39 @@ private:
     batchAt.assign(sizes.size(), zeroIdx);
     delinearize(ids.bz, g.batch, batchAt);
 
-    // This thread's outputs: rows ty + 16 i, columns tx + 16 j of the tile.
-    SmallVector<Value> rows, cols;
-    for (int64_t i = 0; i < tm; ++i)
-      rows.push_back(arith::AddIOp::create(
-          b, originM, arith::AddIOp::create(b, ty, cst(i * kThreads))));
-    for (int64_t j = 0; j < tn; ++j)
-      cols.push_back(arith::AddIOp::create(
-          b, originN, arith::AddIOp::create(b, tx, cst(j * kThreads))));
+    // Each accumulator's row and column in the block's tile, in the order
+    // of the accumulators.
+    SmallVector<std::pair<Value, Value>> outputs;
+    Value lane, warpM, warpN;
+    if (!mma) {
+      // Rows ty + 16 i, columns tx + 16 j.
+      for (int64_t i = 0; i < tm; ++i)
+        for (int64_t j = 0; j < tn; ++j)
+          outputs.push_back(
+              {arith::AddIOp::create(b, ty, cst(i * kThreads)),
+               arith::AddIOp::create(b, tx, cst(j * kThreads))});
+    } else {
+      // The warp's share of the tile, 16x8 mma tiles with the lane's
+      // accumulators where the fragment layout puts them.
+      lane = arith::RemUIOp::create(b, flat, cst(Tf32Mma::kWarp));
+      Value warp = arith::DivUIOp::create(b, flat, cst(Tf32Mma::kWarp));
+      warpM = arith::MulIOp::create(
+          b, arith::RemUIOp::create(b, warp, cst(wm)), cst(bm() / wm));
+      warpN = arith::MulIOp::create(
+          b, arith::DivUIOp::create(b, warp, cst(wm)), cst(bn() / wn));
+      for (int64_t mi = 0; mi < mmaRows(); ++mi)
+        for (int64_t ni = 0; ni < mmaCols(); ++ni)
+          for (int64_t reg = 0; reg < Tf32Mma::kCRegs; ++reg) {
+            auto [row, col] = mma->c(b, b.getLoc(), lane, reg);
+            outputs.push_back(
+                {add(warpM, row, mi * Tf32Mma::kM),
+                 add(warpN, col, ni * Tf32Mma::kN)});
+          }
+    }
+    for (auto &[row, col] : outputs) {
+      row = arith::AddIOp::create(b, originM, row);
+      col = arith::AddIOp::create(b, originN, col);
+    }
     Value out = op.getDpsInits()[0];
     AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
     auto outIndices = [&](Value row, Value col) {
@@ -331,13 +421,13 @@ private:
       delinearize(clamp(col, extentN), g.n, at);
       return applyMap(b, b.getLoc(), outMap, at);
     };
-    SmallVector<Value> init;
-    for (Value row : rows)
-      for (Value col : cols)
-        init.push_back(memref::LoadOp::create(b, out, outIndices(row, col)));
+    // The sums start at 0 and the output's own value is added when they
+    // are stored: its addresses are not live across the K loop.
+    Type element = getElementTypeOrSelf(out.getType());
+    SmallVector<Value> init(
+        outputs.size(),
+        arith::ConstantOp::create(b, b.getFloatAttr(element, 0.0)));
 
-    auto contract = arith::FastMathFlagsAttr::get(
-        b.getContext(), arith::FastMathFlags::contract);
     auto kLoop = scf::ForOp::create(b, zeroIdx, extentK, cst(kTileK), init);
     {
       OpBuilder::InsertionGuard guard(b);
@@ -358,50 +448,123 @@ private:
         stageBoth(flat);
         gpu::BarrierOp::create(b);
       }
-      auto inner = scf::ForOp::create(b, zeroIdx, cst(kTileK), cst(1),
-                                      kLoop.getRegionIterArgs());
-      {
-        OpBuilder::InsertionGuard innerGuard(b);
-        b.setInsertionPointToStart(inner.getBody());
-        Value kk = inner.getInductionVar();
-        SmallVector<Value> as, bs, acc;
-        for (int64_t i = 0; i < tm; ++i)
-          as.push_back(memref::LoadOp::create(
-              b, tileA,
-              ValueRange{kk, arith::AddIOp::create(b, ty, cst(i * kThreads))}));
-        for (int64_t j = 0; j < tn; ++j)
-          bs.push_back(memref::LoadOp::create(
-              b, tileB,
-              ValueRange{kk, arith::AddIOp::create(b, tx, cst(j * kThreads))}));
-        for (int64_t i = 0; i < tm; ++i)
-          for (int64_t j = 0; j < tn; ++j) {
-            Value p = arith::MulFOp::create(b, as[i], bs[j], contract);
-            acc.push_back(arith::AddFOp::create(
-                b, inner.getRegionIterArgs()[i * tn + j], p, contract));
-          }
-        scf::YieldOp::create(b, acc);
-      }
+      SmallVector<Value> acc =
+          mma ? mmaSteps(tileA, tileB, lane, warpM, warpN,
+                         kLoop.getRegionIterArgs())
+              : fmaSteps(tileA, tileB, tx, ty, kLoop.getRegionIterArgs());
       if (!emulate)
         gpu::BarrierOp::create(b);
-      scf::YieldOp::create(b, inner.getResults());
+      scf::YieldOp::create(b, acc);
     }
 
+    for (auto [acc, rc] : llvm::zip_equal(kLoop.getResults(), outputs)) {
+      auto [row, col] = rc;
+      Value inside = arith::AndIOp::create(b, below(row, extentM),
+                                           below(col, extentN));
+      auto ifOp = scf::IfOp::create(b, inside, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      SmallVector<Value> at = outIndices(row, col);
+      Value sum = arith::AddFOp::create(
+          b, memref::LoadOp::create(b, out, at), acc);
+      memref::StoreOp::create(b, sum, out, at);
+    }
+  }
+
+  Value add(Value x, Value y, int64_t c) {
+    return arith::AddIOp::create(b, arith::AddIOp::create(b, x, y), cst(c));
+  }
+  int64_t mmaRows() const { return bm() / (wm * Tf32Mma::kM); }
+  int64_t mmaCols() const { return bn() / (wn * Tf32Mma::kN); }
+
+  /// CUDA cores: the K tile's 16 steps of TM x TN multiply-adds from the
+  /// shared tiles, each thread's own A and B values broadcast.
+  SmallVector<Value> fmaSteps(Value tileA, Value tileB, Value tx, Value ty,
+                              ValueRange init) {
+    auto contract = arith::FastMathFlagsAttr::get(
+        b.getContext(), arith::FastMathFlags::contract);
+    auto inner = scf::ForOp::create(b, cst(0), cst(kTileK), cst(1), init);
+    OpBuilder::InsertionGuard innerGuard(b);
+    b.setInsertionPointToStart(inner.getBody());
+    Value kk = inner.getInductionVar();
+    SmallVector<Value> as, bs, acc;
+    for (int64_t i = 0; i < tm; ++i)
+      as.push_back(memref::LoadOp::create(
+          b, tileA,
+          ValueRange{kk, arith::AddIOp::create(b, ty, cst(i * kThreads))}));
+    for (int64_t j = 0; j < tn; ++j)
+      bs.push_back(memref::LoadOp::create(
+          b, tileB,
+          ValueRange{kk, arith::AddIOp::create(b, tx, cst(j * kThreads))}));
     for (int64_t i = 0; i < tm; ++i)
       for (int64_t j = 0; j < tn; ++j) {
-        Value inside = arith::AndIOp::create(b, below(rows[i], extentM),
-                                             below(cols[j], extentN));
-        auto ifOp = scf::IfOp::create(b, inside, /*withElseRegion=*/false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        memref::StoreOp::create(b, kLoop.getResult(i * tn + j), out,
-                                outIndices(rows[i], cols[j]));
+        Value p = arith::MulFOp::create(b, as[i], bs[j], contract);
+        acc.push_back(arith::AddFOp::create(
+            b, inner.getRegionIterArgs()[i * tn + j], p, contract));
       }
+    scf::YieldOp::create(b, acc);
+    return inner.getResults();
+  }
+
+  /// Tensor cores: per 8 of the K tile, the warp's A fragments (16x8 each)
+  /// and B fragments (8x8) from the shared tiles, and an mma.sync for each
+  /// pair.
+  SmallVector<Value> mmaSteps(Value tileA, Value tileB, Value lane,
+                              Value warpM, Value warpN, ValueRange init) {
+    SmallVector<Value> acc(init.begin(), init.end());
+    for (int64_t ks = 0; ks < kTileK; ks += Tf32Mma::kK) {
+      auto loadA = [&](Value l, int64_t mi, int64_t reg) {
+        auto [row, k] = mma->a(b, b.getLoc(), l, reg);
+        Value v = memref::LoadOp::create(
+            b, tileA,
+            ValueRange{arith::AddIOp::create(b, k, cst(ks)),
+                       add(warpM, row, mi * Tf32Mma::kM)});
+        return mma->operand(b, b.getLoc(), v, emulate);
+      };
+      auto loadB = [&](Value l, int64_t ni, int64_t reg) {
+        auto [col, k] = mma->bOperand(b, b.getLoc(), l, reg);
+        Value v = memref::LoadOp::create(
+            b, tileB,
+            ValueRange{arith::AddIOp::create(b, k, cst(ks)),
+                       add(warpN, col, ni * Tf32Mma::kN)});
+        return mma->operand(b, b.getLoc(), v, emulate);
+      };
+      SmallVector<SmallVector<Value>> as(mmaRows()), bs(mmaCols());
+      if (!emulate) {
+        for (int64_t mi = 0; mi < mmaRows(); ++mi)
+          for (int64_t reg = 0; reg < Tf32Mma::kARegs; ++reg)
+            as[mi].push_back(loadA(lane, mi, reg));
+        for (int64_t ni = 0; ni < mmaCols(); ++ni)
+          for (int64_t reg = 0; reg < Tf32Mma::kBRegs; ++reg)
+            bs[ni].push_back(loadB(lane, ni, reg));
+      }
+      for (int64_t mi = 0; mi < mmaRows(); ++mi)
+        for (int64_t ni = 0; ni < mmaCols(); ++ni) {
+          MutableArrayRef<Value> c(acc.data() +
+                                       (mi * mmaCols() + ni) * Tf32Mma::kCRegs,
+                                   Tf32Mma::kCRegs);
+          SmallVector<Value> d =
+              emulate
+                  ? mma->emulated(
+                        b, b.getLoc(), lane,
+                        [&](Value l, int64_t reg) { return loadA(l, mi, reg); },
+                        [&](Value l, int64_t reg) { return loadB(l, ni, reg); },
+                        SmallVector<Value>(c), scratchA, scratchB)
+                  : mma->sync(b, b.getLoc(), as[mi], bs[ni],
+                              SmallVector<Value>(c));
+          llvm::copy(d, c.begin());
+        }
+    }
+    return acc;
   }
 
   linalg::LinalgOp op;
   const Groups &g;
   int64_t tm, tn;
+  std::optional<Tf32Mma> mma;
+  int64_t wm = 0, wn = 0; // warps along M and N, with mma
   bool emulate;
+  Value scratchA, scratchB; // the emulated mma's warp fragments
   ImplicitLocOpBuilder b;
   SmallVector<Value> sizes; // each loop dimension's size, on the host
   SmallVector<Value> batchAt; // loop indices with the batch group's set
@@ -413,6 +576,12 @@ struct KilnGpuTileContractionsPass
           KilnGpuTileContractionsPass> {
   using Base::Base;
   void runOnOperation() override {
+    if (precision != "fp32" && precision != "tf32") {
+      getOperation()->emitError()
+          << "kiln-gpu-tile-contractions: unknown precision '" << precision
+          << "' (expected fp32 or tf32)";
+      return signalPassFailure();
+    }
     std::vector<std::pair<linalg::LinalgOp, Groups>> found;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op->getParentOfType<gpu::LaunchOp>())
@@ -425,12 +594,20 @@ struct KilnGpuTileContractionsPass
       // An implicit GEMM (a convolution) keeps each staged element's
       // delinearized indices live across the K loop.
       bool implicit = g.m.size() > 1 || g.n.size() > 1 || g.k.size() > 1;
+      // Tensor cores take f32 operands as TF32 and need 4 accumulators
+      // per thread; a smaller tile stays on CUDA cores.
+      bool tf32 = precision == "tf32" &&
+                  getElementTypeOrSelf(op.getDpsInputs()[0].getType()).isF32();
       auto [tm, tn] = chooseThreadTile(
           staticExtent(ranges, g.m, assumedExtent),
           staticExtent(ranges, g.n, assumedExtent),
           staticExtent(ranges, g.batch, 1), multiprocessors,
-          implicit ? kImplicitAccumulators : kAccumulators);
-      KernelBuilder(op, g, tm, tn, emulate).build();
+          implicit ? kImplicitAccumulators : kAccumulators,
+          tf32 ? Tf32Mma::kCRegs : 1);
+      std::optional<std::pair<int64_t, int64_t>> warps;
+      if (tf32)
+        warps = chooseWarps(tm, tn);
+      KernelBuilder(op, g, tm, tn, warps, emulate).build();
       op->erase();
     }
   }

@@ -405,7 +405,16 @@ def KilnGpuTileContractionsPass
     operand's contiguous dimension, between two `gpu.barrier`s. TM and TN
     (1, 2, 4 or 8) come from a cost model: the smallest tile that covers a
     short dimension, halved while the grid has fewer blocks than the chip's
-    multiprocessors. A dynamic extent counts as `assumed-extent`.
+    multiprocessors. A dynamic extent counts as `assumed-extent`. The sums
+    start from 0 and the output's value is added as they are stored.
+
+    With `precision=tf32` an f32 contraction whose tile has 4 or more
+    accumulators a thread runs on tensor cores: the 8 warps split the tile,
+    each loading its A (16x8) and B (8x8) fragments from the same shared
+    tiles (rows padded to 8 more than a multiple of 32), rounding them with
+    `nvvm.convert.float.to.tf32` (rna) and accumulating with
+    `nvvm.mma.sync` m16n8k8 (PTX's fragment layout from upstream's nvgpu
+    MMA utilities).
 
     ```mlir
     linalg.matmul ins(%x, %w : memref<?x784xf32>, memref<784x300xf32>)
@@ -427,12 +436,19 @@ def KilnGpuTileContractionsPass
            "the chip's multiprocessors (H100/H200: 132, A100: 108)">,
     Option<"assumedExtent", "assumed-extent", "int64_t", /*default=*/"256",
            "the extent the cost model takes for a dynamic dimension (the batch)">,
+    Option<"precision", "precision", "std::string", /*default=*/"\"fp32\"",
+           "fp32: multiply-adds on CUDA cores, as the CPU computes them; "
+           "tf32: f32 contractions on tensor cores (mma.sync m16n8k8, "
+           "operands rounded to TF32, f32 sums; sm_80 and later)">,
     Option<"emulate", "emulate", "bool", /*default=*/"false",
            "for tests on the CPU: the same kernels as loops over blocks and "
-           "threads, each thread staging the whole tile, without barriers">,
+           "threads, each thread staging the whole tile, without barriers; "
+           "an mma gathers the warp's fragments">,
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
-                           "mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
+                           "mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect"];
 }
 
 def KilnGpuMathPass : Pass<"kiln-gpu-math", "mlir::gpu::GPUModuleOp"> {

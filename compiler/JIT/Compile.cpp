@@ -227,6 +227,7 @@ compileToJit(mlir::ModuleOp module, const std::string &prePipeline,
   nvvm.chip = options.gpuChip;
   nvvm.features = options.gpuFeatures;
   nvvm.multiprocessors = options.gpuMultiprocessors;
+  nvvm.precision = options.gpuPrecision;
   if (options.device != "cpu" && options.device != "gpu")
     return error("kiln: unknown device '" + options.device +
                  "' (expected cpu or gpu)");

@@ -101,7 +101,8 @@ std::string describeCompileTarget(const JitOptions &options) {
   if (options.device != "cpu")
     s += "\ndevice " + options.device + " " + options.gpuChip + " " +
          options.gpuFeatures + " " +
-         std::to_string(options.gpuMultiprocessors);
+         std::to_string(options.gpuMultiprocessors) + " " +
+         options.gpuPrecision;
   for (int name : {_SC_LEVEL1_DCACHE_SIZE, _SC_LEVEL1_DCACHE_ASSOC,
                    _SC_LEVEL1_DCACHE_LINESIZE, _SC_LEVEL2_CACHE_SIZE,
                    _SC_LEVEL2_CACHE_ASSOC, _SC_LEVEL3_CACHE_SIZE})

@@ -59,6 +59,9 @@ struct JitOptions {
   std::string gpuFeatures = "+ptx80";
   /// The GPU's multiprocessors, which the contractions' tiles are sized for.
   int gpuMultiprocessors = 132;
+  /// The GPU's f32 contractions: "fp32" on CUDA cores, or "tf32" on tensor
+  /// cores (kiln-gpu-tile-contractions' precision).
+  std::string gpuPrecision = "fp32";
 };
 
 /// The host CPU name and the features LLVM detects on it, e.g.

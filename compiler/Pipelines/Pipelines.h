@@ -130,6 +130,11 @@ struct NvvmOptions : public mlir::PassPipelineOptions<NvvmOptions> {
       llvm::cl::desc("the chip's multiprocessors, for the contractions' "
                      "tile sizes (H100/H200: 132, A100: 108)"),
       llvm::cl::init(132)};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("f32 contractions: fp32 on CUDA cores (the CPU's "
+                     "results), or tf32 on tensor cores (sm_80 and later)"),
+      llvm::cl::init("fp32")};
 };
 
 /// kiln-gpu-map, on bufferized steps: the temporaries in managed memory

@@ -40,5 +40,18 @@ def get_device():
     return _kiln.get_device()
 
 
+def set_float32_matmul_precision(precision):
+    """torch.set_float32_matmul_precision for Kiln's GPU models: "highest"
+    (f32 on CUDA cores, the CPU's results) or "high" (TF32 tensor cores, on
+    sm_80 and later); "" returns to KILN_FLOAT32_MATMUL_PRECISION, else
+    "highest". Models compiled from now on take it."""
+    _kiln.set_float32_matmul_precision(str(precision))
+
+
+def get_float32_matmul_precision():
+    return _kiln.get_float32_matmul_precision()
+
+
 __all__ = ["PhysicalDevice", "list_physical_devices", "describe_devices",
-           "set_device", "get_device"]
+           "set_device", "get_device", "set_float32_matmul_precision",
+           "get_float32_matmul_precision"]

@@ -58,6 +58,8 @@ PYBIND11_MODULE(_kiln, m) {
   m.def("set_random_seed", &utils::set_random_seed);
   m.def("set_device", &config::set_device);
   m.def("get_device", &config::get_device);
+  m.def("set_float32_matmul_precision", &config::set_float32_matmul_precision);
+  m.def("get_float32_matmul_precision", &config::get_float32_matmul_precision);
   m.def("devices", [] {
     py::list all;
     for (const Device &d : devices())

@@ -45,3 +45,18 @@ def test_model_trains_on_the_chosen_device():
         assert history.history["loss"][1] < history.history["loss"][0]
     finally:
         kiln.config.set_device("")
+
+
+def test_float32_matmul_precision_names_and_errors(monkeypatch):
+    monkeypatch.delenv("KILN_FLOAT32_MATMUL_PRECISION", raising=False)
+    assert kiln.config.get_float32_matmul_precision() == "highest"
+    try:
+        kiln.config.set_float32_matmul_precision("high")
+        assert kiln.config.get_float32_matmul_precision() == "high"
+        with pytest.raises(ValueError, match="unknown float32 matmul precision 'medium'"):
+            kiln.config.set_float32_matmul_precision("medium")
+        assert kiln.config.get_float32_matmul_precision() == "high"
+    finally:
+        kiln.config.set_float32_matmul_precision("")
+    monkeypatch.setenv("KILN_FLOAT32_MATMUL_PRECISION", "high")
+    assert kiln.config.get_float32_matmul_precision() == "high"

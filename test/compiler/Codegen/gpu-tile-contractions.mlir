@@ -1,5 +1,7 @@
 // RUN: kiln-opt %s --kiln-gpu-tile-contractions --canonicalize --cse | FileCheck %s
 // RUN: kiln-opt %s --kiln-gpu-tile-contractions=multiprocessors=1 --canonicalize --cse | FileCheck %s --check-prefix=BIG
+// RUN: kiln-opt %s --kiln-gpu-tile-contractions=precision=tf32 --canonicalize --cse | FileCheck %s --check-prefix=TF32
+// RUN: not kiln-opt %s --kiln-gpu-tile-contractions=precision=bf8 2>&1 | FileCheck %s --check-prefix=BAD
 
 // kiln-gpu-tile-contractions: each contraction on buffers becomes one
 // gpu.launch of 16x16 threads that stages K tiles of both inputs in shared
@@ -18,10 +20,9 @@
 // CHECK: gpu.launch blocks({{[^)]*}}) in ({{[^)]*}} = %[[GM]], {{[^)]*}} = %[[C10]], {{[^)]*}} = %c1)
 // CHECK-SAME: threads(%[[TX:[a-z0-9_]+]], %[[TY:[a-z0-9_]+]], {{[^)]*}}) in ({{[^)]*}} = %[[C16]], {{[^)]*}} = %[[C16]], {{[^)]*}} = %c1)
 // CHECK-SAME: workgroup(%[[TA:.*]] : memref<16x17xf32, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<16x33xf32, #gpu.address_space<workgroup>>)
-// The accumulators start from the output (the bias the init holds).
-// CHECK: %[[I0:.*]] = memref.load %[[Y]]
-// CHECK: %[[I1:.*]] = memref.load %[[Y]]
-// CHECK: %[[ACC:.*]]:2 = scf.for %[[K0:.*]] = %c0 to %c784 step %[[C16]] iter_args(%{{.*}} = %[[I0]], %{{.*}} = %[[I1]])
+// The sums start from 0; the output's own value (the bias the init holds)
+// is added when they are stored.
+// CHECK: %[[ACC:.*]]:2 = scf.for %[[K0:.*]] = %c0 to %c784 step %[[C16]] iter_args(%{{.*}} = %cst, %{{.*}} = %cst)
 // x is row-major: consecutive threads load consecutive k.
 // CHECK: %[[KK:.*]] = arith.remui %[[FLAT:.*]], %[[C16]]
 // CHECK: %[[II:.*]] = arith.divui %[[FLAT]], %[[C16]]
@@ -43,14 +44,42 @@
 // CHECK: gpu.barrier
 // Outputs past the edges are not stored.
 // CHECK: scf.if
-// CHECK-NEXT: memref.store %[[ACC]]#0, %[[Y]]
+// CHECK: %[[Y0:.*]] = memref.load %[[Y]][%[[R0:.*]], %[[C0:.*]]]
+// CHECK-NEXT: %[[S0:.*]] = arith.addf %[[Y0]], %[[ACC]]#0
+// CHECK-NEXT: memref.store %[[S0]], %[[Y]][%[[R0]], %[[C0]]]
 // CHECK: scf.if
-// CHECK-NEXT: memref.store %[[ACC]]#1, %[[Y]]
+// CHECK: memref.load %[[Y]]
+// CHECK-NEXT: arith.addf %{{.*}}, %[[ACC]]#1
+// CHECK-NEXT: memref.store
 // CHECK: gpu.terminator
 // CHECK-NOT: linalg.matmul
 // BIG-LABEL: func.func @dense
 // BIG: gpu.launch
 // BIG-SAME: workgroup(%{{.*}} : memref<16x129xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x129xf32, #gpu.address_space<workgroup>>)
+// With TF32 tensor cores the tile keeps 4 accumulators a thread (2x2: 32 x
+// 32 outputs a block, 8 x 10 blocks); the 8 warps are 2 x 4, each one
+// 16x8 mma tile. Rows are padded to 40 (8 more than a multiple of 32).
+// Per K tile of 16, two mma.sync m16n8k8, each from 4 A and 2 B values
+// rounded to TF32.
+// TF32-LABEL: func.func @dense
+// TF32: %[[GM:.*]] = arith.ceildivui %{{.*}}, %c32 : index
+// TF32: gpu.launch blocks({{[^)]*}}) in ({{[^)]*}} = %[[GM]], {{[^)]*}} = %c10, {{[^)]*}} = %c1)
+// TF32-SAME: workgroup(%[[TA:.*]] : memref<16x40xf32, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<16x40xf32, #gpu.address_space<workgroup>>)
+// TF32: scf.for {{.*}} iter_args(%[[C0:.*]] = %cst, %[[C1:.*]] = %cst, %[[C2:.*]] = %cst, %[[C3:.*]] = %cst) -> (f32, f32, f32, f32)
+// TF32: gpu.barrier
+// TF32-COUNT-4: nvvm.convert.float.to.tf32 %{{.*}} {rnd = #nvvm.fp_rnd_mode<rna>}
+// TF32: memref.load %[[TB]]
+// TF32-NEXT: nvvm.convert.float.to.tf32
+// TF32: memref.load %[[TB]]
+// TF32-NEXT: nvvm.convert.float.to.tf32
+// TF32-NEXT: %[[D:.*]] = nvvm.mma.sync A[{{.*}}]  B[{{.*}}]  C[%[[C0]], %[[C1]], %[[C2]], %[[C3]]]  {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<tf32>, multiplicandBPtxType = #nvvm.mma_type<tf32>, shape = #nvvm.shape<m = 16, n = 8, k = 8>}
+// TF32: nvvm.mma.sync
+// TF32-SAME: C[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}]
+// TF32-NOT: nvvm.mma.sync
+// TF32: gpu.barrier
+// TF32: scf.if
+// TF32: gpu.terminator
+// BAD: kiln-gpu-tile-contractions: unknown precision 'bf8' (expected fp32 or tf32)
 func.func @dense(%x: memref<?x784xf32>, %w: memref<784x300xf32>, %y: memref<?x300xf32>) {
   linalg.matmul ins(%x, %w : memref<?x784xf32>, memref<784x300xf32>) outs(%y : memref<?x300xf32>)
   return
@@ -83,9 +112,9 @@ func.func @weight_gradient(%x: memref<?x784xf32>, %dz: memref<?x300xf32>, %dw: m
 // A batch matmul: the batch is the grid's z and indexes all three operands.
 // CHECK-LABEL: func.func @batch
 // CHECK: gpu.launch blocks({{[^,]*}}, {{[^,]*}}, %[[BZ:[a-z0-9_]+]]) in ({{[^)]*}}, {{[^)]*}} = %c4)
-// CHECK: memref.load %{{.*}}[%[[BZ]], %{{.*}}, %{{.*}}] : memref<4x?x?xf32>
 // CHECK: memref.load %{{.*}}[%[[BZ]], %{{.*}}, %{{.*}}] : memref<4x?x64xf32>
 // CHECK: memref.load %{{.*}}[%[[BZ]], %{{.*}}, %{{.*}}] : memref<4x64x?xf32>
+// CHECK: memref.load %{{.*}}[%[[BZ]], %{{.*}}, %{{.*}}] : memref<4x?x?xf32>
 func.func @batch(%a: memref<4x?x64xf32>, %b: memref<4x64x?xf32>, %c: memref<4x?x?xf32>) {
   linalg.batch_matmul ins(%a, %b : memref<4x?x64xf32>, memref<4x64x?xf32>) outs(%c : memref<4x?x?xf32>)
   return
@@ -102,7 +131,7 @@ func.func @batch(%a: memref<4x?x64xf32>, %b: memref<4x64x?xf32>, %c: memref<4x?x
 // CHECK: %[[KI:.*]] = arith.minui %{{.*}}, %c8
 // CHECK-NEXT: %[[KW:.*]] = arith.remui %[[KI]], %c3
 // CHECK-NEXT: %[[KH:.*]] = arith.divui %[[KI]], %c3
-// CHECK-NEXT: %[[ROW:.*]] = arith.minui
+// CHECK: %[[ROW:.*]] = arith.minui
 // CHECK-NEXT: %[[OW:.*]] = arith.remui %[[ROW]], %c28
 // CHECK-NEXT: %[[R1:.*]] = arith.divui %[[ROW]], %c28
 // CHECK-NEXT: %[[OH:.*]] = arith.remui %[[R1]], %c28

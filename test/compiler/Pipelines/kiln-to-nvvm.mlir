@@ -7,6 +7,8 @@
 // RUN: kiln-opt %S/../Transforms/count-memory-passes-cnn.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_80" | FileCheck %s --check-prefixes=CNN,CNN80
 // RUN: kiln-opt %S/../Transforms/count-memory-passes.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_80" | FileCheck %s --check-prefix=MLP
 // RUN: kiln-opt %S/../Transforms/count-memory-passes.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_90" | FileCheck %s --check-prefix=MLP
+// RUN: kiln-opt %S/../Transforms/count-memory-passes.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_80 precision=tf32" | FileCheck %s --check-prefix=MLPTF32
+// RUN: kiln-opt %S/../Transforms/count-memory-passes-cnn.mlir --kiln-make-steps --kiln-to-nvvm="chip=sm_90 precision=tf32" | FileCheck %s --check-prefix=CNNTF32
 
 // Tests the GPU lowering of a one-layer softmax classifier's steps (the
 // CPU's kiln-to-llvm.mlir model): kiln-gpu-map puts the step's temporaries
@@ -125,3 +127,28 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // MLP: gpu.binary @predict_step_kernel
 // MLP-COUNT-3: __wg_predict_step_kernel_1[
 // MLP-NOT: {{__wg_predict_step_kernel_1\[|__nv_}}
+
+// With precision=tf32 the MLP's 8/3/3 GEMM kernels run on tensor cores,
+// each with two mma.sync per K tile of 16, operands rounded by cvt.rna.
+// The CNN's too, except the first convolution's weight gradient (9 x 32
+// outputs: under 4 accumulators a thread, so CUDA cores); its kernels
+// have 2 to 8 mma.sync per K tile.
+// MLPTF32: gpu.binary @train_step_kernel
+// MLPTF32: cvt.rna.tf32.f32
+// MLPTF32-COUNT-16: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// MLPTF32-NOT: mma.sync
+// MLPTF32: gpu.binary @eval_step_kernel
+// MLPTF32-COUNT-6: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// MLPTF32-NOT: mma.sync
+// MLPTF32: gpu.binary @predict_step_kernel
+// MLPTF32-COUNT-6: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// MLPTF32-NOT: mma.sync
+// CNNTF32: gpu.binary @train_step_kernel
+// CNNTF32-COUNT-40: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// CNNTF32-NOT: mma.sync
+// CNNTF32: gpu.binary @eval_step_kernel
+// CNNTF32-COUNT-20: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// CNNTF32-NOT: mma.sync
+// CNNTF32: gpu.binary @predict_step_kernel
+// CNNTF32-COUNT-20: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// CNNTF32-NOT: mma.sync

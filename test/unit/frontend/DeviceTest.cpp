@@ -69,6 +69,29 @@ TEST(FrontendDevice, ResolvesNamesAndRefusesOthers) {
   }
 }
 
+TEST(FrontendDevice, Float32MatmulPrecisionNamesAndErrors) {
+  ScopedEnv env("KILN_FLOAT32_MATMUL_PRECISION", nullptr);
+  EXPECT_EQ(config::get_float32_matmul_precision(), "highest");
+  config::set_float32_matmul_precision("high");
+  EXPECT_EQ(config::get_float32_matmul_precision(), "high");
+  std::string e = errorOf([] { config::set_float32_matmul_precision("medium"); });
+  EXPECT_NE(e.find("config::set_float32_matmul_precision: unknown float32 "
+                   "matmul precision 'medium' (expected highest or high"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(config::get_float32_matmul_precision(), "high"); // unchanged
+  config::set_float32_matmul_precision("");
+  {
+    ScopedEnv high("KILN_FLOAT32_MATMUL_PRECISION", "high");
+    EXPECT_EQ(config::get_float32_matmul_precision(), "high");
+  }
+  ScopedEnv bad("KILN_FLOAT32_MATMUL_PRECISION", "tf32");
+  EXPECT_NE(errorOf([] { (void)config::get_float32_matmul_precision(); })
+                .find("KILN_FLOAT32_MATMUL_PRECISION: unknown float32 matmul "
+                      "precision 'tf32'"),
+            std::string::npos);
+}
+
 // Without a GPU, asking for one fails in compile() with the driver's
 // reason, and the model stays uncompiled; "auto" trains on the CPU.
 TEST(FrontendDevice, GpuWithoutOneIsAClearError) {
@@ -112,10 +135,12 @@ TEST(FrontendDevice, GpuStepsCompileAndLinkWithoutAGpu) {
       mlir::parseSourceString<mlir::ModuleOp>(model.to_mlir(), &ctx);
   ASSERT_TRUE(module);
   (void)gpu::takeFailure();
-  for (const char *chip : {"sm_80", "sm_90"}) {
+  for (auto [chip, precision] : {std::pair{"sm_80", "fp32"},
+                                 {"sm_90", "fp32"}, {"sm_90", "tf32"}}) {
     JitOptions options;
     options.device = "gpu";
     options.gpuChip = chip;
+    options.gpuPrecision = precision;
     mlir::OwningOpRef<mlir::ModuleOp> copy = module->clone();
     auto jit = compileToJit(*copy, "kiln-make-steps", options);
     ASSERT_TRUE(static_cast<bool>(jit)) << llvm::toString(jit.takeError());
@@ -186,6 +211,20 @@ TEST(FrontendDevice, CnnStepsOnTheGpuMatchTheCpu) {
                       labelsOf(32, 7), 1e-4f);
 }
 
+// With TF32 tensor cores each product's operands keep 10 mantissa bits
+// (a relative error up to 2^-11 each), so the steps are near the CPU's,
+// not equal.
+TEST(FrontendDevice, Tf32StepsOnTheGpuAreNearTheCpu) {
+  SKIP_WITHOUT_GPU();
+  config::set_float32_matmul_precision("high");
+  std::mt19937 rng(3);
+  expectGpuMatchesCpu(exampleMlp, uniform(rng, {48, 28, 28}, 0.f, 1.f),
+                      labelsOf(48, 3), 5e-3f);
+  expectGpuMatchesCpu(exampleCnn, uniform(rng, {32, 28, 28, 1}, 0.f, 1.f),
+                      labelsOf(32, 7), 5e-3f);
+  config::set_float32_matmul_precision("");
+}
+
 // The examples' accuracy: the MLP on 10,000 Fashion-MNIST images, 3 epochs,
 // the same seed on both devices, within half a point on the test set.
 TEST(FrontendDevice, MlpTrainsToTheCpusAccuracy) {
@@ -194,15 +233,20 @@ TEST(FrontendDevice, MlpTrainsToTheCpusAccuracy) {
   Tensor x = train.x.slice(0, 10000) / 255.0, y = train.y.slice(0, 10000);
   Tensor xt = test.x / 255.0;
   std::vector<double> accuracy;
-  for (const char *device : {"cpu", "gpu"}) {
+  for (const char *precision : {"highest", "highest", "high"}) {
+    const char *device = accuracy.empty() ? "cpu" : "gpu";
+    config::set_float32_matmul_precision(precision);
     utils::set_random_seed(5);
     Sequential model = exampleMlp(device);
     model.fit(x, y, {.epochs = 3});
     accuracy.push_back(model.evaluate(xt, test.y)[1]);
-    std::printf("%s: test accuracy %.4f\n", device, accuracy.back());
+    std::printf("%s (%s): test accuracy %.4f\n", device, precision,
+                accuracy.back());
   }
+  config::set_float32_matmul_precision("");
   EXPECT_GT(accuracy[1], 0.75);
   EXPECT_NEAR(accuracy[1], accuracy[0], 0.005);
+  EXPECT_NEAR(accuracy[2], accuracy[0], 0.005) << "TF32 tensor cores";
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 // RUN: kiln-opt %s --kiln-gpu-tile-contractions="emulate=1" %buffers-to-llvm | %mlir-runner | FileCheck %s
 // RUN: kiln-opt %s --kiln-gpu-tile-contractions="emulate=1 multiprocessors=1" %buffers-to-llvm | %mlir-runner | FileCheck %s
+// RUN: kiln-opt %s --kiln-gpu-tile-contractions="emulate=1 precision=tf32" %buffers-to-llvm | %mlir-runner | FileCheck %s
+// RUN: kiln-opt %s --kiln-gpu-tile-contractions="emulate=1 multiprocessors=1 precision=tf32" %buffers-to-llvm | %mlir-runner | FileCheck %s
 
 // Runs kiln-gpu-tile-contractions' kernels on the CPU (emulate: loops over
 // blocks and threads, each thread staging the whole shared tile) and
@@ -7,7 +9,10 @@
 // transposed forms, a batch matmul and a strided convolution (an implicit
 // GEMM). Sizes are not multiples of the tiles, so every edge is crossed;
 // with 132 multiprocessors the cost model picks small tiles, with one the
-// largest (8x8 outputs per thread, 4x4 for the convolution). Inputs and
+// largest (8x8 outputs per thread, 4x4 for the convolution). With
+// precision=tf32 every case runs on emulated tensor cores (mma.sync tiles,
+// each warp's fragments gathered by the fragment layout); the inputs are
+// exact in TF32 too. Inputs and
 // initial outputs are small integers, so the sums are exact in f32 in any
 // order: the largest difference must be 0, and the checksum (the sum of
 // the loops' outputs) shows the case computed something.
