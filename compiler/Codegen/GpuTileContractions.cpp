@@ -18,7 +18,10 @@
 // registers. Per K tile of 16, the block stages A's BM x 16 and B's 16 x BN
 // elements in shared memory (each thread loads TM and TN of them, the
 // operand's contiguous dimension fastest across threads, so global loads
-// coalesce), waits at a barrier, and accumulates from shared memory.
+// coalesce; 4 at a time with one 16-byte load where that dimension's size
+// is a multiple of 4), waits at a barrier, and accumulates from shared
+// memory. The sums start from 0; the output's value is added as they are
+// stored.
 // Rows of the shared tiles are padded by one element so column-wise stores
 // hit distinct banks. Loads past the edges read a clamped address and use
 // 0; stores past them are skipped.
@@ -47,6 +50,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <limits>
@@ -330,9 +334,53 @@ private:
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, i, extent);
   }
 
+  /// How many consecutive elements of input `input` a thread stages with
+  /// one load: 4 (a 16-byte ld.global.v4) when the staged direction is the
+  /// operand's contiguous dimension, of a static size divisible by 4, in
+  /// rows that start 16-byte aligned (Kiln's GPU buffers are 256-byte
+  /// aligned), and the tile has a group of 4 for every thread; else 1.
+  int64_t vectorWidth(unsigned input, ArrayRef<unsigned> outer, bool alongK,
+                      int64_t width) {
+    constexpr int64_t kVector = 4;
+    if ((kTileK * width / kVector) % (kThreads * kThreads) != 0)
+      return 1;
+    OpOperand *use = op.getDpsInputOperand(input);
+    auto type = cast<MemRefType>(use->get().getType());
+    if (!type.getElementType().isF32())
+      return 1;
+    AffineMap map = op.getMatchingIndexingMap(use);
+    unsigned d = alongK ? g.k.back() : outer.back();
+    auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!last || last.getPosition() != d)
+      return 1;
+    for (AffineExpr r : map.getResults().drop_back())
+      if (r.isFunctionOfDim(d))
+        return 1;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t inner = type.getShape().back();
+    if (ShapedType::isDynamic(ranges[d]) || ranges[d] % kVector ||
+        ShapedType::isDynamic(inner) || inner % kVector)
+      return 1;
+    if (type.getLayout().isIdentity())
+      return kVector;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) ||
+        strides.back() != 1 || ShapedType::isDynamic(offset) ||
+        offset % kVector)
+      return 1;
+    for (int64_t stride : ArrayRef<int64_t>(strides).drop_back())
+      if (ShapedType::isDynamic(stride) || stride % kVector)
+        return 1;
+    return kVector;
+  }
+
   /// Stages the K tile at `k0` of one input in shared memory. `outer` is
   /// the M (or N) group, `origin` the tile's first row in it and `width`
-  /// its rows; each thread loads width / kThreads elements.
+  /// its rows. Consecutive threads take consecutive groups of `vec`
+  /// elements along the operand's contiguous dimension (K when `alongK`),
+  /// so global loads coalesce. With the extents divisible by `vec`, a group
+  /// is wholly inside or wholly past the edge.
   void stage(unsigned input, ArrayRef<unsigned> outer, Value extentOuter,
              Value origin, int64_t width, bool alongK, Value k0, Value flat,
              Value tile) {
@@ -340,28 +388,53 @@ private:
     AffineMap map = op.getMatchingIndexingMap(operandUse);
     Value operand = operandUse->get();
     Type element = getElementTypeOrSelf(operand.getType());
+    const int64_t vec = vectorWidth(input, outer, alongK, width);
+    const int64_t groupsPerLine = (alongK ? kTileK : width) / vec;
+    const int64_t perThread = kTileK * width / vec / (kThreads * kThreads);
     Value zero = arith::ConstantOp::create(b, b.getFloatAttr(element, 0.0));
-    for (int64_t r = 0; r < width / kThreads; ++r) {
+    auto vectorType = VectorType::get({vec}, element);
+    Value zeros;
+    if (vec > 1)
+      zeros = arith::ConstantOp::create(
+          b, DenseElementsAttr::get(vectorType, b.getFloatAttr(element, 0.0)));
+    // The last start of a group inside `extent`.
+    auto clampGroup = [&](Value i, Value extent) {
+      return arith::MinUIOp::create(b, i,
+                                    arith::SubIOp::create(b, extent, cst(vec)));
+    };
+    for (int64_t r = 0; r < perThread; ++r) {
       Value e = arith::AddIOp::create(b, flat, cst(r * kThreads * kThreads));
-      Value kk, ii;
-      if (alongK) {
-        kk = arith::RemUIOp::create(b, e, cst(kTileK));
-        ii = arith::DivUIOp::create(b, e, cst(kTileK));
-      } else {
-        ii = arith::RemUIOp::create(b, e, cst(width));
-        kk = arith::DivUIOp::create(b, e, cst(width));
-      }
+      Value line = arith::DivUIOp::create(b, e, cst(groupsPerLine));
+      Value pos = arith::MulIOp::create(
+          b, arith::RemUIOp::create(b, e, cst(groupsPerLine)), cst(vec));
+      Value kk = alongK ? pos : line, ii = alongK ? line : pos;
       Value gi = arith::AddIOp::create(b, origin, ii);
       Value gk = arith::AddIOp::create(b, k0, kk);
       Value inside = arith::AndIOp::create(b, below(gi, extentOuter),
                                            below(gk, extentK));
       SmallVector<Value> at = batchAt;
-      delinearize(clamp(gk, extentK), g.k, at);
-      delinearize(clamp(gi, extentOuter), outer, at);
-      Value v = memref::LoadOp::create(b, operand,
-                                        applyMap(b, b.getLoc(), map, at));
-      v = arith::SelectOp::create(b, inside, v, zero);
-      memref::StoreOp::create(b, v, tile, ValueRange{kk, ii});
+      delinearize(alongK ? clampGroup(gk, extentK) : clamp(gk, extentK), g.k,
+                  at);
+      delinearize(alongK ? clamp(gi, extentOuter)
+                         : clampGroup(gi, extentOuter),
+                  outer, at);
+      SmallVector<Value> indices = applyMap(b, b.getLoc(), map, at);
+      if (vec == 1) {
+        Value v = memref::LoadOp::create(b, operand, indices);
+        v = arith::SelectOp::create(b, inside, v, zero);
+        memref::StoreOp::create(b, v, tile, ValueRange{kk, ii});
+        continue;
+      }
+      Value v = vector::LoadOp::create(b, vectorType, operand, indices,
+                                       /*nontemporal=*/false,
+                                       llvm::Align(vec * 4));
+      v = arith::SelectOp::create(b, inside, v, zeros);
+      for (int64_t j = 0; j < vec; ++j) {
+        Value x = vector::ExtractOp::create(b, v, j);
+        Value kj = alongK ? arith::AddIOp::create(b, kk, cst(j)) : kk;
+        Value ij = alongK ? ii : arith::AddIOp::create(b, ii, cst(j));
+        memref::StoreOp::create(b, x, tile, ValueRange{kj, ij});
+      }
     }
   }
 

@@ -402,7 +402,10 @@ def KilnGpuTileContractionsPass
     Each block owns a (16 TM) x (16 TN) tile of the output and each thread
     TM x TN accumulators; per K tile of 16 the block stages both inputs'
     tiles in shared memory (workgroup attributions), coalesced along each
-    operand's contiguous dimension, between two `gpu.barrier`s. TM and TN
+    operand's contiguous dimension (4 elements with one 16-byte
+    `vector.load` where that dimension's size is a multiple of 4 and the
+    tile has a group of 4 for every thread), between two `gpu.barrier`s.
+    TM and TN
     (1, 2, 4 or 8) come from a cost model: the smallest tile that covers a
     short dimension, halved while the grid has fewer blocks than the chip's
     multiprocessors. A dynamic extent counts as `assumed-extent`. The sums
@@ -447,7 +450,7 @@ def KilnGpuTileContractionsPass
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
-                           "mlir::linalg::LinalgDialect",
+                           "mlir::linalg::LinalgDialect", "mlir::vector::VectorDialect",
                            "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect"];
 }
 

@@ -24,8 +24,8 @@
 // is added when they are stored.
 // CHECK: %[[ACC:.*]]:2 = scf.for %[[K0:.*]] = %c0 to %c784 step %[[C16]] iter_args(%{{.*}} = %cst, %{{.*}} = %cst)
 // x is row-major: consecutive threads load consecutive k.
-// CHECK: %[[KK:.*]] = arith.remui %[[FLAT:.*]], %[[C16]]
-// CHECK: %[[II:.*]] = arith.divui %[[FLAT]], %[[C16]]
+// CHECK: %[[II:.*]] = arith.divui %[[FLAT:.*]], %[[C16]]
+// CHECK: %[[KK:.*]] = arith.remui %[[FLAT]], %[[C16]]
 // CHECK: %[[XV:.*]] = memref.load %[[X]]
 // CHECK: %[[XZ:.*]] = arith.select %{{.*}}, %[[XV]], %cst : f32
 // CHECK: memref.store %[[XZ]], %[[TA]][%[[KK]], %[[II]]]
@@ -55,7 +55,23 @@
 // CHECK-NOT: linalg.matmul
 // BIG-LABEL: func.func @dense
 // BIG: gpu.launch
-// BIG-SAME: workgroup(%{{.*}} : memref<16x129xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x129xf32, #gpu.address_space<workgroup>>)
+// BIG-SAME: workgroup(%[[TA:.*]] : memref<16x129xf32, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<16x129xf32, #gpu.address_space<workgroup>>)
+// With 128-wide tiles each thread stages 4 consecutive elements with one
+// 16-byte load (784 and 300 are multiples of 4): x's along k, clamped to
+// the last group (780), w's along n (296). x's four go down a column of
+// the shared tile, w's along a row.
+// BIG: scf.for
+// BIG: %[[XK:.*]] = arith.minui %{{.*}}, %c780
+// BIG: %[[XV:.*]] = vector.load %{{.*}}[%{{.*}}, %[[XK]]] {alignment = 16 : i64} : memref<?x784xf32>, vector<4xf32>
+// BIG-NEXT: %[[XS:.*]] = arith.select %{{.*}}, %[[XV]], %{{.*}} : vector<4xf32>
+// BIG-NEXT: %[[X0:.*]] = vector.extract %[[XS]][0]
+// BIG-NEXT: memref.store %[[X0]], %[[TA]][%[[K0:.*]], %[[I0:.*]]]
+// BIG: vector.extract %[[XS]][1]
+// BIG-NEXT: %[[K1:.*]] = arith.addi %[[K0]], %c1
+// BIG-NEXT: memref.store %{{.*}}, %[[TA]][%[[K1]], %[[I0]]]
+// BIG: %[[WN:.*]] = arith.minui %{{.*}}, %c296
+// BIG: vector.load %{{.*}}[%{{.*}}, %[[WN]]] {alignment = 16 : i64} : memref<784x300xf32>, vector<4xf32>
+// BIG: gpu.barrier
 // With TF32 tensor cores the tile keeps 4 accumulators a thread (2x2: 32 x
 // 32 outputs a block, 8 x 10 blocks); the 8 warps are 2 x 4, each one
 // 16x8 mma tile. Rows are padded to 40 (8 more than a multiple of 32).
@@ -93,8 +109,8 @@ func.func @dense(%x: memref<?x784xf32>, %w: memref<784x300xf32>, %y: memref<?x30
 // CHECK: %[[N:.*]] = memref.dim %[[X]], %c0
 // CHECK: gpu.launch
 // CHECK: scf.for %[[K0:.*]] = %c0 to %[[N]] step %c16
-// CHECK: %[[II:.*]] = arith.remui %{{.*}}, %c32
 // CHECK: %[[KK:.*]] = arith.divui %{{.*}}, %c32
+// CHECK: %[[II:.*]] = arith.remui %{{.*}}, %c32
 // CHECK: %[[GM:.*]] = arith.addi %{{.*}}, %[[II]]
 // CHECK: %[[GK:.*]] = arith.addi %[[K0]], %[[KK]]
 // CHECK: %[[CK:.*]] = arith.minui %[[GK]], %{{.*}}

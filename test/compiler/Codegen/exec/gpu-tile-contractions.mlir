@@ -7,7 +7,10 @@
 // blocks and threads, each thread staging the whole shared tile) and
 // compares each result with plain loops written here: a matmul, its two
 // transposed forms, a batch matmul and a strided convolution (an implicit
-// GEMM). Sizes are not multiples of the tiles, so every edge is crossed;
+// GEMM), then three whose contiguous dimensions are multiples of 4 (with
+// 128-wide tiles, multiprocessors=1, each thread stages 4 elements with
+// one 16-byte vector.load, groups past the edges included). Sizes are not
+// multiples of the tiles, so every edge is crossed;
 // with 132 multiprocessors the cost model picks small tiles, with one the
 // largest (8x8 outputs per thread, 4x4 for the convolution). With
 // precision=tf32 every case runs on emulated tensor cores (mma.sync tiles,
@@ -31,6 +34,15 @@
 // CHECK: data =
 // CHECK-NEXT: [0, {{ *-?[1-9][0-9]*}}]
 // CHECK-LABEL: conv, stride 2
+// CHECK: data =
+// CHECK-NEXT: [0, {{ *-?[1-9][0-9]*}}]
+// CHECK-LABEL: matmul, contiguous sizes divisible by 4
+// CHECK: data =
+// CHECK-NEXT: [0, {{ *-?[1-9][0-9]*}}]
+// CHECK-LABEL: matmul, lhs transposed, contiguous sizes divisible by 4
+// CHECK: data =
+// CHECK-NEXT: [0, {{ *-?[1-9][0-9]*}}]
+// CHECK-LABEL: conv, 8 channels
 // CHECK: data =
 // CHECK-NEXT: [0, {{ *-?[1-9][0-9]*}}]
 
@@ -103,6 +115,9 @@ llvm.mlir.global internal constant @mmta("matmul, lhs transposed\0A\00") {addr_s
 llvm.mlir.global internal constant @mmtb("matmul, rhs transposed\0A\00") {addr_space = 0 : i32}
 llvm.mlir.global internal constant @bmm("batch matmul\0A\00") {addr_space = 0 : i32}
 llvm.mlir.global internal constant @conv("conv, stride 2\0A\00") {addr_space = 0 : i32}
+llvm.mlir.global internal constant @mm4("matmul, contiguous sizes divisible by 4\0A\00") {addr_space = 0 : i32}
+llvm.mlir.global internal constant @mmta4("matmul, lhs transposed, contiguous sizes divisible by 4\0A\00") {addr_space = 0 : i32}
+llvm.mlir.global internal constant @conv8("conv, 8 channels\0A\00") {addr_space = 0 : i32}
 llvm.mlir.global internal constant @head("max |tiled - loops|, checksum\0A\00") {addr_space = 0 : i32}
 
 // C (m x n) += A B with A m x k (or k x m when %ta) and B k x n (or n x k
@@ -300,5 +315,90 @@ func.func @main() {
     }
   }
   call @report(%t4, %r4) : (memref<?xf32>, memref<?xf32>) -> ()
+
+  // m = 37 (dynamic), k = 52, n = 132: x's rows and w's are 16-byte
+  // groups; the last column group of the second tile (128..131) is inside,
+  // the rest of it past the edge.
+  %s5 = llvm.mlir.addressof @mm4 : !llvm.ptr
+  call @printString(%s5) : (!llvm.ptr) -> ()
+  %k5 = arith.constant 52 : index
+  %n5 = arith.constant 132 : index
+  %mk5 = arith.muli %m, %k5 : index
+  %kn5 = arith.muli %k5, %n5 : index
+  %mn5 = arith.muli %m, %n5 : index
+  %a5 = call @values(%mk5, %c2) : (index, index) -> memref<?xf32>
+  %b5 = call @values(%kn5, %c3) : (index, index) -> memref<?xf32>
+  %t5 = call @values(%mn5, %c4) : (index, index) -> memref<?xf32>
+  %r5 = call @copy(%t5) : (memref<?xf32>) -> memref<?xf32>
+  %a5v = memref.expand_shape %a5 [[0, 1]] output_shape [%m, 52] : memref<?xf32> into memref<?x52xf32>
+  %b5d = memref.expand_shape %b5 [[0, 1]] output_shape [%k5, 132] : memref<?xf32> into memref<?x132xf32>
+  %b5v = memref.cast %b5d : memref<?x132xf32> to memref<52x132xf32>
+  %t5v = memref.expand_shape %t5 [[0, 1]] output_shape [%m, 132] : memref<?xf32> into memref<?x132xf32>
+  linalg.matmul ins(%a5v, %b5v : memref<?x52xf32>, memref<52x132xf32>) outs(%t5v : memref<?x132xf32>)
+  call @loops_matmul(%a5, %b5, %r5, %m, %n5, %k5, %false, %false) : (memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, i1, i1) -> ()
+  call @report(%t5, %r5) : (memref<?xf32>, memref<?xf32>) -> ()
+
+  // A stored k x m with m = 36 contiguous, k = 50 (dynamic), n = 132.
+  %s6 = llvm.mlir.addressof @mmta4 : !llvm.ptr
+  call @printString(%s6) : (!llvm.ptr) -> ()
+  %m6 = arith.constant 36 : index
+  %mk6 = arith.muli %m6, %k : index
+  %kn6 = arith.muli %k, %n5 : index
+  %mn6 = arith.muli %m6, %n5 : index
+  %a6 = call @values(%mk6, %c5) : (index, index) -> memref<?xf32>
+  %b6 = call @values(%kn6, %c1) : (index, index) -> memref<?xf32>
+  %t6 = call @values(%mn6, %c9) : (index, index) -> memref<?xf32>
+  %r6 = call @copy(%t6) : (memref<?xf32>) -> memref<?xf32>
+  %a6v = memref.expand_shape %a6 [[0, 1]] output_shape [%k, 36] : memref<?xf32> into memref<?x36xf32>
+  %b6v = memref.expand_shape %b6 [[0, 1]] output_shape [%k, 132] : memref<?xf32> into memref<?x132xf32>
+  %t6d = memref.expand_shape %t6 [[0, 1]] output_shape [%m6, 132] : memref<?xf32> into memref<?x132xf32>
+  %t6v = memref.cast %t6d : memref<?x132xf32> to memref<36x132xf32>
+  linalg.matmul indexing_maps = [#km, #kn, #mn] ins(%a6v, %b6v : memref<?x36xf32>, memref<?x132xf32>) outs(%t6v : memref<36x132xf32>)
+  call @loops_matmul(%a6, %b6, %r6, %m6, %n5, %k, %true, %false) : (memref<?xf32>, memref<?xf32>, memref<?xf32>, index, index, index, i1, i1) -> ()
+  call @report(%t6, %r6) : (memref<?xf32>, memref<?xf32>) -> ()
+
+  // A 3x3 convolution over 8 channels: 2 images of 9x9x8 -> 7x7x12; the
+  // image's reads along (kh, kw, c) are 16-byte groups of c.
+  %s7 = llvm.mlir.addressof @conv8 : !llvm.ptr
+  call @printString(%s7) : (!llvm.ptr) -> ()
+  %nIn7 = arith.constant 1296 : index
+  %nK7 = arith.constant 864 : index
+  %nOut7 = arith.constant 1176 : index
+  %in7 = call @values(%nIn7, %c3) : (index, index) -> memref<?xf32>
+  %kw7 = call @values(%nK7, %c4) : (index, index) -> memref<?xf32>
+  %t7 = call @values(%nOut7, %c5) : (index, index) -> memref<?xf32>
+  %r7 = call @copy(%t7) : (memref<?xf32>) -> memref<?xf32>
+  %in7v = memref.expand_shape %in7 [[0, 1, 2, 3]] output_shape [%c2d, 9, 9, 8] : memref<?xf32> into memref<?x9x9x8xf32>
+  %k7d = memref.expand_shape %kw7 [[0, 1, 2, 3]] output_shape [%c3, 3, 8, 12] : memref<?xf32> into memref<?x3x8x12xf32>
+  %k7v = memref.cast %k7d : memref<?x3x8x12xf32> to memref<3x3x8x12xf32>
+  %t7v = memref.expand_shape %t7 [[0, 1, 2, 3]] output_shape [%c2d, 7, 7, 12] : memref<?xf32> into memref<?x7x7x12xf32>
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%in7v, %k7v : memref<?x9x9x8xf32>, memref<3x3x8x12xf32>) outs(%t7v : memref<?x7x7x12xf32>)
+  %r7v = memref.expand_shape %r7 [[0, 1, 2, 3]] output_shape [%c2d, 7, 7, 12] : memref<?xf32> into memref<?x7x7x12xf32>
+  %c8 = arith.constant 8 : index
+  %c12 = arith.constant 12 : index
+  scf.for %b = %c0 to %c2d step %c1 {
+    scf.for %oh = %c0 to %c7 step %c1 {
+      scf.for %ow = %c0 to %c7 step %c1 {
+        scf.for %f = %c0 to %c12 step %c1 {
+          scf.for %kh = %c0 to %c3 step %c1 {
+            scf.for %kx = %c0 to %c3 step %c1 {
+              scf.for %ch = %c0 to %c8 step %c1 {
+                %ih = arith.addi %oh, %kh : index
+                %iw = arith.addi %ow, %kx : index
+                %x = memref.load %in7v[%b, %ih, %iw, %ch] : memref<?x9x9x8xf32>
+                %y = memref.load %k7v[%kh, %kx, %ch, %f] : memref<3x3x8x12xf32>
+                %z = memref.load %r7v[%b, %oh, %ow, %f] : memref<?x7x7x12xf32>
+                %p = arith.mulf %x, %y : f32
+                %s = arith.addf %z, %p : f32
+                memref.store %s, %r7v[%b, %oh, %ow, %f] : memref<?x7x7x12xf32>
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  call @report(%t7, %r7) : (memref<?xf32>, memref<?xf32>) -> ()
   return
 }
