@@ -69,11 +69,9 @@ namespace {
 
 constexpr int64_t kThreads = 16; // a block is kThreads x kThreads
 constexpr int64_t kTileK = 16;
-// Outputs per thread: 8x8 accumulators fit the 255 registers of a thread
-// with a plain GEMM's addressing, 4x4 with an implicit GEMM's (more leaves
-// ptxas spilling on sm_90).
+// Outputs per thread: 8x8 accumulators and a convolution's addressing fit
+// a thread's registers (at most about 130 of 255 on sm_80 and sm_90).
 constexpr int64_t kAccumulators = 64;
-constexpr int64_t kImplicitAccumulators = 16;
 constexpr int64_t kWarps = kThreads * kThreads / Tf32Mma::kWarp;
 
 /// A contraction's loop dimensions by group, each in loop order.
@@ -664,9 +662,6 @@ struct KilnGpuTileContractionsPass
     });
     for (auto &[op, g] : found) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      // An implicit GEMM (a convolution) keeps each staged element's
-      // delinearized indices live across the K loop.
-      bool implicit = g.m.size() > 1 || g.n.size() > 1 || g.k.size() > 1;
       // Tensor cores take f32 operands as TF32 and need 4 accumulators
       // per thread; a smaller tile stays on CUDA cores.
       bool tf32 = precision == "tf32" &&
@@ -675,7 +670,7 @@ struct KilnGpuTileContractionsPass
           staticExtent(ranges, g.m, assumedExtent),
           staticExtent(ranges, g.n, assumedExtent),
           staticExtent(ranges, g.batch, 1), multiprocessors,
-          implicit ? kImplicitAccumulators : kAccumulators,
+          kAccumulators,
           tf32 ? Tf32Mma::kCRegs : 1);
       std::optional<std::pair<int64_t, int64_t>> warps;
       if (tf32)

@@ -132,7 +132,7 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // each with two mma.sync per K tile of 16, operands rounded by cvt.rna.
 // The CNN's too, except the first convolution's weight gradient (9 x 32
 // outputs: under 4 accumulators a thread, so CUDA cores); its kernels
-// have 2 to 8 mma.sync per K tile.
+// have two or more mma.sync per K tile.
 // MLPTF32: gpu.binary @train_step_kernel
 // MLPTF32: cvt.rna.tf32.f32
 // MLPTF32-COUNT-16: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
@@ -144,11 +144,11 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // MLPTF32-COUNT-6: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // MLPTF32-NOT: mma.sync
 // CNNTF32: gpu.binary @train_step_kernel
-// CNNTF32-COUNT-40: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// CNNTF32-COUNT-48: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // CNNTF32-NOT: mma.sync
 // CNNTF32: gpu.binary @eval_step_kernel
-// CNNTF32-COUNT-20: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// CNNTF32-COUNT-28: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // CNNTF32-NOT: mma.sync
 // CNNTF32: gpu.binary @predict_step_kernel
-// CNNTF32-COUNT-20: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// CNNTF32-COUNT-28: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // CNNTF32-NOT: mma.sync

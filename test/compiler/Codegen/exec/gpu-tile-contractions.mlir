@@ -10,15 +10,14 @@
 // GEMM), then three whose contiguous dimensions are multiples of 4 (with
 // 128-wide tiles, multiprocessors=1, each thread stages 4 elements with
 // one 16-byte vector.load, groups past the edges included). Sizes are not
-// multiples of the tiles, so every edge is crossed;
-// with 132 multiprocessors the cost model picks small tiles, with one the
-// largest (8x8 outputs per thread, 4x4 for the convolution). With
-// precision=tf32 every case runs on emulated tensor cores (mma.sync tiles,
-// each warp's fragments gathered by the fragment layout); the inputs are
-// exact in TF32 too. Inputs and
-// initial outputs are small integers, so the sums are exact in f32 in any
-// order: the largest difference must be 0, and the checksum (the sum of
-// the loops' outputs) shows the case computed something.
+// multiples of the tiles, so every edge is crossed. With 132
+// multiprocessors the cost model picks small tiles, with one the largest
+// (up to 8x8 outputs per thread). With precision=tf32 every case runs on
+// emulated tensor cores (mma.sync tiles, each warp's fragments gathered by
+// the fragment layout). Inputs and initial outputs are small integers,
+// exact in TF32 too, so the sums are exact in f32 in any order: the
+// largest difference must be 0, and the checksum (the sum of the loops'
+// outputs) shows the case computed something.
 
 // CHECK-LABEL: {{^}}matmul{{$}}
 // CHECK: max |tiled - loops|, checksum
