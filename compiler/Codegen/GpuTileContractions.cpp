@@ -584,21 +584,23 @@ private:
                               Value warpM, Value warpN, ValueRange init) {
     SmallVector<Value> acc(init.begin(), init.end());
     for (int64_t ks = 0; ks < kTileK; ks += Tf32Mma::kK) {
-      auto loadA = [&](Value l, int64_t mi, int64_t reg) {
-        auto [row, k] = mma->a(b, b.getLoc(), l, reg);
+      // A fragment value at `at` (a row of A or a column of B, and k) in
+      // the mma tile at `origin` of the shared tile.
+      auto load = [&](Value tile, std::array<Value, 2> at, Value origin,
+                      int64_t offset) {
         Value v = memref::LoadOp::create(
-            b, tileA,
-            ValueRange{arith::AddIOp::create(b, k, cst(ks)),
-                       add(warpM, row, mi * Tf32Mma::kM)});
+            b, tile,
+            ValueRange{arith::AddIOp::create(b, at[1], cst(ks)),
+                       add(origin, at[0], offset)});
         return mma->operand(b, b.getLoc(), v, emulate);
       };
+      auto loadA = [&](Value l, int64_t mi, int64_t reg) {
+        return load(tileA, mma->a(b, b.getLoc(), l, reg), warpM,
+                    mi * Tf32Mma::kM);
+      };
       auto loadB = [&](Value l, int64_t ni, int64_t reg) {
-        auto [col, k] = mma->bOperand(b, b.getLoc(), l, reg);
-        Value v = memref::LoadOp::create(
-            b, tileB,
-            ValueRange{arith::AddIOp::create(b, k, cst(ks)),
-                       add(warpN, col, ni * Tf32Mma::kN)});
-        return mma->operand(b, b.getLoc(), v, emulate);
+        return load(tileB, mma->bOperand(b, b.getLoc(), l, reg), warpN,
+                    ni * Tf32Mma::kN);
       };
       SmallVector<SmallVector<Value>> as(mmaRows()), bs(mmaCols());
       if (!emulate) {
