@@ -7,10 +7,14 @@
 //   the examples' MLP and CNN training images/s at batch 256 and 1024,
 //   predict latency at batch 1 and throughput at batch 65536,
 //   the per-step overhead: a 1 x 1 Dense layer's predict at batch 1.
-// Medians of timed repeats after a warm-up. Without a GPU it says so and
-// prints the CPU's column alone. scripts/gpu-check.sh runs it.
+// Medians of timed repeats after a warm-up. The matmul rows also give the
+// GPU's share of its peak (FP32 on CUDA cores, dense TF32 on tensor cores)
+// on A100- and H100/H200-class chips, from their multiprocessors, peak
+// clock and per-multiprocessor rates. Without a GPU it says so and prints
+// the CPU's column alone. scripts/gpu-check.sh runs it.
 //   kiln-gpu-bench [--quick] [--cpu-max-n N]
 #include "../TutorialModels.h"
+#include "runtime/gpu/CudaDriver.h"
 
 #include <algorithm>
 #include <chrono>
@@ -84,7 +88,21 @@ struct Row {
   std::string what, unit;
   std::function<double()> measure;
   bool onCpu = true; // too slow on a small CPU for the largest sizes
+  /// Which peak the GPU's figure is a share of: "fp32", "tf32" or none.
+  std::string peak = "";
 };
+
+/// The chip's peak GFLOP/s for `kind` ("fp32" on CUDA cores, "tf32" dense
+/// on tensor cores), 0 where Kiln does not know its per-multiprocessor rate
+/// (FLOPs a clock: sm_80 128 and 1024, sm_90 256 and 2048) or the clock.
+double peakGflops(const gpu::DeviceInfo &d, const std::string &kind) {
+  int perClock = 0;
+  if (d.major == 8 && d.minor == 0)
+    perClock = kind == "fp32" ? 128 : 1024;
+  else if (d.major == 9 && d.minor == 0)
+    perClock = kind == "fp32" ? 256 : 2048;
+  return double(perClock) * d.multiprocessors * d.clockKHz * 1e-6;
+}
 
 } // namespace
 
@@ -102,7 +120,7 @@ int main(int argc, char **argv) try {
     if (!quick || n <= 2048)
       rows.push_back({"matmul " + std::to_string(n), "GFLOP/s",
                       [n] { return matmulGflops(n, n >= 4096 ? 3 : 5); },
-                      n <= cpuMaxN});
+                      n <= cpuMaxN, "fp32"});
   for (int64_t n : {1024, 2048, 4096, 8192})
     if (!quick || n <= 2048)
       rows.push_back({"matmul " + std::to_string(n) + " TF32", "GFLOP/s",
@@ -112,7 +130,7 @@ int main(int argc, char **argv) try {
                         config::set_float32_matmul_precision("");
                         return g;
                       },
-                      /*onCpu=*/false});
+                      /*onCpu=*/false, "tf32"});
   for (int64_t batch : {256, 1024}) {
     rows.push_back({"MLP train b" + std::to_string(batch), "images/s", [batch] {
                       return trainImagesPerSecond(bench::mlp, {28, 28}, batch,
@@ -149,7 +167,14 @@ int main(int argc, char **argv) try {
   else
     std::printf("gpu:  none (no CUDA device: %s)\n",
                 gpu_unavailable_reason().c_str());
-  std::printf("\n| measure | unit | CPU | GPU | GPU / CPU |\n|---|---|---|---|---|\n");
+  std::vector<gpu::DeviceInfo> gpus = gpu::devices();
+  for (const char *kind : {"fp32", "tf32"})
+    if (!gpus.empty() && peakGflops(gpus[0], kind) > 0)
+      std::printf("peak %s: %.0f GFLOP/s (%d multiprocessors at %d MHz)\n",
+                  kind, peakGflops(gpus[0], kind), gpus[0].multiprocessors,
+                  gpus[0].clockKHz / 1000);
+  std::printf("\n| measure | unit | CPU | GPU | GPU / CPU | GPU / peak |\n"
+              "|---|---|---|---|---|---|\n");
   for (const Row &row : rows) {
     double cpu = 0, onGpu = 0;
     if (row.onCpu) {
@@ -171,8 +196,12 @@ int main(int argc, char **argv) try {
       double r = row.unit == "us" ? cpu / onGpu : onGpu / cpu;
       ratio = cell(r) + "x";
     }
-    std::printf("| %s | %s | %s | %s | %s |\n", row.what.c_str(), row.unit.c_str(),
-                cell(cpu).c_str(), cell(onGpu).c_str(), ratio.c_str());
+    std::string share = "-";
+    if (onGpu > 0 && !row.peak.empty() && peakGflops(gpus[0], row.peak) > 0)
+      share = cell(100 * onGpu / peakGflops(gpus[0], row.peak)) + "%";
+    std::printf("| %s | %s | %s | %s | %s | %s |\n", row.what.c_str(),
+                row.unit.c_str(), cell(cpu).c_str(), cell(onGpu).c_str(),
+                ratio.c_str(), share.c_str());
     std::fflush(stdout);
   }
   config::set_device("");

@@ -13,6 +13,7 @@ namespace {
 
 // cuDeviceGetAttribute's attributes Kiln reads (the driver API's values).
 constexpr int kMaxSharedMemoryPerBlock = 8;
+constexpr int kClockRate = 13;
 constexpr int kMultiprocessorCount = 16;
 constexpr int kComputeCapabilityMajor = 75;
 constexpr int kComputeCapabilityMinor = 76;
@@ -109,6 +110,9 @@ Driver *Driver::tryGet(std::string *why) {
         continue;
       info.name = name;
       info.sharedMemoryPerBlock = size_t(shared);
+      // For benchmark tables only: 0 where the driver no longer reports it.
+      if (a.cuDeviceGetAttribute(&info.clockKHz, kClockRate, device) != 0)
+        info.clockKHz = 0;
       d->devices_.push_back(info);
     }
     d->contexts_.assign(d->devices_.size(), nullptr);

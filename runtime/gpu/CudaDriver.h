@@ -69,6 +69,8 @@ struct DeviceInfo {
   int multiprocessors = 0;
   size_t memoryBytes = 0;
   size_t sharedMemoryPerBlock = 0;
+  /// The multiprocessors' peak clock, 0 when unknown.
+  int clockKHz = 0;
   /// "sm_<major><minor>", the chip kiln-to-nvvm compiles for.
   std::string chip() const;
 };

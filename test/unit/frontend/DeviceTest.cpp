@@ -214,15 +214,23 @@ TEST(FrontendDevice, CnnStepsOnTheGpuMatchTheCpu) {
 // With TF32 tensor cores each product's operands keep 10 mantissa bits
 // (a relative error up to 2^-11 each), so the steps are near the CPU's,
 // not equal.
+// Sets the float32 matmul precision for a scope (a failed assertion
+// included).
+struct ScopedPrecision {
+  explicit ScopedPrecision(const char *precision) {
+    config::set_float32_matmul_precision(precision);
+  }
+  ~ScopedPrecision() { config::set_float32_matmul_precision(""); }
+};
+
 TEST(FrontendDevice, Tf32StepsOnTheGpuAreNearTheCpu) {
   SKIP_WITHOUT_GPU();
-  config::set_float32_matmul_precision("high");
+  ScopedPrecision high("high");
   std::mt19937 rng(3);
   expectGpuMatchesCpu(exampleMlp, uniform(rng, {48, 28, 28}, 0.f, 1.f),
                       labelsOf(48, 3), 5e-3f);
   expectGpuMatchesCpu(exampleCnn, uniform(rng, {32, 28, 28, 1}, 0.f, 1.f),
                       labelsOf(32, 7), 5e-3f);
-  config::set_float32_matmul_precision("");
 }
 
 // The examples' accuracy: the MLP on 10,000 Fashion-MNIST images, 3 epochs,
@@ -235,7 +243,7 @@ TEST(FrontendDevice, MlpTrainsToTheCpusAccuracy) {
   std::vector<double> accuracy;
   for (const char *precision : {"highest", "highest", "high"}) {
     const char *device = accuracy.empty() ? "cpu" : "gpu";
-    config::set_float32_matmul_precision(precision);
+    ScopedPrecision scoped(precision);
     utils::set_random_seed(5);
     Sequential model = exampleMlp(device);
     model.fit(x, y, {.epochs = 3});
@@ -243,7 +251,6 @@ TEST(FrontendDevice, MlpTrainsToTheCpusAccuracy) {
     std::printf("%s (%s): test accuracy %.4f\n", device, precision,
                 accuracy.back());
   }
-  config::set_float32_matmul_precision("");
   EXPECT_GT(accuracy[1], 0.75);
   EXPECT_NEAR(accuracy[1], accuracy[0], 0.005);
   EXPECT_NEAR(accuracy[2], accuracy[0], 0.005) << "TF32 tensor cores";
