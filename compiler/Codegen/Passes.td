@@ -324,6 +324,29 @@ def KilnGpuHostSyncsPass
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def KilnGpuMergeModulesPass
+    : Pass<"kiln-gpu-merge-modules", "mlir::ModuleOp"> {
+  let summary = "One gpu.module for the kernels each host function launches";
+  let description = [{
+    For kiln-gpu-map, after outlining: the kernels a function launches move
+    from their one-kernel modules into one `gpu.module @<function>_kernels`,
+    each renamed after the module it came from, and the launches follow.
+    Serializing a module costs an LLVM target machine and a PTX module, and
+    loading one a driver call, whatever its size: the CNN's steps go from
+    132 modules to 3. A module some other function also launches, or one
+    holding more than kernels or carrying attributes, stays.
+
+    ```mlir
+    gpu.launch_func @train_step_kernel::@train_step_kernel ...
+    gpu.launch_func @train_step_kernel_0::@train_step_kernel ...
+    // becomes
+    gpu.launch_func @train_step_kernels::@train_step_kernel ...
+    gpu.launch_func @train_step_kernels::@train_step_kernel_0 ...
+    ```
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
 def KilnGpuSharedAllocsPass
     : Pass<"kiln-gpu-shared-allocs", "mlir::ModuleOp"> {
   let summary = "A step's temporaries in memory both the host and the GPU reach";

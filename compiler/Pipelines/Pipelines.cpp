@@ -165,6 +165,7 @@ void buildGpuMapPipeline(OpPassManager &pm, const NvvmOptions &options) {
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCSEPass());
   pm.addPass(createKilnGpuHostSyncsPass());
+  pm.addPass(createKilnGpuMergeModulesPass());
 }
 
 void buildGpuLowerPipeline(OpPassManager &pm, const NvvmOptions &options) {

@@ -142,7 +142,8 @@ struct NvvmOptions : public mlir::PassPipelineOptions<NvvmOptions> {
 /// kernels (kiln-gpu-tile-contractions), full reductions as block
 /// reductions (kiln-gpu-block-reductions), every other linalg op as parallel
 /// loops tiled by the block size, mapped to blocks and threads and outlined
-/// into gpu.module kernels launched from the step's host code.
+/// into kernels launched from the step's host code, one gpu.module a step
+/// (kiln-gpu-merge-modules).
 void buildGpuMapPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
 
 /// kiln-gpu-lower: the kernels to NVVM and serialized as PTX for the chip

@@ -14,7 +14,8 @@
 // CPU's kiln-to-llvm.mlir model): kiln-gpu-map puts the step's temporaries
 // in managed memory (gpu.alloc host_shared, freed by the runtime's
 // kiln_gpu_free), maps every parallel loop to blocks of 32x8 threads and
-// outlines the kernels into gpu.modules launched from the step; kiln-gpu-lower
+// outlines the kernels into one gpu.module a step (kiln-gpu-merge-modules)
+// launched from the step; kiln-gpu-lower
 // serializes each module to PTX for the chip (no ptxas, no libdevice: no
 // __nv_ calls) and leaves host code in the LLVM dialect that calls the
 // mgpu* entry points of runtime/gpu.
@@ -35,25 +36,28 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // MAP: module attributes {gpu.container_module
 // MAP-LABEL: func.func @train_step
 // MAP: %[[T:.*]] = gpu.alloc host_shared (%{{.*}}) : memref<?x3xf32>
-// MAP: gpu.launch_func @train_step_kernel::@train_step_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c32, %c8, %c1)
+// MAP: gpu.launch_func @train_step_kernels::@train_step_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c32, %c8, %c1)
 // MAP: %[[P:.*]] = memref.extract_aligned_pointer_as_index
 // MAP: %[[A:.*]] = arith.index_cast %[[P]] : index to i64
 // MAP: call @kiln_gpu_free(%[[A]]) : (i64) -> ()
-// Each kernel's module follows its step.
-// MAP: gpu.module @train_step_kernel
+// The step's kernels follow it, in one module.
+// MAP: gpu.module @train_step_kernels
 // MAP: gpu.func @train_step_kernel({{.*}}) kernel attributes {known_block_size = array<i32: 32, 8, 1>}
 // MAP: gpu.block_id  x
 // MAP: gpu.thread_id  x
 // MAP: gpu.thread_id  y
 // The dense layer's matmul (kiln-gpu-tile-contractions): 16x16 threads
 // staging K tiles of x and the kernel in shared memory.
-// MAP: gpu.module @train_step_kernel_0
-// MAP: gpu.func @train_step_kernel({{.*}}) workgroup({{.*}} : memref<16x17xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16x17xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 16, 16, 1>}
+// MAP-NOT: gpu.module
+// MAP: gpu.func @train_step_kernel_0({{.*}}) workgroup({{.*}} : memref<16x17xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16x17xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 16, 16, 1>}
 // MAP: gpu.barrier
 // MAP-LABEL: func.func @eval_step
-// MAP: gpu.launch_func @eval_step_kernel
+// MAP: gpu.launch_func @eval_step_kernels::@eval_step_kernel
+// MAP: gpu.module @eval_step_kernels
 // MAP-LABEL: func.func @predict_step
-// MAP: gpu.launch_func @predict_step_kernel
+// MAP: gpu.launch_func @predict_step_kernels::@predict_step_kernel
+// MAP: gpu.module @predict_step_kernels
+// MAP-NOT: gpu.module
 // MAP: func.func private @kiln_gpu_free(i64)
 
 // The host code of a step allocates and launches: its loops (the loss's
@@ -81,74 +85,78 @@ func.func @loss(%w: tensor<4x3xf32> {kiln.param, kiln.trainable}, %b: tensor<3xf
 // PTX: llvm.func @train_step(
 // PTX-NOT: memref.
 // PTX: llvm.call @mgpuMemAlloc
-// PTX: gpu.launch_func @train_step_kernel::@train_step_kernel
+// PTX: gpu.launch_func @train_step_kernels::@train_step_kernel
 // PTX: llvm.call @kiln_gpu_free
-// PTX: gpu.binary @train_step_kernel
+// PTX: gpu.binary @train_step_kernels
 // SM80-SAME: #nvvm.target<chip = "sm_80"
 // SM90-SAME: #nvvm.target<chip = "sm_90", features = "+ptx80"
 // SM80-SAME: .target sm_80
 // SM90-SAME: .target sm_90
 // PTX-SAME: .visible .entry train_step_kernel(
-// The matmul's kernel declares its tiles in shared memory and syncs.
-// PTX: gpu.binary @train_step_kernel_0
-// PTX-SAME: .shared .align 4 .b8 __wg_train_step_kernel_0[1088]
+// The matmul's kernel, in the same module, declares its tiles in shared
+// memory and syncs.
+// PTX-SAME: .visible .entry train_step_kernel_0(
+// PTX-SAME: .shared .align 4 .b8 __wg_train_step_kernel_0_0[1088]
 // PTX-SAME: bar.sync
 // PTX-NOT: __nv_
+// PTX: gpu.binary @eval_step_kernels
+// PTX: gpu.binary @predict_step_kernels
+// PTX-NOT: gpu.binary
 
 // The CNN (Conv32-Pool-Conv64-Pool-Dense128-Dense10): every convolution,
 // pooling and dense layer of the three steps as PTX kernels for sm_90 and
 // sm_80. Its contractions stage two tiles in shared memory (the kernels
-// with a second workgroup buffer, __wg_..._1): in train_step the two
+// with a second workgroup buffer, __wg_<kernel>_1): in train_step the two
 // convolutions and two dense layers, the four weight gradients and the
 // input gradients of the second convolution and the two dense layers (11);
 // in eval_step and predict_step the four forward ones.
 // CNN: llvm.func @train_step(
-// CNN: gpu.binary @train_step_kernel
+// CNN: gpu.binary @train_step_kernels
 // CNN90-SAME: .target sm_90
 // CNN80-SAME: .target sm_80
-// CNN-COUNT-11: __wg_train_step_kernel_1[
-// CNN-NOT: __wg_train_step_kernel_1[
-// CNN: gpu.binary @eval_step_kernel
-// CNN-COUNT-4: __wg_eval_step_kernel_1[
-// CNN-NOT: __wg_eval_step_kernel_1[
-// CNN: gpu.binary @predict_step_kernel
-// CNN-COUNT-4: __wg_predict_step_kernel_1[
-// CNN-NOT: {{__wg_predict_step_kernel_1\[|__nv_}}
+// CNN-COUNT-11: {{__wg_train_step_kernel(_[0-9]+)?_1\[}}
+// CNN-NOT: {{__wg_train_step_kernel(_[0-9]+)?_1\[}}
+// CNN: gpu.binary @eval_step_kernels
+// CNN-COUNT-4: {{__wg_eval_step_kernel(_[0-9]+)?_1\[}}
+// CNN-NOT: {{__wg_eval_step_kernel(_[0-9]+)?_1\[}}
+// CNN: gpu.binary @predict_step_kernels
+// CNN-COUNT-4: {{__wg_predict_step_kernel(_[0-9]+)?_1\[}}
+// CNN-NOT: {{__wg_predict_step_kernel(_[0-9]+)?_1\[|__nv_}}
 
 // The MLP (784-300-100-10): three dense layers forward, three weight and
 // two input gradients in train_step (8 shared-memory GEMMs), three in eval
 // and predict.
-// MLP: gpu.binary @train_step_kernel
-// MLP-COUNT-8: __wg_train_step_kernel_1[
-// MLP-NOT: __wg_train_step_kernel_1[
-// MLP: gpu.binary @eval_step_kernel
-// MLP-COUNT-3: __wg_eval_step_kernel_1[
-// MLP-NOT: __wg_eval_step_kernel_1[
-// MLP: gpu.binary @predict_step_kernel
-// MLP-COUNT-3: __wg_predict_step_kernel_1[
-// MLP-NOT: {{__wg_predict_step_kernel_1\[|__nv_}}
+// MLP: gpu.binary @train_step_kernels
+// MLP-COUNT-8: {{__wg_train_step_kernel(_[0-9]+)?_1\[}}
+// MLP-NOT: {{__wg_train_step_kernel(_[0-9]+)?_1\[}}
+// MLP: gpu.binary @eval_step_kernels
+// MLP-COUNT-3: {{__wg_eval_step_kernel(_[0-9]+)?_1\[}}
+// MLP-NOT: {{__wg_eval_step_kernel(_[0-9]+)?_1\[}}
+// MLP: gpu.binary @predict_step_kernels
+// MLP-COUNT-3: {{__wg_predict_step_kernel(_[0-9]+)?_1\[}}
+// MLP-NOT: {{__wg_predict_step_kernel(_[0-9]+)?_1\[|__nv_}}
 
 // With precision=tf32 the MLP's 8/3/3 GEMM kernels run on tensor cores,
 // each with two mma.sync per K tile of 16, operands rounded by cvt.rna.
 // The CNN's too, except the first convolution's weight gradient (9 x 32
 // outputs: under 4 accumulators a thread, so CUDA cores); its kernels
 // have two or more mma.sync per K tile.
-// MLPTF32: gpu.binary @train_step_kernel
+// MLPTF32: gpu.binary @train_step_kernels
 // MLPTF32: cvt.rna.tf32.f32
 // MLPTF32-COUNT-16: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // MLPTF32-NOT: mma.sync
-// MLPTF32: gpu.binary @eval_step_kernel
+// MLPTF32: gpu.binary @eval_step_kernels
 // MLPTF32-COUNT-6: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // MLPTF32-NOT: mma.sync
-// MLPTF32: gpu.binary @predict_step_kernel
+// MLPTF32: gpu.binary @predict_step_kernels
 // MLPTF32-COUNT-6: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // MLPTF32-NOT: mma.sync
-// CNNTF32: gpu.binary @train_step_kernel
+// CNNTF32: gpu.binary @train_step_kernels
 // CNNTF32-COUNT-48: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // CNNTF32-NOT: mma.sync
-// CNNTF32: gpu.binary @eval_step_kernel
+// CNNTF32: gpu.binary @eval_step_kernels
 // CNNTF32-COUNT-28: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // CNNTF32-NOT: mma.sync
-// CNNTF32: gpu.binary @predict_step_kernel
+// CNNTF32: gpu.binary @predict_step_kernels
 // CNNTF32-COUNT-28: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 // CNNTF32-NOT: mma.sync
