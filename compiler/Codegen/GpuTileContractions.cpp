@@ -325,8 +325,10 @@ private:
       at[d] = index;
   }
 
-  Value clamp(Value i, Value extent) {
-    return arith::MinUIOp::create(b, i, arith::SubIOp::create(b, extent, cst(1)));
+  /// `i`, or the last start of a group of `group` inside `extent` past it.
+  Value clamp(Value i, Value extent, int64_t group = 1) {
+    return arith::MinUIOp::create(b, i,
+                                  arith::SubIOp::create(b, extent, cst(group)));
   }
   Value below(Value i, Value extent) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, i, extent);
@@ -395,11 +397,6 @@ private:
     if (vec > 1)
       zeros = arith::ConstantOp::create(
           b, DenseElementsAttr::get(vectorType, b.getFloatAttr(element, 0.0)));
-    // The last start of a group inside `extent`.
-    auto clampGroup = [&](Value i, Value extent) {
-      return arith::MinUIOp::create(b, i,
-                                    arith::SubIOp::create(b, extent, cst(vec)));
-    };
     for (int64_t r = 0; r < perThread; ++r) {
       Value e = arith::AddIOp::create(b, flat, cst(r * kThreads * kThreads));
       Value line = arith::DivUIOp::create(b, e, cst(groupsPerLine));
@@ -411,11 +408,8 @@ private:
       Value inside = arith::AndIOp::create(b, below(gi, extentOuter),
                                            below(gk, extentK));
       SmallVector<Value> at = batchAt;
-      delinearize(alongK ? clampGroup(gk, extentK) : clamp(gk, extentK), g.k,
-                  at);
-      delinearize(alongK ? clamp(gi, extentOuter)
-                         : clampGroup(gi, extentOuter),
-                  outer, at);
+      delinearize(clamp(gk, extentK, alongK ? vec : 1), g.k, at);
+      delinearize(clamp(gi, extentOuter, alongK ? 1 : vec), outer, at);
       SmallVector<Value> indices = applyMap(b, b.getLoc(), map, at);
       if (vec == 1) {
         Value v = memref::LoadOp::create(b, operand, indices);
@@ -423,9 +417,9 @@ private:
         memref::StoreOp::create(b, v, tile, ValueRange{kk, ii});
         continue;
       }
-      Value v = vector::LoadOp::create(b, vectorType, operand, indices,
-                                       /*nontemporal=*/false,
-                                       llvm::Align(vec * 4));
+      Value v = vector::LoadOp::create(
+          b, vectorType, operand, indices, /*nontemporal=*/false,
+          llvm::Align(vec * element.getIntOrFloatBitWidth() / 8));
       v = arith::SelectOp::create(b, inside, v, zeros);
       for (int64_t j = 0; j < vec; ++j) {
         Value x = vector::ExtractOp::create(b, v, j);
@@ -486,10 +480,11 @@ private:
     }
     Value out = op.getDpsInits()[0];
     AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    // Inside the edges (the stores are guarded), so unclamped.
     auto outIndices = [&](Value row, Value col) {
       SmallVector<Value> at = batchAt;
-      delinearize(clamp(row, extentM), g.m, at);
-      delinearize(clamp(col, extentN), g.n, at);
+      delinearize(row, g.m, at);
+      delinearize(col, g.n, at);
       return applyMap(b, b.getLoc(), outMap, at);
     };
     // The sums start at 0 and the output's own value is added when they
