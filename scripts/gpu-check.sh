@@ -19,8 +19,9 @@
 # finite-difference gradient tests with every model on the GPU
 # (KILN_DEVICE=gpu); the two examples with --device gpu and cpu, and the MLP
 # on TF32 tensor cores; kiln-gpu-bench's table (matmul on CUDA and tensor
-# cores, training, predict, per-step overhead). Output goes to stdout and to $OUT/gpu-check.log when OUT is
-# set (the device tool's folder), else ./gpu-check.log.
+# cores, training, predict, per-step overhead). Output goes to stdout and
+# to $OUT/gpu-check.log when OUT is set (the device tool's folder), else
+# ./gpu-check.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

@@ -38,8 +38,8 @@ struct KilnGpuMergeModulesPass
                 symbols.lookup<gpu::GPUModuleOp>(launch.getKernelModuleName()))
           used[kernels].push_back(launch);
       });
-      // A module another function launches too, or one with more than
-      // kernels or with attributes (targets), stays where it is.
+      // A module another function launches too, or one with more than one
+      // kernel, other ops or attributes (targets), stays where it is.
       used.remove_if([&](const auto &entry) {
         gpu::GPUModuleOp kernels = entry.first;
         const SmallVector<gpu::LaunchFuncOp> &launches = entry.second;
@@ -49,8 +49,8 @@ struct KilnGpuMergeModulesPass
                size_t(std::distance(uses->begin(), uses->end())) !=
                    launches.size() ||
                kernels->getAttrs().size() != 1 || // its symbol name alone
-               !llvm::all_of(kernels.getBody()->getOperations(),
-                             llvm::IsaPred<gpu::GPUFuncOp>);
+               !llvm::hasSingleElement(kernels.getBody()->getOperations()) ||
+               !isa<gpu::GPUFuncOp>(kernels.getBody()->front());
       });
       if (used.size() < 2)
         continue;
@@ -59,19 +59,14 @@ struct KilnGpuMergeModulesPass
           b, func.getLoc(), (func.getSymName() + "_kernels").str());
       symbols.insert(merged); // renames it if the name is taken
       for (auto &[kernels, launches] : used) {
+        // The module's one kernel takes the module's unique name.
         StringAttr name = kernels.getSymNameAttr();
-        for (auto kernel : llvm::to_vector(
-                 kernels.getBody()->getOps<gpu::GPUFuncOp>())) {
-          StringAttr oldName = SymbolTable::getSymbolName(kernel);
-          kernel->moveBefore(merged.getBody(), merged.getBody()->end());
-          // Each module came from one launch: its kernel takes the module's
-          // unique name.
-          SymbolTable::setSymbolName(kernel, name);
-          for (gpu::LaunchFuncOp launch : launches)
-            if (launch.getKernelName() == oldName)
-              launch.setKernelAttr(SymbolRefAttr::get(
-                  merged.getSymNameAttr(), {FlatSymbolRefAttr::get(name)}));
-        }
+        Operation *kernel = &kernels.getBody()->front();
+        kernel->moveBefore(merged.getBody(), merged.getBody()->end());
+        SymbolTable::setSymbolName(kernel, name);
+        for (gpu::LaunchFuncOp launch : launches)
+          launch.setKernelAttr(SymbolRefAttr::get(
+              merged.getSymNameAttr(), {FlatSymbolRefAttr::get(name)}));
         symbols.erase(kernels);
       }
     }

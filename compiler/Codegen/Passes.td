@@ -334,7 +334,7 @@ def KilnGpuMergeModulesPass
     Serializing a module costs an LLVM target machine and a PTX module, and
     loading one a driver call, whatever its size: the CNN's steps go from
     132 modules to 3. A module some other function also launches, or one
-    holding more than kernels or carrying attributes, stays.
+    holding more than its one kernel or carrying attributes, stays.
 
     ```mlir
     gpu.launch_func @train_step_kernel::@train_step_kernel ...

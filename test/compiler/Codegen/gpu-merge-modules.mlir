@@ -3,7 +3,7 @@
 // kiln-gpu-merge-modules: the kernels a function launches move into one
 // gpu.module named after it, each renamed after the module it came from;
 // the launches follow. A module two functions launch stays as it is, and
-// so does a function's only other module.
+// so does a function's only other module, and a module of two kernels.
 
 // CHECK-LABEL: func.func @step
 // CHECK: gpu.launch_func @step_kernels::@step_kernel blocks
@@ -25,6 +25,14 @@
 // CHECK: gpu.launch_func @single_kernel::@single_kernel blocks
 // CHECK: gpu.module @single_kernel
 // CHECK: gpu.func @single_kernel
+// CHECK-LABEL: func.func @pair
+// CHECK: gpu.launch_func @pair_kernels::@first blocks
+// CHECK: gpu.launch_func @pair_kernels::@second blocks
+// CHECK: gpu.launch_func @pair_kernel::@pair_kernel blocks
+// CHECK: gpu.module @pair_kernels {
+// CHECK: gpu.func @first
+// CHECK: gpu.func @second
+// CHECK: gpu.module @pair_kernel {
 module attributes {gpu.container_module} {
   func.func @step(%m: memref<4xf32>) {
     %c1 = arith.constant 1 : index
@@ -74,6 +82,26 @@ module attributes {gpu.container_module} {
   }
   gpu.module @single_kernel {
     gpu.func @single_kernel(%m: memref<4xf32>) kernel {
+      gpu.return
+    }
+  }
+  func.func @pair(%m: memref<4xf32>) {
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @pair_kernels::@first blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%m : memref<4xf32>)
+    gpu.launch_func @pair_kernels::@second blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%m : memref<4xf32>)
+    gpu.launch_func @pair_kernel::@pair_kernel blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%m : memref<4xf32>)
+    return
+  }
+  gpu.module @pair_kernels {
+    gpu.func @first(%m: memref<4xf32>) kernel {
+      gpu.return
+    }
+    gpu.func @second(%m: memref<4xf32>) kernel {
+      gpu.return
+    }
+  }
+  gpu.module @pair_kernel {
+    gpu.func @pair_kernel(%m: memref<4xf32>) kernel {
       gpu.return
     }
   }
