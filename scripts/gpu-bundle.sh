@@ -2,7 +2,9 @@
 # Packs what scripts/gpu-check.sh runs for a GPU machine without Kiln's
 # toolchain (the device machines here have no LLVM 22 and no network):
 # the stripped binaries, every shared library they load but the C and C++
-# runtimes and the CUDA driver, and a Fashion-MNIST subset (the first
+# runtimes and the CUDA driver, the Fashion-MNIST CNN of ../shared compiled
+# by kilnc for the CPU and for sm_90 (fp32 and tf32), and a Fashion-MNIST
+# subset (the first
 # KILN_BUNDLE_TRAIN training images, 10000 by default, and the test set),
 # as .gpu-bundle/bundle.tar.xz.part-NN (xz, split in parts of 56 MiB: the
 # device tool carries 64 MiB a call). It prints the device runs to make.
@@ -13,11 +15,19 @@ TRAIN=${KILN_BUNDLE_TRAIN:-10000}
 BINARIES="kiln-device-tests kiln-gpu-runtime-tests kiln-frontend-tests
   fashion_mnist_mlp fashion_mnist_cnn kiln-gpu-bench"
 
-ninja -C "$BUILD" $BINARIES
+ninja -C "$BUILD" $BINARIES kilnc
 STAGE=$(mktemp -d /tmp/kiln-bundle.XXXXXX)
 trap 'rm -rf "$STAGE"' EXIT
-mkdir -p "$STAGE/bin" "$STAGE/lib" "$STAGE/fashion-mnist"
+mkdir -p "$STAGE/bin" "$STAGE/lib" "$STAGE/fashion-mnist" "$STAGE/aot"
 for b in $BINARIES; do strip -o "$STAGE/bin/$b" "$BUILD/bin/$b"; done
+# Ahead-of-time executables (they need libc and libstdc++ alone).
+CNN=../shared/keras-files/k3-cnn-dotkeras-fmnist/fashion_mnist_cnn.keras
+if [ -f "$CNN" ]; then
+  "$BUILD/bin/kilnc" "$CNN" --emit=exe --target=x86-64-v2 -o "$STAGE/aot/cnn-cpu"
+  "$BUILD/bin/kilnc" "$CNN" --emit=exe --target=sm_90 -o "$STAGE/aot/cnn-sm_90"
+  "$BUILD/bin/kilnc" "$CNN" --emit=exe --target=sm_90 --precision=tf32 \
+    -o "$STAGE/aot/cnn-sm_90-tf32"
+fi
 # The libraries, resolved through their links; glibc and libstdc++ are
 # the machine's own (a newer one runs what an older one built).
 ldd "$STAGE"/bin/* | awk '/=> \//{print $3}' | sort -u |

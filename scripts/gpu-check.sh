@@ -18,7 +18,8 @@
 # trained on both (test accuracy within half a point, TF32 too); the
 # finite-difference gradient tests with every model on the GPU
 # (KILN_DEVICE=gpu); the two examples with --device gpu and cpu, and the MLP
-# on TF32 tensor cores; kiln-gpu-bench's table (matmul on CUDA and tensor
+# on TF32 tensor cores; the CNN compiled ahead of time by kilnc for sm_90
+# (in a bundle) against the same for the CPU; kiln-gpu-bench's table (matmul on CUDA and tensor
 # cores, training, predict, per-step overhead). Output goes to stdout and
 # to $OUT/gpu-check.log when OUT is set (the device tool's folder), else
 # ./gpu-check.log.
@@ -85,6 +86,36 @@ for device in gpu cpu; do
   step "fashion_mnist_cnn --device $device (2 epochs)" 120 \
     "$BIN/fashion_mnist_cnn" --device "$device" --epochs 2 --seed 1 --verbose 2
 done
+# aot_check: kilnc's executables of the Fashion-MNIST CNN for the CPU and
+# for sm_90 (fp32, tf32) on the test set: each one's accuracy (Keras: 9096
+# of 10000), then the largest difference of the GPU's probabilities from
+# the CPU's (at most 1e-4 in fp32).
+aot_check() {
+  local dir=$1 images=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte
+  local labels=/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte
+  [ -f "$images" ] || images=$images.gz
+  [ -f "$labels" ] || labels=$labels.gz
+  local rc=0
+  for exe in cnn-cpu cnn-sm_90 cnn-sm_90-tf32; do
+    echo "$exe:"
+    "$dir/$exe" "$images" --scale 0.00392156862745098 --batch 1000 \
+      --labels "$labels" -o "/tmp/kiln-aot-$exe.csv" || rc=1
+  done
+  for exe in cnn-sm_90 cnn-sm_90-tf32; do
+    paste -d, /tmp/kiln-aot-cnn-cpu.csv "/tmp/kiln-aot-$exe.csv" | awk -F, -v name="$exe" '
+      { n = NF / 2; for (i = 1; i <= n; ++i) { d = $i - $(i + n); if (d < 0) d = -d; if (d > m) m = d } }
+      END { printf "%s: largest difference from the CPU %.3g over %d samples\n", name, m, NR }'
+  done
+  awk -F, 'NR == FNR { for (i = 1; i <= NF; ++i) a[FNR, i] = $i; next }
+    { for (i = 1; i <= NF; ++i) { d = a[FNR, i] - $i; if (d < 0) d = -d; if (d > m) m = d } }
+    END { exit m > 1e-4 }' /tmp/kiln-aot-cnn-cpu.csv /tmp/kiln-aot-cnn-sm_90.csv || rc=1
+  return $rc
+}
+if [ -x "$BIN/../aot/cnn-sm_90" ]; then
+  export -f aot_check
+  step "kilnc --target=sm_90: the CNN against kilnc's CPU executable" 60 \
+    bash -c 'aot_check "$0"' "$BIN/../aot"
+fi
 step "kiln-gpu-bench" 150 "$BIN/kiln-gpu-bench"
 
 say ""

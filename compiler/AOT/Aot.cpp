@@ -293,17 +293,42 @@ compileAhead(mlir::ModuleOp module, const std::vector<AotTensor> &weights,
     fixBatch(forward, weights.size(), options.batch);
   }
 
+  bool gpu = !options.gpuChip.empty();
+  if (gpu) {
+    if (options.train)
+      return fail("training ahead of time runs on the CPU only for now; "
+                  "compile a GPU artifact for prediction (no --train)");
+    if (options.externalWeights)
+      return fail("a GPU artifact embeds its weights (their device copy is "
+                  "made once); external weights are for CPU targets");
+    if (options.threads != 1)
+      return fail("--threads is for CPU targets: a GPU artifact's host code "
+                  "only launches kernels");
+    registerNvvmTranslations(ctx);
+  }
   CodegenOptions codegen;
   codegen.cpu = options.cpu;
   codegen.threads = options.threads;
+  NvvmOptions nvvm;
+  nvvm.chip = options.gpuChip;
+  nvvm.precision = options.gpuPrecision;
+  // The tile sizes' cost model: A100 (sm_80) has 108 multiprocessors,
+  // H100 and H200 (sm_90) 132.
+  nvvm.multiprocessors = options.gpuChip == "sm_80" ? 108 : 132;
   mlir::PassManager pm(ctx);
-  if (!buildStepsPipeline(pm, codegen, options.stopAfter))
-    return fail("unknown stage '" + options.stopAfter + "'");
+  if (gpu ? !buildGpuStepsPipeline(pm, nvvm, options.stopAfter)
+          : !buildStepsPipeline(pm, codegen, options.stopAfter)) {
+    std::string names;
+    for (const std::string &n : gpu ? gpuStepStageNames() : stepStageNames())
+      names += (names.empty() ? "" : ", ") + n;
+    return fail("unknown stage '" + options.stopAfter + "' (for " +
+                (gpu ? options.gpuChip : options.cpu) + ": " + names + ")");
+  }
   if (options.instrument)
     options.instrument(pm);
   if (mlir::failed(pm.run(module)))
-    return fail("the model does not compile for '" + options.cpu +
-                "':\n" + diagnostics);
+    return fail("the model does not compile for '" +
+                (gpu ? options.gpuChip : options.cpu) + "':\n" + diagnostics);
   if (!options.stopAfter.empty())
     return AotArtifact();
   if (options.train) {
@@ -316,9 +341,12 @@ compileAhead(mlir::ModuleOp module, const std::vector<AotTensor> &weights,
                   std::to_string(state.slots.size()) + " were given");
     signature->slots = *slots;
   }
-  mlir::FailureOr<CpuTarget> target = targetOf(module, "kilnc");
+  // kiln-to-llvm records the CPU in the module; the GPU's host code is
+  // generated for the named one.
+  mlir::FailureOr<CpuTarget> target =
+      gpu ? CpuTarget::forCpu(options.cpu) : targetOf(module, "kilnc");
   if (mlir::failed(target))
-    return fail("the compiled module has no target: " + diagnostics);
+    return fail("no target for the compiled module: " + diagnostics);
 
   mlir::registerBuiltinDialectTranslation(*ctx);
   mlir::registerLLVMDialectTranslation(*ctx);
@@ -360,6 +388,7 @@ compileAhead(mlir::ModuleOp module, const std::vector<AotTensor> &weights,
     artifact.weightShapes.push_back(w.shape);
   artifact.cpu = target->cpu;
   artifact.features = target->features;
+  artifact.gpuChip = options.gpuChip;
   if (options.keepLLVMIR) {
     llvm::raw_string_ostream irText(artifact.llvmIR);
     ir->print(irText, nullptr);

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlir {
@@ -37,6 +38,14 @@ struct AotOptions {
   /// Target CPU: "host" (the detected one, with its features), "x86-64",
   /// "x86-64-v2" .. "x86-64-v4", or any LLVM CPU name ("znver3", ...).
   std::string cpu = "host";
+  /// An NVIDIA chip ("sm_80", "sm_90", ...): the step runs there as
+  /// kernels (kiln-to-nvvm, the PTX embedded), its host code, for `cpu`,
+  /// launching them through Kiln's GPU runtime, which the artifact then
+  /// needs linked (kilnc does). Empty: the step runs on the CPU.
+  std::string gpuChip;
+  /// The GPU's f32 contractions: "fp32" (CUDA cores, the CPU's results) or
+  /// "tf32" (tensor cores).
+  std::string gpuPrecision = "fp32";
   /// Threads of the parallel loops; 1 needs no OpenMP runtime.
   int64_t threads = 1;
   /// 0: the code takes any batch. N: it is compiled for batches of N
@@ -107,6 +116,7 @@ struct AotArtifact {
   AotSignature signature;
   std::vector<std::vector<int64_t>> weightShapes; ///< in get_weights order
   std::string cpu, features; ///< what the code was generated for
+  std::string gpuChip;       ///< AotOptions::gpuChip
   /// Seconds of the LLVM stages: translation, optimization, code generation.
   double translateSeconds = 0, optimizeSeconds = 0, codegenSeconds = 0;
 };
@@ -138,9 +148,9 @@ llvm::Expected<std::vector<AotTensor>>
 aotReadWeightsFile(llvm::StringRef bytes,
                    const std::vector<std::vector<int64_t>> &shapes);
 
-/// A static library (ar archive) holding `object` as `member`.
-llvm::Expected<std::string> aotStaticLibrary(const std::string &object,
-                                             const std::string &member);
+/// A static library (ar archive) of objects: each member's bytes and name.
+llvm::Expected<std::string> aotStaticLibrary(
+    const std::vector<std::pair<std::string, std::string>> &members);
 
 } // namespace kiln
 

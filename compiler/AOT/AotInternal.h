@@ -20,7 +20,8 @@ class Module;
 namespace kiln::aot {
 
 /// What the C entry points return.
-constexpr int kOk = 0, kBadArgument = 1, kOutOfMemory = 2, kNoWeights = 3;
+constexpr int kOk = 0, kBadArgument = 1, kOutOfMemory = 2, kNoWeights = 3,
+              kGpuFailed = 4; // also runtime/gpu/AotGpu.h's
 
 /// The C symbols the artifact exports: everything else is internal.
 std::vector<std::string> apiSymbols(const AotOptions &options);
@@ -65,10 +66,12 @@ uint64_t weightsFingerprint(const std::vector<AotTensor> &weights);
 llvm::Value *descriptor(llvm::IRBuilder<> &b, llvm::Value *data,
                         llvm::ArrayRef<llvm::Value *> sizes);
 
-/// Descriptors of the tensors of `blob` (their shapes from `tensors`).
+/// Descriptors of the tensors of `blob` (their shapes from `tensors`), at
+/// `start` when given (a copy of the blob) instead of the blob's own.
 void blobDescriptors(llvm::IRBuilder<> &b, const Blob &blob,
                      const std::vector<AotTensor> &tensors,
-                     llvm::SmallVectorImpl<llvm::Value *> &args);
+                     llvm::SmallVectorImpl<llvm::Value *> &args,
+                     llvm::Value *start = nullptr);
 
 /// The thread-local flag compiled code sets when a temporary cannot be
 /// allocated (defined by linkRuntime).

@@ -74,6 +74,77 @@ llvm::Function *batchRunner(llvm::Module &module, llvm::Function *step,
   return fn;
 }
 
+/// The same for a step that runs on a GPU: its kernels read
+/// device-visible memory only, so the weights come from their managed copy
+/// and the batch goes in and comes out through managed buffers
+/// (runtime/gpu/AotGpu.h); kGpuFailed when the GPU fails or is missing.
+llvm::Function *gpuBatchRunner(llvm::Module &module, llvm::Function *step,
+                               const AotSignature &signature,
+                               const std::vector<AotTensor> &weights,
+                               const aot::Blob &params,
+                               const std::string &name) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  llvm::Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty(), *i32 = b.getInt32Ty();
+  auto *fn = llvm::Function::Create(
+      llvm::FunctionType::get(i32, {ptr, i64, ptr}, false),
+      llvm::GlobalValue::InternalLinkage, name + "_run_batch", module);
+  auto block = [&](const char *label) {
+    return llvm::BasicBlock::Create(ctx, label, fn);
+  };
+  llvm::BasicBlock *entry = block("entry"), *haveWeights = block("weights"),
+                   *haveInput = block("input"), *run = block("run"),
+                   *freeInput = block("free_input"), *failed = block("failed");
+  llvm::FunctionCallee weightsFn = module.getOrInsertFunction(
+      "kiln_gpu_aot_weights", llvm::FunctionType::get(ptr, {ptr, i64}, false));
+  llvm::FunctionCallee uploadFn = module.getOrInsertFunction(
+      "kiln_gpu_aot_upload", llvm::FunctionType::get(ptr, {ptr, i64}, false));
+  llvm::FunctionCallee freeFn = module.getOrInsertFunction(
+      "kiln_gpu_aot_free",
+      llvm::FunctionType::get(b.getVoidTy(), {ptr}, false));
+  llvm::FunctionCallee finishFn = module.getOrInsertFunction(
+      "kiln_gpu_aot_finish",
+      llvm::FunctionType::get(i32, {ptr, ptr, ptr, i64}, false));
+  llvm::Value *in = fn->getArg(0), *rows = fn->getArg(1), *out = fn->getArg(2);
+
+  b.SetInsertPoint(entry);
+  llvm::Value *deviceWeights = b.CreateCall(
+      weightsFn, {params.start(b), b.getInt64(int64_t(params.bytes))});
+  b.CreateCondBr(b.CreateIsNull(deviceWeights), failed, haveWeights);
+  b.SetInsertPoint(haveWeights);
+  auto bytes = [&](const std::vector<int64_t> &sample) {
+    return b.CreateMul(rows, b.getInt64(elements(sample) *
+                                        int64_t(sizeof(float))));
+  };
+  llvm::Value *outBytes = bytes(signature.output);
+  llvm::Value *deviceIn =
+      b.CreateCall(uploadFn, {in, bytes(signature.input)});
+  b.CreateCondBr(b.CreateIsNull(deviceIn), failed, haveInput);
+  b.SetInsertPoint(haveInput);
+  llvm::Value *deviceOut = b.CreateCall(
+      uploadFn, {llvm::ConstantPointerNull::get(b.getPtrTy()), outBytes});
+  b.CreateCondBr(b.CreateIsNull(deviceOut), freeInput, run);
+  b.SetInsertPoint(freeInput);
+  b.CreateCall(freeFn, {deviceIn});
+  b.CreateBr(failed);
+
+  b.SetInsertPoint(run);
+  llvm::SmallVector<llvm::Value *> args;
+  aot::blobDescriptors(b, params, weights, args, deviceWeights);
+  args.push_back(aot::descriptor(b, deviceIn,
+                                 aot::batchSizes(b, rows, signature.input)));
+  args.push_back(aot::descriptor(b, deviceOut,
+                                 aot::batchSizes(b, rows, signature.output)));
+  llvm::Value *code = aot::callStep(b, module, step, args);
+  llvm::Value *finished =
+      b.CreateCall(finishFn, {deviceIn, deviceOut, out, outBytes});
+  b.CreateRet(b.CreateSelect(b.CreateICmpNE(finished, b.getInt32(kOk)),
+                             finished, code));
+  b.SetInsertPoint(failed);
+  b.CreateRet(b.getInt32(aot::kGpuFailed));
+  return fn;
+}
+
 } // namespace
 
 bool isCIdentifier(const std::string &name) {
@@ -103,6 +174,8 @@ std::vector<std::string> apiSymbols(const AotOptions &options) {
   std::vector<std::string> names = {"predict", "version"};
   if (options.externalWeights)
     names.push_back("load_weights");
+  if (!options.gpuChip.empty())
+    names.push_back("gpu_error");
   if (options.train)
     names.insert(names.end(),
                  {"train_step", "evaluate", "get_weights", "set_weights",
@@ -204,8 +277,10 @@ llvm::Value *Blob::start(llvm::IRBuilder<> &b) const {
 
 void blobDescriptors(llvm::IRBuilder<> &b, const Blob &blob,
                      const std::vector<AotTensor> &tensors,
-                     llvm::SmallVectorImpl<llvm::Value *> &args) {
-  llvm::Value *start = blob.start(b);
+                     llvm::SmallVectorImpl<llvm::Value *> &args,
+                     llvm::Value *start) {
+  if (!start)
+    start = blob.start(b);
   for (auto [t, offset] : llvm::zip(tensors, blob.offsets)) {
     llvm::SmallVector<llvm::Value *> sizes;
     for (int64_t d : t.shape)
@@ -331,8 +406,20 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
     b.CreateRet(b.getInt32(kNoWeights));
     b.SetInsertPoint(loaded);
   }
-  llvm::Function *rows = batchRunner(module, step, signature, weights,
-                                     params, options.name);
+  llvm::Function *rows =
+      options.gpuChip.empty()
+          ? batchRunner(module, step, signature, weights, params, options.name)
+          : gpuBatchRunner(module, step, signature, weights, params,
+                           options.name);
+  if (!options.gpuChip.empty()) {
+    // <name>_gpu_error: why the calling thread's last call failed.
+    auto *gpuError = llvm::Function::Create(
+        llvm::FunctionType::get(ptr, false), llvm::GlobalValue::ExternalLinkage,
+        options.name + "_gpu_error", module);
+    llvm::IRBuilder<> e(llvm::BasicBlock::Create(ctx, "", gpuError));
+    e.CreateRet(e.CreateCall(module.getOrInsertFunction(
+        "kiln_gpu_aot_error", llvm::FunctionType::get(ptr, false))));
+  }
   if (options.batch <= 0) {
     b.CreateRet(b.CreateCall(rows, {in, n, out}));
   } else {
@@ -497,6 +584,7 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
   const std::string &n = options.name;
   std::string N = upper(n);
   const AotSignature &sig = artifact.signature;
+  bool gpu = !artifact.gpuChip.empty();
   auto shapeArray = [&](const char *what, const std::vector<int64_t> &shape) {
     std::ostringstream os;
     os << "#define " << N << "_" << upper(what) << "_RANK " << shape.size()
@@ -512,7 +600,12 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
   std::ostringstream h;
   h << "/* " << n << ".h: the C interface of the model '" << n
     << "', compiled ahead of time by kilnc\n"
-    << "   for " << artifact.cpu << " (kiln " << options.version << "). */\n"
+    << "   for "
+    << (artifact.gpuChip.empty()
+            ? artifact.cpu
+            : "the NVIDIA " + artifact.gpuChip + " GPU (host code: " +
+                  artifact.cpu + ")")
+    << " (kiln " << options.version << "). */\n"
     << "#ifndef KILN_MODEL_" << N << "_H\n#define KILN_MODEL_" << N
     << "_H\n\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n"
     << "#endif\n\n"
@@ -521,12 +614,16 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
     << "_BAD_ARGUMENT = " << kBadArgument
     << ", /* n < 0 or too large, or a null pointer with n > 0 */\n  " << N
     << "_OUT_OF_MEMORY = " << kOutOfMemory
-    << (options.externalWeights ? "," : "")
+    << (options.externalWeights || gpu ? "," : "")
     << " /* a temporary could not be allocated: out is not valid */\n"
     << (options.externalWeights
             ? "  " + N + "_NO_WEIGHTS = " + std::to_string(kNoWeights) +
                   " /* no weights file is mapped (" + n +
                   "_load_weights) */\n"
+            : std::string())
+    << (gpu ? "  " + N + "_GPU_FAILED = " + std::to_string(aot::kGpuFailed) +
+                  " /* no CUDA GPU, or it failed: " + n +
+                  "_gpu_error() says why */\n"
             : std::string())
     << "};\n\n"
     << "/* One sample's input, float32, row-major: shape "
@@ -549,6 +646,14 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
             : std::string())
     << "/* \"kiln <version> ...\": what compiled the model, and from what. */\n"
     << "const char *" << n << "_version(void);\n\n"
+    << (gpu ? "/* Why the calling thread's last " + n +
+                  "_predict returned " + N +
+                  "_GPU_FAILED. The artifact loads the CUDA\n   driver "
+                  "(libcuda.so.1) and its kernels' PTX when the program "
+                  "starts or\n   dlopen loads it; the driver compiles the "
+                  "PTX for the GPU it finds. */\n"
+                  "const char *" + n + "_gpu_error(void);\n\n"
+            : std::string())
     << (options.externalWeights
             ? "/* The weights live in a file (kilnc --weights=external), "
               "mapped when the\n   artifact loads: the file $" +
@@ -567,11 +672,13 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
   return h.str();
 }
 
-llvm::Expected<std::string> aotStaticLibrary(const std::string &object,
-                                             const std::string &member) {
-  llvm::NewArchiveMember m(llvm::MemoryBufferRef(object, member));
+llvm::Expected<std::string> aotStaticLibrary(
+    const std::vector<std::pair<std::string, std::string>> &members) {
+  std::vector<llvm::NewArchiveMember> m;
+  for (const auto &[bytes, name] : members)
+    m.emplace_back(llvm::MemoryBufferRef(bytes, name));
   auto archive = llvm::writeArchiveToBuffer(
-      {std::move(m)}, llvm::SymtabWritingMode::NormalSymtab,
+      m, llvm::SymtabWritingMode::NormalSymtab,
       llvm::object::Archive::K_GNU, /*Deterministic=*/true, /*Thin=*/false);
   if (!archive)
     return archive.takeError();

@@ -17,9 +17,6 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVM/NVVM/Target.h"
-#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Target/TargetMachine.h"
@@ -240,16 +237,8 @@ compileToJit(mlir::ModuleOp module, const std::string &prePipeline,
     mlir::registerBuiltinDialectTranslation(*ctx);
     mlir::registerLLVMDialectTranslation(*ctx);
     mlir::registerOpenMPDialectTranslation(*ctx);
-    if (options.device == "gpu") {
-      // gpu.binary and gpu.launch_func to LLVM IR, the PTX embedded.
-      mlir::DialectRegistry registry;
-      mlir::registerGPUDialectTranslation(registry);
-      mlir::registerNVVMDialectTranslation(registry);
-      mlir::NVVM::registerNVVMTargetInterfaceExternalModels(registry);
-      mlir::gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(
-          registry);
-      ctx->appendDialectRegistry(registry);
-    }
+    if (options.device == "gpu")
+      registerNvvmTranslations(ctx);
     loadDependentDialects(ctx, stages);
     // Each public function in parallel, when the context may be used from
     // several threads.

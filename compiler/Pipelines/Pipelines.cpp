@@ -10,6 +10,9 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -177,6 +180,15 @@ void buildGpuLowerPipeline(OpPassManager &pm, const NvvmOptions &options) {
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
 }
 
+void registerNvvmTranslations(mlir::MLIRContext *context) {
+  DialectRegistry registry;
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+  context->appendDialectRegistry(registry);
+}
+
 std::vector<PipelineStage> kilnToNvvmStages(const NvvmOptions &options) {
   return {
       {"kiln-lower-to-linalg", buildLowerToLinalgPipeline},
@@ -212,6 +224,24 @@ void buildKilnToLLVMPipeline(OpPassManager &pm,
     stage.build(pm);
 }
 
+namespace {
+/// kiln-make-steps and the stages of `lowering` up to the one `names`
+/// (whose first is kiln-make-steps's) calls `stopAfter`.
+bool buildStepStages(OpPassManager &pm, const std::vector<std::string> &names,
+                     const std::vector<PipelineStage> &lowering,
+                     const std::string &stopAfter) {
+  auto stop = std::find(names.begin(), names.end(), stopAfter);
+  if (!stopAfter.empty() && stop == names.end())
+    return false;
+  pm.addPass(createKilnMakeStepsPass());
+  // names[i] ends with lowering's stage i-1.
+  size_t stages = stopAfter.empty() ? names.size() - 1 : stop - names.begin();
+  for (size_t i = 0; i < stages; ++i)
+    lowering[i].build(pm);
+  return true;
+}
+} // namespace
+
 const std::vector<std::string> &stepStageNames() {
   static const std::vector<std::string> names = {
       "steps", "linalg", "optimized", "bufferized", "llvm"};
@@ -220,17 +250,20 @@ const std::vector<std::string> &stepStageNames() {
 
 bool buildStepsPipeline(OpPassManager &pm, const CodegenOptions &options,
                         const std::string &stopAfter) {
-  const std::vector<std::string> &names = stepStageNames();
-  auto stop = std::find(names.begin(), names.end(), stopAfter);
-  if (!stopAfter.empty() && stop == names.end())
-    return false;
-  pm.addPass(createKilnMakeStepsPass());
-  // names[0] is kiln-make-steps; names[i] ends with kiln-to-llvm's stage i-1.
-  size_t stages = stopAfter.empty() ? names.size() - 1 : stop - names.begin();
-  std::vector<PipelineStage> lowering = kilnToLLVMStages(options);
-  for (size_t i = 0; i < stages; ++i)
-    lowering[i].build(pm);
-  return true;
+  return buildStepStages(pm, stepStageNames(), kilnToLLVMStages(options),
+                         stopAfter);
+}
+
+const std::vector<std::string> &gpuStepStageNames() {
+  static const std::vector<std::string> names = {"steps", "linalg",
+                                                 "bufferized", "gpu", "llvm"};
+  return names;
+}
+
+bool buildGpuStepsPipeline(OpPassManager &pm, const NvvmOptions &options,
+                           const std::string &stopAfter) {
+  return buildStepStages(pm, gpuStepStageNames(), kilnToNvvmStages(options),
+                         stopAfter);
 }
 
 void buildKilnToLLVMPipeline(OpPassManager &pm) {

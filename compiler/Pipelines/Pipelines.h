@@ -17,6 +17,7 @@
 #include <vector>
 
 namespace mlir {
+class MLIRContext;
 class OpPassManager;
 } // namespace mlir
 
@@ -156,9 +157,25 @@ void buildGpuLowerPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
 /// kiln-gpu-lower.
 void buildKilnToNvvmPipeline(mlir::OpPassManager &pm, const NvvmOptions &options);
 
+/// Adds to `context` what kiln-to-nvvm's output needs beyond the CPU's:
+/// the NVVM target (gpu-module-to-binary) and the translation of
+/// gpu.binary (the PTX embedded) and gpu.launch_func to LLVM IR.
+void registerNvvmTranslations(mlir::MLIRContext *context);
+
 /// The stages of kiln-to-nvvm in order, as kilnToLLVMStages; `options`
 /// must outlive them.
 std::vector<PipelineStage> kilnToNvvmStages(const NvvmOptions &options);
+
+/// The stages a driver can stop after on the GPU (kilnc --target=sm_NN
+/// --stage): "steps" (kiln-make-steps), then "linalg", "bufferized", "gpu"
+/// (kiln-gpu-map: kernels outlined) and "llvm" (kiln-to-nvvm's four
+/// stages; the PTX is in the module's gpu.binary ops).
+const std::vector<std::string> &gpuStepStageNames();
+
+/// kiln-make-steps, then kiln-to-nvvm's stages up to and including
+/// `stopAfter` (empty: all of them), as buildStepsPipeline.
+bool buildGpuStepsPipeline(mlir::OpPassManager &pm, const NvvmOptions &options,
+                           const std::string &stopAfter);
 
 /// Whether generated code can use threads (Kiln was built with an OpenMP
 /// runtime to run them on).

@@ -21,6 +21,8 @@ extern const int64_t kiln_exe_input_dims[];
 extern const int64_t kiln_exe_output_dims[];
 /* Defined when the weights are external (kilnc --weights=external). */
 extern int kiln_exe_model_load_weights(const char *path) __attribute__((weak));
+/* Defined when the model runs on a GPU (kilnc --target=sm_NN). */
+extern const char *kiln_exe_model_gpu_error(void) __attribute__((weak));
 
 static const char *program = "model";
 
@@ -411,6 +413,9 @@ int main(int argc, char **argv) {
     if (rc == 3)
       die("no weights: %s.weights is missing or not this model's (give "
           "--weights FILE)%s", program, "");
+    if (rc == 4)
+      die("the model cannot run on the GPU: %s%s",
+          kiln_exe_model_gpu_error ? kiln_exe_model_gpu_error() : "", "");
     if (rc != 0)
       die(rc == 2 ? "the model ran out of memory%s%s"
                   : "the model refused its arguments%s%s", "", "");

@@ -2,10 +2,11 @@
 // needs no LLVM, MLIR or Kiln at run time.
 //
 //   kilnc MODEL [-o OUT] [--emit=exe|lib|staticlib|obj|header|mlir|llvm|weights]
-//         [--name=NAME] [--target=host|x86-64|x86-64-v2|...|CPU]
+//         [--name=NAME] [--target=host|x86-64|x86-64-v2|...|CPU|sm_NN]
+//         [--precision=fp32|tf32]
 //         [--threads=N] [-O0..3] [--train] [--batch=N]
 //         [--weights=embedded|external|FILE]
-//         [--stage=kiln|steps|linalg|optimized|bufferized|llvm (--emit=mlir)]
+//         [--stage=kiln|steps|linalg|optimized|bufferized|gpu|llvm (--emit=mlir)]
 //         [--print-ir-after-all] [--print-ir-after=PASS] [--timing]
 //
 // MODEL: a `.keras` archive, a legacy `.h5` model, a JSON config with
@@ -15,7 +16,11 @@
 // interface, compiler/AOT/Aot.h) next to OUT. exe is a program that runs
 // the model on a .npy, IDX or CSV file (runtime/aot/ExeMain.c, embedded
 // here). A shared library and an executable are linked by the C compiler
-// driver (`cc`, or $CC).
+// driver (`cc`, or $CC). A GPU target (sm_80, sm_90, ...) runs the model's
+// kernels on an NVIDIA GPU: the artifact carries their PTX and Kiln's GPU
+// runtime (runtime/gpu, embedded here too), which loads the CUDA driver
+// when the artifact loads; it is a shared or static library or an
+// executable, and links libstdc++ and libdl besides.
 #include "compiler/AOT/Aot.h"
 #include "compiler/AOT/AotInternal.h"
 #include "compiler/Registration.h"
@@ -54,6 +59,9 @@ namespace kiln {
 /// The main program of --emit=exe, as an object (tools/kilnc/CMakeLists.txt).
 extern const unsigned char kExeMainObject[];
 extern const std::size_t kExeMainObjectSize;
+/// Kiln's GPU runtime for GPU targets, as one object (tools/kilnc/CMakeLists.txt).
+extern const unsigned char kGpuRuntimeObject[];
+extern const std::size_t kGpuRuntimeObjectSize;
 } // namespace kiln
 
 namespace {
@@ -91,8 +99,14 @@ cl::opt<std::string> nameOpt("name",
 cl::opt<std::string> targetOpt("target",
                                cl::desc("CPU to generate code for: host, "
                                         "x86-64, x86-64-v2, x86-64-v3, "
-                                        "x86-64-v4 or an LLVM CPU name"),
+                                        "x86-64-v4 or an LLVM CPU name; or "
+                                        "an NVIDIA GPU: sm_80, sm_90, ..."),
                                cl::init("host"), cl::cat(kilncCategory), cl::sub(compileCommand));
+cl::opt<std::string> precisionOpt(
+    "precision",
+    cl::desc("a GPU target's f32 matmuls and convolutions: fp32 (CUDA "
+             "cores, the CPU's results) or tf32 (tensor cores)"),
+    cl::init("fp32"), cl::cat(kilncCategory), cl::sub(compileCommand));
 cl::opt<int> threadsOpt("threads",
                         cl::desc("threads of the parallel loops (more than "
                                  "1 needs the OpenMP runtime)"),
@@ -108,7 +122,8 @@ cl::opt<unsigned> optLevel("O", cl::desc("optimization level 0-3"),
 cl::opt<std::string> stageOpt(
     "stage",
     cl::desc("with --emit=mlir: the IR after kiln (as emitted), steps, "
-             "linalg, optimized, bufferized or llvm"),
+             "linalg, optimized, bufferized or llvm (a GPU target: steps, "
+             "linalg, bufferized, gpu or llvm)"),
     cl::init("kiln"), cl::cat(kilncCategory), cl::sub(compileCommand));
 cl::opt<bool> printAfterAll("print-ir-after-all",
                             cl::desc("print the IR after every pass"),
@@ -138,6 +153,25 @@ cl::list<std::string> weightsOpt(
 [[noreturn]] void die(const std::string &message) {
   llvm::errs() << "kilnc: " << message << "\n";
   std::exit(1);
+}
+
+/// Whether `target` names an NVIDIA chip ("sm_" and the compute
+/// capability's digits); `why` says so when it is not one Kiln compiles for:
+/// Volta (sm_70) to Hopper (sm_90), whose PTX the driver also compiles for
+/// newer chips.
+bool isGpuChip(const std::string &target, std::string &why) {
+  if (target.rfind("sm_", 0) != 0)
+    return false;
+  std::string digits = target.substr(3);
+  bool number = !digits.empty() && digits.size() <= 3 &&
+                std::all_of(digits.begin(), digits.end(),
+                            [](char c) { return std::isdigit(
+                                             static_cast<unsigned char>(c)); });
+  if (!number || std::stoi(digits) < 70 || std::stoi(digits) > 90)
+    why = "--target=" + target + " is not an NVIDIA chip Kiln compiles for "
+          "(sm_70 to sm_90: sm_80 for A100, sm_90 for H100 and H200 and, "
+          "through the driver's PTX compiler, newer GPUs)";
+  return true;
 }
 
 /// A C identifier from the model's name: other characters become '_'.
@@ -384,6 +418,21 @@ int main(int argc, char **argv) {
       else
         die("--weights names two files: " + weightsPath + " and " + w);
     }
+    std::string why;
+    bool gpu = isGpuChip(targetOpt, why);
+    if (!why.empty())
+      die(why);
+    if (precisionOpt != "fp32" && precisionOpt != "tf32")
+      die("--precision takes fp32 or tf32, not '" + precisionOpt + "'");
+    if (!gpu && precisionOpt != "fp32")
+      die("--precision=" + precisionOpt + " is for GPU targets (--target="
+          "sm_80, sm_90, ...)");
+    if (gpu && precisionOpt == "tf32" && std::stoi(targetOpt.substr(3)) < 80)
+      die("--precision=tf32 needs tensor cores with TF32: sm_80 or later, "
+          "not " + targetOpt);
+    if (gpu && emitOpt == Emit::obj)
+      die("a GPU artifact needs Kiln's GPU runtime beside the model's "
+          "object: use --emit=staticlib (which holds both), lib or exe");
     if (trainOpt && emitOpt == Emit::exe)
       die("--train makes a library or an object (--emit=lib, staticlib or "
           "obj); an executable only predicts");
@@ -438,13 +487,20 @@ int main(int argc, char **argv) {
       if (timingOpt)
         pm.enableTiming(timingRoot);
     };
-    options.cpu = targetOpt;
+    // A GPU artifact's host code only launches kernels: any x86-64 runs it.
+    options.cpu = gpu ? std::string("x86-64") : targetOpt.getValue();
+    if (gpu) {
+      options.gpuChip = targetOpt;
+      options.gpuPrecision = precisionOpt;
+    }
     options.threads = threadsOpt;
     options.batch = batchOpt;
     options.optLevel = optLevel;
     options.version = std::string(KILN_VERSION) + " " +
                       llvm::sys::path::filename(modelPath).str() + " " +
-                      targetOpt + " threads=" + std::to_string(threadsOpt) +
+                      targetOpt +
+                      (gpu ? " precision=" + precisionOpt : std::string()) +
+                      " threads=" + std::to_string(threadsOpt) +
                       (batchOpt > 0 ? " batch=" + std::to_string(batchOpt)
                                     : std::string());
     options.train = trainOpt;
@@ -489,6 +545,21 @@ int main(int argc, char **argv) {
                     name + ".weights";
       writeFile(file, kiln::aotWeightsFile(weights));
     }
+    // A GPU artifact links Kiln's GPU runtime, which is C++ and loads the
+    // driver with dlopen.
+    std::string gpuRuntime(
+        reinterpret_cast<const char *>(kiln::kGpuRuntimeObject),
+        kiln::kGpuRuntimeObjectSize);
+    auto withRuntime = [&](std::vector<std::string> objects) {
+      if (gpu)
+        objects.push_back(gpuRuntime);
+      return objects;
+    };
+    auto withRuntimeLibs = [&](std::vector<std::string> flags) {
+      if (gpu)
+        flags.insert(flags.end(), {"-lstdc++", "-ldl", "-lpthread"});
+      return flags;
+    };
     auto headerNextTo = [&](const std::string &path) {
       llvm::SmallString<128> h(llvm::sys::path::parent_path(path));
       llvm::sys::path::append(h, name + ".h");
@@ -506,7 +577,11 @@ int main(int argc, char **argv) {
       headerNextTo(out);
       break;
     case Emit::staticlib: {
-      auto archive = kiln::aotStaticLibrary(artifact->object, name + ".o");
+      std::vector<std::pair<std::string, std::string>> members = {
+          {artifact->object, name + ".o"}};
+      if (gpu)
+        members.push_back({gpuRuntime, name + "-gpu-runtime.o"});
+      auto archive = kiln::aotStaticLibrary(members);
       if (!archive)
         die(llvm::toString(archive.takeError()));
       writeFile(out, *archive);
@@ -514,7 +589,8 @@ int main(int argc, char **argv) {
       break;
     }
     case Emit::lib:
-      link({artifact->object}, out, {"-shared"}, threadsOpt);
+      link(withRuntime({artifact->object}), out, withRuntimeLibs({"-shared"}),
+           threadsOpt);
       headerNextTo(out);
       break;
     case Emit::exe: {
@@ -522,8 +598,9 @@ int main(int argc, char **argv) {
       // libc and libm alone.
       std::string main(reinterpret_cast<const char *>(kiln::kExeMainObject),
                        kiln::kExeMainObjectSize);
-      link({artifact->object, main}, out,
-           {"-Wl,-Bstatic", "-lz", "-Wl,-Bdynamic"}, threadsOpt);
+      link(withRuntime({artifact->object, main}), out,
+           withRuntimeLibs({"-Wl,-Bstatic", "-lz", "-Wl,-Bdynamic"}),
+           threadsOpt);
       break;
     }
     case Emit::mlir:
