@@ -185,6 +185,10 @@ TEST_F(AotTest, KilncRefusesWhatAGpuArtifactCannotBe) {
       {"--target=sm_90 --train", "training ahead of time runs on the CPU"},
       {"--target=sm_90 --weights=external",
        "external weights are for CPU targets"},
+      // "--threads is for CPU targets", or in a build without OpenMP,
+      // which refuses any --threads above 1 first, "--threads above 1
+      // needs the OpenMP runtime".
+      {"--target=sm_90 --threads=2", "--threads "},
       {"--target=sm_90 --emit=mlir --stage=optimized",
        "unknown stage 'optimized' (for sm_90: steps, linalg, bufferized, "
        "gpu, llvm)"},
