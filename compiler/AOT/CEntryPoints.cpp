@@ -49,28 +49,45 @@ std::string upper(const std::string &s) {
   return u;
 }
 
+/// An internal `i32 <name>_run_batch(ptr in, i64 rows, ptr out)`, empty.
+llvm::Function *batchFunction(llvm::Module &module, const std::string &name) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  return llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getInt32Ty(ctx),
+                              {ptr, llvm::Type::getInt64Ty(ctx), ptr}, false),
+      llvm::GlobalValue::InternalLinkage, name + "_run_batch", module);
+}
+
+/// predict_step's arguments: the weights (their blob's, or the copy at
+/// `weightsStart`), then `rows` samples of input at `in` and of output at
+/// `out`.
+llvm::SmallVector<llvm::Value *>
+stepArguments(llvm::IRBuilder<> &b, const AotSignature &signature,
+              const std::vector<AotTensor> &weights, const aot::Blob &params,
+              llvm::Value *weightsStart, llvm::Value *in, llvm::Value *rows,
+              llvm::Value *out) {
+  llvm::SmallVector<llvm::Value *> args;
+  aot::blobDescriptors(b, params, weights, args, weightsStart);
+  args.push_back(
+      aot::descriptor(b, in, aot::batchSizes(b, rows, signature.input)));
+  args.push_back(
+      aot::descriptor(b, out, aot::batchSizes(b, rows, signature.output)));
+  return args;
+}
+
 /// `i32 (ptr in, i64 rows, ptr out)`: predict_step on `rows` samples (the
 /// batch the step is compiled for, or any), its failure flag as the code.
 llvm::Function *batchRunner(llvm::Module &module, llvm::Function *step,
                             const AotSignature &signature,
                             const std::vector<AotTensor> &weights,
                             const aot::Blob &params, const std::string &name) {
-  llvm::LLVMContext &ctx = module.getContext();
-  llvm::IRBuilder<> b(ctx);
-  llvm::Type *ptr = b.getPtrTy();
-  auto *fn = llvm::Function::Create(
-      llvm::FunctionType::get(b.getInt32Ty(), {ptr, b.getInt64Ty(), ptr},
-                              false),
-      llvm::GlobalValue::InternalLinkage, name + "_run_batch", module);
-  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", fn));
+  llvm::Function *fn = batchFunction(module, name);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(module.getContext(), "entry", fn));
   llvm::Value *in = fn->getArg(0), *rows = fn->getArg(1), *out = fn->getArg(2);
-  llvm::SmallVector<llvm::Value *> args;
-  aot::blobDescriptors(b, params, weights, args);
-  args.push_back(
-      aot::descriptor(b, in, aot::batchSizes(b, rows, signature.input)));
-  args.push_back(
-      aot::descriptor(b, out, aot::batchSizes(b, rows, signature.output)));
-  b.CreateRet(aot::callStep(b, module, step, args));
+  b.CreateRet(aot::callStep(
+      b, module, step,
+      stepArguments(b, signature, weights, params, nullptr, in, rows, out)));
   return fn;
 }
 
@@ -86,9 +103,7 @@ llvm::Function *gpuBatchRunner(llvm::Module &module, llvm::Function *step,
   llvm::LLVMContext &ctx = module.getContext();
   llvm::IRBuilder<> b(ctx);
   llvm::Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty(), *i32 = b.getInt32Ty();
-  auto *fn = llvm::Function::Create(
-      llvm::FunctionType::get(i32, {ptr, i64, ptr}, false),
-      llvm::GlobalValue::InternalLinkage, name + "_run_batch", module);
+  llvm::Function *fn = batchFunction(module, name);
   auto block = [&](const char *label) {
     return llvm::BasicBlock::Create(ctx, label, fn);
   };
@@ -129,13 +144,10 @@ llvm::Function *gpuBatchRunner(llvm::Module &module, llvm::Function *step,
   b.CreateBr(failed);
 
   b.SetInsertPoint(run);
-  llvm::SmallVector<llvm::Value *> args;
-  aot::blobDescriptors(b, params, weights, args, deviceWeights);
-  args.push_back(aot::descriptor(b, deviceIn,
-                                 aot::batchSizes(b, rows, signature.input)));
-  args.push_back(aot::descriptor(b, deviceOut,
-                                 aot::batchSizes(b, rows, signature.output)));
-  llvm::Value *code = aot::callStep(b, module, step, args);
+  llvm::Value *code = aot::callStep(
+      b, module, step,
+      stepArguments(b, signature, weights, params, deviceWeights, deviceIn,
+                    rows, deviceOut));
   llvm::Value *finished =
       b.CreateCall(finishFn, {deviceIn, deviceOut, out, outBytes});
   b.CreateRet(b.CreateSelect(b.CreateICmpNE(finished, b.getInt32(kOk)),
@@ -406,12 +418,12 @@ llvm::Error addEntryPoints(llvm::Module &module, const AotSignature &signature,
     b.CreateRet(b.getInt32(kNoWeights));
     b.SetInsertPoint(loaded);
   }
+  bool gpu = !options.gpuChip.empty();
   llvm::Function *rows =
-      options.gpuChip.empty()
-          ? batchRunner(module, step, signature, weights, params, options.name)
-          : gpuBatchRunner(module, step, signature, weights, params,
-                           options.name);
-  if (!options.gpuChip.empty()) {
+      gpu ? gpuBatchRunner(module, step, signature, weights, params,
+                           options.name)
+          : batchRunner(module, step, signature, weights, params, options.name);
+  if (gpu) {
     // <name>_gpu_error: why the calling thread's last call failed.
     auto *gpuError = llvm::Function::Create(
         llvm::FunctionType::get(ptr, false), llvm::GlobalValue::ExternalLinkage,
@@ -601,10 +613,9 @@ std::string aotHeader(const AotArtifact &artifact, const AotOptions &options) {
   h << "/* " << n << ".h: the C interface of the model '" << n
     << "', compiled ahead of time by kilnc\n"
     << "   for "
-    << (artifact.gpuChip.empty()
-            ? artifact.cpu
-            : "the NVIDIA " + artifact.gpuChip + " GPU (host code: " +
-                  artifact.cpu + ")")
+    << (gpu ? "the NVIDIA " + artifact.gpuChip + " GPU (host code: " +
+                  artifact.cpu + ")"
+            : artifact.cpu)
     << " (kiln " << options.version << "). */\n"
     << "#ifndef KILN_MODEL_" << N << "_H\n#define KILN_MODEL_" << N
     << "_H\n\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n"

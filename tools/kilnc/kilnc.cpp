@@ -155,23 +155,24 @@ cl::list<std::string> weightsOpt(
   std::exit(1);
 }
 
-/// Whether `target` names an NVIDIA chip ("sm_" and the compute
-/// capability's digits); `why` says so when it is not one Kiln compiles for:
-/// Volta (sm_70) to Hopper (sm_90), whose PTX the driver also compiles for
-/// newer chips.
-bool isGpuChip(const std::string &target, std::string &why) {
+/// The compute capability `target` names as an NVIDIA chip ("sm_" and its
+/// digits: 90 for sm_90), or 0 for a CPU. Dies for a chip Kiln does not
+/// compile for: Volta (sm_70) to Hopper (sm_90) are, and the driver also
+/// compiles their PTX for newer chips.
+int gpuCapability(const std::string &target) {
   if (target.rfind("sm_", 0) != 0)
-    return false;
+    return 0;
   std::string digits = target.substr(3);
   bool number = !digits.empty() && digits.size() <= 3 &&
                 std::all_of(digits.begin(), digits.end(),
                             [](char c) { return std::isdigit(
                                              static_cast<unsigned char>(c)); });
-  if (!number || std::stoi(digits) < 70 || std::stoi(digits) > 90)
-    why = "--target=" + target + " is not an NVIDIA chip Kiln compiles for "
-          "(sm_70 to sm_90: sm_80 for A100, sm_90 for H100 and H200 and, "
-          "through the driver's PTX compiler, newer GPUs)";
-  return true;
+  int capability = number ? std::stoi(digits) : 0;
+  if (capability < 70 || capability > 90)
+    die("--target=" + target + " is not an NVIDIA chip Kiln compiles for "
+        "(sm_70 to sm_90: sm_80 for A100, sm_90 for H100 and H200 and, "
+        "through the driver's PTX compiler, newer GPUs)");
+  return capability;
 }
 
 /// A C identifier from the model's name: other characters become '_'.
@@ -418,16 +419,14 @@ int main(int argc, char **argv) {
       else
         die("--weights names two files: " + weightsPath + " and " + w);
     }
-    std::string why;
-    bool gpu = isGpuChip(targetOpt, why);
-    if (!why.empty())
-      die(why);
+    int capability = gpuCapability(targetOpt);
+    bool gpu = capability > 0;
     if (precisionOpt != "fp32" && precisionOpt != "tf32")
       die("--precision takes fp32 or tf32, not '" + precisionOpt + "'");
     if (!gpu && precisionOpt != "fp32")
       die("--precision=" + precisionOpt + " is for GPU targets (--target="
           "sm_80, sm_90, ...)");
-    if (gpu && precisionOpt == "tf32" && std::stoi(targetOpt.substr(3)) < 80)
+    if (gpu && precisionOpt == "tf32" && capability < 80)
       die("--precision=tf32 needs tensor cores with TF32: sm_80 or later, "
           "not " + targetOpt);
     if (gpu && emitOpt == Emit::obj)
